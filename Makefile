@@ -1,0 +1,148 @@
+# unetseg - plain Makefile. `make help` lists the targets.
+VERSION_MAJOR := 0
+VERSION_MINOR := 1
+VERSION_PATCH := 0
+ABI := 1
+VERSION := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR ?= $(PREFIX)/bin
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+CC ?= cc
+OPT ?= -O2
+WARN := -Wall -Wextra -Werror
+CFLAGS_BASE := -std=c11 $(OPT) -g $(WARN) -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc
+LIB_CFLAGS := $(CFLAGS_BASE) -fPIC -fvisibility=hidden -DUNETSEG_BUILDING -pthread
+BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
+BLAS_LIBS := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
+LIBS := $(BLAS_LIBS) -lm -pthread
+ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+DEB_PACKAGES := build-essential pkg-config libopenblas-dev libcmocka-dev libstb-dev \
+                python3 python3-numpy python3-h5py
+
+LIB_SRC := $(sort $(shell find src -name '*.c'))
+LIB_OBJ := $(patsubst src/%.c,build/obj/%.o,$(LIB_SRC))
+LIB_OBJ_ASAN := $(patsubst src/%.c,build/asan/%.o,$(LIB_SRC))
+HEADERS := include/unetseg.h $(shell find src -name '*.h')
+
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+TEST_BIN := $(patsubst tests/%.c,build/tests/%,$(TEST_SRC))
+TEST_BIN_ASAN := $(patsubst tests/%.c,build/tests-asan/%,$(TEST_SRC))
+TEST_SUPPORT := $(wildcard tests/support/*.c)
+
+CLI_SRC := $(sort $(wildcard examples/cli/*.c))
+EXAMPLE_SRC := $(sort $(wildcard examples/*.c))
+EXAMPLE_BIN := $(patsubst examples/%.c,build/examples/%,$(EXAMPLE_SRC))
+
+SONAME := libunetseg.so.$(ABI)
+SHLIB := lib/libunetseg.so.$(ABI).$(VERSION_MINOR).$(VERSION_PATCH)
+
+.PHONY: all check check-asan check-python clean install uninstall deps demo help symbols-check bench
+
+all: lib/libunetseg.a $(SHLIB) lib/libunetseg.so unetseg.pc bin/unetseg $(EXAMPLE_BIN)
+
+help:
+	@echo "make            build lib/libunetseg.{a,so}, bin/unetseg, examples, unetseg.pc"
+	@echo "make deps       apt-get install the Debian packages that are missing"
+	@echo "make demo       build and run the demo"
+	@echo "make check      build and run the test suite"
+	@echo "make check-asan the same tests under AddressSanitizer + UBSan"
+	@echo "make install    PREFIX=... DESTDIR=... ; make uninstall"
+
+build/obj/%.o: src/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) $(BLAS_CFLAGS) -c $< -o $@
+
+build/asan/%.o: src/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) $(BLAS_CFLAGS) $(ASAN) -c $< -o $@
+
+lib/libunetseg.a: $(LIB_OBJ)
+	@mkdir -p lib
+	rm -f $@ && ar rcs $@ $^
+
+build/libunetseg-asan.a: $(LIB_OBJ_ASAN)
+	rm -f $@ && ar rcs $@ $^
+
+$(SHLIB): $(LIB_OBJ) lib/unetseg.map
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=lib/unetseg.map -o $@ $(LIB_OBJ) $(LIBS)
+
+lib/libunetseg.so: $(SHLIB)
+	ln -sf $(notdir $(SHLIB)) lib/$(SONAME)
+	ln -sf $(SONAME) $@
+
+unetseg.pc: unetseg.pc.in Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	    -e 's|@LIBS_PRIVATE@|$(LIBS)|g' $< > $@
+
+bin/unetseg: $(CLI_SRC) $(wildcard examples/cli/*.h) lib/libunetseg.a
+	@mkdir -p bin
+	$(CC) $(CFLAGS_BASE) -o $@ $(CLI_SRC) lib/libunetseg.a $(LIBS)
+
+build/examples/%: examples/%.c lib/libunetseg.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) -o $@ $< lib/libunetseg.a $(LIBS)
+
+build/tests/%: tests/%.c $(TEST_SUPPORT) tests/support/test_support.h lib/libunetseg.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) -Itests -o $@ $< $(TEST_SUPPORT) lib/libunetseg.a -lcmocka $(LIBS)
+
+build/tests-asan/%: tests/%.c $(TEST_SUPPORT) tests/support/test_support.h build/libunetseg-asan.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(ASAN) -Itests -o $@ $< $(TEST_SUPPORT) build/libunetseg-asan.a -lcmocka $(LIBS)
+
+# Runs every test binary from the repository root (fixtures are read from
+# tests/fixtures); the symbol check proves only unetseg_* is exported.
+check: $(TEST_BIN) all symbols-check check-python
+	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
+	@echo "all tests passed"
+
+check-asan: $(TEST_BIN_ASAN)
+	@set -e; for t in $(TEST_BIN_ASAN); do echo "== $$t (asan)"; \
+	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
+	@echo "all asan tests passed"
+
+check-python: bin/unetseg
+	@set -e; for t in $(sort $(wildcard tests/python/test_*.py)); do echo "== $$t"; python3 $$t; done
+
+symbols-check: $(SHLIB)
+	@bad=$$(nm -D --defined-only $(SHLIB) | awk '{print $$3}' | grep -v '^unetseg_' | grep -v '^UNETSEG_' || true); \
+	if [ -n "$$bad" ]; then echo "non-unetseg symbols exported: $$bad"; exit 1; fi; \
+	echo "symbols-check: only unetseg_* exported"
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
+	else echo "deps: all Debian packages present"; fi
+
+demo: all
+	./bin/unetseg summary --backbone resnet34 --size 256x256x3 --classes 1 | tail -4
+
+install: all
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BINDIR)
+	install -m 644 include/unetseg.h $(DESTDIR)$(INCLUDEDIR)/unetseg.h
+	install -m 644 lib/libunetseg.a $(DESTDIR)$(LIBDIR)/libunetseg.a
+	install -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/$(notdir $(SHLIB))
+	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libunetseg.so
+	install -m 644 unetseg.pc $(DESTDIR)$(PKGCONFIGDIR)/unetseg.pc
+	install -m 755 bin/unetseg $(DESTDIR)$(BINDIR)/unetseg
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/unetseg.h $(DESTDIR)$(LIBDIR)/libunetseg.a \
+	  $(DESTDIR)$(LIBDIR)/$(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	  $(DESTDIR)$(LIBDIR)/libunetseg.so $(DESTDIR)$(PKGCONFIGDIR)/unetseg.pc \
+	  $(DESTDIR)$(BINDIR)/unetseg
+
+clean:
+	rm -rf build lib/*.a lib/*.so* bin unetseg.pc

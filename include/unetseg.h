@@ -1,0 +1,299 @@
+/*
+ * unetseg.h - the one public header of unetseg, a C11 library for semantic
+ * segmentation with a U-Net on a ResNet encoder (Keras segmentation_models
+ * compatible layer names, shapes and weights).
+ *
+ * Conventions (see docs/ABI.md):
+ *  - Every fallible call returns an int32_t status: UNETSEG_OK (0) or a
+ *    negative UNETSEG_E_* code. The codes are pinned forever; new ones are
+ *    only appended.
+ *  - On failure, unetseg_last_error() returns a thread-local message naming
+ *    the problem, outputs are set to NULL/0, and nothing the caller owns is
+ *    changed.
+ *  - Handles are opaque. Whatever a *_create returns belongs to the caller and
+ *    is released with the matching *_free, which accepts NULL.
+ *  - Inputs (names, shapes, values) are copied. Getters that return
+ *    `const char *` or `const float *` return borrowed pointers that stay valid
+ *    until the next mutating call on the same handle.
+ *  - Tensors are float32, row-major; images are NHWC (Keras channels_last).
+ *  - One handle is used by one thread at a time; different handles may be used
+ *    concurrently. There is no hidden global mutable state.
+ */
+#ifndef UNETSEG_H
+#define UNETSEG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(UNETSEG_BUILDING) && defined(__GNUC__)
+#define UNETSEG_API __attribute__((visibility("default")))
+#else
+#define UNETSEG_API
+#endif
+
+/* ---------------------------------------------------------------- versions */
+#define UNETSEG_VERSION_MAJOR 0
+#define UNETSEG_VERSION_MINOR 1
+#define UNETSEG_VERSION_PATCH 0
+/* The ABI number is the soname suffix: libunetseg.so.<UNETSEG_ABI_VERSION>. */
+#define UNETSEG_ABI_VERSION 1
+
+/* "MAJOR.MINOR.PATCH" of the library actually loaded (static text). */
+UNETSEG_API const char *unetseg_version_string(void);
+/* ABI number of the library actually loaded; compare with UNETSEG_ABI_VERSION. */
+UNETSEG_API int32_t unetseg_abi_version(void);
+
+/* ------------------------------------------------------------ status codes */
+#define UNETSEG_OK 0
+#define UNETSEG_E_INVALID_ARG (-1)   /* NULL pointer, value out of range */
+#define UNETSEG_E_NOMEM (-2)         /* an allocation failed or is too large */
+#define UNETSEG_E_SHAPE (-3)         /* tensor shapes do not fit */
+#define UNETSEG_E_NOT_FOUND (-4)     /* no layer / parameter of that name */
+#define UNETSEG_E_NAME_EXISTS (-5)   /* a layer of that name already exists */
+#define UNETSEG_E_STATE (-6)         /* the handle is in the wrong state */
+#define UNETSEG_E_IO (-7)            /* a file could not be opened/read/written */
+#define UNETSEG_E_FORMAT (-8)        /* a file is malformed, truncated or lying */
+#define UNETSEG_E_NO_MATCH (-9)      /* a matcher selected no layer */
+#define UNETSEG_E_SYNTAX (-10)       /* a text expression does not parse */
+#define UNETSEG_E_GRAPH (-11)        /* unknown inbound layer, cycle, bad wiring */
+#define UNETSEG_E_UNSUPPORTED (-12)  /* valid request this build cannot do */
+
+/* Static text describing a status code ("unknown status" for others). */
+UNETSEG_API const char *unetseg_status_string(int32_t status);
+/* Thread-local detail of the last failure on this thread ("" if none).
+ * Borrowed; valid until the next unetseg call on this thread. */
+UNETSEG_API const char *unetseg_last_error(void);
+
+/* ------------------------------------------------------------------ tensor */
+typedef struct unetseg_tensor unetseg_tensor;
+
+#define UNETSEG_MAX_RANK 8
+
+/* Create a zero-filled float32 tensor of `rank` (1..UNETSEG_MAX_RANK) dims,
+ * each in 1..2^31-1, at most 2^34 elements in all.
+ * Errors: INVALID_ARG (NULL, bad rank or dim), NOMEM. */
+UNETSEG_API int32_t unetseg_tensor_create(int32_t rank, const int64_t *shape,
+                                          unetseg_tensor **out);
+/* Release a tensor (NULL is fine). */
+UNETSEG_API void unetseg_tensor_free(unetseg_tensor *tensor);
+/* Rank of the tensor into *rank. Errors: INVALID_ARG. */
+UNETSEG_API int32_t unetseg_tensor_rank(const unetseg_tensor *tensor, int32_t *rank);
+/* Copy the shape into shape[0..rank-1]; `capacity` is the length of `shape`.
+ * Errors: INVALID_ARG (NULL), SHAPE (capacity < rank). */
+UNETSEG_API int32_t unetseg_tensor_shape(const unetseg_tensor *tensor, int64_t *shape,
+                                         int32_t capacity);
+/* Number of elements into *count. Errors: INVALID_ARG. */
+UNETSEG_API int32_t unetseg_tensor_numel(const unetseg_tensor *tensor, int64_t *count);
+/* Borrowed pointer to the contiguous row-major data (NULL on a NULL tensor).
+ * Valid until the tensor is freed. */
+UNETSEG_API float *unetseg_tensor_data(unetseg_tensor *tensor);
+/* Copy `count` floats from `src` into the tensor; count must equal numel.
+ * Errors: INVALID_ARG (NULL), SHAPE (count differs). */
+UNETSEG_API int32_t unetseg_tensor_copy_from(unetseg_tensor *tensor, const float *src,
+                                             int64_t count);
+/* Copy the tensor's `count` floats into `dst`; count must equal numel.
+ * Errors: INVALID_ARG (NULL), SHAPE (count differs). */
+UNETSEG_API int32_t unetseg_tensor_copy_to(const unetseg_tensor *tensor, float *dst,
+                                           int64_t count);
+
+/* ------------------------------------------------------------ layer kinds */
+#define UNETSEG_LAYER_INPUT 0
+#define UNETSEG_LAYER_CONV2D 1
+#define UNETSEG_LAYER_CONV2D_TRANSPOSE 2
+#define UNETSEG_LAYER_BATCHNORM 3
+#define UNETSEG_LAYER_ACTIVATION 4
+#define UNETSEG_LAYER_ZERO_PADDING2D 5
+#define UNETSEG_LAYER_MAX_POOLING2D 6
+#define UNETSEG_LAYER_UPSAMPLING2D 7
+#define UNETSEG_LAYER_CONCATENATE 8
+#define UNETSEG_LAYER_ADD 9
+#define UNETSEG_LAYER_DROPOUT 10
+#define UNETSEG_LAYER_SPATIAL_DROPOUT2D 11
+#define UNETSEG_LAYER_CONDITIONAL_DROPOUT 12
+
+#define UNETSEG_PADDING_VALID 0
+#define UNETSEG_PADDING_SAME 1 /* TensorFlow rule: extra pad at bottom/right */
+
+#define UNETSEG_ACT_LINEAR 0
+#define UNETSEG_ACT_RELU 1
+#define UNETSEG_ACT_SIGMOID 2
+#define UNETSEG_ACT_SOFTMAX 3 /* over the channel (last) axis */
+#define UNETSEG_ACT_TANH 4
+
+#define UNETSEG_INTERP_NEAREST 0
+#define UNETSEG_INTERP_BILINEAR 1
+
+/* ConditionalDropout modes */
+#define UNETSEG_DROPOUT_TRAINING 0 /* active only in training */
+#define UNETSEG_DROPOUT_ALWAYS 1   /* active in training and inference (MC) */
+#define UNETSEG_DROPOUT_NEVER 2    /* never active */
+
+/* Regions, set by the builders (UNETSEG_REGION_NONE for hand-added layers). */
+#define UNETSEG_REGION_NONE 0
+#define UNETSEG_REGION_ENCODER 1
+#define UNETSEG_REGION_DECODER 2
+#define UNETSEG_REGION_HEAD 3
+
+/* Lower-case Keras class name of a kind ("conv2d", "inputlayer", ...), or NULL. */
+UNETSEG_API const char *unetseg_layer_kind_name(int32_t kind);
+
+/* ------------------------------------------------------------------- model */
+typedef struct unetseg_model unetseg_model;
+
+/* Create an empty model (no layers). Errors: INVALID_ARG, NOMEM. */
+UNETSEG_API int32_t unetseg_model_create(unetseg_model **out);
+/* Release a model and everything it owns (NULL is fine). */
+UNETSEG_API void unetseg_model_free(unetseg_model *model);
+
+/*
+ * Adding layers. Layers are appended to an ordered list (the Keras
+ * `model.layers` order); every inbound name must already be in the list, so
+ * the list is always in topological order and cycles cannot be built.
+ * Names are 1..127 characters of [A-Za-z0-9_.-] and unique in the model.
+ * The output shape is inferred at once; parameters are created zero-filled
+ * (BatchNorm: gamma=1, moving_variance=1) with their Keras shapes.
+ * Common errors: INVALID_ARG (NULL, bad name or value), NAME_EXISTS,
+ * GRAPH (unknown inbound layer), SHAPE (the inbound shape does not fit),
+ * NOMEM. On error the model is unchanged.
+ */
+/* The input layer; exactly one, added first. height/width may be -1 (None);
+ * channels >= 1. */
+UNETSEG_API int32_t unetseg_model_add_input(unetseg_model *model, const char *name,
+                                            int64_t height, int64_t width,
+                                            int64_t channels);
+/* Conv2D: kernel (kh, kw, cin, filters) HWIO, optional bias (filters). */
+UNETSEG_API int32_t unetseg_model_add_conv2d(unetseg_model *model, const char *name,
+                                             const char *inbound, int64_t filters,
+                                             int64_t kernel_h, int64_t kernel_w,
+                                             int64_t stride_h, int64_t stride_w,
+                                             int32_t padding, int32_t use_bias);
+/* Conv2DTranspose: kernel (kh, kw, filters, cin), TF output-size rules. */
+UNETSEG_API int32_t unetseg_model_add_conv2d_transpose(
+    unetseg_model *model, const char *name, const char *inbound, int64_t filters,
+    int64_t kernel_h, int64_t kernel_w, int64_t stride_h, int64_t stride_w,
+    int32_t padding, int32_t use_bias);
+/* BatchNormalization over the channel axis: gamma (if scale), beta (if center),
+ * moving_mean, moving_variance. epsilon > 0, momentum in [0, 1). */
+UNETSEG_API int32_t unetseg_model_add_batchnorm(unetseg_model *model, const char *name,
+                                                const char *inbound, double epsilon,
+                                                double momentum, int32_t center,
+                                                int32_t scale);
+/* Activation: one of UNETSEG_ACT_*. */
+UNETSEG_API int32_t unetseg_model_add_activation(unetseg_model *model, const char *name,
+                                                 const char *inbound, int32_t activation);
+/* ZeroPadding2D with explicit top/bottom/left/right padding (>= 0). */
+UNETSEG_API int32_t unetseg_model_add_zero_padding2d(unetseg_model *model,
+                                                     const char *name, const char *inbound,
+                                                     int64_t top, int64_t bottom,
+                                                     int64_t left, int64_t right);
+/* MaxPooling2D with pool size, strides and padding (VALID or SAME). */
+UNETSEG_API int32_t unetseg_model_add_max_pooling2d(unetseg_model *model,
+                                                    const char *name, const char *inbound,
+                                                    int64_t pool_h, int64_t pool_w,
+                                                    int64_t stride_h, int64_t stride_w,
+                                                    int32_t padding);
+/* UpSampling2D by integer factors; interpolation UNETSEG_INTERP_*. */
+UNETSEG_API int32_t unetseg_model_add_upsampling2d(unetseg_model *model,
+                                                   const char *name, const char *inbound,
+                                                   int64_t size_h, int64_t size_w,
+                                                   int32_t interpolation);
+/* Concatenate on the channel axis, inputs in the given order (n >= 2). */
+UNETSEG_API int32_t unetseg_model_add_concatenate(unetseg_model *model, const char *name,
+                                                  const char *const *inbound, int32_t n);
+/* Add: element-wise sum of n >= 2 inputs of the same shape. */
+UNETSEG_API int32_t unetseg_model_add_add(unetseg_model *model, const char *name,
+                                          const char *const *inbound, int32_t n);
+/* Dropout(rate), rate in [0, 1). */
+UNETSEG_API int32_t unetseg_model_add_dropout(unetseg_model *model, const char *name,
+                                              const char *inbound, double rate);
+/* SpatialDropout2D(rate): one draw per (sample, channel). rate in [0, 1). */
+UNETSEG_API int32_t unetseg_model_add_spatial_dropout2d(unetseg_model *model,
+                                                        const char *name,
+                                                        const char *inbound, double rate);
+/* ConditionalDropout(rate, mode UNETSEG_DROPOUT_*, spatial 0/1). */
+UNETSEG_API int32_t unetseg_model_add_conditional_dropout(unetseg_model *model,
+                                                          const char *name,
+                                                          const char *inbound, double rate,
+                                                          int32_t mode, int32_t spatial);
+
+/* ---------------------------------------------------------- layer queries */
+/* Number of layers (including the input layer) into *count. */
+UNETSEG_API int32_t unetseg_model_layer_count(const unetseg_model *model, int32_t *count);
+/* Index of the layer called `name` into *index. Errors: NOT_FOUND. */
+UNETSEG_API int32_t unetseg_model_layer_index(const unetseg_model *model, const char *name,
+                                              int32_t *index);
+/* Borrowed name of layer `index`. Errors: INVALID_ARG (index out of range). */
+UNETSEG_API int32_t unetseg_model_layer_name(const unetseg_model *model, int32_t index,
+                                             const char **name);
+/* Kind (UNETSEG_LAYER_*) of layer `index`. */
+UNETSEG_API int32_t unetseg_model_layer_kind(const unetseg_model *model, int32_t index,
+                                             int32_t *kind);
+/* Region (UNETSEG_REGION_*) of layer `index`. */
+UNETSEG_API int32_t unetseg_model_layer_region(const unetseg_model *model, int32_t index,
+                                               int32_t *region);
+/* Number of inbound layers of layer `index`. */
+UNETSEG_API int32_t unetseg_model_layer_inbound_count(const unetseg_model *model,
+                                                      int32_t index, int32_t *count);
+/* Borrowed name of inbound `which` (0-based) of layer `index`. */
+UNETSEG_API int32_t unetseg_model_layer_inbound(const unetseg_model *model, int32_t index,
+                                                int32_t which, const char **name);
+/* Output shape (N, H, W, C) of layer `index` as built; unknown dims are -1
+ * (N is always -1, "None"). */
+UNETSEG_API int32_t unetseg_model_layer_output_shape(const unetseg_model *model,
+                                                     int32_t index, int64_t shape[4]);
+/* Number of scalar parameters of layer `index`. */
+UNETSEG_API int32_t unetseg_model_layer_param_count(const unetseg_model *model,
+                                                    int32_t index, int64_t *count);
+/* Whether layer `index` is trainable (1) or frozen (0). */
+UNETSEG_API int32_t unetseg_model_layer_trainable(const unetseg_model *model,
+                                                  int32_t index, int32_t *trainable);
+/* Freeze (0) or unfreeze (1) the layer called `name`. Errors: NOT_FOUND. */
+UNETSEG_API int32_t unetseg_model_set_trainable(unetseg_model *model, const char *name,
+                                                int32_t trainable);
+/* Total, trainable and non-trainable parameter counts (Keras rules: BN moving
+ * statistics and frozen layers are non-trainable). Any output may be NULL. */
+UNETSEG_API int32_t unetseg_model_param_totals(const unetseg_model *model, int64_t *total,
+                                               int64_t *trainable, int64_t *non_trainable);
+
+/* ------------------------------------------------------------- parameters */
+/* Number of parameter tensors of the model into *count. */
+UNETSEG_API int32_t unetseg_model_param_tensor_count(const unetseg_model *model,
+                                                     int32_t *count);
+/* Borrowed "{layer}/{param}" name of parameter tensor `index`. */
+UNETSEG_API int32_t unetseg_model_param_tensor_name(const unetseg_model *model,
+                                                    int32_t index, const char **name);
+/* A copy of the parameter "{layer}/{param}" (e.g. "conv0/kernel"); the new
+ * tensor is the caller's. Errors: NOT_FOUND, NOMEM. */
+UNETSEG_API int32_t unetseg_model_param_get(const unetseg_model *model, const char *name,
+                                            unetseg_tensor **out);
+/* Overwrite the parameter "{layer}/{param}" with a copy of `value`, whose
+ * shape must equal the parameter's. Errors: NOT_FOUND, SHAPE. */
+UNETSEG_API int32_t unetseg_model_param_set(unetseg_model *model, const char *name,
+                                            const unetseg_tensor *value);
+
+/* ---------------------------------------------------------------- running */
+/* A Keras-style summary (the model.summary() table, one layer a line, with
+ * totals). Borrowed text, valid until the next mutating call on the model. */
+UNETSEG_API int32_t unetseg_model_summary(unetseg_model *model, const char **text);
+/*
+ * Forward pass in inference mode: BatchNorm uses its moving statistics;
+ * Dropout and SpatialDropout2D are the identity; ConditionalDropout is active
+ * only in mode ALWAYS (or with the model's Monte-Carlo switch on).
+ * `input` is (N, H, W, C) with C equal to the input layer's channels; H and W
+ * may differ from the built size (shapes are inferred again). `*output` is a
+ * new tensor, the caller's, holding the last layer's output.
+ * Errors: INVALID_ARG, SHAPE (rank, channels, or sizes the graph cannot take,
+ * e.g. a U-Net input whose H or W is not a multiple of 32), STATE (no layers),
+ * NOMEM.
+ */
+UNETSEG_API int32_t unetseg_model_forward(unetseg_model *model, const unetseg_tensor *input,
+                                          unetseg_tensor **output);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* UNETSEG_H */

@@ -1,0 +1,20 @@
+/* Checked allocation helpers (internal). Every size computed from caller or
+ * file data goes through these so that overflow is an error, never a wrap. */
+#ifndef US_CORE_ALLOC_H
+#define US_CORE_ALLOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Largest single allocation unetseg will attempt (16 GiB). */
+#define US_MAX_ALLOC ((size_t)1 << 34)
+
+/* malloc/calloc of n * size bytes; NULL on overflow, > US_MAX_ALLOC or failure. */
+void *us_malloc_array(size_t n, size_t size);
+void *us_calloc_array(size_t n, size_t size);
+/* strdup that returns NULL on failure. */
+char *us_strdup(const char *s);
+/* a*b into *out; returns 0 on overflow of int64 or a negative operand. */
+int us_mul_i64(int64_t a, int64_t b, int64_t *out);
+
+#endif
