@@ -13,6 +13,8 @@ BINDIR ?= $(PREFIX)/bin
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
 CC ?= cc
+# Debian's python3 (numpy, h5py); a pyenv python3 earlier on PATH lacks them.
+PYTHON ?= /usr/bin/python3
 OPT ?= -O2
 WARN := -Wall -Wextra -Werror
 CFLAGS_BASE := -std=c11 $(OPT) -g $(WARN) -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc
@@ -109,7 +111,7 @@ check-asan: $(TEST_BIN_ASAN)
 	@echo "all asan tests passed"
 
 check-python: bin/unetseg
-	@set -e; for t in $(sort $(wildcard tests/python/test_*.py)); do echo "== $$t"; python3 $$t; done
+	@set -e; for t in $(sort $(wildcard tests/python/test_*.py)); do echo "== $$t"; $(PYTHON) $$t; done
 
 symbols-check: $(SHLIB)
 	@bad=$$(nm -D --defined-only $(SHLIB) | awk '{print $$3}' | grep -v '^unetseg_' | grep -v '^UNETSEG_' || true); \

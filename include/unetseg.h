@@ -293,6 +293,67 @@ UNETSEG_API int32_t unetseg_model_summary(unetseg_model *model, const char **tex
 UNETSEG_API int32_t unetseg_model_forward(unetseg_model *model, const unetseg_tensor *input,
                                           unetseg_tensor **output);
 
+
+/* ------------------------------------------------------- Unet() builders */
+/*
+ * Options of the Keras segmentation_models builders, with the same defaults:
+ * backbone "resnet34", input (-1, -1, 3) i.e. (None, None, 3), classes 1,
+ * activation sigmoid, decoder_block_type "upsampling", decoder_filters
+ * (256, 128, 64, 32, 16), decoder_use_batchnorm 1, encoder_freeze 0, and
+ * initialisation seed 0. Setters copy their arguments.
+ */
+typedef struct unetseg_unet_options unetseg_unet_options;
+
+/* Create options with the defaults above. Errors: INVALID_ARG, NOMEM. */
+UNETSEG_API int32_t unetseg_unet_options_create(unetseg_unet_options **out);
+/* Release options (NULL is fine). */
+UNETSEG_API void unetseg_unet_options_free(unetseg_unet_options *options);
+/* "resnet18" or "resnet34". Errors: INVALID_ARG (NULL or unknown name). */
+UNETSEG_API int32_t unetseg_unet_options_set_backbone(unetseg_unet_options *options,
+                                                      const char *backbone);
+/* Input height, width (each -1 for None, or a positive multiple of 32) and
+ * channels (>= 1). Errors: INVALID_ARG. */
+UNETSEG_API int32_t unetseg_unet_options_set_input_shape(unetseg_unet_options *options,
+                                                         int64_t height, int64_t width,
+                                                         int64_t channels);
+/* Number of output classes (filters of final_conv), >= 1. */
+UNETSEG_API int32_t unetseg_unet_options_set_classes(unetseg_unet_options *options,
+                                                     int64_t classes);
+/* Head activation: UNETSEG_ACT_SIGMOID, _SOFTMAX or _LINEAR; the last layer
+ * is named after it ("sigmoid", "softmax", "linear"). */
+UNETSEG_API int32_t unetseg_unet_options_set_activation(unetseg_unet_options *options,
+                                                        int32_t activation);
+/* "upsampling" or "transpose". */
+UNETSEG_API int32_t unetseg_unet_options_set_decoder_block_type(unetseg_unet_options *options,
+                                                                const char *block_type);
+/* Filters of each decoder block (1..16 blocks, each 1..65536). */
+UNETSEG_API int32_t unetseg_unet_options_set_decoder_filters(unetseg_unet_options *options,
+                                                             const int64_t *filters, int32_t n);
+/* 1: Conv-BN-ReLU blocks (convs without bias); 0: Conv(bias)-ReLU. */
+UNETSEG_API int32_t unetseg_unet_options_set_decoder_use_batchnorm(
+    unetseg_unet_options *options, int32_t use_batchnorm);
+/* 1: every encoder layer except BatchNormalization is frozen (Keras). */
+UNETSEG_API int32_t unetseg_unet_options_set_encoder_freeze(unetseg_unet_options *options,
+                                                            int32_t freeze);
+/* Seed of the Keras-style weight initialisation (he_uniform, glorot_uniform). */
+UNETSEG_API int32_t unetseg_unet_options_set_seed(unetseg_unet_options *options, uint64_t seed);
+
+/* Build the backbone alone: a classification_models ResNet without top
+ * (layers `data` .. `relu1`), initialised. Errors: INVALID_ARG, NOMEM. */
+UNETSEG_API int32_t unetseg_encoder_create(const unetseg_unet_options *options,
+                                           unetseg_model **out);
+/* Append the U-Net decoder and head to a model holding that backbone (skip
+ * layers stage4_unit1_relu1, stage3_unit1_relu1, stage2_unit1_relu1, relu0 and
+ * output relu1), and initialise the new layers. Errors: INVALID_ARG,
+ * GRAPH (a skip layer is missing), STATE (the model already has a decoder),
+ * NOMEM. On error the model is unchanged. */
+UNETSEG_API int32_t unetseg_decoder_append(unetseg_model *model,
+                                           const unetseg_unet_options *options);
+/* Unet(): encoder + decoder + head, exactly the Keras layer list, initialised
+ * as Keras does; forward() requires H and W divisible by 32. */
+UNETSEG_API int32_t unetseg_unet_create(const unetseg_unet_options *options,
+                                        unetseg_model **out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,35 @@
+/* unetseg: command-line front end of the library. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: unetseg <command> [options]\n"
+            "commands:\n"
+            "  summary   print the Keras-style layer table of a Unet\n"
+            "  predict   run a model on a safetensors input\n"
+            "options: --help (also after a command), --version\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("unetseg %s (ABI %d)\n", unetseg_version_string(), unetseg_abi_version());
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(cmd, "summary") == 0) return cli_summary(argc - 2, argv + 2);
+    if (strcmp(cmd, "predict") == 0) return cli_predict(argc - 2, argv + 2);
+    fprintf(stderr, "unetseg: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return CLI_EXIT_USAGE;
+}

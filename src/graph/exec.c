@@ -1,0 +1,160 @@
+/* The executor: concrete shape inference, then one pass over the layer list
+ * with an activation memory plan (a buffer is returned to a pool after the
+ * last layer that reads it, and element-wise layers overwrite their input
+ * when nobody else reads it). */
+#include "graph/exec.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+
+int32_t us_infer_shapes(const unetseg_model *m, const int64_t input_shape[4],
+                        int64_t (*shapes)[4]) {
+    int64_t in_shapes[64][4];
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        const us_layer *l = &m->layers[i];
+        if (l->kind == UNETSEG_LAYER_INPUT) {
+            memcpy(shapes[i], input_shape, sizeof shapes[i]);
+            continue;
+        }
+        for (int32_t j = 0; j < l->n_in; j++)
+            memcpy(in_shapes[j], shapes[us_model_index_of_id(m, l->in_ids[j])], sizeof in_shapes[j]);
+        int32_t st = us_layer_kind_get(l->kind)->infer(l, (const int64_t(*)[4])in_shapes, l->n_in,
+                                                       shapes[i]);
+        if (st) return st;
+        for (int32_t d = 1; d < 4; d++)
+            if (shapes[i][d] < 1)
+                return us_fail(UNETSEG_E_SHAPE, "%s: the input is too small for this layer",
+                               l->name);
+        if (us_shape_numel(4, shapes[i]) < 0)
+            return us_fail(UNETSEG_E_SHAPE, "%s: output too large", l->name);
+    }
+    return UNETSEG_OK;
+}
+
+/* A pool of float buffers: released buffers are handed out again (best fit). */
+typedef struct pool_buf {
+    float *data;
+    int64_t capacity;
+    int32_t in_use;
+} pool_buf;
+
+typedef struct buffer_pool {
+    pool_buf *bufs;
+    int32_t n, cap;
+} buffer_pool;
+
+static float *pool_acquire(buffer_pool *p, int64_t count) {
+    int32_t best = -1;
+    for (int32_t i = 0; i < p->n; i++)
+        if (!p->bufs[i].in_use && p->bufs[i].capacity >= count &&
+            (best < 0 || p->bufs[i].capacity < p->bufs[best].capacity))
+            best = i;
+    if (best < 0) {
+        if (p->n == p->cap) {
+            int32_t cap = p->cap ? p->cap * 2 : 16;
+            pool_buf *grown = realloc(p->bufs, (size_t)cap * sizeof *grown);
+            if (!grown) return NULL;
+            p->bufs = grown;
+            p->cap = cap;
+        }
+        float *data = us_malloc_array((size_t)count, sizeof(float));
+        if (!data) return NULL;
+        p->bufs[p->n] = (pool_buf){data, count, 0};
+        best = p->n++;
+    }
+    p->bufs[best].in_use = 1;
+    return p->bufs[best].data;
+}
+
+static void pool_release(buffer_pool *p, const float *data) {
+    for (int32_t i = 0; i < p->n; i++)
+        if (p->bufs[i].data == data) p->bufs[i].in_use = 0;
+}
+
+static void pool_free(buffer_pool *p) {
+    for (int32_t i = 0; i < p->n; i++) free(p->bufs[i].data);
+    free(p->bufs);
+}
+
+typedef struct run_state {
+    int64_t (*shapes)[4];
+    float **outputs;     /* per layer: its output buffer while alive */
+    int32_t *readers;    /* per layer: consumers that have not run yet */
+    int32_t *in_index;   /* scratch: inbound indices of the current layer */
+} run_state;
+
+static void run_state_free(run_state *s) {
+    free(s->shapes);
+    free(s->outputs);
+    free(s->readers);
+    free(s->in_index);
+}
+
+static int32_t run_state_init(const unetseg_model *m, run_state *s) {
+    size_t n = (size_t)m->n_layers;
+    s->shapes = us_calloc_array(n, sizeof *s->shapes);
+    s->outputs = us_calloc_array(n, sizeof *s->outputs);
+    s->readers = us_calloc_array(n, sizeof *s->readers);
+    s->in_index = us_calloc_array(64, sizeof *s->in_index);
+    if (!s->shapes || !s->outputs || !s->readers || !s->in_index)
+        return us_fail(UNETSEG_E_NOMEM, "forward: out of memory");
+    for (int32_t i = 0; i < m->n_layers; i++)
+        for (int32_t j = 0; j < m->layers[i].n_in; j++)
+            s->readers[us_model_index_of_id(m, m->layers[i].in_ids[j])]++;
+    return UNETSEG_OK;
+}
+
+int32_t us_model_run(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_tensor *input,
+                     us_layer_observer observer, void *user, unetseg_tensor **out) {
+    run_state s = {0};
+    buffer_pool pool = {0};
+    int32_t st = run_state_init(m, &s);
+    if (!st) st = us_infer_shapes(m, input->shape, s.shapes);
+    const float *in_ptrs[64];
+    int64_t in_shapes[64][4];
+    for (int32_t i = 0; i < m->n_layers && !st; i++) {
+        const us_layer *l = &m->layers[i];
+        const us_layer_kind *k = us_layer_kind_get(l->kind);
+        if (l->kind == UNETSEG_LAYER_INPUT) {
+            /* The caller's buffer is read in place and never written. */
+            s.outputs[i] = input->data;
+        } else {
+            for (int32_t j = 0; j < l->n_in; j++) {
+                s.in_index[j] = us_model_index_of_id(m, l->in_ids[j]);
+                in_ptrs[j] = s.outputs[s.in_index[j]];
+                memcpy(in_shapes[j], s.shapes[s.in_index[j]], sizeof in_shapes[j]);
+            }
+            int32_t src = s.in_index[0];
+            int in_place = k->elementwise && s.readers[src] == 1 &&
+                           m->layers[src].kind != UNETSEG_LAYER_INPUT;
+            float *dst = in_place ? s.outputs[src]
+                                  : pool_acquire(&pool, us_shape_numel(4, s.shapes[i]));
+            if (!dst) {
+                st = us_fail(UNETSEG_E_NOMEM, "%s: cannot allocate the output", l->name);
+                break;
+            }
+            if (in_place) s.outputs[src] = NULL;
+            st = k->forward(l, ctx, in_ptrs, (const int64_t(*)[4])in_shapes, l->n_in, dst,
+                            s.shapes[i]);
+            s.outputs[i] = dst;
+            for (int32_t j = 0; j < l->n_in; j++) {
+                int32_t p = s.in_index[j];
+                if (--s.readers[p] == 0 && s.outputs[p] && m->layers[p].kind != UNETSEG_LAYER_INPUT)
+                    pool_release(&pool, s.outputs[p]);
+                if (s.readers[p] == 0) s.outputs[p] = NULL;
+            }
+        }
+        if (!st && observer) st = observer(user, i, s.outputs[i], s.shapes[i]);
+    }
+    if (!st) {
+        int32_t last = m->n_layers - 1;
+        st = us_tensor_new(4, s.shapes[last], out);
+        if (!st) memcpy((*out)->data, s.outputs[last], (size_t)(*out)->numel * sizeof(float));
+    }
+    pool_free(&pool);
+    run_state_free(&s);
+    return st;
+}

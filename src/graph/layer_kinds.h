@@ -1,0 +1,37 @@
+/* The layer table: per kind, its names, shape rule, parameters and forward
+ * kernel. Adding a layer kind = one file in src/ops plus one row here. */
+#ifndef US_GRAPH_LAYER_KINDS_H
+#define US_GRAPH_LAYER_KINDS_H
+
+#include "graph/model.h"
+
+#define US_LAYER_KIND_COUNT 13
+
+/* Execution context of one forward pass. */
+typedef struct us_exec_ctx {
+    int32_t training;     /* 1 = training mode (BN batch stats, dropout on) */
+    int32_t mc_dropout;   /* model-level Monte-Carlo switch */
+    uint64_t seed, step;  /* dropout masks depend on (seed, layer id, step, position) */
+} us_exec_ctx;
+
+typedef struct us_layer_kind {
+    const char *keras_class; /* "Conv2D" (summary type column) */
+    const char *lower_name;  /* "conv2d" (matcher kind=...) */
+    int32_t min_in, max_in;  /* inbound count limits */
+    int32_t elementwise;     /* output may overwrite its single input */
+    /* Output shape from inbound shapes; -1 dims propagate. Sets a message and
+     * returns UNETSEG_E_SHAPE when the inputs do not fit. */
+    int32_t (*infer)(const us_layer *l, const int64_t (*in)[4], int32_t n_in, int64_t out[4]);
+    /* Create the parameters (zero / Keras neutral values) for input shape in0. */
+    int32_t (*make_params)(us_layer *l, const int64_t in0[4]);
+    /* Forward on concrete shapes. */
+    int32_t (*forward)(const us_layer *l, const us_exec_ctx *ctx, const float *const *in,
+                       const int64_t (*in_shape)[4], int32_t n_in, float *out,
+                       const int64_t out_shape[4]);
+} us_layer_kind;
+
+const us_layer_kind *us_layer_kind_get(int32_t kind);
+/* Validate the kind-specific configuration values (rates, sizes, enums). */
+int32_t us_layer_config_check(int32_t kind, const char *name, const us_layer_config *cfg);
+
+#endif

@@ -1,0 +1,131 @@
+/* The layer list: creation, lookup, appending with validation. */
+#include "graph/model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "graph/layer_kinds.h"
+
+int32_t us_model_find(const unetseg_model *m, const char *name) {
+    for (int32_t i = 0; i < m->n_layers; i++)
+        if (strcmp(m->layers[i].name, name) == 0) return i;
+    return -1;
+}
+
+int32_t us_model_index_of_id(const unetseg_model *m, int32_t id) {
+    for (int32_t i = 0; i < m->n_layers; i++)
+        if (m->layers[i].id == id) return i;
+    return -1;
+}
+
+void us_layer_clear(us_layer *l) {
+    free(l->name);
+    free(l->in_ids);
+    for (int32_t i = 0; i < l->n_params; i++) unetseg_tensor_free(l->params[i].value);
+    memset(l, 0, sizeof *l);
+}
+
+void us_model_invalidate(unetseg_model *m) {
+    free(m->summary_text);
+    m->summary_text = NULL;
+    free(m->param_name_cache);
+    m->param_name_cache = NULL;
+}
+
+us_param *us_model_find_param(const unetseg_model *m, const char *full_name) {
+    const char *slash = strrchr(full_name, '/');
+    if (!slash) return NULL;
+    size_t layer_len = (size_t)(slash - full_name);
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        us_layer *l = &m->layers[i];
+        if (strlen(l->name) != layer_len || strncmp(l->name, full_name, layer_len) != 0) continue;
+        for (int32_t p = 0; p < l->n_params; p++)
+            if (strcmp(l->params[p].name, slash + 1) == 0) return &l->params[p];
+        return NULL;
+    }
+    return NULL;
+}
+
+static int32_t check_name(const unetseg_model *m, const char *name) {
+    size_t len = strlen(name);
+    if (len == 0 || len > US_MAX_NAME)
+        return us_fail(UNETSEG_E_INVALID_ARG, "layer name must be 1..%d characters", US_MAX_NAME);
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '_' || c == '.' || c == '-';
+        if (!ok)
+            return us_fail(UNETSEG_E_INVALID_ARG,
+                           "layer name '%s': character %zu is not one of [A-Za-z0-9_.-]", name,
+                           i + 1);
+    }
+    if (us_model_find(m, name) >= 0)
+        return us_fail(UNETSEG_E_NAME_EXISTS, "a layer named '%s' already exists", name);
+    return UNETSEG_OK;
+}
+
+static int32_t grow(unetseg_model *m) {
+    if (m->n_layers < m->cap_layers) return UNETSEG_OK;
+    int32_t cap = m->cap_layers ? m->cap_layers * 2 : 64;
+    us_layer *grown = realloc(m->layers, (size_t)cap * sizeof *grown);
+    if (!grown) return us_fail(UNETSEG_E_NOMEM, "cannot grow the layer list");
+    m->layers = grown;
+    m->cap_layers = cap;
+    return UNETSEG_OK;
+}
+
+int32_t us_model_append(unetseg_model *m, const char *name, int32_t kind,
+                        const char *const *inbound, int32_t n_in, const us_layer_config *cfg) {
+    const us_layer_kind *k = us_layer_kind_get(kind);
+    int32_t st;
+    if ((st = check_name(m, name))) return st;
+    if ((st = us_layer_config_check(kind, name, cfg))) return st;
+    if (kind == UNETSEG_LAYER_INPUT && m->n_layers > 0)
+        return us_fail(UNETSEG_E_GRAPH, "%s: the input layer must be the first and only one",
+                       name);
+    if (kind != UNETSEG_LAYER_INPUT && m->n_layers == 0)
+        return us_fail(UNETSEG_E_GRAPH, "%s: add the input layer first", name);
+    if (n_in < k->min_in || n_in > k->max_in)
+        return us_fail(UNETSEG_E_INVALID_ARG, "%s: %s takes %d..%d inbound layers, got %d", name,
+                       k->keras_class, k->min_in, k->max_in, n_in);
+
+    us_layer l;
+    memset(&l, 0, sizeof l);
+    int64_t in_shapes[64][4];
+    l.in_ids = us_malloc_array((size_t)(n_in ? n_in : 1), sizeof(int32_t));
+    l.name = us_strdup(name);
+    if (!l.in_ids || !l.name) {
+        us_layer_clear(&l);
+        return us_fail(UNETSEG_E_NOMEM, "%s: out of memory", name);
+    }
+    for (int32_t i = 0; i < n_in; i++) {
+        if (!inbound[i]) {
+            us_layer_clear(&l);
+            return us_fail(UNETSEG_E_INVALID_ARG, "%s: inbound name %d is NULL", name, i);
+        }
+        int32_t idx = us_model_find(m, inbound[i]);
+        if (idx < 0) {
+            us_layer_clear(&l);
+            return us_fail(UNETSEG_E_GRAPH, "%s: unknown inbound layer '%s'", name, inbound[i]);
+        }
+        l.in_ids[i] = m->layers[idx].id;
+        memcpy(in_shapes[i], m->layers[idx].shape, sizeof in_shapes[i]);
+    }
+    l.n_in = n_in;
+    l.kind = kind;
+    l.cfg = *cfg;
+    l.trainable = 1;
+    l.region = UNETSEG_REGION_NONE;
+    if ((st = k->infer(&l, (const int64_t(*)[4])in_shapes, n_in, l.shape)) ||
+        (st = k->make_params(&l, in_shapes[0])) || (st = grow(m))) {
+        us_layer_clear(&l);
+        return st;
+    }
+    l.id = m->next_id++;
+    m->layers[m->n_layers++] = l;
+    us_model_invalidate(m);
+    return UNETSEG_OK;
+}

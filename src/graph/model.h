@@ -1,0 +1,81 @@
+/* The model: an ordered list of layers in topological order, the same list as
+ * Keras `model.layers` (internal). */
+#ifndef US_GRAPH_MODEL_H
+#define US_GRAPH_MODEL_H
+
+#include <stdint.h>
+
+#include "core/tensor.h"
+#include "unetseg.h"
+
+#define US_MAX_NAME 127
+#define US_MAX_PARAMS 4
+
+/* Every configuration value any layer kind uses; each kind reads its own. */
+typedef struct us_layer_config {
+    int64_t filters, kernel_h, kernel_w, stride_h, stride_w; /* conv, pool */
+    int32_t padding, use_bias;                               /* conv, pool */
+    double epsilon, momentum;                                /* batchnorm */
+    int32_t center, scale;                                   /* batchnorm */
+    int32_t activation;                                      /* activation */
+    int64_t pad_top, pad_bottom, pad_left, pad_right;        /* zero padding */
+    int64_t size_h, size_w;                                  /* upsampling */
+    int32_t interpolation;                                   /* upsampling */
+    double rate;                                             /* dropouts */
+    int32_t mode, spatial;                                   /* conditional dropout */
+    int64_t height, width, channels;                         /* input */
+} us_layer_config;
+
+typedef struct us_param {
+    char name[24];          /* Keras name: kernel, bias, gamma, beta, moving_mean, ... */
+    int32_t is_statistic;   /* moving_mean/variance: never trainable */
+    unetseg_tensor *value;
+} us_param;
+
+typedef struct us_layer {
+    char *name;
+    int32_t id;       /* stable over insertions; inbound links use ids */
+    int32_t kind;     /* UNETSEG_LAYER_* */
+    int32_t region;   /* UNETSEG_REGION_* */
+    int32_t trainable;
+    int32_t inserted; /* added by dropout insertion: never re-matched */
+    int32_t n_in;
+    int32_t *in_ids;
+    us_layer_config cfg;
+    int32_t n_params;
+    us_param params[US_MAX_PARAMS];
+    int64_t shape[4]; /* output (N, H, W, C) as built; -1 = unknown (None) */
+} us_layer;
+
+struct unetseg_model {
+    us_layer *layers;
+    int32_t n_layers, cap_layers;
+    int32_t next_id;
+    /* Builder facts: a description line for the summary ("Unet('resnet34') {...}"),
+     * the input size multiple forward() requires, backbone layer count. */
+    char *description;
+    int64_t input_multiple;
+    int32_t n_backbone_layers;
+    char *summary_text;      /* cache behind unetseg_model_summary */
+    char *param_name_cache;  /* "{layer}/{param}" behind param_tensor_name */
+};
+
+/* Index of the layer with this name / id, or -1. */
+int32_t us_model_find(const unetseg_model *m, const char *name);
+int32_t us_model_index_of_id(const unetseg_model *m, int32_t id);
+
+/* Append a layer of `kind` with a copy of cfg, after validating the name, the
+ * inbound names, the configuration and the inferred shape; creates its
+ * parameters. On error the model is unchanged. */
+int32_t us_model_append(unetseg_model *m, const char *name, int32_t kind,
+                        const char *const *inbound, int32_t n_in, const us_layer_config *cfg);
+
+/* Release what a layer owns (not the layer struct itself). */
+void us_layer_clear(us_layer *layer);
+/* Drop cached text (summary etc.) after a mutation. */
+void us_model_invalidate(unetseg_model *m);
+
+/* Parameter "{layer}/{param}" lookup; NULL if absent. */
+us_param *us_model_find_param(const unetseg_model *m, const char *full_name);
+
+#endif

@@ -1,0 +1,120 @@
+/* The Keras model.summary() table as text. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "graph/layer_kinds.h"
+#include "graph/model.h"
+
+typedef struct text_buf {
+    char *data;
+    size_t len, cap;
+    int failed;
+} text_buf;
+
+static void tb_printf(text_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tb_printf(text_buf *b, const char *fmt, ...) {
+    if (b->failed) return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->data ? b->data + b->len : NULL, b->data ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->failed = 1;
+            return;
+        }
+        if (b->data && b->len + (size_t)n < b->cap) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
+        char *grown = realloc(b->data, cap);
+        if (!grown) {
+            b->failed = 1;
+            return;
+        }
+        b->data = grown;
+        b->cap = cap;
+    }
+}
+
+static void format_shape(const int64_t s[4], char *out, size_t size) {
+    size_t used = (size_t)snprintf(out, size, "(");
+    for (int d = 0; d < 4 && used < size; d++) {
+        const char *sep = d ? ", " : "";
+        if (s[d] < 0)
+            used += (size_t)snprintf(out + used, size - used, "%sNone", sep);
+        else
+            used += (size_t)snprintf(out + used, size - used, "%s%lld", sep, (long long)s[d]);
+    }
+    if (used < size) snprintf(out + used, size - used, ")");
+}
+
+/* 24456154 -> "24,456,154" */
+static void format_thousands(int64_t v, char *out, size_t size) {
+    char digits[32];
+    int n = snprintf(digits, sizeof digits, "%lld", (long long)v);
+    size_t o = 0;
+    for (int i = 0; i < n && o + 1 < size; i++) {
+        if (i > 0 && (n - i) % 3 == 0 && o + 1 < size) out[o++] = ',';
+        out[o++] = digits[i];
+    }
+    out[o < size ? o : size - 1] = '\0';
+}
+
+static const char RULE[] =
+    "----------------------------------------------------------------------------------------"
+    "------------------------------------------";
+
+UNETSEG_API int32_t unetseg_model_summary(unetseg_model *model, const char **text) {
+    us_clear_error();
+    if (text) *text = NULL;
+    if (!model || !text) return us_fail(UNETSEG_E_INVALID_ARG, "model_summary: NULL argument");
+    if (model->summary_text) {
+        *text = model->summary_text;
+        return UNETSEG_OK;
+    }
+    text_buf b = {0};
+    tb_printf(&b, "%s\n", model->description ? model->description : "Model");
+    tb_printf(&b, "%-5s%-31s%-21s%-28s%7s  %s\n", "#", "Layer (name)", "type", "Output Shape",
+              "Param #", "Connected to");
+    tb_printf(&b, "%s\n", RULE);
+    int32_t n_encoder = 0;
+    for (int32_t i = 0; i < model->n_layers; i++) {
+        const us_layer *l = &model->layers[i];
+        char shape[96];
+        int64_t params = 0;
+        format_shape(l->shape, shape, sizeof shape);
+        for (int32_t p = 0; p < l->n_params; p++) params += l->params[p].value->numel;
+        n_encoder += l->region == UNETSEG_REGION_ENCODER;
+        tb_printf(&b, "%-5d%-31s%-21s%-25s%10lld  ", i, l->name,
+                  us_layer_kind_get(l->kind)->keras_class, shape, (long long)params);
+        for (int32_t j = 0; j < l->n_in; j++)
+            tb_printf(&b, "%s%s", j ? ", " : "",
+                      model->layers[us_model_index_of_id(model, l->in_ids[j])].name);
+        tb_printf(&b, "\n");
+    }
+    tb_printf(&b, "%s\n", RULE);
+    int64_t total, trainable, frozen;
+    unetseg_model_param_totals(model, &total, &trainable, &frozen);
+    char t1[32], t2[32], t3[32];
+    format_thousands(total, t1, sizeof t1);
+    format_thousands(trainable, t2, sizeof t2);
+    format_thousands(frozen, t3, sizeof t3);
+    tb_printf(&b, "Layers (incl. InputLayer '%s'): %d", model->n_layers ? model->layers[0].name : "",
+              model->n_layers);
+    if (model->description)
+        tb_printf(&b, "   (backbone %d, decoder+head %d)", n_encoder, model->n_layers - n_encoder);
+    tb_printf(&b, "\nTotal params: %s\nTrainable params: %s\nNon-trainable params: %s\n", t1, t2,
+              t3);
+    if (b.failed) {
+        free(b.data);
+        return us_fail(UNETSEG_E_NOMEM, "model_summary: out of memory");
+    }
+    model->summary_text = b.data;
+    *text = b.data;
+    return UNETSEG_OK;
+}

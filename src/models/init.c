@@ -1,0 +1,38 @@
+#include "models/init.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "core/rng.h"
+
+static uint64_t name_hash(const char *s) {
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+    for (; *s; s++) h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
+    return h;
+}
+
+static void fill(unetseg_tensor *t, float v) {
+    for (int64_t i = 0; i < t->numel; i++) t->data[i] = v;
+}
+
+void us_init_layer(unetseg_model *m, int32_t index, int32_t initializer, uint64_t seed) {
+    us_layer *l = &m->layers[index];
+    for (int32_t p = 0; p < l->n_params; p++) {
+        unetseg_tensor *t = l->params[p].value;
+        const char *name = l->params[p].name;
+        if (strcmp(name, "kernel") == 0) {
+            double receptive = (double)(t->shape[0] * t->shape[1]);
+            double fan_in = receptive * (double)t->shape[2];
+            double fan_out = receptive * (double)t->shape[3];
+            double limit = initializer == US_INIT_GLOROT_UNIFORM ? sqrt(6.0 / (fan_in + fan_out))
+                                                                 : sqrt(6.0 / fan_in);
+            uint64_t key = us_rng_key(seed, name_hash(l->name), 0);
+            for (int64_t i = 0; i < t->numel; i++)
+                t->data[i] = (float)((2.0 * us_rng_uniform(key, (uint64_t)i) - 1.0) * limit);
+        } else if (strcmp(name, "gamma") == 0 || strcmp(name, "moving_variance") == 0) {
+            fill(t, 1.0f);
+        } else {
+            fill(t, 0.0f);
+        }
+    }
+}

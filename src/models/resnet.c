@@ -1,0 +1,93 @@
+/* The classification_models pre-activation ResNet18/34 backbone, layer by
+ * layer in Keras `model.layers` order (spec §1). ZeroPadding2D and Add get
+ * tf.keras fresh-session auto names: zero_padding2d, zero_padding2d_1, ...,
+ * add, add_1, ... */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "graph/model.h"
+#include "models/builder.h"
+
+#define BACKBONE_BN_EPS 2e-5
+#define BN_MOMENTUM 0.99
+
+static const char *auto_name(char *buf, size_t size, const char *base, int32_t *counter) {
+    if (*counter == 0)
+        snprintf(buf, size, "%s", base);
+    else
+        snprintf(buf, size, "%s_%d", base, *counter);
+    (*counter)++;
+    return buf;
+}
+
+/* bn -> relu -> pad(1) -> conv 3x3; returns the conv name in `conv`. */
+static int32_t bn_relu_conv(us_build *b, const char *prefix, int idx, const char *input,
+                            int64_t filters, int64_t stride, char *relu, char *conv) {
+    char bn[64], pad[64];
+    int32_t st;
+    snprintf(bn, sizeof bn, "%s_bn%d", prefix, idx);
+    snprintf(relu, 64, "%s_relu%d", prefix, idx);
+    snprintf(conv, 64, "%s_conv%d", prefix, idx);
+    auto_name(pad, sizeof pad, "zero_padding2d", &b->n_pads);
+    if ((st = unetseg_model_add_batchnorm(b->m, bn, input, BACKBONE_BN_EPS, BN_MOMENTUM, 1, 1)) ||
+        (st = unetseg_model_add_activation(b->m, relu, bn, UNETSEG_ACT_RELU)) ||
+        (st = unetseg_model_add_zero_padding2d(b->m, pad, relu, 1, 1, 1, 1)))
+        return st;
+    return unetseg_model_add_conv2d(b->m, conv, pad, filters, 3, 3, stride, stride,
+                                    UNETSEG_PADDING_VALID, 0);
+}
+
+/* One basic pre-activation unit (spec §1.3, §1.4). */
+static int32_t residual_unit(us_build *b, int stage, int unit, const char *input, char *output) {
+    char prefix[32], relu1[64], relu2[64], conv1[64], conv2[64], sc[64];
+    const int64_t filters = (int64_t)64 << (stage - 1);
+    const int64_t stride = stage > 1 && unit == 1 ? 2 : 1;
+    int32_t st;
+    snprintf(prefix, sizeof prefix, "stage%d_unit%d", stage, unit);
+    if ((st = bn_relu_conv(b, prefix, 1, input, filters, stride, relu1, conv1)) ||
+        (st = bn_relu_conv(b, prefix, 2, conv1, filters, 1, relu2, conv2)))
+        return st;
+    const char *shortcut = input;
+    if (unit == 1) {
+        snprintf(sc, sizeof sc, "%s_sc", prefix);
+        st = unetseg_model_add_conv2d(b->m, sc, relu1, filters, 1, 1, stride, stride,
+                                      UNETSEG_PADDING_VALID, 0);
+        if (st) return st;
+        shortcut = sc;
+    }
+    const char *ins[2] = {conv2, shortcut};
+    auto_name(output, 64, "add", &b->n_adds);
+    return unetseg_model_add_add(b->m, output, ins, 2);
+}
+
+int32_t us_build_resnet(us_build *b, const unetseg_unet_options *o) {
+    int32_t units[4], st;
+    char pad0[64], pad1[64], x[64], next[64];
+    us_backbone_units(o->backbone, units);
+    auto_name(pad0, sizeof pad0, "zero_padding2d", &b->n_pads);
+    if ((st = unetseg_model_add_input(b->m, "data", o->height, o->width, o->channels)) ||
+        (st = unetseg_model_add_batchnorm(b->m, "bn_data", "data", BACKBONE_BN_EPS, BN_MOMENTUM,
+                                          1, 0)) ||
+        (st = unetseg_model_add_zero_padding2d(b->m, pad0, "bn_data", 3, 3, 3, 3)) ||
+        (st = unetseg_model_add_conv2d(b->m, "conv0", pad0, 64, 7, 7, 2, 2,
+                                       UNETSEG_PADDING_VALID, 0)) ||
+        (st = unetseg_model_add_batchnorm(b->m, "bn0", "conv0", BACKBONE_BN_EPS, BN_MOMENTUM, 1,
+                                          1)) ||
+        (st = unetseg_model_add_activation(b->m, "relu0", "bn0", UNETSEG_ACT_RELU)))
+        return st;
+    auto_name(pad1, sizeof pad1, "zero_padding2d", &b->n_pads);
+    if ((st = unetseg_model_add_zero_padding2d(b->m, pad1, "relu0", 1, 1, 1, 1)) ||
+        (st = unetseg_model_add_max_pooling2d(b->m, "pooling0", pad1, 3, 3, 2, 2,
+                                              UNETSEG_PADDING_VALID)))
+        return st;
+    strcpy(x, "pooling0");
+    for (int stage = 1; stage <= 4; stage++)
+        for (int unit = 1; unit <= units[stage - 1]; unit++) {
+            if ((st = residual_unit(b, stage, unit, x, next))) return st;
+            strcpy(x, next);
+        }
+    if ((st = unetseg_model_add_batchnorm(b->m, "bn1", x, BACKBONE_BN_EPS, BN_MOMENTUM, 1, 1)))
+        return st;
+    return unetseg_model_add_activation(b->m, "relu1", "bn1", UNETSEG_ACT_RELU);
+}

@@ -1,0 +1,96 @@
+/* The segmentation_models U-Net decoder and head (spec §2.3-2.5). */
+#include <stdio.h>
+#include <string.h>
+
+#include "models/builder.h"
+
+#define DECODER_BN_EPS 1e-3 /* Keras BatchNormalization defaults */
+#define BN_MOMENTUM 0.99
+
+/* The default skip table for ResNets, deepest first (spec §2.2). */
+static const char *const SKIPS[4] = {"stage4_unit1_relu1", "stage3_unit1_relu1",
+                                     "stage2_unit1_relu1", "relu0"};
+
+/* Conv2dBn: <block>_conv (3x3 same), optional <block>_bn, <block>_relu. */
+static int32_t conv_bn_relu(us_build *b, const unetseg_unet_options *o, const char *block,
+                            const char *input, int64_t filters, char *out) {
+    char conv[64], bn[64];
+    int32_t st;
+    snprintf(conv, sizeof conv, "%s_conv", block);
+    snprintf(bn, sizeof bn, "%s_bn", block);
+    snprintf(out, 64, "%s_relu", block);
+    if ((st = unetseg_model_add_conv2d(b->m, conv, input, filters, 3, 3, 1, 1,
+                                       UNETSEG_PADDING_SAME, !o->decoder_use_batchnorm)))
+        return st;
+    if (o->decoder_use_batchnorm &&
+        (st = unetseg_model_add_batchnorm(b->m, bn, conv, DECODER_BN_EPS, BN_MOMENTUM, 1, 1)))
+        return st;
+    return unetseg_model_add_activation(b->m, out, o->decoder_use_batchnorm ? bn : conv,
+                                        UNETSEG_ACT_RELU);
+}
+
+static int32_t concat_skip(us_build *b, int i, const char *x, char *out) {
+    const char *ins[2] = {x, SKIPS[i]};
+    snprintf(out, 64, "decoder_stage%d_concat", i);
+    return unetseg_model_add_concatenate(b->m, out, ins, 2);
+}
+
+static int32_t upsampling_block(us_build *b, const unetseg_unet_options *o, int i,
+                                const char *input, char *out) {
+    char up[64], cat[64], block[64], relu_a[64];
+    int32_t st;
+    snprintf(up, sizeof up, "decoder_stage%d_upsampling", i);
+    if ((st = unetseg_model_add_upsampling2d(b->m, up, input, 2, 2, UNETSEG_INTERP_NEAREST)))
+        return st;
+    const char *x = up;
+    if (i < 4) {
+        if ((st = concat_skip(b, i, up, cat))) return st;
+        x = cat;
+    }
+    snprintf(block, sizeof block, "decoder_stage%da", i);
+    if ((st = conv_bn_relu(b, o, block, x, o->decoder_filters[i], relu_a))) return st;
+    snprintf(block, sizeof block, "decoder_stage%db", i);
+    return conv_bn_relu(b, o, block, relu_a, o->decoder_filters[i], out);
+}
+
+static int32_t transpose_block(us_build *b, const unetseg_unet_options *o, int i,
+                               const char *input, char *out) {
+    char tr[64], bn[64], relu[64], cat[64], block[64];
+    int32_t st;
+    snprintf(tr, sizeof tr, "decoder_stage%da_transpose", i);
+    snprintf(bn, sizeof bn, "decoder_stage%da_bn", i);
+    snprintf(relu, sizeof relu, "decoder_stage%da_relu", i);
+    if ((st = unetseg_model_add_conv2d_transpose(b->m, tr, input, o->decoder_filters[i], 4, 4, 2,
+                                                 2, UNETSEG_PADDING_SAME,
+                                                 !o->decoder_use_batchnorm)))
+        return st;
+    if (o->decoder_use_batchnorm &&
+        (st = unetseg_model_add_batchnorm(b->m, bn, tr, DECODER_BN_EPS, BN_MOMENTUM, 1, 1)))
+        return st;
+    if ((st = unetseg_model_add_activation(b->m, relu, o->decoder_use_batchnorm ? bn : tr,
+                                           UNETSEG_ACT_RELU)))
+        return st;
+    const char *x = relu;
+    if (i < 4) {
+        if ((st = concat_skip(b, i, relu, cat))) return st;
+        x = cat;
+    }
+    snprintf(block, sizeof block, "decoder_stage%db", i);
+    return conv_bn_relu(b, o, block, x, o->decoder_filters[i], out);
+}
+
+int32_t us_build_decoder(us_build *b, const unetseg_unet_options *o) {
+    char x[64], next[64];
+    int32_t st;
+    strcpy(x, "relu1");
+    for (int i = 0; i < o->n_decoder_filters; i++) {
+        st = o->transpose ? transpose_block(b, o, i, x, next) : upsampling_block(b, o, i, x, next);
+        if (st) return st;
+        strcpy(x, next);
+    }
+    if ((st = unetseg_model_add_conv2d(b->m, "final_conv", x, o->classes, 3, 3, 1, 1,
+                                       UNETSEG_PADDING_SAME, 1)))
+        return st;
+    return unetseg_model_add_activation(b->m, us_activation_layer_name(o->activation),
+                                        "final_conv", o->activation);
+}

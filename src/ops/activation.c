@@ -1,0 +1,45 @@
+/* Element-wise activations and the channel softmax. */
+#include <math.h>
+
+#include "ops/ops.h"
+#include "unetseg.h"
+
+static float sigmoid(float v) {
+    /* Two branches keep exp() from overflowing for large |v|. */
+    if (v >= 0) return 1.0f / (1.0f + expf(-v));
+    float e = expf(v);
+    return e / (1.0f + e);
+}
+
+static void softmax_run(const float *x, int64_t c, float *y) {
+    float m = x[0];
+    for (int64_t k = 1; k < c; k++) m = x[k] > m ? x[k] : m;
+    double sum = 0;
+    for (int64_t k = 0; k < c; k++) {
+        y[k] = expf(x[k] - m); /* subtracting the max keeps exp <= 1 */
+        sum += y[k];
+    }
+    for (int64_t k = 0; k < c; k++) y[k] = (float)(y[k] / sum);
+}
+
+void us_activation_forward(int32_t activation, const float *x, int64_t count, int64_t c,
+                           float *y) {
+    switch (activation) {
+    case UNETSEG_ACT_RELU:
+        for (int64_t i = 0; i < count; i++) y[i] = x[i] > 0 ? x[i] : 0.0f;
+        break;
+    case UNETSEG_ACT_SIGMOID:
+        for (int64_t i = 0; i < count; i++) y[i] = sigmoid(x[i]);
+        break;
+    case UNETSEG_ACT_TANH:
+        for (int64_t i = 0; i < count; i++) y[i] = tanhf(x[i]);
+        break;
+    case UNETSEG_ACT_SOFTMAX:
+        for (int64_t i = 0; i < count; i += c) softmax_run(x + i, c, y + i);
+        break;
+    default: /* linear */
+        if (y != x)
+            for (int64_t i = 0; i < count; i++) y[i] = x[i];
+        break;
+    }
+}

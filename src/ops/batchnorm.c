@@ -1,0 +1,30 @@
+/* BatchNormalization in inference mode: y = (x - mean) / sqrt(var + eps) * gamma + beta,
+ * folded into one scale and shift per channel. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "ops/ops.h"
+
+/* Channel counts above this fall back to computing the fold on the fly. */
+#define US_BN_STACK_CHANNELS 4096
+
+void us_batchnorm_inference(const float *x, int64_t count, int64_t c, const float *gamma,
+                            const float *beta, const float *mean, const float *var,
+                            double eps, float *y) {
+    float scale[US_BN_STACK_CHANNELS], shift[US_BN_STACK_CHANNELS];
+    if (c > US_BN_STACK_CHANNELS) {
+        for (int64_t i = 0; i < count; i++) {
+            int64_t k = i % c;
+            double s = (gamma ? gamma[k] : 1.0) / sqrt((double)var[k] + eps);
+            y[i] = (float)((x[i] - mean[k]) * s + (beta ? beta[k] : 0.0));
+        }
+        return;
+    }
+    for (int64_t k = 0; k < c; k++) {
+        double s = (gamma ? gamma[k] : 1.0) / sqrt((double)var[k] + eps);
+        scale[k] = (float)s;
+        shift[k] = (float)((beta ? beta[k] : 0.0) - mean[k] * s);
+    }
+    for (int64_t i = 0; i < count; i += c)
+        for (int64_t k = 0; k < c; k++) y[i + k] = x[i + k] * scale[k] + shift[k];
+}

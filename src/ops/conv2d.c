@@ -1,0 +1,69 @@
+/* Conv2D forward: im2col + one sgemm per chunk of output pixels. The batch is
+ * folded into the GEMM's M dimension (rows = n * ho * wo). */
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "ops/ops.h"
+
+/* Chunks keep the im2col buffer near 4 MB whatever the image size. */
+#define US_IM2COL_TARGET_FLOATS ((int64_t)1 << 20)
+
+static void im2col_rows(const us_conv_geom *g, const float *x, int64_t row0, int64_t rows,
+                        float *col) {
+    const int64_t krow = g->kh * g->kw * g->cin;
+    for (int64_t r = 0; r < rows; r++) {
+        int64_t p = row0 + r;
+        int64_t ow = p % g->wo, oh = (p / g->wo) % g->ho, b = p / (g->wo * g->ho);
+        float *dst = col + r * krow;
+        for (int64_t i = 0; i < g->kh; i++) {
+            int64_t ih = oh * g->sh - g->pad_top + i;
+            for (int64_t j = 0; j < g->kw; j++, dst += g->cin) {
+                int64_t iw = ow * g->sw - g->pad_left + j;
+                if (ih < 0 || ih >= g->h || iw < 0 || iw >= g->w)
+                    memset(dst, 0, (size_t)g->cin * sizeof(float));
+                else
+                    memcpy(dst, x + ((b * g->h + ih) * g->w + iw) * g->cin,
+                           (size_t)g->cin * sizeof(float));
+            }
+        }
+    }
+}
+
+static void add_bias(float *y, int64_t rows, int64_t cout, const float *bias) {
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t c = 0; c < cout; c++) y[r * cout + c] += bias[c];
+}
+
+int32_t us_conv2d_forward(const us_conv_geom *g, const float *x, const float *kernel,
+                          const float *bias, float *y) {
+    const int64_t rows = g->n * g->ho * g->wo;
+    const int64_t krow = g->kh * g->kw * g->cin;
+    const int direct = g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 &&
+                       g->pad_top == 0 && g->pad_left == 0 && g->ho == g->h && g->wo == g->w;
+    if (rows == 0) return UNETSEG_OK;
+    if (direct) {
+        /* A 1x1 stride-1 conv is a plain matrix product over pixels. */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)g->cout,
+                    (int)g->cin, 1.0f, x, (int)g->cin, kernel, (int)g->cout, 0.0f, y,
+                    (int)g->cout);
+    } else {
+        int64_t chunk = US_IM2COL_TARGET_FLOATS / krow;
+        if (chunk < 256) chunk = 256;
+        if (chunk > rows) chunk = rows;
+        float *col = us_malloc_array((size_t)(chunk * krow), sizeof(float));
+        if (!col) return us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate im2col buffer");
+        for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
+            int64_t m = rows - r0 < chunk ? rows - r0 : chunk;
+            im2col_rows(g, x, r0, m, col);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)g->cout,
+                        (int)krow, 1.0f, col, (int)krow, kernel, (int)g->cout, 0.0f,
+                        y + r0 * g->cout, (int)g->cout);
+        }
+        free(col);
+    }
+    if (bias) add_bias(y, rows, g->cout, bias);
+    return UNETSEG_OK;
+}

@@ -1,0 +1,59 @@
+/* Conv2DTranspose forward: a GEMM gives every input pixel's contribution to a
+ * kh x kw x cout patch (col2im), which is scattered into the output:
+ * out[h*s - pad + i, w*s - pad + j, co] += x[h, w, :] . K[i, j, co, :]. */
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "ops/ops.h"
+
+#define US_COL2IM_TARGET_FLOATS ((int64_t)1 << 20)
+
+static void scatter_rows(const us_conv_geom *g, const float *col, int64_t row0, int64_t rows,
+                         float *y) {
+    const int64_t patch = g->kh * g->kw * g->cout;
+    for (int64_t r = 0; r < rows; r++) {
+        int64_t p = row0 + r;
+        int64_t iw = p % g->w, ih = (p / g->w) % g->h, b = p / (g->w * g->h);
+        const float *src = col + r * patch;
+        for (int64_t i = 0; i < g->kh; i++) {
+            int64_t oh = ih * g->sh - g->pad_top + i;
+            for (int64_t j = 0; j < g->kw; j++, src += g->cout) {
+                int64_t ow = iw * g->sw - g->pad_left + j;
+                if (oh < 0 || oh >= g->ho || ow < 0 || ow >= g->wo) continue;
+                float *dst = y + ((b * g->ho + oh) * g->wo + ow) * g->cout;
+                for (int64_t c = 0; c < g->cout; c++) dst[c] += src[c];
+            }
+        }
+    }
+}
+
+int32_t us_conv2d_transpose_forward(const us_conv_geom *g, const float *x, const float *kernel,
+                                    const float *bias, float *y) {
+    const int64_t rows = g->n * g->h * g->w;
+    const int64_t patch = g->kh * g->kw * g->cout;
+    const int64_t out_count = g->n * g->ho * g->wo * g->cout;
+    memset(y, 0, (size_t)out_count * sizeof(float));
+    if (rows > 0) {
+        int64_t chunk = US_COL2IM_TARGET_FLOATS / patch;
+        if (chunk < 64) chunk = 64;
+        if (chunk > rows) chunk = rows;
+        float *col = us_malloc_array((size_t)(chunk * patch), sizeof(float));
+        if (!col) return us_fail(UNETSEG_E_NOMEM, "conv2d_transpose: cannot allocate buffer");
+        for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
+            int64_t m = rows - r0 < chunk ? rows - r0 : chunk;
+            /* kernel viewed as a (kh*kw*cout, cin) matrix; col = x_chunk . K^T */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)patch,
+                        (int)g->cin, 1.0f, x + r0 * g->cin, (int)g->cin, kernel, (int)g->cin,
+                        0.0f, col, (int)patch);
+            scatter_rows(g, col, r0, m, y);
+        }
+        free(col);
+    }
+    if (bias)
+        for (int64_t i = 0; i < out_count; i += g->cout)
+            for (int64_t c = 0; c < g->cout; c++) y[i + c] += bias[c];
+    return UNETSEG_OK;
+}

@@ -1,0 +1,71 @@
+/* Numeric kernels on raw NHWC float32 buffers (internal). They know nothing
+ * about layers or models; shapes are validated by the caller. Kernels that
+ * need scratch memory allocate it and return UNETSEG_E_NOMEM on failure. */
+#ifndef US_OPS_OPS_H
+#define US_OPS_OPS_H
+
+#include <stdint.h>
+
+/* Geometry of a 2-D convolution (also used for transposed conv and pooling):
+ * input (n, h, w, cin), output (n, ho, wo, cout), kernel kh x kw, strides,
+ * and the padding before the first row/column (the rest is implied). */
+typedef struct us_conv_geom {
+    int64_t n, h, w, cin;
+    int64_t ho, wo, cout;
+    int64_t kh, kw, sh, sw;
+    int64_t pad_top, pad_left;
+} us_conv_geom;
+
+/* TensorFlow 'same'/'valid' output size and leading pad for one axis. */
+int64_t us_conv_out_size(int64_t in, int64_t k, int64_t s, int32_t same);
+int64_t us_conv_pad_before(int64_t in, int64_t k, int64_t s, int32_t same);
+int64_t us_conv_transpose_out_size(int64_t in, int64_t k, int64_t s, int32_t same);
+int64_t us_conv_transpose_pad_before(int64_t k, int64_t s, int32_t same);
+
+/* y = conv(x, kernel HWIO) + bias (bias may be NULL); im2col + sgemm. */
+int32_t us_conv2d_forward(const us_conv_geom *g, const float *x, const float *kernel,
+                          const float *bias, float *y);
+/* y = conv_transpose(x, kernel (kh, kw, cout, cin)) + bias; geometry is from
+ * the output's point of view: g->h/w are the input size, g->ho/wo the output,
+ * pad_top/left the TF padding. */
+int32_t us_conv2d_transpose_forward(const us_conv_geom *g, const float *x, const float *kernel,
+                                    const float *bias, float *y);
+
+/* Inference batch norm over the last axis (c channels), count = elements.
+ * gamma/beta may be NULL (scale=False / center=False). y may alias x. */
+void us_batchnorm_inference(const float *x, int64_t count, int64_t c, const float *gamma,
+                            const float *beta, const float *mean, const float *var,
+                            double eps, float *y);
+
+/* Activation (UNETSEG_ACT_*) over count elements with c channels (softmax
+ * normalises each run of c values). y may alias x. */
+void us_activation_forward(int32_t activation, const float *x, int64_t count, int64_t c,
+                           float *y);
+
+/* ZeroPadding2D: x (n,h,w,c) into y (n, h+top+bottom, w+left+right, c). */
+void us_zero_pad_forward(const float *x, int64_t n, int64_t h, int64_t w, int64_t c,
+                         int64_t top, int64_t bottom, int64_t left, int64_t right, float *y);
+
+/* MaxPooling2D; padded positions never win (TF 'same' semantics). */
+void us_maxpool_forward(const us_conv_geom *g, const float *x, float *y);
+
+/* UpSampling2D by (fh, fw): nearest or bilinear (half-pixel centres, as
+ * tf.image.resize). */
+void us_upsample_forward(const float *x, int64_t n, int64_t h, int64_t w, int64_t c,
+                         int64_t fh, int64_t fw, int32_t interpolation, float *y);
+
+/* Concatenate n_in tensors of `pixels` pixels with channel counts cs[] into y. */
+void us_concat_forward(const float *const *xs, const int64_t *cs, int32_t n_in, int64_t pixels,
+                       float *y);
+
+/* y = sum of n_in tensors of count elements; y may alias xs[0]. */
+void us_add_forward(const float *const *xs, int32_t n_in, int64_t count, float *y);
+
+/* Inverted dropout: keep x where u >= rate, scaled by 1/(1-rate). With
+ * spatial != 0 one draw per (sample, channel) is shared over H and W. The
+ * mask (1 kept, 0 dropped; may be NULL) records the decision for backward.
+ * u comes from us_rng_uniform(key, index) with index = element, or
+ * sample*c + channel when spatial. y may alias x. */
+void us_dropout_forward(const float *x, int64_t n, int64_t pixels, int64_t c, double rate,
+                        int32_t spatial, uint64_t key, float *y, uint8_t *mask);
+#endif

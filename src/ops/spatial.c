@@ -1,0 +1,75 @@
+/* Spatial re-arrangements: zero padding, max pooling, upsampling. */
+#include <math.h>
+#include <string.h>
+
+#include "ops/ops.h"
+#include "unetseg.h"
+
+void us_zero_pad_forward(const float *x, int64_t n, int64_t h, int64_t w, int64_t c,
+                         int64_t top, int64_t bottom, int64_t left, int64_t right, float *y) {
+    const int64_t ho = h + top + bottom, wo = w + left + right;
+    memset(y, 0, (size_t)(n * ho * wo * c) * sizeof(float));
+    for (int64_t b = 0; b < n; b++)
+        for (int64_t i = 0; i < h; i++)
+            memcpy(y + ((b * ho + i + top) * wo + left) * c, x + (b * h + i) * w * c,
+                   (size_t)(w * c) * sizeof(float));
+}
+
+void us_maxpool_forward(const us_conv_geom *g, const float *x, float *y) {
+    const int64_t c = g->cin;
+    for (int64_t b = 0; b < g->n; b++)
+        for (int64_t oh = 0; oh < g->ho; oh++)
+            for (int64_t ow = 0; ow < g->wo; ow++) {
+                float *dst = y + ((b * g->ho + oh) * g->wo + ow) * c;
+                for (int64_t k = 0; k < c; k++) dst[k] = -INFINITY;
+                for (int64_t i = 0; i < g->kh; i++) {
+                    int64_t ih = oh * g->sh - g->pad_top + i;
+                    if (ih < 0 || ih >= g->h) continue;
+                    for (int64_t j = 0; j < g->kw; j++) {
+                        int64_t iw = ow * g->sw - g->pad_left + j;
+                        if (iw < 0 || iw >= g->w) continue;
+                        const float *src = x + ((b * g->h + ih) * g->w + iw) * c;
+                        for (int64_t k = 0; k < c; k++) dst[k] = src[k] > dst[k] ? src[k] : dst[k];
+                    }
+                }
+            }
+}
+
+/* Bilinear source coordinate with half-pixel centres, clamped at the edges. */
+static void bilinear_tap(int64_t o, int64_t f, int64_t in, int64_t *i0, int64_t *i1, float *t) {
+    double src = (o + 0.5) / (double)f - 0.5;
+    if (src < 0) src = 0;
+    int64_t lo = (int64_t)src;
+    if (lo > in - 1) lo = in - 1;
+    *i0 = lo;
+    *i1 = lo + 1 < in ? lo + 1 : in - 1;
+    *t = (float)(src - lo);
+}
+
+void us_upsample_forward(const float *x, int64_t n, int64_t h, int64_t w, int64_t c,
+                         int64_t fh, int64_t fw, int32_t interpolation, float *y) {
+    const int64_t ho = h * fh, wo = w * fw;
+    for (int64_t b = 0; b < n; b++)
+        for (int64_t oh = 0; oh < ho; oh++)
+            for (int64_t ow = 0; ow < wo; ow++) {
+                float *dst = y + ((b * ho + oh) * wo + ow) * c;
+                if (interpolation == UNETSEG_INTERP_NEAREST) {
+                    memcpy(dst, x + ((b * h + oh / fh) * w + ow / fw) * c,
+                           (size_t)c * sizeof(float));
+                    continue;
+                }
+                int64_t h0, h1, w0, w1;
+                float th, tw;
+                bilinear_tap(oh, fh, h, &h0, &h1, &th);
+                bilinear_tap(ow, fw, w, &w0, &w1, &tw);
+                const float *p00 = x + ((b * h + h0) * w + w0) * c;
+                const float *p01 = x + ((b * h + h0) * w + w1) * c;
+                const float *p10 = x + ((b * h + h1) * w + w0) * c;
+                const float *p11 = x + ((b * h + h1) * w + w1) * c;
+                for (int64_t k = 0; k < c; k++) {
+                    float top = p00[k] + (p01[k] - p00[k]) * tw;
+                    float bot = p10[k] + (p11[k] - p10[k]) * tw;
+                    dst[k] = top + (bot - top) * th;
+                }
+            }
+}
