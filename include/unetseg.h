@@ -294,6 +294,20 @@ UNETSEG_API int32_t unetseg_model_forward(unetseg_model *model, const unetseg_te
                                           unetseg_tensor **output);
 
 
+/*
+ * The same forward pass, also returning copies of intermediate activations:
+ * activations[i] receives a new tensor (the caller's) holding the output of
+ * the layer named layer_names[i] (n >= 0 names; NULL arrays allowed when
+ * n == 0). On error every activations[i] and *output are NULL.
+ * Errors: as unetseg_model_forward, plus NOT_FOUND (unknown layer name).
+ */
+UNETSEG_API int32_t unetseg_model_forward_with_activations(unetseg_model *model,
+                                                           const unetseg_tensor *input,
+                                                           const char *const *layer_names,
+                                                           int32_t n,
+                                                           unetseg_tensor **activations,
+                                                           unetseg_tensor **output);
+
 /* ------------------------------------------------------- Unet() builders */
 /*
  * Options of the Keras segmentation_models builders, with the same defaults:

@@ -1,16 +1,13 @@
-/* Public entry point of inference. */
+/* Public entry points of inference. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
 #include "graph/exec.h"
 #include "graph/model.h"
 
-UNETSEG_API int32_t unetseg_model_forward(unetseg_model *model, const unetseg_tensor *input,
-                                          unetseg_tensor **output) {
-    us_clear_error();
-    if (output) *output = NULL;
-    if (!model || !input || !output)
-        return us_fail(UNETSEG_E_INVALID_ARG, "model_forward: NULL argument");
+/* Checks shared by every forward entry point. */
+static int32_t check_input(const unetseg_model *model, const unetseg_tensor *input) {
     if (model->n_layers == 0)
         return us_fail(UNETSEG_E_STATE, "model_forward: the model has no layers");
     const us_layer *in = &model->layers[0];
@@ -26,6 +23,62 @@ UNETSEG_API int32_t unetseg_model_forward(unetseg_model *model, const unetseg_te
                        "model_forward: input height and width must be divisible by %lld "
                        "(got %lldx%lld)",
                        (long long)m, (long long)input->shape[1], (long long)input->shape[2]);
+    return UNETSEG_OK;
+}
+
+UNETSEG_API int32_t unetseg_model_forward(unetseg_model *model, const unetseg_tensor *input,
+                                          unetseg_tensor **output) {
+    return unetseg_model_forward_with_activations(model, input, NULL, 0, NULL, output);
+}
+
+typedef struct capture {
+    const int32_t *layer_of; /* requested index -> layer index */
+    int32_t n;
+    unetseg_tensor **out;
+} capture;
+
+static int32_t capture_layer(void *user, int32_t layer, const float *data, const int64_t shape[4]) {
+    capture *c = user;
+    for (int32_t i = 0; i < c->n; i++) {
+        if (c->layer_of[i] != layer || c->out[i]) continue;
+        int32_t st = us_tensor_new(4, shape, &c->out[i]);
+        if (st) return st;
+        memcpy(c->out[i]->data, data, (size_t)c->out[i]->numel * sizeof(float));
+    }
+    return UNETSEG_OK;
+}
+
+UNETSEG_API int32_t unetseg_model_forward_with_activations(unetseg_model *model,
+                                                           const unetseg_tensor *input,
+                                                           const char *const *layer_names,
+                                                           int32_t n,
+                                                           unetseg_tensor **activations,
+                                                           unetseg_tensor **output) {
+    us_clear_error();
+    if (output) *output = NULL;
+    if (!model || !input || !output)
+        return us_fail(UNETSEG_E_INVALID_ARG, "model_forward: NULL argument");
+    if (n < 0 || (n > 0 && (!layer_names || !activations)))
+        return us_fail(UNETSEG_E_INVALID_ARG, "model_forward: bad activation list");
+    for (int32_t i = 0; i < n; i++) activations[i] = NULL;
+    int32_t st = check_input(model, input);
+    if (st) return st;
+    int32_t *layer_of = calloc((size_t)(n ? n : 1), sizeof *layer_of);
+    if (!layer_of) return us_fail(UNETSEG_E_NOMEM, "model_forward: out of memory");
+    for (int32_t i = 0; i < n && !st; i++) {
+        layer_of[i] = layer_names[i] ? us_model_find(model, layer_names[i]) : -1;
+        if (layer_of[i] < 0)
+            st = us_fail(UNETSEG_E_NOT_FOUND, "model_forward: no layer named '%s'",
+                         layer_names[i] ? layer_names[i] : "(null)");
+    }
+    capture cap = {layer_of, n, activations};
     us_exec_ctx ctx = {0};
-    return us_model_run(model, &ctx, input, NULL, NULL, output);
+    if (!st) st = us_model_run(model, &ctx, input, n ? capture_layer : NULL, &cap, output);
+    free(layer_of);
+    if (st)
+        for (int32_t i = 0; i < n; i++) {
+            unetseg_tensor_free(activations[i]);
+            activations[i] = NULL;
+        }
+    return st;
 }

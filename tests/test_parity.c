@@ -1,0 +1,109 @@
+/* Numerical parity of the whole network with an independent float64 PyTorch
+ * reference of the Keras model (tests/gen/keras_unet_torch.py). Weights come
+ * from the formula in tests/support/formula.h, so no weight file is needed;
+ * the fixture holds the input, the output and a dozen activations. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/safetensors.h"
+#include "support/formula.h"
+#include "support/test_support.h"
+
+#define MAX_COMPARED 32
+
+static float *read_entry(us_st_file *f, const char *name, int64_t *count) {
+    const us_st_entry *e = us_st_find(f, name);
+    if (!e) {
+        print_error("fixture has no tensor '%s'\n", name);
+        fail();
+    }
+    *count = us_st_numel(e);
+    float *data = malloc((size_t)*count * sizeof(float));
+    assert_non_null(data);
+    assert_ok(us_st_read_f32(f, e, data, *count));
+    return data;
+}
+
+/* max |got - want| <= 1e-4 * max |want| (issue 3's criterion). */
+static void assert_close(const char *what, const float *got, const float *want, int64_t n) {
+    double max_ref = 0, max_err = 0;
+    for (int64_t i = 0; i < n; i++) {
+        max_ref = fmax(max_ref, fabs(want[i]));
+        max_err = fmax(max_err, fabs((double)got[i] - want[i]));
+    }
+    printf("  %-28s max|ref| %-12.5g max|err| %-12.5g rel %.2e\n", what, max_ref, max_err,
+           max_ref > 0 ? max_err / max_ref : max_err);
+    assert_true(max_ref > 0);
+    assert_true(max_err <= 1e-4 * max_ref);
+}
+
+static void check_parity(const char *decoder, const char *fixture) {
+    us_st_file *f = NULL;
+    unetseg_unet_options *o = NULL;
+    unetseg_model *m = NULL;
+    assert_ok(us_st_open(fixture, &f));
+    assert_ok(unetseg_unet_options_create(&o));
+    assert_ok(unetseg_unet_options_set_backbone(o, "resnet18"));
+    assert_ok(unetseg_unet_options_set_decoder_block_type(o, decoder));
+    assert_ok(unetseg_unet_options_set_input_shape(o, 64, 64, 3));
+    assert_ok(unetseg_unet_create(o, &m));
+    assert_ok(formula_fill_model(m));
+
+    int64_t n_in, n_out, n_ref;
+    float *in_data = read_entry(f, "input", &n_in);
+    unetseg_tensor *input = make_tensor4(1, 64, 64, 3, in_data);
+    assert_int_equal(n_in, 64 * 64 * 3);
+
+    const char *names[MAX_COMPARED];
+    int32_t n = 0;
+    for (int32_t i = 0; i < us_st_count(f) && n < MAX_COMPARED; i++) {
+        const us_st_entry *e = us_st_entry_at(f, i);
+        if (strncmp(e->name, "act/", 4) == 0) names[n++] = e->name + 4;
+    }
+    assert_true(n >= 10);
+    unetseg_tensor *acts[MAX_COMPARED], *output = NULL;
+    assert_ok(unetseg_model_forward_with_activations(m, input, names, n, acts, &output));
+
+    printf("parity %s (%d activations)\n", fixture, n);
+    for (int32_t i = 0; i < n; i++) {
+        char key[160];
+        snprintf(key, sizeof key, "act/%s", names[i]);
+        float *ref = read_entry(f, key, &n_ref);
+        int64_t got_n = 0;
+        assert_ok(unetseg_tensor_numel(acts[i], &got_n));
+        assert_int_equal(got_n, n_ref);
+        assert_close(names[i], unetseg_tensor_data(acts[i]), ref, n_ref);
+        free(ref);
+        unetseg_tensor_free(acts[i]);
+    }
+    float *ref_out = read_entry(f, "output", &n_out);
+    assert_close("output", unetseg_tensor_data(output), ref_out, n_out);
+
+    free(ref_out);
+    free(in_data);
+    unetseg_tensor_free(output);
+    unetseg_tensor_free(input);
+    unetseg_model_free(m);
+    unetseg_unet_options_free(o);
+    us_st_close(f);
+}
+
+static void upsampling_decoder_matches_torch(void **state) {
+    (void)state;
+    check_parity("upsampling", "tests/fixtures/parity_resnet18_upsampling_64.safetensors");
+}
+
+static void transpose_decoder_matches_torch(void **state) {
+    (void)state;
+    check_parity("transpose", "tests/fixtures/parity_resnet18_transpose_64.safetensors");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(upsampling_decoder_matches_torch),
+        cmocka_unit_test(transpose_decoder_matches_torch),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
