@@ -308,6 +308,42 @@ UNETSEG_API int32_t unetseg_model_forward_with_activations(unetseg_model *model,
                                                            unetseg_tensor **activations,
                                                            unetseg_tensor **output);
 
+/* ---------------------------------------------------------------- weights */
+/* Load modes */
+#define UNETSEG_LOAD_STRICT 0  /* every model parameter must be in the file, and
+                                  every tensor of the file must be a parameter */
+#define UNETSEG_LOAD_PARTIAL 1 /* load the parameters the file has (e.g. encoder-
+                                  only weights); the others keep their values */
+
+/*
+ * Save every parameter to a safetensors file: tensors "{layer}/{param}" in
+ * Keras layout (Conv2D kernel HWIO), dtype F32, and in the metadata the whole
+ * layer list ("unetseg.graph"), so unetseg_model_load() rebuilds the model.
+ * The file is written to a temporary name and renamed: a failed save never
+ * leaves a partial file at `path`. Errors: INVALID_ARG, IO, NOMEM.
+ */
+UNETSEG_API int32_t unetseg_model_save_weights(const unetseg_model *model, const char *path);
+/*
+ * Load parameters by name from a safetensors file (F32; F16, BF16 and F64 are
+ * converted). Shapes must match exactly in both modes. All-or-nothing: on any
+ * error no parameter of the model changes. `report` (may be NULL) receives a
+ * borrowed text valid until the next mutating call on the model:
+ * "loaded N of M parameter tensors; not in file: ...; unused in file: ...".
+ * Errors: INVALID_ARG, IO, FORMAT (malformed, truncated or lying file),
+ * SHAPE (a tensor's shape differs), NOT_FOUND (strict mode: a parameter is
+ * missing or the file has a tensor the model lacks), NOMEM.
+ */
+UNETSEG_API int32_t unetseg_model_load_weights(unetseg_model *model, const char *path,
+                                               int32_t mode, const char **report);
+/*
+ * Create a model from a file written by unetseg_model_save_weights: rebuild
+ * its layer list from the metadata, then load its weights strictly.
+ * Errors: as unetseg_model_load_weights; FORMAT if the file has no unetseg
+ * model description (e.g. weights converted from Keras: build the model with
+ * unetseg_unet_create and use unetseg_model_load_weights).
+ */
+UNETSEG_API int32_t unetseg_model_load(const char *path, unetseg_model **out);
+
 /* ------------------------------------------------------- Unet() builders */
 /*
  * Options of the Keras segmentation_models builders, with the same defaults:

@@ -33,6 +33,8 @@ void us_model_invalidate(unetseg_model *m) {
     m->summary_text = NULL;
     free(m->param_name_cache);
     m->param_name_cache = NULL;
+    free(m->load_report);
+    m->load_report = NULL;
 }
 
 us_param *us_model_find_param(const unetseg_model *m, const char *full_name) {

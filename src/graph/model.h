@@ -58,6 +58,7 @@ struct unetseg_model {
     int32_t n_backbone_layers;
     char *summary_text;      /* cache behind unetseg_model_summary */
     char *param_name_cache;  /* "{layer}/{param}" behind param_tensor_name */
+    char *load_report;       /* text behind unetseg_model_load_weights' report */
 };
 
 /* Index of the layer with this name / id, or -1. */

@@ -377,6 +377,7 @@ int32_t us_st_open(const char *path, us_st_file **out) {
     struct stat sb;
     unsigned char prefix[8];
     uint64_t n = 0;
+    memset(&sb, 0, sizeof sb);
     if (!(f->fp = fopen(path, "rb")))
         st = us_fail(UNETSEG_E_IO, "cannot open '%s': %s", path, errno_text(errno, eb, sizeof eb));
     else if (fstat(fileno(f->fp), &sb) != 0)

@@ -1,0 +1,22 @@
+/* The layer list as text, stored in the safetensors metadata so that a file
+ * can rebuild the model it came from (internal). Format, one item a line:
+ *
+ *   unetseg-graph 1
+ *   description <rest of line>
+ *   input_multiple <n>
+ *   layer <kind> <name> region=<r> trainable=<0|1> inserted=<0|1> [in=<a,b,...>] [key=value...]
+ *
+ * where <kind> is the lower-case kind name and the keys are the non-zero
+ * configuration fields of the layer. */
+#ifndef US_IO_GRAPH_TEXT_H
+#define US_IO_GRAPH_TEXT_H
+
+#include "graph/model.h"
+
+/* A new string (caller frees) describing the model. Errors: NOMEM. */
+int32_t us_graph_to_text(const unetseg_model *m, char **text);
+/* Build a new model from text (no weights loaded). Untrusted input: every
+ * failure is UNETSEG_E_FORMAT with the line number. */
+int32_t us_graph_from_text(const char *text, unetseg_model **out);
+
+#endif

@@ -1,0 +1,229 @@
+/* Model weights in safetensors: save, load by name (strict or partial), and
+ * rebuilding a model from the layer list stored in the metadata. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "graph/model.h"
+#include "io/graph_text.h"
+#include "io/safetensors.h"
+
+#define GRAPH_KEY "unetseg.graph"
+
+typedef struct param_ref {
+    const us_layer *layer;
+    us_param *param;
+    char name[US_MAX_NAME + 32];
+} param_ref;
+
+/* Every parameter of the model with its "{layer}/{param}" name. */
+static int32_t list_params(const unetseg_model *m, param_ref **out, int32_t *n) {
+    int32_t count = 0, k = 0;
+    for (int32_t i = 0; i < m->n_layers; i++) count += m->layers[i].n_params;
+    param_ref *refs = us_calloc_array((size_t)count, sizeof *refs);
+    if (!refs) return us_fail(UNETSEG_E_NOMEM, "weights: out of memory");
+    for (int32_t i = 0; i < m->n_layers; i++)
+        for (int32_t p = 0; p < m->layers[i].n_params; p++, k++) {
+            refs[k].layer = &m->layers[i];
+            refs[k].param = &m->layers[i].params[p];
+            snprintf(refs[k].name, sizeof refs[k].name, "%s/%s", m->layers[i].name,
+                     m->layers[i].params[p].name);
+        }
+    *out = refs;
+    *n = count;
+    return UNETSEG_OK;
+}
+
+UNETSEG_API int32_t unetseg_model_save_weights(const unetseg_model *model, const char *path) {
+    us_clear_error();
+    if (!model || !path) return us_fail(UNETSEG_E_INVALID_ARG, "save_weights: NULL argument");
+    param_ref *refs = NULL;
+    int32_t n = 0;
+    char *graph = NULL;
+    int32_t st = list_params(model, &refs, &n);
+    if (!st) st = us_graph_to_text(model, &graph);
+    us_st_tensor *tensors = st ? NULL : us_calloc_array((size_t)n, sizeof *tensors);
+    if (!st && !tensors) st = us_fail(UNETSEG_E_NOMEM, "save_weights: out of memory");
+    if (!st) {
+        for (int32_t i = 0; i < n; i++) {
+            const unetseg_tensor *t = refs[i].param->value;
+            tensors[i] = (us_st_tensor){refs[i].name, t->rank, t->shape, t->data};
+        }
+        const char *keys[3] = {"format", "unetseg.version", GRAPH_KEY};
+        const char *values[3] = {"unetseg", unetseg_version_string(), graph};
+        st = us_st_write(path, tensors, n, keys, values, 3);
+    }
+    free(tensors);
+    free(graph);
+    free(refs);
+    return st;
+}
+
+/* Text buffer for the load report. */
+typedef struct report_buf {
+    char *text;
+    size_t len, cap;
+} report_buf;
+
+static void report_add(report_buf *r, const char *s) {
+    size_t n = strlen(s);
+    if (r->len + n + 1 > r->cap) {
+        size_t cap = (r->cap + n + 1) * 2;
+        char *grown = realloc(r->text, cap);
+        if (!grown) return; /* the report is best effort; loading is not affected */
+        r->text = grown;
+        r->cap = cap;
+    }
+    memcpy(r->text + r->len, s, n + 1);
+    r->len += n;
+}
+
+static int shapes_equal(const us_st_entry *e, const unetseg_tensor *t) {
+    if (e->rank != t->rank) return 0;
+    for (int32_t d = 0; d < e->rank; d++)
+        if (e->shape[d] != t->shape[d]) return 0;
+    return 1;
+}
+
+static void format_shape(const int64_t *shape, int32_t rank, char *out, size_t size) {
+    size_t used = (size_t)snprintf(out, size, "(");
+    for (int32_t d = 0; d < rank && used < size; d++)
+        used += (size_t)snprintf(out + used, size - used, "%s%lld", d ? ", " : "",
+                                 (long long)shape[d]);
+    if (used < size) snprintf(out + used, size - used, ")");
+}
+
+/* Match file tensors to parameters and check shapes; fills entry_of[] (NULL
+ * where the file lacks a parameter) and the report. */
+static int32_t match_entries(us_st_file *f, const param_ref *refs, int32_t n, int32_t mode,
+                             const us_st_entry **entry_of, report_buf *r, int32_t *n_loaded) {
+    int32_t missing = 0, unused = 0;
+    *n_loaded = 0;
+    for (int32_t i = 0; i < n; i++) {
+        entry_of[i] = us_st_find(f, refs[i].name);
+        if (!entry_of[i]) {
+            report_add(r, missing++ ? ", " : "; not in file: ");
+            report_add(r, refs[i].name);
+            if (mode == UNETSEG_LOAD_STRICT)
+                return us_fail(UNETSEG_E_NOT_FOUND,
+                               "load_weights (strict): the file has no tensor '%s'", refs[i].name);
+            continue;
+        }
+        if (!shapes_equal(entry_of[i], refs[i].param->value)) {
+            char want[128], got[128];
+            format_shape(refs[i].param->value->shape, refs[i].param->value->rank, want, sizeof want);
+            format_shape(entry_of[i]->shape, entry_of[i]->rank, got, sizeof got);
+            return us_fail(UNETSEG_E_SHAPE, "load_weights: '%s' has shape %s in the file, the model wants %s",
+                           refs[i].name, got, want);
+        }
+        (*n_loaded)++;
+    }
+    for (int32_t k = 0; k < us_st_count(f); k++) {
+        const us_st_entry *e = us_st_entry_at(f, k);
+        int used = 0;
+        for (int32_t i = 0; i < n && !used; i++) used = entry_of[i] == e;
+        if (used) continue;
+        if (mode == UNETSEG_LOAD_STRICT)
+            return us_fail(UNETSEG_E_NOT_FOUND,
+                           "load_weights (strict): the model has no parameter '%s'", e->name);
+        report_add(r, unused++ ? ", " : "; unused in file: ");
+        report_add(r, e->name);
+    }
+    return UNETSEG_OK;
+}
+
+/* Read every matched tensor into fresh buffers, then swap them in: a read
+ * error half-way leaves the model untouched. */
+static int32_t read_and_swap(us_st_file *f, const param_ref *refs, int32_t n,
+                             const us_st_entry **entry_of) {
+    float **staged = us_calloc_array((size_t)n, sizeof *staged);
+    int32_t st = staged ? UNETSEG_OK : us_fail(UNETSEG_E_NOMEM, "load_weights: out of memory");
+    for (int32_t i = 0; i < n && !st; i++) {
+        if (!entry_of[i]) continue;
+        int64_t numel = refs[i].param->value->numel;
+        staged[i] = us_malloc_array((size_t)numel, sizeof(float));
+        if (!staged[i])
+            st = us_fail(UNETSEG_E_NOMEM, "load_weights: out of memory for '%s'", refs[i].name);
+        else
+            st = us_st_read_f32(f, entry_of[i], staged[i], numel);
+    }
+    for (int32_t i = 0; i < n && staged; i++) {
+        if (!staged[i]) continue;
+        if (!st) {
+            float *old = refs[i].param->value->data;
+            refs[i].param->value->data = staged[i];
+            staged[i] = old;
+        }
+        free(staged[i]);
+    }
+    free(staged);
+    return st;
+}
+
+static int32_t load_from_file(unetseg_model *model, us_st_file *f, int32_t mode) {
+    param_ref *refs = NULL;
+    int32_t n = 0, n_loaded = 0;
+    report_buf r = {0};
+    int32_t st = list_params(model, &refs, &n);
+    const us_st_entry **entry_of = st ? NULL : us_calloc_array((size_t)(n ? n : 1), sizeof *entry_of);
+    if (!st && !entry_of) st = us_fail(UNETSEG_E_NOMEM, "load_weights: out of memory");
+    if (!st) st = match_entries(f, refs, n, mode, entry_of, &r, &n_loaded);
+    if (!st) st = read_and_swap(f, refs, n, entry_of);
+    if (!st) {
+        char head[96];
+        snprintf(head, sizeof head, "loaded %d of %d parameter tensors", n_loaded, n);
+        report_buf full = {0};
+        report_add(&full, head);
+        if (r.text) report_add(&full, r.text);
+        us_model_invalidate(model);
+        model->load_report = full.text;
+    }
+    free(r.text);
+    free(entry_of);
+    free(refs);
+    return st;
+}
+
+UNETSEG_API int32_t unetseg_model_load_weights(unetseg_model *model, const char *path,
+                                               int32_t mode, const char **report) {
+    us_clear_error();
+    if (report) *report = NULL;
+    if (!model || !path) return us_fail(UNETSEG_E_INVALID_ARG, "load_weights: NULL argument");
+    if (mode != UNETSEG_LOAD_STRICT && mode != UNETSEG_LOAD_PARTIAL)
+        return us_fail(UNETSEG_E_INVALID_ARG, "load_weights: mode must be STRICT or PARTIAL");
+    us_st_file *f = NULL;
+    int32_t st = us_st_open(path, &f);
+    if (!st) st = load_from_file(model, f, mode);
+    us_st_close(f);
+    if (!st && report) *report = model->load_report ? model->load_report : "";
+    return st;
+}
+
+UNETSEG_API int32_t unetseg_model_load(const char *path, unetseg_model **out) {
+    us_clear_error();
+    if (out) *out = NULL;
+    if (!path || !out) return us_fail(UNETSEG_E_INVALID_ARG, "model_load: NULL argument");
+    us_st_file *f = NULL;
+    unetseg_model *m = NULL;
+    int32_t st = us_st_open(path, &f);
+    if (!st) {
+        const char *graph = us_st_meta(f, GRAPH_KEY);
+        if (!graph)
+            st = us_fail(UNETSEG_E_FORMAT,
+                         "model_load: %s has no '%s' metadata (not saved by unetseg); build the "
+                         "model and use unetseg_model_load_weights",
+                         path, GRAPH_KEY);
+        else
+            st = us_graph_from_text(graph, &m);
+    }
+    if (!st) st = load_from_file(m, f, UNETSEG_LOAD_STRICT);
+    us_st_close(f);
+    if (st) {
+        unetseg_model_free(m);
+        return st;
+    }
+    *out = m;
+    return UNETSEG_OK;
+}
