@@ -100,6 +100,16 @@ UNETSEG_API int32_t unetseg_tensor_copy_from(unetseg_tensor *tensor, const float
 UNETSEG_API int32_t unetseg_tensor_copy_to(const unetseg_tensor *tensor, float *dst,
                                            int64_t count);
 
+/* Read the tensor called `name` from a safetensors file (F32; F16, BF16 and
+ * F64 are converted; rank 1..UNETSEG_MAX_RANK). *out is a new tensor, the
+ * caller's. Errors: INVALID_ARG, IO, FORMAT, NOT_FOUND (no such tensor), NOMEM. */
+UNETSEG_API int32_t unetseg_tensor_load(const char *path, const char *name,
+                                        unetseg_tensor **out);
+/* Write n tensors, named names[i], to a safetensors file (F32), atomically
+ * (temporary file + rename). Errors: INVALID_ARG (NULL, duplicate names), IO, NOMEM. */
+UNETSEG_API int32_t unetseg_tensors_save(const char *path, const char *const *names,
+                                         const unetseg_tensor *const *tensors, int32_t n);
+
 /* ------------------------------------------------------------ layer kinds */
 #define UNETSEG_LAYER_INPUT 0
 #define UNETSEG_LAYER_CONV2D 1

@@ -20,5 +20,6 @@ void cli_report(const char *what, int32_t status);
 
 int cli_summary(int argc, char **argv);
 int cli_predict(int argc, char **argv);
+int cli_init(int argc, char **argv);
 
 #endif

@@ -1,0 +1,109 @@
+/* unetseg predict --weights W --input X --output Y [--dump L1,L2] [model options]
+ * X is a safetensors file with an NHWC F32 tensor "input"; Y receives
+ * "output" and, for --dump, "act/<layer>" tensors. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define MAX_DUMP 64
+
+static void predict_usage(FILE *f) {
+    fprintf(f, "usage: unetseg predict --weights W.safetensors --input X.safetensors\n"
+               "         --output Y.safetensors [--dump LAYER[,LAYER...]] [model options]\n"
+               "The model comes from the weights file's unetseg metadata when it has any,\n"
+               "otherwise from the model options (as for 'unetseg summary').\n");
+}
+
+/* The model: rebuilt from the file's metadata, or built from the options and
+ * loaded strictly (weights converted from Keras carry no unetseg metadata). */
+static int32_t open_model(const char *weights, const unetseg_unet_options *o, unetseg_model **m) {
+    int32_t st = unetseg_model_load(weights, m);
+    if (st != UNETSEG_E_FORMAT) return st;
+    if ((st = unetseg_unet_create(o, m))) return st;
+    st = unetseg_model_load_weights(*m, weights, UNETSEG_LOAD_STRICT, NULL);
+    if (st) {
+        unetseg_model_free(*m);
+        *m = NULL;
+    }
+    return st;
+}
+
+/* Split "a,b,c" in place. */
+static int split_layers(char *list, const char **names) {
+    int n = 0;
+    for (char *tok = strtok(list, ","); tok && n < MAX_DUMP; tok = strtok(NULL, ","))
+        names[n++] = tok;
+    return n;
+}
+
+int cli_predict(int argc, char **argv) {
+    const char *weights = NULL, *input_path = NULL, *output_path = NULL;
+    char *dump = NULL;
+    unetseg_unet_options *o = NULL;
+    if (unetseg_unet_options_create(&o)) return CLI_EXIT_RUNTIME;
+    int rc = CLI_EXIT_OK;
+    for (int i = 0; i < argc && rc == CLI_EXIT_OK; i++) {
+        const char *a = argv[i];
+        int has_value = i + 1 < argc;
+        if (strcmp(a, "--help") == 0) {
+            predict_usage(stdout);
+            unetseg_unet_options_free(o);
+            return CLI_EXIT_OK;
+        } else if (strcmp(a, "--weights") == 0 && has_value) {
+            weights = argv[++i];
+        } else if (strcmp(a, "--input") == 0 && has_value) {
+            input_path = argv[++i];
+        } else if (strcmp(a, "--output") == 0 && has_value) {
+            output_path = argv[++i];
+        } else if (strcmp(a, "--dump") == 0 && has_value) {
+            dump = argv[++i];
+        } else {
+            int r = cli_parse_model_option(o, argc, argv, &i);
+            if (r == 0) fprintf(stderr, "unetseg predict: unknown option or missing value '%s'\n", a);
+            if (r <= 0) rc = CLI_EXIT_USAGE;
+        }
+    }
+    if (rc == CLI_EXIT_OK && (!weights || !input_path || !output_path)) {
+        predict_usage(stderr);
+        rc = CLI_EXIT_USAGE;
+    }
+    unetseg_model *m = NULL;
+    unetseg_tensor *input = NULL, *output = NULL, *acts[MAX_DUMP] = {0};
+    const char *layers[MAX_DUMP];
+    int n_dump = dump ? split_layers(dump, layers) : 0;
+    int32_t st = UNETSEG_OK;
+    if (rc == CLI_EXIT_OK) {
+        if ((st = open_model(weights, o, &m)))
+            cli_report(weights, st);
+        else if ((st = unetseg_tensor_load(input_path, "input", &input)))
+            cli_report(input_path, st);
+        else if ((st = unetseg_model_forward_with_activations(m, input, layers, n_dump, acts, &output)))
+            cli_report("forward", st);
+        if (st) rc = CLI_EXIT_RUNTIME;
+    }
+    if (rc == CLI_EXIT_OK) {
+        char *names[MAX_DUMP + 1];
+        const unetseg_tensor *tensors[MAX_DUMP + 1];
+        names[0] = "output";
+        tensors[0] = output;
+        for (int i = 0; i < n_dump; i++) {
+            size_t len = strlen(layers[i]) + 5;
+            names[i + 1] = malloc(len);
+            if (names[i + 1]) snprintf(names[i + 1], len, "act/%s", layers[i]);
+            tensors[i + 1] = acts[i];
+        }
+        if ((st = unetseg_tensors_save(output_path, (const char *const *)names, tensors, n_dump + 1))) {
+            cli_report(output_path, st);
+            rc = CLI_EXIT_RUNTIME;
+        }
+        for (int i = 0; i < n_dump; i++) free(names[i + 1]);
+    }
+    for (int i = 0; i < n_dump; i++) unetseg_tensor_free(acts[i]);
+    unetseg_tensor_free(output);
+    unetseg_tensor_free(input);
+    unetseg_model_free(m);
+    unetseg_unet_options_free(o);
+    return rc;
+}
