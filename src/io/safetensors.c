@@ -4,6 +4,8 @@
 #include "io/safetensors.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -637,6 +639,22 @@ static int write_body(FILE *fp, const us_strbuf *h, const us_st_tensor *t, int32
     return fflush(fp) == 0 && fsync(fileno(fp)) == 0;
 }
 
+/* Create "<path>.tmp.<unique>" exclusively; returns the fd or -1 (errno). The
+ * suffix mixes the pid, a clock and the attempt number, so concurrent writers
+ * (threads or processes) never share a name; O_EXCL makes a clash a retry. */
+static int create_temp(const char *path, char *tmp, size_t size) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t seed = ((uint64_t)getpid() << 32) ^ (uint64_t)ts.tv_nsec ^ (uint64_t)(uintptr_t)tmp;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        snprintf(tmp, size, "%s.tmp.%016llx", path, (unsigned long long)seed);
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0 || errno != EEXIST) return fd;
+    }
+    return -1;
+}
+
 int32_t us_st_write(const char *path, const us_st_tensor *tensors, int32_t n_tensors,
                     const char *const *meta_keys, const char *const *meta_values,
                     int32_t n_meta) {
@@ -646,17 +664,17 @@ int32_t us_st_write(const char *path, const us_st_tensor *tensors, int32_t n_ten
 
     us_strbuf h = {0};
     size_t plen = strlen(path);
-    char *tmp = plen < SIZE_MAX - 16 ? malloc(plen + 16) : NULL;
+    char *tmp = plen < SIZE_MAX - 40 ? malloc(plen + 40) : NULL;
     if (!tmp || !build_header(&h, tensors, n_tensors, meta_keys, meta_values, n_meta)) {
         free(tmp);
         us_strbuf_free(&h);
         return us_fail(UNETSEG_E_NOMEM, "us_st_write: out of memory");
     }
     /* Write a temporary file in the same directory, then rename it over
-     * `path`: readers never see a half-written file. mkstemp makes it 0600. */
-    snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
+     * `path`: readers never see a half-written file. open(0666) lets the
+     * umask set the mode, as for any file the caller creates. */
     char eb[128];
-    int fd = mkstemp(tmp);
+    int fd = create_temp(path, tmp, plen + 40);
     if (fd < 0) {
         st = us_fail(UNETSEG_E_IO, "cannot create a temporary file for '%s': %s", path,
                      errno_text(errno, eb, sizeof eb));
