@@ -127,8 +127,10 @@ deps:
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
 	else echo "deps: all Debian packages present"; fi
 
+# Until the full training demo exists: the layer table and one forward pass.
 demo: all
 	./bin/unetseg summary --backbone resnet34 --size 256x256x3 --classes 1 | tail -4
+	./build/examples/hello_unet
 
 install: all
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BINDIR)
