@@ -78,10 +78,12 @@ lib/libunetseg.so: $(SHLIB)
 	ln -sf $(notdir $(SHLIB)) lib/$(SONAME)
 	ln -sf $(SONAME) $@
 
-unetseg.pc: unetseg.pc.in Makefile
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
-	    -e 's|@LIBS_PRIVATE@|$(LIBS)|g' $< > $@
+	    -e 's|@LIBS_PRIVATE@|$(LIBS)|g'
+
+unetseg.pc: unetseg.pc.in Makefile
+	$(PC_SED) $< > $@
 
 bin/unetseg: $(CLI_SRC) $(wildcard examples/cli/*.h) lib/libunetseg.a
 	@mkdir -p bin
@@ -139,7 +141,7 @@ install: all
 	install -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/$(notdir $(SHLIB))
 	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libunetseg.so
-	install -m 644 unetseg.pc $(DESTDIR)$(PKGCONFIGDIR)/unetseg.pc
+	$(PC_SED) unetseg.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/unetseg.pc  # for this PREFIX
 	install -m 755 bin/unetseg $(DESTDIR)$(BINDIR)/unetseg
 
 uninstall:
