@@ -354,6 +354,132 @@ UNETSEG_API int32_t unetseg_model_load_weights(unetseg_model *model, const char 
  */
 UNETSEG_API int32_t unetseg_model_load(const char *path, unetseg_model **out);
 
+/* ------------------------------------------------------ dropout and MC */
+/* Seed of the model's dropout masks; also resets the step counter. Masks
+ * depend only on (seed, layer, step, element), never on threads or order.
+ * Errors: INVALID_ARG. */
+UNETSEG_API int32_t unetseg_model_set_seed(unetseg_model *model, uint64_t seed);
+/* Model-level Monte-Carlo switch: 1 makes every ConditionalDropout in mode
+ * TRAINING active in inference (BatchNorm keeps its moving statistics);
+ * 0 (the default) turns it off. Each forward() call then draws new masks
+ * (the step counter advances). Errors: INVALID_ARG. */
+UNETSEG_API int32_t unetseg_model_set_mc_dropout(unetseg_model *model, int32_t enabled);
+/*
+ * Monte-Carlo dropout prediction: `samples` (1..1000) stochastic forward
+ * passes with BatchNorm in inference mode and every dropout layer active
+ * (except ConditionalDropout in mode NEVER). Returns new tensors (the
+ * caller's): the mean prediction (N, H, W, C), the per-element standard
+ * deviation over the samples (N, H, W, C), and the predictive entropy of the
+ * mean (N, H, W, 1): binary entropy when C == 1, categorical over channels
+ * otherwise (natural log; probabilities clamped to [1e-7, 1]). Pass i uses
+ * masks of (seed, layer, step i), so results are reproducible for a seed and
+ * independent of the model's own step counter. Memory does not grow with
+ * `samples`. Any of mean/std/entropy may be NULL if not wanted.
+ * Errors: as unetseg_model_forward, INVALID_ARG (samples out of range).
+ */
+UNETSEG_API int32_t unetseg_model_predict_mc(unetseg_model *model, const unetseg_tensor *input,
+                                             int32_t samples, uint64_t seed,
+                                             unetseg_tensor **mean, unetseg_tensor **std,
+                                             unetseg_tensor **entropy);
+
+/* ---------------------------------------------------------------- matchers */
+/*
+ * A matcher selects layers by name, kind and region. Conditions added with
+ * the setters must all hold (AND); a new matcher with no condition matches
+ * every layer. Layers added by dropout insertion are never matched.
+ */
+typedef struct unetseg_matcher unetseg_matcher;
+/* Callback condition: return non-zero to select the layer. */
+typedef int32_t (*unetseg_match_fn)(const char *name, int32_t kind, void *user);
+
+/* Create an empty matcher (matches all). Errors: INVALID_ARG, NOMEM. */
+UNETSEG_API int32_t unetseg_matcher_create(unetseg_matcher **out);
+/* Release a matcher (NULL is fine). */
+UNETSEG_API void unetseg_matcher_free(unetseg_matcher *matcher);
+/* The name must contain `substring` (non-empty). */
+UNETSEG_API int32_t unetseg_matcher_require(unetseg_matcher *matcher, const char *substring);
+/* The name must not contain `substring` (non-empty). */
+UNETSEG_API int32_t unetseg_matcher_exclude(unetseg_matcher *matcher, const char *substring);
+/* The whole name must match the shell glob `pattern` (fnmatch: * ? [...]). */
+UNETSEG_API int32_t unetseg_matcher_glob(unetseg_matcher *matcher, const char *pattern);
+/* The name must match the POSIX extended regex (unanchored, as regexec).
+ * Errors: SYNTAX (the regex does not compile; message says why). */
+UNETSEG_API int32_t unetseg_matcher_regex(unetseg_matcher *matcher, const char *regex);
+/* The layer kind must be `kind` (UNETSEG_LAYER_*); repeated calls accept any
+ * of the given kinds. */
+UNETSEG_API int32_t unetseg_matcher_kind(unetseg_matcher *matcher, int32_t kind);
+/* The layer region must be `region` (UNETSEG_REGION_ENCODER/DECODER/HEAD);
+ * repeated calls accept any of the given regions. */
+UNETSEG_API int32_t unetseg_matcher_region(unetseg_matcher *matcher, int32_t region);
+/* The callback must return non-zero; `user` is passed through unchanged and
+ * must outlive the matcher's use. */
+UNETSEG_API int32_t unetseg_matcher_callback(unetseg_matcher *matcher, unetseg_match_fn fn,
+                                             void *user);
+/*
+ * Parse the one-line text form (docs/dropout.md): a bare word is a substring
+ * of the name; glob:PATTERN a shell glob over the whole name; re:REGEX a POSIX
+ * extended regex; kind=conv2d a layer kind (lower-case Keras class name);
+ * region=encoder|decoder|head; operators ! (not), & (and), | (or), in that
+ * precedence, and parentheses; words may be quoted with '...'.
+ * Example: "conv & stage & !conv3 & region=encoder".
+ * Errors: SYNTAX with the column (1-based) of the problem in the message.
+ */
+UNETSEG_API int32_t unetseg_matcher_parse(const char *expression, unetseg_matcher **out);
+/*
+ * Dry run: indices of the layers the matcher selects, in layer order.
+ * Writes up to `capacity` indices into `indices` (may be NULL when capacity
+ * is 0) and the number of matches into *count.
+ * Errors: INVALID_ARG; NO_MATCH when nothing matches (*count = 0), with a
+ * message that suggests real names.
+ */
+UNETSEG_API int32_t unetseg_model_match(const unetseg_model *model,
+                                        const unetseg_matcher *matcher, int32_t *indices,
+                                        int32_t capacity, int32_t *count);
+
+/* -------------------------------------------------------------- insertion */
+#define UNETSEG_INSERT_AFTER 0  /* every consumer of the target reads the dropout */
+#define UNETSEG_INSERT_BEFORE 1 /* the dropout feeds the target (one-input layers) */
+
+typedef struct unetseg_insert_options unetseg_insert_options;
+
+/* Defaults: kind UNETSEG_LAYER_DROPOUT, rate 0.5, mode TRAINING, spatial 0,
+ * position AFTER, suffix "_dropout", zero matches is an error.
+ * Errors: INVALID_ARG, NOMEM. */
+UNETSEG_API int32_t unetseg_insert_options_create(unetseg_insert_options **out);
+/* Release options (NULL is fine). */
+UNETSEG_API void unetseg_insert_options_free(unetseg_insert_options *options);
+/* Dropout kind: UNETSEG_LAYER_DROPOUT, _SPATIAL_DROPOUT2D or _CONDITIONAL_DROPOUT. */
+UNETSEG_API int32_t unetseg_insert_options_set_kind(unetseg_insert_options *options,
+                                                    int32_t kind);
+/* Rate in [0, 1). */
+UNETSEG_API int32_t unetseg_insert_options_set_rate(unetseg_insert_options *options,
+                                                    double rate);
+/* ConditionalDropout mode (UNETSEG_DROPOUT_*) and spatial flag (0/1). */
+UNETSEG_API int32_t unetseg_insert_options_set_mode(unetseg_insert_options *options,
+                                                    int32_t mode, int32_t spatial);
+/* UNETSEG_INSERT_AFTER or UNETSEG_INSERT_BEFORE. */
+UNETSEG_API int32_t unetseg_insert_options_set_position(unetseg_insert_options *options,
+                                                        int32_t position);
+/* New layers are named <target><suffix> (1..32 characters of [A-Za-z0-9_.-]). */
+UNETSEG_API int32_t unetseg_insert_options_set_suffix(unetseg_insert_options *options,
+                                                      const char *suffix);
+/* 1: zero matches is not an error (nothing is inserted). */
+UNETSEG_API int32_t unetseg_insert_options_set_allow_no_match(unetseg_insert_options *options,
+                                                              int32_t allow);
+/*
+ * Insert one dropout layer at every layer the matcher selects, in layer
+ * order. All-or-nothing: everything is validated first; on any error the
+ * model is unchanged. Weights stay bound to their layers by name.
+ * *inserted (may be NULL) receives the number of new layers.
+ * Errors: INVALID_ARG (NULL; BEFORE on a layer with several inputs or on the
+ * input layer), NO_MATCH, NAME_EXISTS (e.g. inserting twice at one place),
+ * NOMEM.
+ */
+UNETSEG_API int32_t unetseg_model_insert_dropout(unetseg_model *model,
+                                                 const unetseg_matcher *matcher,
+                                                 const unetseg_insert_options *options,
+                                                 int32_t *inserted);
+
 /* ------------------------------------------------------- Unet() builders */
 /*
  * Options of the Keras segmentation_models builders, with the same defaults:
