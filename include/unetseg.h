@@ -273,7 +273,8 @@ UNETSEG_API int32_t unetseg_model_param_totals(const unetseg_model *model, int64
 /* Number of parameter tensors of the model into *count. */
 UNETSEG_API int32_t unetseg_model_param_tensor_count(const unetseg_model *model,
                                                      int32_t *count);
-/* Borrowed "{layer}/{param}" name of parameter tensor `index`. */
+/* Borrowed "{layer}/{param}" name of parameter tensor `index`; valid until
+ * the next call of this function or a mutating call on the model. */
 UNETSEG_API int32_t unetseg_model_param_tensor_name(const unetseg_model *model,
                                                     int32_t index, const char **name);
 /* A copy of the parameter "{layer}/{param}" (e.g. "conv0/kernel"); the new
@@ -369,8 +370,9 @@ UNETSEG_API int32_t unetseg_model_set_mc_dropout(unetseg_model *model, int32_t e
  * passes with BatchNorm in inference mode and every dropout layer active
  * (except ConditionalDropout in mode NEVER). Returns new tensors (the
  * caller's): the mean prediction (N, H, W, C), the per-element standard
- * deviation over the samples (N, H, W, C), and the predictive entropy of the
- * mean (N, H, W, 1): binary entropy when C == 1, categorical over channels
+ * deviation over the samples (N, H, W, C; population form, divided by
+ * `samples`), and the predictive entropy of the mean (N, H, W, 1): binary
+ * entropy when C == 1, categorical over channels
  * otherwise (natural log; probabilities clamped to [1e-7, 1]). Pass i uses
  * masks of (seed, layer, step i), so results are reproducible for a seed and
  * independent of the model's own step counter. Memory does not grow with

@@ -18,7 +18,26 @@ int cli_parse_model_option(unetseg_unet_options *o, int argc, char **argv, int *
 /* Print "unetseg: <what>: <status text>: <last error>" on stderr. */
 void cli_report(const char *what, int32_t status);
 
+/* Dropout insertions requested on the command line. */
+#define CLI_MAX_INSERTIONS 32
+typedef struct cli_insertion {
+    const char *expr;
+    int32_t kind, mode, spatial;
+    double rate;
+} cli_insertion;
+typedef struct cli_insertions {
+    cli_insertion items[CLI_MAX_INSERTIONS];
+    int n;
+} cli_insertions;
+
+void cli_insertions_init(cli_insertions *ins);
+/* Like cli_parse_model_option, for --insert/--dropout/--rate/--mode/--spatial. */
+int cli_parse_insert_option(cli_insertions *ins, int argc, char **argv, int *i);
+/* Apply the insertions in order; reports the error and returns its status. */
+int32_t cli_apply_insertions(unetseg_model *model, const cli_insertions *ins);
+
 int cli_summary(int argc, char **argv);
+int cli_match(int argc, char **argv);
 int cli_predict(int argc, char **argv);
 int cli_init(int argc, char **argv);
 

@@ -12,6 +12,8 @@
 static void predict_usage(FILE *f) {
     fprintf(f, "usage: unetseg predict --weights W.safetensors --input X.safetensors\n"
                "         --output Y.safetensors [--dump LAYER[,LAYER...]] [model options]\n"
+               "         [--insert EXPR [--dropout K] [--rate R] [--mode M] [--spatial]]...\n"
+               "         [--mc T [--mc-seed S]]   (writes mean, std, entropy instead of output)\n"
                "The model comes from the weights file's unetseg metadata when it has any,\n"
                "otherwise from the model options (as for 'unetseg summary').\n");
 }
@@ -30,6 +32,24 @@ static int32_t open_model(const char *weights, const unetseg_unet_options *o, un
     return st;
 }
 
+/* --mc T: mean, std and entropy maps of T Monte-Carlo dropout passes. */
+static int32_t write_mc(unetseg_model *m, const unetseg_tensor *input, int32_t samples,
+                        uint64_t seed, const char *path) {
+    unetseg_tensor *mean = NULL, *std = NULL, *entropy = NULL;
+    int32_t st = unetseg_model_predict_mc(m, input, samples, seed, &mean, &std, &entropy);
+    if (st) {
+        cli_report("predict --mc", st);
+    } else {
+        const char *names[3] = {"mean", "std", "entropy"};
+        const unetseg_tensor *tensors[3] = {mean, std, entropy};
+        if ((st = unetseg_tensors_save(path, names, tensors, 3))) cli_report(path, st);
+    }
+    unetseg_tensor_free(mean);
+    unetseg_tensor_free(std);
+    unetseg_tensor_free(entropy);
+    return st;
+}
+
 /* Split "a,b,c" in place. */
 static int split_layers(char *list, const char **names) {
     int n = 0;
@@ -41,7 +61,11 @@ static int split_layers(char *list, const char **names) {
 int cli_predict(int argc, char **argv) {
     const char *weights = NULL, *input_path = NULL, *output_path = NULL;
     char *dump = NULL;
+    long mc = 0;
+    unsigned long long mc_seed = 0;
+    cli_insertions ins;
     unetseg_unet_options *o = NULL;
+    cli_insertions_init(&ins);
     if (unetseg_unet_options_create(&o)) return CLI_EXIT_RUNTIME;
     int rc = CLI_EXIT_OK;
     for (int i = 0; i < argc && rc == CLI_EXIT_OK; i++) {
@@ -59,8 +83,17 @@ int cli_predict(int argc, char **argv) {
             output_path = argv[++i];
         } else if (strcmp(a, "--dump") == 0 && has_value) {
             dump = argv[++i];
+        } else if (strcmp(a, "--mc") == 0 && has_value) {
+            mc = strtol(argv[++i], NULL, 10);
+            if (mc < 1 || mc > 1000) {
+                fprintf(stderr, "unetseg predict: --mc wants 1..1000 samples\n");
+                rc = CLI_EXIT_USAGE;
+            }
+        } else if (strcmp(a, "--mc-seed") == 0 && has_value) {
+            mc_seed = strtoull(argv[++i], NULL, 10);
         } else {
-            int r = cli_parse_model_option(o, argc, argv, &i);
+            int r = cli_parse_insert_option(&ins, argc, argv, &i);
+            if (r == 0) r = cli_parse_model_option(o, argc, argv, &i);
             if (r == 0) fprintf(stderr, "unetseg predict: unknown option or missing value '%s'\n", a);
             if (r <= 0) rc = CLI_EXIT_USAGE;
         }
@@ -77,13 +110,17 @@ int cli_predict(int argc, char **argv) {
     if (rc == CLI_EXIT_OK) {
         if ((st = open_model(weights, o, &m)))
             cli_report(weights, st);
+        else if ((st = cli_apply_insertions(m, &ins)))
+            ; /* reported */
         else if ((st = unetseg_tensor_load(input_path, "input", &input)))
             cli_report(input_path, st);
+        else if (mc > 0)
+            st = write_mc(m, input, (int32_t)mc, mc_seed, output_path);
         else if ((st = unetseg_model_forward_with_activations(m, input, layers, n_dump, acts, &output)))
             cli_report("forward", st);
-        if (st) rc = CLI_EXIT_RUNTIME;
+        if (st) rc = st == UNETSEG_E_NO_MATCH ? CLI_EXIT_NO_MATCH : CLI_EXIT_RUNTIME;
     }
-    if (rc == CLI_EXIT_OK) {
+    if (rc == CLI_EXIT_OK && mc == 0) {
         char *names[MAX_DUMP + 1];
         const unetseg_tensor *tensors[MAX_DUMP + 1];
         names[0] = "output";

@@ -7,7 +7,7 @@
 #include "graph/model.h"
 
 /* Checks shared by every forward entry point. */
-static int32_t check_input(const unetseg_model *model, const unetseg_tensor *input) {
+int32_t us_check_forward_input(const unetseg_model *model, const unetseg_tensor *input) {
     if (model->n_layers == 0)
         return us_fail(UNETSEG_E_STATE, "model_forward: the model has no layers");
     const us_layer *in = &model->layers[0];
@@ -23,6 +23,23 @@ static int32_t check_input(const unetseg_model *model, const unetseg_tensor *inp
                        "model_forward: input height and width must be divisible by %lld "
                        "(got %lldx%lld)",
                        (long long)m, (long long)input->shape[1], (long long)input->shape[2]);
+    return UNETSEG_OK;
+}
+
+UNETSEG_API int32_t unetseg_model_set_seed(unetseg_model *model, uint64_t seed) {
+    us_clear_error();
+    if (!model) return us_fail(UNETSEG_E_INVALID_ARG, "set_seed: model is NULL");
+    model->seed = seed;
+    model->step = 0;
+    return UNETSEG_OK;
+}
+
+UNETSEG_API int32_t unetseg_model_set_mc_dropout(unetseg_model *model, int32_t enabled) {
+    us_clear_error();
+    if (!model) return us_fail(UNETSEG_E_INVALID_ARG, "set_mc_dropout: model is NULL");
+    if (enabled != 0 && enabled != 1)
+        return us_fail(UNETSEG_E_INVALID_ARG, "set_mc_dropout: enabled must be 0 or 1");
+    model->mc_dropout = enabled;
     return UNETSEG_OK;
 }
 
@@ -61,7 +78,7 @@ UNETSEG_API int32_t unetseg_model_forward_with_activations(unetseg_model *model,
     if (n < 0 || (n > 0 && (!layer_names || !activations)))
         return us_fail(UNETSEG_E_INVALID_ARG, "model_forward: bad activation list");
     for (int32_t i = 0; i < n; i++) activations[i] = NULL;
-    int32_t st = check_input(model, input);
+    int32_t st = us_check_forward_input(model, input);
     if (st) return st;
     int32_t *layer_of = calloc((size_t)(n ? n : 1), sizeof *layer_of);
     if (!layer_of) return us_fail(UNETSEG_E_NOMEM, "model_forward: out of memory");
@@ -72,7 +89,7 @@ UNETSEG_API int32_t unetseg_model_forward_with_activations(unetseg_model *model,
                          layer_names[i] ? layer_names[i] : "(null)");
     }
     capture cap = {layer_of, n, activations};
-    us_exec_ctx ctx = {0};
+    us_exec_ctx ctx = {.mc_dropout = model->mc_dropout, .seed = model->seed, .step = model->step++};
     if (!st) st = us_model_run(model, &ctx, input, n ? capture_layer : NULL, &cap, output);
     free(layer_of);
     if (st)

@@ -290,11 +290,11 @@ static int32_t fwd_add(const us_layer *l, const us_exec_ctx *ctx, const float *c
 /* Whether a dropout layer is active in this pass (DESIGN §4). */
 static int32_t dropout_active(const us_layer *l, const us_exec_ctx *ctx) {
     if (l->cfg.rate <= 0.0) return 0;
-    if (l->kind != UNETSEG_LAYER_CONDITIONAL_DROPOUT) return ctx->training;
+    if (l->kind != UNETSEG_LAYER_CONDITIONAL_DROPOUT) return ctx->training || ctx->all_dropout;
     switch (l->cfg.mode) {
     case UNETSEG_DROPOUT_ALWAYS: return 1;
     case UNETSEG_DROPOUT_NEVER: return 0;
-    default: return ctx->training || ctx->mc_dropout;
+    default: return ctx->training || ctx->mc_dropout || ctx->all_dropout;
     }
 }
 

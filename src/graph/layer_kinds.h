@@ -10,7 +10,8 @@
 /* Execution context of one forward pass. */
 typedef struct us_exec_ctx {
     int32_t training;     /* 1 = training mode (BN batch stats, dropout on) */
-    int32_t mc_dropout;   /* model-level Monte-Carlo switch */
+    int32_t mc_dropout;   /* model-level switch: ConditionalDropout(TRAINING) on */
+    int32_t all_dropout;  /* Monte-Carlo prediction: every dropout on but NEVER */
     uint64_t seed, step;  /* dropout masks depend on (seed, layer id, step, position) */
 } us_exec_ctx;
 

@@ -13,4 +13,19 @@ int us_matcher_eval(const unetseg_matcher *matcher, const us_layer *l);
 void us_matcher_explain_no_match(const unetseg_matcher *matcher, const unetseg_model *m,
                                  char *out, size_t size);
 
+/* Expression nodes, built by the setters and by the text parser. The
+ * constructors set the thread's message and return a status on error; a
+ * node passed to a group/NOT/matcher is owned by it from then on. */
+typedef struct us_match_node us_match_node;
+int32_t us_match_new_substring(const char *text, us_match_node **out);
+int32_t us_match_new_glob(const char *pattern, us_match_node **out);
+int32_t us_match_new_regex(const char *regex, us_match_node **out);
+int32_t us_match_new_kind(int32_t kind, us_match_node **out);
+int32_t us_match_new_region(int32_t region, us_match_node **out);
+int32_t us_match_new_group(int is_or, us_match_node **out);
+int32_t us_match_group_add(us_match_node *group, us_match_node *kid);
+int32_t us_match_new_not(us_match_node *kid, us_match_node **out);
+void us_match_node_free(us_match_node *node);
+int32_t us_matcher_from_node(us_match_node *node, unetseg_matcher **out);
+
 #endif

@@ -56,6 +56,9 @@ struct unetseg_model {
     char *description;
     int64_t input_multiple;
     int32_t n_backbone_layers;
+    uint64_t seed;           /* dropout masks: (seed, layer id, step, element) */
+    uint64_t step;           /* advanced by every forward pass */
+    int32_t mc_dropout;      /* model-level Monte-Carlo switch */
     char *summary_text;      /* cache behind unetseg_model_summary */
     char *param_name_cache;  /* "{layer}/{param}" behind param_tensor_name */
     char *load_report;       /* text behind unetseg_model_load_weights' report */

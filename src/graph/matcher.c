@@ -1,0 +1,458 @@
+/* Layer matchers: an expression tree over a layer's name, kind and region,
+ * the setters that build it, and the dry run (unetseg_model_match).
+ *
+ * A matcher's root is an AND group; each setter appends one condition to it,
+ * so a new matcher (empty group) matches every layer. The text form
+ * (match_parse.c) builds arbitrary trees with the node constructors below. */
+#include <fnmatch.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "graph/layer_kinds.h"
+#include "graph/matcher.h"
+
+typedef enum us_match_type {
+    US_MATCH_AND,       /* every kid holds (no kids: true) */
+    US_MATCH_OR,        /* some kid holds */
+    US_MATCH_NOT,       /* kids[0] does not hold */
+    US_MATCH_SUBSTRING, /* text occurs in the name */
+    US_MATCH_GLOB,      /* fnmatch(text, name, 0) == 0 */
+    US_MATCH_REGEX,     /* regexec(re, name) matches (unanchored) */
+    US_MATCH_KIND,      /* bit `kind` of `set` */
+    US_MATCH_REGION,    /* bit `region` of `set` */
+    US_MATCH_CALLBACK   /* fn(name, kind, user) != 0 */
+} us_match_type;
+
+struct us_match_node {
+    us_match_type type;
+    us_match_node **kids; /* AND, OR, NOT */
+    int32_t n_kids, cap_kids;
+    char *text; /* SUBSTRING, GLOB, REGEX: the term as written */
+    regex_t re; /* REGEX, compiled */
+    int has_re; /* re must be regfree'd */
+    uint32_t set; /* KIND, REGION: accepted values as a bit set */
+    unetseg_match_fn fn;
+    void *user;
+};
+
+struct unetseg_matcher {
+    us_match_node *root;    /* AND group of the conditions */
+    us_match_node *kinds;   /* the setters' kind condition (a kid of root) or NULL */
+    us_match_node *regions; /* the setters' region condition or NULL */
+};
+
+
+/* ------------------------------------------------------------------ nodes */
+
+void us_match_node_free(us_match_node *node) {
+    if (!node) return;
+    for (int32_t i = 0; i < node->n_kids; i++) us_match_node_free(node->kids[i]);
+    free(node->kids);
+    free(node->text);
+    if (node->has_re) regfree(&node->re);
+    free(node);
+}
+
+static us_match_node *node_alloc(us_match_type type) {
+    us_match_node *n = calloc(1, sizeof *n);
+    if (n) n->type = type;
+    return n;
+}
+
+/* A leaf holding a copy of `text`. */
+static int32_t new_text_leaf(us_match_type type, const char *text, us_match_node **out) {
+    *out = NULL;
+    us_match_node *n = node_alloc(type);
+    if (n) n->text = us_strdup(text);
+    if (!n || !n->text) {
+        us_match_node_free(n);
+        return us_fail(UNETSEG_E_NOMEM, "out of memory");
+    }
+    *out = n;
+    return UNETSEG_OK;
+}
+
+int32_t us_match_new_substring(const char *text, us_match_node **out) {
+    return new_text_leaf(US_MATCH_SUBSTRING, text, out);
+}
+
+int32_t us_match_new_glob(const char *pattern, us_match_node **out) {
+    return new_text_leaf(US_MATCH_GLOB, pattern, out);
+}
+
+int32_t us_match_new_regex(const char *regex, us_match_node **out) {
+    int32_t st = new_text_leaf(US_MATCH_REGEX, regex, out);
+    if (st != UNETSEG_OK) return st;
+    us_match_node *n = *out;
+    int rc = regcomp(&n->re, regex, REG_EXTENDED | REG_NOSUB);
+    if (rc != 0) {
+        char why[256];
+        regerror(rc, &n->re, why, sizeof why);
+        us_match_node_free(n); /* has_re is still 0: nothing to regfree */
+        *out = NULL;
+        return us_fail(UNETSEG_E_SYNTAX, "bad regex '%s': %s", regex, why);
+    }
+    n->has_re = 1;
+    return UNETSEG_OK;
+}
+
+static int32_t new_set_leaf(us_match_type type, int32_t value, us_match_node **out) {
+    *out = node_alloc(type);
+    if (!*out) return us_fail(UNETSEG_E_NOMEM, "out of memory");
+    (*out)->set = 1u << value;
+    return UNETSEG_OK;
+}
+
+int32_t us_match_new_kind(int32_t kind, us_match_node **out) {
+    return new_set_leaf(US_MATCH_KIND, kind, out);
+}
+
+int32_t us_match_new_region(int32_t region, us_match_node **out) {
+    return new_set_leaf(US_MATCH_REGION, region, out);
+}
+
+int32_t us_match_new_group(int is_or, us_match_node **out) {
+    *out = node_alloc(is_or ? US_MATCH_OR : US_MATCH_AND);
+    return *out ? UNETSEG_OK : us_fail(UNETSEG_E_NOMEM, "out of memory");
+}
+
+/* Append `kid` to an AND/OR/NOT node. Takes ownership of `kid` even when it
+ * fails (the parser then has one thing less to free); the group is unchanged
+ * on failure. */
+int32_t us_match_group_add(us_match_node *group, us_match_node *kid) {
+    if (group->n_kids == group->cap_kids) {
+        if (group->cap_kids > INT32_MAX / 2) {
+            us_match_node_free(kid);
+            return us_fail(UNETSEG_E_NOMEM, "too many conditions");
+        }
+        int32_t cap = group->cap_kids ? group->cap_kids * 2 : 4;
+        us_match_node **kids = us_malloc_array((size_t)cap, sizeof *kids);
+        if (!kids) {
+            us_match_node_free(kid);
+            return us_fail(UNETSEG_E_NOMEM, "out of memory");
+        }
+        if (group->n_kids) memcpy(kids, group->kids, (size_t)group->n_kids * sizeof *kids);
+        free(group->kids);
+        group->kids = kids;
+        group->cap_kids = cap;
+    }
+    group->kids[group->n_kids++] = kid;
+    return UNETSEG_OK;
+}
+
+int32_t us_match_new_not(us_match_node *kid, us_match_node **out) {
+    *out = node_alloc(US_MATCH_NOT);
+    if (!*out) {
+        us_match_node_free(kid);
+        return us_fail(UNETSEG_E_NOMEM, "out of memory");
+    }
+    int32_t st = us_match_group_add(*out, kid);
+    if (st != UNETSEG_OK) {
+        us_match_node_free(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
+/* ------------------------------------------------------------- evaluation */
+
+static int node_eval(const us_match_node *n, const us_layer *l) {
+    const char *name = l->name ? l->name : "";
+    switch (n->type) {
+    case US_MATCH_AND:
+        for (int32_t i = 0; i < n->n_kids; i++)
+            if (!node_eval(n->kids[i], l)) return 0;
+        return 1;
+    case US_MATCH_OR:
+        for (int32_t i = 0; i < n->n_kids; i++)
+            if (node_eval(n->kids[i], l)) return 1;
+        return 0;
+    case US_MATCH_NOT: return !node_eval(n->kids[0], l);
+    case US_MATCH_SUBSTRING: return strstr(name, n->text) != NULL;
+    case US_MATCH_GLOB: return fnmatch(n->text, name, 0) == 0;
+    case US_MATCH_REGEX: return regexec(&n->re, name, 0, NULL, 0) == 0;
+    case US_MATCH_KIND:
+        return l->kind >= 0 && l->kind < 32 && ((n->set >> l->kind) & 1u);
+    case US_MATCH_REGION:
+        return l->region >= 0 && l->region < 32 && ((n->set >> l->region) & 1u);
+    case US_MATCH_CALLBACK: return n->fn(name, l->kind, n->user) != 0;
+    }
+    return 0;
+}
+
+int us_matcher_eval(const unetseg_matcher *matcher, const us_layer *l) {
+    return node_eval(matcher->root, l);
+}
+
+/* ---------------------------------------------------------- explanations */
+
+/* Whether the leaf alone selects at least one layer the dry run looks at. */
+static int leaf_matches_any(const us_match_node *leaf, const unetseg_model *m) {
+    for (int32_t i = 0; i < m->n_layers; i++)
+        if (!m->layers[i].inserted && node_eval(leaf, &m->layers[i])) return 1;
+    return 0;
+}
+
+/* First leaf (depth first, left to right) of type a or b that matches no
+ * layer by itself. Leaves under a NOT are skipped: a dead term there makes
+ * the NOT true everywhere, so it cannot be the reason for zero matches. */
+static const us_match_node *first_dead_leaf(const us_match_node *n, us_match_type a,
+                                            us_match_type b, const unetseg_model *m) {
+    if (n->type == US_MATCH_NOT) return NULL;
+    if (n->type == US_MATCH_AND || n->type == US_MATCH_OR) {
+        for (int32_t i = 0; i < n->n_kids; i++) {
+            const us_match_node *dead = first_dead_leaf(n->kids[i], a, b, m);
+            if (dead) return dead;
+        }
+        return NULL;
+    }
+    if ((n->type == a || n->type == b) && !leaf_matches_any(n, m)) return n;
+    return NULL;
+}
+
+static int is_conv(const us_layer *l) {
+    return l->kind == UNETSEG_LAYER_CONV2D || l->kind == UNETSEG_LAYER_CONV2D_TRANSPOSE;
+}
+
+/* Index of the k-th (0-based) non-inserted layer that passes the filter. */
+static int32_t nth_layer(const unetseg_model *m, int convs_only, int32_t k) {
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        const us_layer *l = &m->layers[i];
+        if (l->inserted || (convs_only && !is_conv(l))) continue;
+        if (k-- == 0) return i;
+    }
+    return -1;
+}
+
+/* Append "; names look like a, b, ..." with up to 6 names spread evenly over
+ * the model. Convolutions are the most telling names (conv0,
+ * stage3_unit1_sc, decoder_stage0a_conv, ...); other layers are used only
+ * when the model has no convolution. */
+static void append_sample_names(const unetseg_model *m, char *out, size_t size) {
+    enum { N_SAMPLES = 6 };
+    int32_t n_conv = 0, n_all = 0;
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        if (m->layers[i].inserted) continue;
+        n_all++;
+        n_conv += is_conv(&m->layers[i]);
+    }
+    int convs_only = n_conv > 0;
+    int32_t n = convs_only ? n_conv : n_all;
+    if (n == 0) return;
+    int32_t want = n < N_SAMPLES ? n : N_SAMPLES, last = -1;
+    size_t used = strlen(out);
+    for (int32_t s = 0; s < want && used + 1 < size; s++) {
+        int32_t k = want == 1 ? 0 : (int32_t)((int64_t)s * (n - 1) / (want - 1));
+        if (k == last) continue;
+        last = k;
+        const char *name = m->layers[nth_layer(m, convs_only, k)].name;
+        int w = snprintf(out + used, size - used, "%s%s", s ? ", " : "; names look like ", name);
+        if (w < 0) break;
+        used += (size_t)w;
+        if (used >= size) used = size - 1; /* truncated: snprintf kept the NUL */
+    }
+}
+
+void us_matcher_explain_no_match(const unetseg_matcher *matcher, const unetseg_model *m,
+                                 char *out, size_t size) {
+    if (!out || size == 0) return;
+    out[0] = '\0';
+    int32_t n_live = 0;
+    for (int32_t i = 0; i < m->n_layers; i++) n_live += !m->layers[i].inserted;
+    if (n_live == 0) {
+        snprintf(out, size, "the model has no layers to match");
+        return;
+    }
+    const us_match_node *dead =
+        first_dead_leaf(matcher->root, US_MATCH_SUBSTRING, US_MATCH_SUBSTRING, m);
+    if (!dead) dead = first_dead_leaf(matcher->root, US_MATCH_GLOB, US_MATCH_REGEX, m);
+    if (!dead)
+        snprintf(out, size, "no layer matches all the conditions");
+    else if (dead->type == US_MATCH_SUBSTRING)
+        snprintf(out, size, "no layer name contains '%s'", dead->text);
+    else
+        snprintf(out, size, "no layer name matches %s '%s'",
+                 dead->type == US_MATCH_GLOB ? "glob" : "regex", dead->text);
+    append_sample_names(m, out, size);
+}
+
+/* ---------------------------------------------------------------- matcher */
+
+int32_t us_matcher_from_node(us_match_node *node, unetseg_matcher **out) {
+    *out = NULL;
+    unetseg_matcher *mt = calloc(1, sizeof *mt);
+    if (!mt) {
+        us_match_node_free(node);
+        return us_fail(UNETSEG_E_NOMEM, "out of memory");
+    }
+    int32_t st = us_match_new_group(0, &mt->root);
+    if (st != UNETSEG_OK) {
+        us_match_node_free(node);
+        free(mt);
+        return st;
+    }
+    if (node && (st = us_match_group_add(mt->root, node)) != UNETSEG_OK) {
+        unetseg_matcher_free(mt); /* group_add already freed node */
+        return st;
+    }
+    *out = mt;
+    return UNETSEG_OK;
+}
+
+UNETSEG_API int32_t unetseg_matcher_create(unetseg_matcher **out) {
+    us_clear_error();
+    if (!out) return us_fail(UNETSEG_E_INVALID_ARG, "matcher_create: out is NULL");
+    int32_t st = us_matcher_from_node(NULL, out);
+    return st == UNETSEG_OK ? st : us_fail(st, "matcher_create: out of memory");
+}
+
+UNETSEG_API void unetseg_matcher_free(unetseg_matcher *matcher) {
+    if (!matcher) return;
+    us_match_node_free(matcher->root);
+    free(matcher);
+}
+
+/* AND a new condition onto the root (takes ownership of `leaf`). */
+static int32_t add_condition(unetseg_matcher *mt, const char *fn, us_match_node *leaf) {
+    int32_t st = us_match_group_add(mt->root, leaf);
+    return st == UNETSEG_OK ? st : us_fail(st, "%s: out of memory", fn);
+}
+
+/* Common checks of the setters that take a non-empty string. */
+static int32_t check_text(const unetseg_matcher *mt, const char *fn, const char *what,
+                          const char *text) {
+    if (!mt) return us_fail(UNETSEG_E_INVALID_ARG, "%s: matcher is NULL", fn);
+    if (!text) return us_fail(UNETSEG_E_INVALID_ARG, "%s: %s is NULL", fn, what);
+    if (!text[0]) return us_fail(UNETSEG_E_INVALID_ARG, "%s: %s is empty", fn, what);
+    return UNETSEG_OK;
+}
+
+UNETSEG_API int32_t unetseg_matcher_require(unetseg_matcher *matcher, const char *substring) {
+    us_clear_error();
+    int32_t st = check_text(matcher, "matcher_require", "substring", substring);
+    if (st != UNETSEG_OK) return st;
+    us_match_node *leaf = NULL;
+    st = us_match_new_substring(substring, &leaf);
+    if (st != UNETSEG_OK) return us_fail(st, "matcher_require: out of memory");
+    return add_condition(matcher, "matcher_require", leaf);
+}
+
+UNETSEG_API int32_t unetseg_matcher_exclude(unetseg_matcher *matcher, const char *substring) {
+    us_clear_error();
+    int32_t st = check_text(matcher, "matcher_exclude", "substring", substring);
+    if (st != UNETSEG_OK) return st;
+    us_match_node *leaf = NULL, *not_leaf = NULL;
+    st = us_match_new_substring(substring, &leaf);
+    if (st == UNETSEG_OK) st = us_match_new_not(leaf, &not_leaf);
+    if (st != UNETSEG_OK) return us_fail(st, "matcher_exclude: out of memory");
+    return add_condition(matcher, "matcher_exclude", not_leaf);
+}
+
+UNETSEG_API int32_t unetseg_matcher_glob(unetseg_matcher *matcher, const char *pattern) {
+    us_clear_error();
+    int32_t st = check_text(matcher, "matcher_glob", "pattern", pattern);
+    if (st != UNETSEG_OK) return st;
+    us_match_node *leaf = NULL;
+    st = us_match_new_glob(pattern, &leaf);
+    if (st != UNETSEG_OK) return us_fail(st, "matcher_glob: out of memory");
+    return add_condition(matcher, "matcher_glob", leaf);
+}
+
+UNETSEG_API int32_t unetseg_matcher_regex(unetseg_matcher *matcher, const char *regex) {
+    us_clear_error();
+    int32_t st = check_text(matcher, "matcher_regex", "regex", regex);
+    if (st != UNETSEG_OK) return st;
+    us_match_node *leaf = NULL;
+    st = us_match_new_regex(regex, &leaf);
+    if (st != UNETSEG_OK) {
+        char why[512]; /* re-prefix the constructor's message */
+        snprintf(why, sizeof why, "%s", unetseg_last_error());
+        return us_fail(st, "matcher_regex: %s", why);
+    }
+    return add_condition(matcher, "matcher_regex", leaf);
+}
+
+/* Widen the setters' kind/region condition by one value, creating it (ANDed
+ * onto the root) on first use: repeated calls mean "any of these". */
+static int32_t widen_set(unetseg_matcher *mt, const char *fn, us_match_node **slot,
+                         us_match_type type, int32_t value) {
+    if (*slot) {
+        (*slot)->set |= 1u << value;
+        return UNETSEG_OK;
+    }
+    us_match_node *leaf = NULL;
+    int32_t st = new_set_leaf(type, value, &leaf);
+    if (st == UNETSEG_OK) st = us_match_group_add(mt->root, leaf);
+    if (st != UNETSEG_OK) return us_fail(st, "%s: out of memory", fn);
+    *slot = leaf;
+    return UNETSEG_OK;
+}
+
+UNETSEG_API int32_t unetseg_matcher_kind(unetseg_matcher *matcher, int32_t kind) {
+    us_clear_error();
+    if (!matcher) return us_fail(UNETSEG_E_INVALID_ARG, "matcher_kind: matcher is NULL");
+    if (kind < 0 || kind >= US_LAYER_KIND_COUNT)
+        return us_fail(UNETSEG_E_INVALID_ARG,
+                       "matcher_kind: %d is not a layer kind (UNETSEG_LAYER_*, 0..%d)",
+                       (int)kind, US_LAYER_KIND_COUNT - 1);
+    return widen_set(matcher, "matcher_kind", &matcher->kinds, US_MATCH_KIND, kind);
+}
+
+UNETSEG_API int32_t unetseg_matcher_region(unetseg_matcher *matcher, int32_t region) {
+    us_clear_error();
+    if (!matcher) return us_fail(UNETSEG_E_INVALID_ARG, "matcher_region: matcher is NULL");
+    if (region != UNETSEG_REGION_ENCODER && region != UNETSEG_REGION_DECODER &&
+        region != UNETSEG_REGION_HEAD)
+        return us_fail(UNETSEG_E_INVALID_ARG,
+                       "matcher_region: %d is not UNETSEG_REGION_ENCODER, _DECODER or _HEAD",
+                       (int)region);
+    return widen_set(matcher, "matcher_region", &matcher->regions, US_MATCH_REGION, region);
+}
+
+UNETSEG_API int32_t unetseg_matcher_callback(unetseg_matcher *matcher, unetseg_match_fn fn,
+                                             void *user) {
+    us_clear_error();
+    if (!matcher) return us_fail(UNETSEG_E_INVALID_ARG, "matcher_callback: matcher is NULL");
+    if (!fn) return us_fail(UNETSEG_E_INVALID_ARG, "matcher_callback: fn is NULL");
+    us_match_node *leaf = node_alloc(US_MATCH_CALLBACK);
+    if (!leaf) return us_fail(UNETSEG_E_NOMEM, "matcher_callback: out of memory");
+    leaf->fn = fn;
+    leaf->user = user;
+    return add_condition(matcher, "matcher_callback", leaf);
+}
+
+/* -------------------------------------------------------------- dry run */
+
+UNETSEG_API int32_t unetseg_model_match(const unetseg_model *model,
+                                        const unetseg_matcher *matcher, int32_t *indices,
+                                        int32_t capacity, int32_t *count) {
+    us_clear_error();
+    if (count) *count = 0;
+    if (!model) return us_fail(UNETSEG_E_INVALID_ARG, "model_match: model is NULL");
+    if (!matcher) return us_fail(UNETSEG_E_INVALID_ARG, "model_match: matcher is NULL");
+    if (!count) return us_fail(UNETSEG_E_INVALID_ARG, "model_match: count is NULL");
+    if (capacity < 0)
+        return us_fail(UNETSEG_E_INVALID_ARG, "model_match: capacity %d is negative",
+                       (int)capacity);
+    if (capacity > 0 && !indices)
+        return us_fail(UNETSEG_E_INVALID_ARG, "model_match: indices is NULL (capacity %d)",
+                       (int)capacity);
+    int32_t n = 0;
+    for (int32_t i = 0; i < model->n_layers; i++) {
+        const us_layer *l = &model->layers[i];
+        if (l->inserted || !us_matcher_eval(matcher, l)) continue;
+        if (n < capacity) indices[n] = i;
+        n++;
+    }
+    if (n == 0) {
+        char why[900];
+        us_matcher_explain_no_match(matcher, model, why, sizeof why);
+        return us_fail(UNETSEG_E_NO_MATCH, "model_match: %s", why);
+    }
+    *count = n;
+    return UNETSEG_OK;
+}
