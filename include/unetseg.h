@@ -482,6 +482,109 @@ UNETSEG_API int32_t unetseg_model_insert_dropout(unetseg_model *model,
                                                  const unetseg_insert_options *options,
                                                  int32_t *inserted);
 
+/* ---------------------------------------------------------------- training */
+/* Losses (segmentation_models names and maths; see docs/TRAINING.md). */
+#define UNETSEG_LOSS_BCE 0               /* binary cross-entropy */
+#define UNETSEG_LOSS_CCE 1               /* categorical cross-entropy */
+#define UNETSEG_LOSS_DICE 2              /* 1 - F1 score (soft), smooth 1e-5 */
+#define UNETSEG_LOSS_JACCARD 3           /* 1 - IoU (soft), smooth 1e-5 */
+#define UNETSEG_LOSS_BINARY_FOCAL 4      /* alpha 0.25, gamma 2 */
+#define UNETSEG_LOSS_CATEGORICAL_FOCAL 5 /* alpha 0.25, gamma 2 */
+#define UNETSEG_LOSS_BCE_DICE 6
+#define UNETSEG_LOSS_BCE_JACCARD 7
+#define UNETSEG_LOSS_CCE_DICE 8
+#define UNETSEG_LOSS_CCE_JACCARD 9
+
+/* Optimizers */
+#define UNETSEG_OPTIMIZER_SGD 0  /* momentum, Nesterov, weight decay */
+#define UNETSEG_OPTIMIZER_ADAM 1 /* Keras defaults: beta1 0.9, beta2 0.999, eps 1e-7 */
+
+/* Learning-rate schedules */
+#define UNETSEG_SCHEDULE_CONSTANT 0
+#define UNETSEG_SCHEDULE_STEP 1   /* lr * gamma^floor(step / step_size) */
+#define UNETSEG_SCHEDULE_COSINE 2 /* min_lr + (lr - min_lr)(1 + cos(pi step / total)) / 2 */
+
+typedef struct unetseg_train_options unetseg_train_options;
+typedef struct unetseg_trainer unetseg_trainer;
+
+/* Defaults: loss BCE, optimizer Adam, lr 1e-3, momentum 0, Nesterov 0,
+ * weight decay 0, beta1 0.9, beta2 0.999, epsilon 1e-7, constant schedule,
+ * seed 0, no class weights. Errors: INVALID_ARG, NOMEM. */
+UNETSEG_API int32_t unetseg_train_options_create(unetseg_train_options **out);
+/* Release options (NULL is fine). */
+UNETSEG_API void unetseg_train_options_free(unetseg_train_options *options);
+/* One of UNETSEG_LOSS_*. */
+UNETSEG_API int32_t unetseg_train_options_set_loss(unetseg_train_options *options, int32_t loss);
+/* Per-class weights (n = classes, each >= 0) for CCE, Dice, Jaccard and their
+ * sums, as segmentation_models' class_weights; NULL/0 removes them. */
+UNETSEG_API int32_t unetseg_train_options_set_class_weights(unetseg_train_options *options,
+                                                            const float *weights, int32_t n);
+/* One of UNETSEG_OPTIMIZER_* with its learning rate (> 0). */
+UNETSEG_API int32_t unetseg_train_options_set_optimizer(unetseg_train_options *options,
+                                                        int32_t optimizer,
+                                                        double learning_rate);
+/* SGD: momentum in [0, 1), nesterov 0/1, weight decay >= 0 (L2 added to the
+ * gradient, also applied by Adam). */
+UNETSEG_API int32_t unetseg_train_options_set_sgd(unetseg_train_options *options,
+                                                  double momentum, int32_t nesterov,
+                                                  double weight_decay);
+/* Adam: beta1, beta2 in [0, 1), epsilon > 0. */
+UNETSEG_API int32_t unetseg_train_options_set_adam(unetseg_train_options *options,
+                                                   double beta1, double beta2, double epsilon);
+/* Schedule: UNETSEG_SCHEDULE_* with its parameters (STEP: step_size >= 1 and
+ * gamma in (0, 1]; COSINE: total_steps >= 1 and min_lr >= 0; unused ones
+ * are ignored). */
+UNETSEG_API int32_t unetseg_train_options_set_schedule(unetseg_train_options *options,
+                                                       int32_t schedule, int64_t step_size,
+                                                       double gamma, int64_t total_steps,
+                                                       double min_lr);
+/* Seed of the dropout masks during training. */
+UNETSEG_API int32_t unetseg_train_options_set_seed(unetseg_train_options *options,
+                                                   uint64_t seed);
+
+/*
+ * A trainer updates `model` in place; the model must outlive the trainer and
+ * must not be edited (layers inserted) while the trainer exists. The loss is
+ * computed on the logits when the last layer is a sigmoid or softmax
+ * Activation (numerically safe), otherwise on the last layer's output taken
+ * as logits. Errors: INVALID_ARG, STATE (no layers or no trainable
+ * parameters), NOMEM.
+ */
+UNETSEG_API int32_t unetseg_trainer_create(unetseg_model *model,
+                                           const unetseg_train_options *options,
+                                           unetseg_trainer **out);
+/* Release a trainer (NULL is fine); the model stays. */
+UNETSEG_API void unetseg_trainer_free(unetseg_trainer *trainer);
+/*
+ * One training step on a batch: images (N, H, W, C) and masks (N, H, W,
+ * classes) with values in [0, 1] (one-hot for several classes). Training-mode
+ * forward (BatchNorm on batch statistics, moving statistics updated with the
+ * unbiased variance; dropout on), backward, one optimizer update of every
+ * trainable parameter. *loss (may be NULL) receives the batch loss before the
+ * update. Deterministic for a seed. Errors: INVALID_ARG, SHAPE (images and
+ * masks differ in N, H or W, masks' channels differ from the output's, or the
+ * input does not fit the model), NOMEM.
+ */
+UNETSEG_API int32_t unetseg_trainer_step(unetseg_trainer *trainer, const unetseg_tensor *images,
+                                         const unetseg_tensor *masks, double *loss);
+/* Inference-mode loss and metrics (threshold 0.5, smooth 1e-5, mean over
+ * classes) on a batch; any output may be NULL. Changes nothing. */
+UNETSEG_API int32_t unetseg_trainer_evaluate(unetseg_trainer *trainer,
+                                             const unetseg_tensor *images,
+                                             const unetseg_tensor *masks, double *loss,
+                                             double *iou, double *fscore);
+/* Steps taken so far, and the learning rate the next step will use. */
+UNETSEG_API int32_t unetseg_trainer_progress(const unetseg_trainer *trainer, int64_t *steps,
+                                             double *learning_rate);
+/* Save weights, the layer list and the optimizer state (moments, step) to a
+ * safetensors checkpoint. Errors: INVALID_ARG, IO, NOMEM. */
+UNETSEG_API int32_t unetseg_trainer_save_checkpoint(const unetseg_trainer *trainer,
+                                                    const char *path);
+/* Resume from a checkpoint of the same model and optimizer: weights,
+ * moments and step are restored, so training continues exactly.
+ * All-or-nothing. Errors: INVALID_ARG, IO, FORMAT, SHAPE, NOT_FOUND, NOMEM. */
+UNETSEG_API int32_t unetseg_trainer_load_checkpoint(unetseg_trainer *trainer, const char *path);
+
 /* ------------------------------------------------------- Unet() builders */
 /*
  * Options of the Keras segmentation_models builders, with the same defaults:

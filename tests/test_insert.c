@@ -211,6 +211,14 @@ static void weights_and_inference_survive_insertion(void **state) {
     assert_string_equal(a, b);
     assert_ok(unetseg_model_forward(back, x, &y2));
     assert_memory_equal(unetseg_tensor_data(y0), unetseg_tensor_data(y2), 64 * 64 * sizeof(float));
+    /* Monte-Carlo masks survive the save/load too (keyed on layer names) */
+    unetseg_tensor *mc_a = NULL, *mc_b = NULL;
+    assert_ok(unetseg_model_predict_mc(m, x, 3, 11, &mc_a, NULL, NULL));
+    assert_ok(unetseg_model_predict_mc(back, x, 3, 11, &mc_b, NULL, NULL));
+    assert_memory_equal(unetseg_tensor_data(mc_a), unetseg_tensor_data(mc_b), 64 * 64 * sizeof(float));
+    assert_memory_not_equal(unetseg_tensor_data(mc_a), unetseg_tensor_data(y0), 64 * 64 * sizeof(float));
+    unetseg_tensor_free(mc_a);
+    unetseg_tensor_free(mc_b);
     unlink(path);
     rmdir(dir);
     unetseg_tensor_free(x);

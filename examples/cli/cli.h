@@ -23,6 +23,9 @@ void cli_report(const char *what, int32_t status);
 typedef struct cli_insertion {
     const char *expr;
     int32_t kind, mode, spatial;
+    int32_t conditional_only; /* --mode or --spatial given */
+    int32_t before;           /* --before: insert before the matched layers */
+    const char *suffix;       /* --suffix S, or NULL for "_dropout" */
     double rate;
 } cli_insertion;
 typedef struct cli_insertions {
@@ -33,6 +36,10 @@ typedef struct cli_insertions {
 void cli_insertions_init(cli_insertions *ins);
 /* Like cli_parse_model_option, for --insert/--dropout/--rate/--mode/--spatial. */
 int cli_parse_insert_option(cli_insertions *ins, int argc, char **argv, int *i);
+/* Usage checks of the insertion options: a CLI exit code (0 when fine). */
+int cli_check_insertions(const cli_insertions *ins);
+/* Exit code for a library status: 3 no match, 2 syntax, 1 other errors. */
+int cli_exit_code(int32_t status);
 /* Apply the insertions in order; reports the error and returns its status. */
 int32_t cli_apply_insertions(unetseg_model *model, const cli_insertions *ins);
 

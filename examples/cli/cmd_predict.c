@@ -12,7 +12,8 @@
 static void predict_usage(FILE *f) {
     fprintf(f, "usage: unetseg predict --weights W.safetensors --input X.safetensors\n"
                "         --output Y.safetensors [--dump LAYER[,LAYER...]] [model options]\n"
-               "         [--insert EXPR [--dropout K] [--rate R] [--mode M] [--spatial]]...\n"
+               "         [--insert EXPR [--dropout K] [--rate R] [--mode M] [--spatial] [--before]\n"
+               "          [--suffix S]]...\n"
                "         [--mc T [--mc-seed S]]   (writes mean, std, entropy instead of output)\n"
                "The model comes from the weights file's unetseg metadata when it has any,\n"
                "otherwise from the model options (as for 'unetseg summary').\n");
@@ -98,6 +99,7 @@ int cli_predict(int argc, char **argv) {
             if (r <= 0) rc = CLI_EXIT_USAGE;
         }
     }
+    if (rc == CLI_EXIT_OK) rc = cli_check_insertions(&ins);
     if (rc == CLI_EXIT_OK && (!weights || !input_path || !output_path)) {
         predict_usage(stderr);
         rc = CLI_EXIT_USAGE;
@@ -118,7 +120,7 @@ int cli_predict(int argc, char **argv) {
             st = write_mc(m, input, (int32_t)mc, mc_seed, output_path);
         else if ((st = unetseg_model_forward_with_activations(m, input, layers, n_dump, acts, &output)))
             cli_report("forward", st);
-        if (st) rc = st == UNETSEG_E_NO_MATCH ? CLI_EXIT_NO_MATCH : CLI_EXIT_RUNTIME;
+        if (st) rc = cli_exit_code(st);
     }
     if (rc == CLI_EXIT_OK && mc == 0) {
         char *names[MAX_DUMP + 1];

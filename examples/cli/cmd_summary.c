@@ -20,7 +20,7 @@ int cli_summary(int argc, char **argv) {
                    "         [--activation sigmoid|softmax|linear] [--decoder-filters a,b,...]\n"
                    "         [--no-decoder-bn] [--encoder-freeze]\n"
                    "         [--insert EXPR [--dropout dropout|spatial|conditional] [--rate R]\n"
-                   "          [--mode always|training|never] [--spatial]]...\n");
+                   "          [--mode always|training|never] [--spatial] [--before] [--suffix S]]...\n");
             unetseg_unet_options_free(o);
             return CLI_EXIT_OK;
         }
@@ -30,12 +30,13 @@ int cli_summary(int argc, char **argv) {
         if (r <= 0) rc = CLI_EXIT_USAGE;
     }
     int32_t st = UNETSEG_OK;
+    if (rc == CLI_EXIT_OK) rc = cli_check_insertions(&ins);
     if (rc == CLI_EXIT_OK && (st = unetseg_unet_create(o, &m)) != UNETSEG_OK)
         cli_report("summary", st);
     if (rc == CLI_EXIT_OK && !st) st = cli_apply_insertions(m, &ins);
     if (rc == CLI_EXIT_OK && !st && (st = unetseg_model_summary(m, &text)) == UNETSEG_OK)
         fputs(text, stdout);
-    if (st) rc = st == UNETSEG_E_NO_MATCH ? CLI_EXIT_NO_MATCH : CLI_EXIT_RUNTIME;
+    if (st) rc = cli_exit_code(st);
     unetseg_model_free(m);
     unetseg_unet_options_free(o);
     return rc;

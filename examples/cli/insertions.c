@@ -28,7 +28,8 @@ static int parse_mode(const char *v, int32_t *mode) {
 int cli_parse_insert_option(cli_insertions *ins, int argc, char **argv, int *i) {
     const char *opt = argv[*i];
     if (strcmp(opt, "--insert") && strcmp(opt, "--dropout") && strcmp(opt, "--rate") &&
-        strcmp(opt, "--mode") && strcmp(opt, "--spatial"))
+        strcmp(opt, "--mode") && strcmp(opt, "--spatial") && strcmp(opt, "--before") &&
+        strcmp(opt, "--suffix"))
         return 0;
     if (strcmp(opt, "--insert") == 0) {
         if (ins->n == CLI_MAX_INSERTIONS) {
@@ -45,6 +46,9 @@ int cli_parse_insert_option(cli_insertions *ins, int argc, char **argv, int *i) 
         n->rate = 0.5;
         n->mode = UNETSEG_DROPOUT_TRAINING;
         n->spatial = 0;
+        n->conditional_only = 0;
+        n->before = 0;
+        n->suffix = NULL;
         return 1;
     }
     if (ins->n == 0) {
@@ -52,8 +56,17 @@ int cli_parse_insert_option(cli_insertions *ins, int argc, char **argv, int *i) 
         return -1;
     }
     cli_insertion *cur = &ins->items[ins->n - 1];
+    if (strcmp(opt, "--before") == 0) {
+        cur->before = 1;
+        return 1;
+    }
+    if (strcmp(opt, "--suffix") == 0 && *i + 1 < argc) {
+        cur->suffix = argv[++*i];
+        return 1;
+    }
     if (strcmp(opt, "--spatial") == 0) {
         cur->spatial = 1;
+        cur->conditional_only = 1;
         return 1;
     }
     if (*i + 1 >= argc) {
@@ -62,6 +75,7 @@ int cli_parse_insert_option(cli_insertions *ins, int argc, char **argv, int *i) 
     }
     const char *v = argv[++*i];
     char *end = NULL;
+    if (strcmp(opt, "--mode") == 0) cur->conditional_only = 1;
     int ok = strcmp(opt, "--dropout") == 0 ? parse_kind(v, &cur->kind)
              : strcmp(opt, "--mode") == 0  ? parse_mode(v, &cur->mode)
                                            : (cur->rate = strtod(v, &end), end != v && *end == '\0');
@@ -71,6 +85,29 @@ int cli_parse_insert_option(cli_insertions *ins, int argc, char **argv, int *i) 
         return -1;
     }
     return 1;
+}
+
+int cli_exit_code(int32_t status) {
+    if (status == UNETSEG_OK) return CLI_EXIT_OK;
+    if (status == UNETSEG_E_NO_MATCH) return CLI_EXIT_NO_MATCH;
+    if (status == UNETSEG_E_SYNTAX) return CLI_EXIT_USAGE;
+    return CLI_EXIT_RUNTIME;
+}
+
+int cli_check_insertions(const cli_insertions *ins) {
+    for (int k = 0; k < ins->n; k++) {
+        const cli_insertion *n = &ins->items[k];
+        if (n->conditional_only && n->kind != UNETSEG_LAYER_CONDITIONAL_DROPOUT) {
+            fprintf(stderr, "unetseg: --mode and --spatial apply to --dropout conditional only "
+                            "(insertion '%s')\n", n->expr);
+            return CLI_EXIT_USAGE;
+        }
+        if (!(n->rate >= 0.0 && n->rate < 1.0)) {
+            fprintf(stderr, "unetseg: --rate %g is not in [0, 1) (insertion '%s')\n", n->rate, n->expr);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    return CLI_EXIT_OK;
 }
 
 int32_t cli_apply_insertions(unetseg_model *model, const cli_insertions *ins) {
@@ -84,6 +121,8 @@ int32_t cli_apply_insertions(unetseg_model *model, const cli_insertions *ins) {
         if (!st) st = unetseg_insert_options_set_kind(o, n->kind);
         if (!st) st = unetseg_insert_options_set_rate(o, n->rate);
         if (!st) st = unetseg_insert_options_set_mode(o, n->mode, n->spatial);
+        if (!st && n->before) st = unetseg_insert_options_set_position(o, UNETSEG_INSERT_BEFORE);
+        if (!st && n->suffix) st = unetseg_insert_options_set_suffix(o, n->suffix);
         if (!st) st = unetseg_model_insert_dropout(model, mt, o, &count);
         if (!st) fprintf(stderr, "unetseg: inserted %d layer(s) at '%s'\n", count, n->expr);
         unetseg_insert_options_free(o);

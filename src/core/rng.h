@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 uint64_t us_splitmix64(uint64_t x);
+/* FNV-1a 64-bit hash of a string (stable stream ids from layer names). */
+uint64_t us_hash_string(const char *s);
 /* Key of one stream (e.g. one layer) at one step. */
 uint64_t us_rng_key(uint64_t seed, uint64_t stream, uint64_t step);
 /* Uniform float in [0, 1) with 24 random bits, for draw `index` of `key`. */

@@ -138,7 +138,7 @@ int32_t us_model_run(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_ten
             }
             if (in_place) s.outputs[src] = NULL;
             st = k->forward(l, ctx, in_ptrs, (const int64_t(*)[4])in_shapes, l->n_in, dst,
-                            s.shapes[i]);
+                            s.shapes[i], NULL);
             s.outputs[i] = dst;
             for (int32_t j = 0; j < l->n_in; j++) {
                 int32_t p = s.in_index[j];

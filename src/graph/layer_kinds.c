@@ -1,6 +1,7 @@
 /* The layer table: shape rules, parameter creation and forward dispatch for
  * every layer kind. The numeric work is in src/ops. */
 #include "graph/layer_kinds.h"
+#include "graph/layer_backward.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -23,7 +24,7 @@ static int32_t add_param(us_layer *l, const char *name, int32_t is_statistic, in
     return UNETSEG_OK;
 }
 
-static const float *param_data(const us_layer *l, const char *name) {
+const float *us_layer_param(const us_layer *l, const char *name) {
     for (int32_t i = 0; i < l->n_params; i++)
         if (strcmp(l->params[i].name, name) == 0) return l->params[i].value->data;
     return NULL;
@@ -37,8 +38,8 @@ static int32_t need_known_channels(const us_layer *l, const int64_t in[4]) {
     return UNETSEG_OK;
 }
 
-static void conv_geom(const us_layer *l, const int64_t in[4], const int64_t out[4],
-                      us_conv_geom *g) {
+void us_layer_conv_geom(const us_layer *l, const int64_t in[4], const int64_t out[4],
+                        us_conv_geom *g) {
     const us_layer_config *c = &l->cfg;
     const int32_t same = c->padding == UNETSEG_PADDING_SAME;
     g->n = in[0];
@@ -207,35 +208,49 @@ static int32_t params_batchnorm(us_layer *l, const int64_t in0[4]) {
 static int64_t count4(const int64_t s[4]) { return s[0] * s[1] * s[2] * s[3]; }
 
 static int32_t fwd_input(const us_layer *l, const us_exec_ctx *ctx, const float *const *in,
-                         const int64_t (*is)[4], int32_t n_in, float *out, const int64_t os[4]) {
+                         const int64_t (*is)[4], int32_t n_in, float *out, const int64_t os[4], float *aux) {
+    (void)aux;
     (void)l, (void)ctx, (void)in, (void)is, (void)n_in, (void)out, (void)os;
     return UNETSEG_OK; /* the executor binds the caller's input directly */
 }
 
 static int32_t fwd_conv(const us_layer *l, const us_exec_ctx *ctx, const float *const *in,
-                        const int64_t (*is)[4], int32_t n_in, float *out, const int64_t os[4]) {
+                        const int64_t (*is)[4], int32_t n_in, float *out, const int64_t os[4], float *aux) {
+    (void)aux;
     (void)ctx, (void)n_in;
     us_conv_geom g;
-    conv_geom(l, is[0], os, &g);
+    us_layer_conv_geom(l, is[0], os, &g);
     if (l->kind == UNETSEG_LAYER_CONV2D_TRANSPOSE)
-        return us_conv2d_transpose_forward(&g, in[0], param_data(l, "kernel"),
-                                           param_data(l, "bias"), out);
-    return us_conv2d_forward(&g, in[0], param_data(l, "kernel"), param_data(l, "bias"), out);
+        return us_conv2d_transpose_forward(&g, in[0], us_layer_param(l, "kernel"),
+                                           us_layer_param(l, "bias"), out);
+    return us_conv2d_forward(&g, in[0], us_layer_param(l, "kernel"), us_layer_param(l, "bias"), out);
+}
+
+/* Batch statistics in training (when the layer is trainable: a frozen
+ * BatchNormalization runs in inference mode, as in tf.keras 2). */
+int us_bn_uses_batch_stats(const us_layer *l, const us_exec_ctx *ctx) {
+    return ctx->training && l->trainable;
 }
 
 static int32_t fwd_batchnorm(const us_layer *l, const us_exec_ctx *ctx, const float *const *in,
                              const int64_t (*is)[4], int32_t n_in, float *out,
-                             const int64_t os[4]) {
-    (void)ctx, (void)n_in, (void)os;
-    us_batchnorm_inference(in[0], count4(is[0]), is[0][3], param_data(l, "gamma"),
-                           param_data(l, "beta"), param_data(l, "moving_mean"),
-                           param_data(l, "moving_variance"), l->cfg.epsilon, out);
+                             const int64_t os[4], float *aux) {
+    (void)n_in, (void)os;
+    const int64_t count = count4(is[0]), c = is[0][3];
+    if (us_bn_uses_batch_stats(l, ctx))
+        return us_batchnorm_train_forward(in[0], count, c, us_layer_param(l, "gamma"),
+                                          us_layer_param(l, "beta"), l->cfg.epsilon, out, aux,
+                                          aux + c, aux + 2 * c);
+    us_batchnorm_inference(in[0], count, c, us_layer_param(l, "gamma"), us_layer_param(l, "beta"),
+                           us_layer_param(l, "moving_mean"), us_layer_param(l, "moving_variance"),
+                           l->cfg.epsilon, out);
     return UNETSEG_OK;
 }
 
 static int32_t fwd_activation(const us_layer *l, const us_exec_ctx *ctx, const float *const *in,
                               const int64_t (*is)[4], int32_t n_in, float *out,
-                              const int64_t os[4]) {
+                              const int64_t os[4], float *aux) {
+    (void)aux;
     (void)ctx, (void)n_in, (void)os;
     us_activation_forward(l->cfg.activation, in[0], count4(is[0]), is[0][3], out);
     return UNETSEG_OK;
@@ -243,7 +258,8 @@ static int32_t fwd_activation(const us_layer *l, const us_exec_ctx *ctx, const f
 
 static int32_t fwd_zero_pad(const us_layer *l, const us_exec_ctx *ctx, const float *const *in,
                             const int64_t (*is)[4], int32_t n_in, float *out,
-                            const int64_t os[4]) {
+                            const int64_t os[4], float *aux) {
+    (void)aux;
     (void)ctx, (void)n_in, (void)os;
     const us_layer_config *c = &l->cfg;
     us_zero_pad_forward(in[0], is[0][0], is[0][1], is[0][2], is[0][3], c->pad_top,
@@ -253,17 +269,19 @@ static int32_t fwd_zero_pad(const us_layer *l, const us_exec_ctx *ctx, const flo
 
 static int32_t fwd_maxpool(const us_layer *l, const us_exec_ctx *ctx, const float *const *in,
                            const int64_t (*is)[4], int32_t n_in, float *out,
-                           const int64_t os[4]) {
+                           const int64_t os[4], float *aux) {
+    (void)aux;
     (void)ctx, (void)n_in;
     us_conv_geom g;
-    conv_geom(l, is[0], os, &g);
+    us_layer_conv_geom(l, is[0], os, &g);
     us_maxpool_forward(&g, in[0], out);
     return UNETSEG_OK;
 }
 
 static int32_t fwd_upsampling(const us_layer *l, const us_exec_ctx *ctx, const float *const *in,
                               const int64_t (*is)[4], int32_t n_in, float *out,
-                              const int64_t os[4]) {
+                              const int64_t os[4], float *aux) {
+    (void)aux;
     (void)ctx, (void)n_in, (void)os;
     us_upsample_forward(in[0], is[0][0], is[0][1], is[0][2], is[0][3], l->cfg.size_h,
                         l->cfg.size_w, l->cfg.interpolation, out);
@@ -272,7 +290,8 @@ static int32_t fwd_upsampling(const us_layer *l, const us_exec_ctx *ctx, const f
 
 static int32_t fwd_concat(const us_layer *l, const us_exec_ctx *ctx, const float *const *in,
                           const int64_t (*is)[4], int32_t n_in, float *out,
-                          const int64_t os[4]) {
+                          const int64_t os[4], float *aux) {
+    (void)aux;
     (void)l, (void)ctx;
     int64_t cs[64];
     for (int32_t i = 0; i < n_in; i++) cs[i] = is[i][3];
@@ -281,14 +300,26 @@ static int32_t fwd_concat(const us_layer *l, const us_exec_ctx *ctx, const float
 }
 
 static int32_t fwd_add(const us_layer *l, const us_exec_ctx *ctx, const float *const *in,
-                       const int64_t (*is)[4], int32_t n_in, float *out, const int64_t os[4]) {
+                       const int64_t (*is)[4], int32_t n_in, float *out, const int64_t os[4], float *aux) {
+    (void)aux;
     (void)l, (void)ctx, (void)is;
     us_add_forward(in, n_in, count4(os), out);
     return UNETSEG_OK;
 }
 
+/* The layer's stream is a hash of its name, which is unique and saved with
+ * the model, so masks survive save/load and list edits (ids do not). */
+uint64_t us_dropout_key(const us_layer *l, const us_exec_ctx *ctx) {
+    return us_rng_key(ctx->seed, us_hash_string(l->name), ctx->step);
+}
+
+int32_t us_dropout_spatial(const us_layer *l) {
+    return l->kind == UNETSEG_LAYER_SPATIAL_DROPOUT2D ||
+           (l->kind == UNETSEG_LAYER_CONDITIONAL_DROPOUT && l->cfg.spatial);
+}
+
 /* Whether a dropout layer is active in this pass (DESIGN §4). */
-static int32_t dropout_active(const us_layer *l, const us_exec_ctx *ctx) {
+int32_t us_dropout_active(const us_layer *l, const us_exec_ctx *ctx) {
     if (l->cfg.rate <= 0.0) return 0;
     if (l->kind != UNETSEG_LAYER_CONDITIONAL_DROPOUT) return ctx->training || ctx->all_dropout;
     switch (l->cfg.mode) {
@@ -300,46 +331,46 @@ static int32_t dropout_active(const us_layer *l, const us_exec_ctx *ctx) {
 
 static int32_t fwd_dropout(const us_layer *l, const us_exec_ctx *ctx, const float *const *in,
                            const int64_t (*is)[4], int32_t n_in, float *out,
-                           const int64_t os[4]) {
+                           const int64_t os[4], float *aux) {
+    (void)aux;
     (void)n_in, (void)os;
     const int64_t count = count4(is[0]);
-    if (!dropout_active(l, ctx)) {
+    if (!us_dropout_active(l, ctx)) {
         if (out != in[0]) memcpy(out, in[0], (size_t)count * sizeof(float));
         return UNETSEG_OK;
     }
-    const int32_t spatial = l->kind == UNETSEG_LAYER_SPATIAL_DROPOUT2D ||
-                            (l->kind == UNETSEG_LAYER_CONDITIONAL_DROPOUT && l->cfg.spatial);
-    us_dropout_forward(in[0], is[0][0], is[0][1] * is[0][2], is[0][3], l->cfg.rate, spatial,
-                       us_rng_key(ctx->seed, (uint64_t)l->id, ctx->step), out, NULL);
+    us_dropout_forward(in[0], is[0][0], is[0][1] * is[0][2], is[0][3], l->cfg.rate,
+                       us_dropout_spatial(l), us_dropout_key(l, ctx),
+                       out, NULL);
     return UNETSEG_OK;
 }
 
 /* ------------------------------------------------------------- the table */
 static const us_layer_kind KINDS[US_LAYER_KIND_COUNT] = {
     [UNETSEG_LAYER_INPUT] = {"InputLayer", "inputlayer", 0, 0, 0, infer_input, params_none,
-                             fwd_input},
-    [UNETSEG_LAYER_CONV2D] = {"Conv2D", "conv2d", 1, 1, 0, infer_window, params_conv, fwd_conv},
+                             fwd_input, NULL, NULL},
+    [UNETSEG_LAYER_CONV2D] = {"Conv2D", "conv2d", 1, 1, 0, infer_window, params_conv, fwd_conv, us_bwd_conv, NULL},
     [UNETSEG_LAYER_CONV2D_TRANSPOSE] = {"Conv2DTranspose", "conv2dtranspose", 1, 1, 0,
-                                        infer_conv_transpose, params_conv, fwd_conv},
+                                        infer_conv_transpose, params_conv, fwd_conv, us_bwd_conv, NULL},
     [UNETSEG_LAYER_BATCHNORM] = {"BatchNormalization", "batchnormalization", 1, 1, 1,
-                                 infer_same_as_input, params_batchnorm, fwd_batchnorm},
+                                 infer_same_as_input, params_batchnorm, fwd_batchnorm, us_bwd_batchnorm, us_aux_batchnorm},
     [UNETSEG_LAYER_ACTIVATION] = {"Activation", "activation", 1, 1, 1, infer_same_as_input,
-                                  params_none, fwd_activation},
+                                  params_none, fwd_activation, us_bwd_activation, NULL},
     [UNETSEG_LAYER_ZERO_PADDING2D] = {"ZeroPadding2D", "zeropadding2d", 1, 1, 0, infer_zero_pad,
-                                      params_none, fwd_zero_pad},
+                                      params_none, fwd_zero_pad, us_bwd_zero_pad, NULL},
     [UNETSEG_LAYER_MAX_POOLING2D] = {"MaxPooling2D", "maxpooling2d", 1, 1, 0, infer_window,
-                                     params_none, fwd_maxpool},
+                                     params_none, fwd_maxpool, us_bwd_maxpool, NULL},
     [UNETSEG_LAYER_UPSAMPLING2D] = {"UpSampling2D", "upsampling2d", 1, 1, 0, infer_upsampling,
-                                    params_none, fwd_upsampling},
+                                    params_none, fwd_upsampling, us_bwd_upsampling, NULL},
     [UNETSEG_LAYER_CONCATENATE] = {"Concatenate", "concatenate", 2, 64, 0, infer_merge,
-                                   params_none, fwd_concat},
-    [UNETSEG_LAYER_ADD] = {"Add", "add", 2, 64, 1, infer_merge, params_none, fwd_add},
+                                   params_none, fwd_concat, us_bwd_concat, NULL},
+    [UNETSEG_LAYER_ADD] = {"Add", "add", 2, 64, 1, infer_merge, params_none, fwd_add, us_bwd_add, NULL},
     [UNETSEG_LAYER_DROPOUT] = {"Dropout", "dropout", 1, 1, 1, infer_same_as_input, params_none,
-                               fwd_dropout},
+                               fwd_dropout, us_bwd_dropout, NULL},
     [UNETSEG_LAYER_SPATIAL_DROPOUT2D] = {"SpatialDropout2D", "spatialdropout2d", 1, 1, 1,
-                                         infer_same_as_input, params_none, fwd_dropout},
+                                         infer_same_as_input, params_none, fwd_dropout, us_bwd_dropout, NULL},
     [UNETSEG_LAYER_CONDITIONAL_DROPOUT] = {"ConditionalDropout", "conditionaldropout", 1, 1, 1,
-                                           infer_same_as_input, params_none, fwd_dropout},
+                                           infer_same_as_input, params_none, fwd_dropout, us_bwd_dropout, NULL},
 };
 
 const us_layer_kind *us_layer_kind_get(int32_t kind) {

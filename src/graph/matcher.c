@@ -84,7 +84,75 @@ int32_t us_match_new_glob(const char *pattern, us_match_node **out) {
     return new_text_leaf(US_MATCH_GLOB, pattern, out);
 }
 
+/* glibc's regcomp copies the operand of x+ (as xx*) and of x{m,n} (n times),
+ * so stacked or nested repetitions grow the compiled tree exponentially:
+ * "a++++++...+" or "((a{99}){99}){99}" exhaust memory (found by fuzzing).
+ * Estimate the expanded size of an ERE and refuse it above a bound. */
+#define US_REGEX_MAX_NODES 20000
+#define US_REGEX_MAX_DEPTH 64
+
+/* End of the bracket expression opening at p ('['), or NULL if unterminated. */
+static const char *bracket_end(const char *p) {
+    const char *q = p + 1 + (p[1] == '^');
+    q += *q == ']'; /* a leading ']' is literal */
+    while (*q && *q != ']') {
+        if (*q == '[' && q[1] && strchr(":.=", q[1])) { /* [:alpha:] [.x.] [=x=] */
+            const char close[3] = {q[1], ']', '\0'}, *e = strstr(q + 2, close);
+            q = e ? e + 2 : q + 1;
+        } else {
+            q++;
+        }
+    }
+    return *q ? q : NULL;
+}
+
+static int regex_too_complex(const char *re) {
+    size_t total[US_REGEX_MAX_DEPTH + 1] = {0}; /* nodes so far, per open group */
+    size_t last = 0;                             /* nodes of the last atom */
+    int depth = 0;
+    for (const char *p = re; *p; p++) {
+        size_t k = 0; /* repetition factor if *p starts a quantifier */
+        const char *close = *p == '{' ? strchr(p, '}') : NULL;
+        if (*p == '*' || *p == '?') k = 1;
+        else if (*p == '+') k = 2;
+        else if (close && ((p[1] >= '0' && p[1] <= '9') || p[1] == ',')) { /* {,n}: GNU */
+            char *end;
+            unsigned long m = strtoul(p + 1, &end, 10), n = m;
+            if (*end == ',') n = end[1] == '}' ? m + 1 : strtoul(end + 1, &end, 10);
+            k = n > US_REGEX_MAX_NODES ? US_REGEX_MAX_NODES + 1 : n ? n : 1;
+            p = close;
+        }
+        if (k) {
+            if (last > US_REGEX_MAX_NODES / k) return 1;
+            total[depth] += last * (k - 1) + 1;
+            last = last * k + 1;
+        } else if (*p == '(') {
+            if (depth == US_REGEX_MAX_DEPTH) return 1;
+            total[++depth] = 0;
+            last = 0;
+        } else if (*p == ')' && depth > 0) {
+            last = total[depth--] + 1;
+            total[depth] += last;
+        } else {
+            if (*p == '[' && !(p = bracket_end(p))) break; /* regcomp reports it */
+            if (*p == '\\' && p[1]) p++;
+            last = *p == '|' ? 0 : 1;
+            total[depth] += last;
+        }
+        if (total[depth] > US_REGEX_MAX_NODES) return 1;
+    }
+    size_t sum = 0;
+    for (int d = 0; d <= depth; d++) sum += total[d];
+    return sum > US_REGEX_MAX_NODES;
+}
+
 int32_t us_match_new_regex(const char *regex, us_match_node **out) {
+    *out = NULL;
+    if (regex_too_complex(regex))
+        return us_fail(UNETSEG_E_SYNTAX,
+                       "bad regex '%.200s': too complex (nested or stacked repetitions expand "
+                       "to more than %d nodes)",
+                       regex, US_REGEX_MAX_NODES);
     int32_t st = new_text_leaf(US_MATCH_REGEX, regex, out);
     if (st != UNETSEG_OK) return st;
     us_match_node *n = *out;

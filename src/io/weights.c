@@ -9,6 +9,7 @@
 #include "graph/model.h"
 #include "io/graph_text.h"
 #include "io/safetensors.h"
+#include "io/weights.h"
 
 #define GRAPH_KEY "unetseg.graph"
 
@@ -36,29 +37,42 @@ static int32_t list_params(const unetseg_model *m, param_ref **out, int32_t *n) 
     return UNETSEG_OK;
 }
 
-UNETSEG_API int32_t unetseg_model_save_weights(const unetseg_model *model, const char *path) {
-    us_clear_error();
-    if (!model || !path) return us_fail(UNETSEG_E_INVALID_ARG, "save_weights: NULL argument");
+int32_t us_save_model_file(const unetseg_model *model, const char *path, const us_st_tensor *extra,
+                           int32_t n_extra, const char *const *extra_keys,
+                           const char *const *extra_values, int32_t n_extra_meta) {
     param_ref *refs = NULL;
     int32_t n = 0;
     char *graph = NULL;
     int32_t st = list_params(model, &refs, &n);
     if (!st) st = us_graph_to_text(model, &graph);
-    us_st_tensor *tensors = st ? NULL : us_calloc_array((size_t)n, sizeof *tensors);
-    if (!st && !tensors) st = us_fail(UNETSEG_E_NOMEM, "save_weights: out of memory");
+    us_st_tensor *tensors = st ? NULL : us_calloc_array((size_t)(n + n_extra), sizeof *tensors);
+    const char **keys = st ? NULL : us_calloc_array((size_t)(3 + n_extra_meta), sizeof *keys);
+    const char **values = st ? NULL : us_calloc_array((size_t)(3 + n_extra_meta), sizeof *values);
+    if (!st && (!tensors || !keys || !values)) st = us_fail(UNETSEG_E_NOMEM, "save_weights: out of memory");
     if (!st) {
         for (int32_t i = 0; i < n; i++) {
             const unetseg_tensor *t = refs[i].param->value;
             tensors[i] = (us_st_tensor){refs[i].name, t->rank, t->shape, t->data};
         }
-        const char *keys[3] = {"format", "unetseg.version", GRAPH_KEY};
-        const char *values[3] = {"unetseg", unetseg_version_string(), graph};
-        st = us_st_write(path, tensors, n, keys, values, 3);
+        for (int32_t i = 0; i < n_extra; i++) tensors[n + i] = extra[i];
+        keys[0] = "format", values[0] = "unetseg";
+        keys[1] = "unetseg.version", values[1] = unetseg_version_string();
+        keys[2] = GRAPH_KEY, values[2] = graph;
+        for (int32_t i = 0; i < n_extra_meta; i++) keys[3 + i] = extra_keys[i], values[3 + i] = extra_values[i];
+        st = us_st_write(path, tensors, n + n_extra, keys, values, 3 + n_extra_meta);
     }
+    free(keys);
+    free(values);
     free(tensors);
     free(graph);
     free(refs);
     return st;
+}
+
+UNETSEG_API int32_t unetseg_model_save_weights(const unetseg_model *model, const char *path) {
+    us_clear_error();
+    if (!model || !path) return us_fail(UNETSEG_E_INVALID_ARG, "save_weights: NULL argument");
+    return us_save_model_file(model, path, NULL, 0, NULL, NULL, 0);
 }
 
 /* Text buffer for the load report. */
@@ -98,7 +112,8 @@ static void format_shape(const int64_t *shape, int32_t rank, char *out, size_t s
 /* Match file tensors to parameters and check shapes; fills entry_of[] (NULL
  * where the file lacks a parameter) and the report. */
 static int32_t match_entries(us_st_file *f, const param_ref *refs, int32_t n, int32_t mode,
-                             const us_st_entry **entry_of, report_buf *r, int32_t *n_loaded) {
+                             const char *ignore_prefix, const us_st_entry **entry_of,
+                             report_buf *r, int32_t *n_loaded) {
     int32_t missing = 0, unused = 0;
     *n_loaded = 0;
     for (int32_t i = 0; i < n; i++) {
@@ -122,7 +137,7 @@ static int32_t match_entries(us_st_file *f, const param_ref *refs, int32_t n, in
     }
     for (int32_t k = 0; k < us_st_count(f); k++) {
         const us_st_entry *e = us_st_entry_at(f, k);
-        int used = 0;
+        int used = ignore_prefix && strncmp(e->name, ignore_prefix, strlen(ignore_prefix)) == 0;
         for (int32_t i = 0; i < n && !used; i++) used = entry_of[i] == e;
         if (used) continue;
         if (mode == UNETSEG_LOAD_STRICT)
@@ -162,14 +177,15 @@ static int32_t read_and_swap(us_st_file *f, const param_ref *refs, int32_t n,
     return st;
 }
 
-static int32_t load_from_file(unetseg_model *model, us_st_file *f, int32_t mode) {
+int32_t us_load_model_weights(unetseg_model *model, us_st_file *f, int32_t mode,
+                              const char *ignore_prefix) {
     param_ref *refs = NULL;
     int32_t n = 0, n_loaded = 0;
     report_buf r = {0};
     int32_t st = list_params(model, &refs, &n);
     const us_st_entry **entry_of = st ? NULL : us_calloc_array((size_t)(n ? n : 1), sizeof *entry_of);
     if (!st && !entry_of) st = us_fail(UNETSEG_E_NOMEM, "load_weights: out of memory");
-    if (!st) st = match_entries(f, refs, n, mode, entry_of, &r, &n_loaded);
+    if (!st) st = match_entries(f, refs, n, mode, ignore_prefix, entry_of, &r, &n_loaded);
     if (!st) st = read_and_swap(f, refs, n, entry_of);
     if (!st) {
         char head[96];
@@ -195,7 +211,7 @@ UNETSEG_API int32_t unetseg_model_load_weights(unetseg_model *model, const char 
         return us_fail(UNETSEG_E_INVALID_ARG, "load_weights: mode must be STRICT or PARTIAL");
     us_st_file *f = NULL;
     int32_t st = us_st_open(path, &f);
-    if (!st) st = load_from_file(model, f, mode);
+    if (!st) st = us_load_model_weights(model, f, mode, NULL);
     us_st_close(f);
     if (!st && report) *report = model->load_report ? model->load_report : "";
     return st;
@@ -218,7 +234,7 @@ UNETSEG_API int32_t unetseg_model_load(const char *path, unetseg_model **out) {
         else
             st = us_graph_from_text(graph, &m);
     }
-    if (!st) st = load_from_file(m, f, UNETSEG_LOAD_STRICT);
+    if (!st) st = us_load_model_weights(m, f, UNETSEG_LOAD_STRICT, NULL);
     us_st_close(f);
     if (st) {
         unetseg_model_free(m);

@@ -5,12 +5,6 @@
 
 #include "core/rng.h"
 
-static uint64_t name_hash(const char *s) {
-    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
-    for (; *s; s++) h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
-    return h;
-}
-
 static void fill(unetseg_tensor *t, float v) {
     for (int64_t i = 0; i < t->numel; i++) t->data[i] = v;
 }
@@ -26,7 +20,7 @@ void us_init_layer(unetseg_model *m, int32_t index, int32_t initializer, uint64_
             double fan_out = receptive * (double)t->shape[3];
             double limit = initializer == US_INIT_GLOROT_UNIFORM ? sqrt(6.0 / (fan_in + fan_out))
                                                                  : sqrt(6.0 / fan_in);
-            uint64_t key = us_rng_key(seed, name_hash(l->name), 0);
+            uint64_t key = us_rng_key(seed, us_hash_string(l->name), 0);
             for (int64_t i = 0; i < t->numel; i++)
                 t->data[i] = (float)((2.0 * us_rng_uniform(key, (uint64_t)i) - 1.0) * limit);
         } else if (strcmp(name, "gamma") == 0 || strcmp(name, "moving_variance") == 0) {

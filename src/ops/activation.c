@@ -43,3 +43,28 @@ void us_activation_forward(int32_t activation, const float *x, int64_t count, in
         break;
     }
 }
+
+void us_activation_backward(int32_t activation, const float *y, const float *dy, int64_t count,
+                            int64_t c, float *dx) {
+    switch (activation) {
+    case UNETSEG_ACT_RELU:
+        for (int64_t i = 0; i < count; i++) dx[i] += y[i] > 0 ? dy[i] : 0.0f;
+        break;
+    case UNETSEG_ACT_SIGMOID:
+        for (int64_t i = 0; i < count; i++) dx[i] += dy[i] * y[i] * (1.0f - y[i]);
+        break;
+    case UNETSEG_ACT_TANH:
+        for (int64_t i = 0; i < count; i++) dx[i] += dy[i] * (1.0f - y[i] * y[i]);
+        break;
+    case UNETSEG_ACT_SOFTMAX:
+        for (int64_t i = 0; i < count; i += c) {
+            double dot = 0;
+            for (int64_t k = 0; k < c; k++) dot += (double)dy[i + k] * y[i + k];
+            for (int64_t k = 0; k < c; k++) dx[i + k] += (float)(y[i + k] * (dy[i + k] - dot));
+        }
+        break;
+    default:
+        for (int64_t i = 0; i < count; i++) dx[i] += dy[i];
+        break;
+    }
+}

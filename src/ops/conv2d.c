@@ -67,3 +67,70 @@ int32_t us_conv2d_forward(const us_conv_geom *g, const float *x, const float *ke
     if (bias) add_bias(y, rows, g->cout, bias);
     return UNETSEG_OK;
 }
+
+/* Scatter-add one chunk of im2col rows back into the image (adjoint of
+ * im2col_rows). */
+static void col2im_rows(const us_conv_geom *g, const float *col, int64_t row0, int64_t rows,
+                        float *dx) {
+    const int64_t krow = g->kh * g->kw * g->cin;
+    for (int64_t r = 0; r < rows; r++) {
+        int64_t p = row0 + r;
+        int64_t ow = p % g->wo, oh = (p / g->wo) % g->ho, b = p / (g->wo * g->ho);
+        const float *src = col + r * krow;
+        for (int64_t i = 0; i < g->kh; i++) {
+            int64_t ih = oh * g->sh - g->pad_top + i;
+            for (int64_t j = 0; j < g->kw; j++, src += g->cin) {
+                int64_t iw = ow * g->sw - g->pad_left + j;
+                if (ih < 0 || ih >= g->h || iw < 0 || iw >= g->w) continue;
+                float *dst = dx + ((b * g->h + ih) * g->w + iw) * g->cin;
+                for (int64_t c = 0; c < g->cin; c++) dst[c] += src[c];
+            }
+        }
+    }
+}
+
+/* dkernel += col^T dy; dx += col2im(dy kernel^T); dbias += sum over rows. */
+int32_t us_conv2d_backward(const us_conv_geom *g, const float *x, const float *kernel,
+                           const float *dy, float *dx, float *dkernel, float *dbias) {
+    const int64_t rows = g->n * g->ho * g->wo;
+    const int64_t krow = g->kh * g->kw * g->cin;
+    const int direct = g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 &&
+                       g->pad_top == 0 && g->pad_left == 0 && g->ho == g->h && g->wo == g->w;
+    if (dbias)
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t c = 0; c < g->cout; c++) dbias[c] += dy[r * g->cout + c];
+    if (rows == 0 || (!dx && !dkernel)) return UNETSEG_OK;
+    if (direct) {
+        if (dkernel)
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)g->cin, (int)g->cout,
+                        (int)rows, 1.0f, x, (int)g->cin, dy, (int)g->cout, 1.0f, dkernel,
+                        (int)g->cout);
+        if (dx)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)g->cin,
+                        (int)g->cout, 1.0f, dy, (int)g->cout, kernel, (int)g->cout, 1.0f, dx,
+                        (int)g->cin);
+        return UNETSEG_OK;
+    }
+    int64_t chunk = US_IM2COL_TARGET_FLOATS / krow;
+    if (chunk < 256) chunk = 256;
+    if (chunk > rows) chunk = rows;
+    float *col = us_malloc_array((size_t)(chunk * krow), sizeof(float));
+    if (!col) return us_fail(UNETSEG_E_NOMEM, "conv2d backward: cannot allocate im2col buffer");
+    for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
+        int64_t m = rows - r0 < chunk ? rows - r0 : chunk;
+        const float *dy_chunk = dy + r0 * g->cout;
+        if (dkernel) {
+            im2col_rows(g, x, r0, m, col);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)krow, (int)g->cout, (int)m,
+                        1.0f, col, (int)krow, dy_chunk, (int)g->cout, 1.0f, dkernel,
+                        (int)g->cout);
+        }
+        if (dx) {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)krow, (int)g->cout,
+                        1.0f, dy_chunk, (int)g->cout, kernel, (int)g->cout, 0.0f, col, (int)krow);
+            col2im_rows(g, col, r0, m, dx);
+        }
+    }
+    free(col);
+    return UNETSEG_OK;
+}

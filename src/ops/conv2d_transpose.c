@@ -57,3 +57,55 @@ int32_t us_conv2d_transpose_forward(const us_conv_geom *g, const float *x, const
             for (int64_t c = 0; c < g->cout; c++) y[i + c] += bias[c];
     return UNETSEG_OK;
 }
+
+/* Adjoint of scatter_rows: each input pixel's kh x kw x cout patch of dy. */
+static void gather_rows(const us_conv_geom *g, const float *dy, int64_t row0, int64_t rows,
+                        float *col) {
+    const int64_t patch = g->kh * g->kw * g->cout;
+    for (int64_t r = 0; r < rows; r++) {
+        int64_t p = row0 + r;
+        int64_t iw = p % g->w, ih = (p / g->w) % g->h, b = p / (g->w * g->h);
+        float *dst = col + r * patch;
+        for (int64_t i = 0; i < g->kh; i++) {
+            int64_t oh = ih * g->sh - g->pad_top + i;
+            for (int64_t j = 0; j < g->kw; j++, dst += g->cout) {
+                int64_t ow = iw * g->sw - g->pad_left + j;
+                if (oh < 0 || oh >= g->ho || ow < 0 || ow >= g->wo)
+                    memset(dst, 0, (size_t)g->cout * sizeof(float));
+                else
+                    memcpy(dst, dy + ((b * g->ho + oh) * g->wo + ow) * g->cout,
+                           (size_t)g->cout * sizeof(float));
+            }
+        }
+    }
+}
+
+/* dcol = gather(dy); dx += dcol K; dK += dcol^T x; dbias += sum of dy. */
+int32_t us_conv2d_transpose_backward(const us_conv_geom *g, const float *x, const float *kernel,
+                                     const float *dy, float *dx, float *dkernel, float *dbias) {
+    const int64_t rows = g->n * g->h * g->w;
+    const int64_t patch = g->kh * g->kw * g->cout;
+    if (dbias)
+        for (int64_t i = 0; i < g->n * g->ho * g->wo * g->cout; i += g->cout)
+            for (int64_t c = 0; c < g->cout; c++) dbias[c] += dy[i + c];
+    if (rows == 0 || (!dx && !dkernel)) return UNETSEG_OK;
+    int64_t chunk = US_COL2IM_TARGET_FLOATS / patch;
+    if (chunk < 64) chunk = 64;
+    if (chunk > rows) chunk = rows;
+    float *col = us_malloc_array((size_t)(chunk * patch), sizeof(float));
+    if (!col) return us_fail(UNETSEG_E_NOMEM, "conv2d_transpose backward: cannot allocate buffer");
+    for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
+        int64_t m = rows - r0 < chunk ? rows - r0 : chunk;
+        gather_rows(g, dy, r0, m, col);
+        if (dx)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)g->cin, (int)patch,
+                        1.0f, col, (int)patch, kernel, (int)g->cin, 1.0f, dx + r0 * g->cin,
+                        (int)g->cin);
+        if (dkernel)
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)patch, (int)g->cin, (int)m,
+                        1.0f, col, (int)patch, x + r0 * g->cin, (int)g->cin, 1.0f, dkernel,
+                        (int)g->cin);
+    }
+    free(col);
+    return UNETSEG_OK;
+}

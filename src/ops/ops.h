@@ -68,4 +68,43 @@ void us_add_forward(const float *const *xs, int32_t n_in, int64_t count, float *
  * sample*c + channel when spatial. y may alias x. */
 void us_dropout_forward(const float *x, int64_t n, int64_t pixels, int64_t c, double rate,
                         int32_t spatial, uint64_t key, float *y, uint8_t *mask);
+/* ------------------------------------------------------------ backward
+ * Every backward kernel ACCUMULATES (+=) into dx and parameter gradients;
+ * any gradient pointer may be NULL when it is not needed. */
+int32_t us_conv2d_backward(const us_conv_geom *g, const float *x, const float *kernel,
+                           const float *dy, float *dx, float *dkernel, float *dbias);
+int32_t us_conv2d_transpose_backward(const us_conv_geom *g, const float *x, const float *kernel,
+                                     const float *dy, float *dx, float *dkernel, float *dbias);
+
+/* Training-mode batch norm over count elements with c channels: batch mean
+ * and biased variance normalise; mean_out/inv_std_out (c each) are kept for
+ * backward; batch_var_out receives the biased variance. y may alias x. */
+int32_t us_batchnorm_train_forward(const float *x, int64_t count, int64_t c, const float *gamma,
+                                   const float *beta, double eps, float *y, float *mean_out,
+                                   float *inv_std_out, float *batch_var_out);
+/* Backward of the training-mode batch norm (x is the layer input). */
+int32_t us_batchnorm_train_backward(const float *x, const float *dy, int64_t count, int64_t c,
+                                    const float *gamma, const float *mean, const float *inv_std,
+                                    float *dx, float *dgamma, float *dbeta);
+/* Backward of the inference-mode batch norm (frozen layer): dx += dy*scale. */
+void us_batchnorm_inference_backward(const float *dy, int64_t count, int64_t c,
+                                     const float *gamma, const float *var, double eps,
+                                     float *dx);
+
+/* Activation backward from the forward OUTPUT y. */
+void us_activation_backward(int32_t activation, const float *y, const float *dy, int64_t count,
+                            int64_t c, float *dx);
+void us_zero_pad_backward(const float *dy, int64_t n, int64_t h, int64_t w, int64_t c,
+                          int64_t top, int64_t bottom, int64_t left, int64_t right, float *dx);
+/* The gradient goes to the first position (in window order) holding the max. */
+void us_maxpool_backward(const us_conv_geom *g, const float *x, const float *y, const float *dy,
+                         float *dx);
+void us_upsample_backward(const float *dy, int64_t n, int64_t h, int64_t w, int64_t c,
+                          int64_t fh, int64_t fw, int32_t interpolation, float *dx);
+/* dxs[i] may be NULL for inputs that need no gradient. */
+void us_concat_backward(const float *dy, const int64_t *cs, int32_t n_in, int64_t pixels,
+                        float *const *dxs);
+/* Dropout backward with the same (key, rate, spatial) as the forward. */
+void us_dropout_backward(const float *dy, int64_t n, int64_t pixels, int64_t c, double rate,
+                         int32_t spatial, uint64_t key, float *dx);
 #endif

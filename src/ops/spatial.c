@@ -73,3 +73,68 @@ void us_upsample_forward(const float *x, int64_t n, int64_t h, int64_t w, int64_
                 }
             }
 }
+
+/* ------------------------------------------------------------- backward */
+void us_zero_pad_backward(const float *dy, int64_t n, int64_t h, int64_t w, int64_t c,
+                          int64_t top, int64_t bottom, int64_t left, int64_t right, float *dx) {
+    const int64_t ho = h + top + bottom, wo = w + left + right;
+    for (int64_t b = 0; b < n; b++)
+        for (int64_t i = 0; i < h; i++) {
+            const float *src = dy + ((b * ho + i + top) * wo + left) * c;
+            float *dst = dx + (b * h + i) * w * c;
+            for (int64_t k = 0; k < w * c; k++) dst[k] += src[k];
+        }
+}
+
+void us_maxpool_backward(const us_conv_geom *g, const float *x, const float *y, const float *dy,
+                         float *dx) {
+    const int64_t c = g->cin;
+    for (int64_t b = 0; b < g->n; b++)
+        for (int64_t oh = 0; oh < g->ho; oh++)
+            for (int64_t ow = 0; ow < g->wo; ow++) {
+                int64_t o = ((b * g->ho + oh) * g->wo + ow) * c;
+                for (int64_t k = 0; k < c; k++) {
+                    int done = 0;
+                    for (int64_t i = 0; i < g->kh && !done; i++) {
+                        int64_t ih = oh * g->sh - g->pad_top + i;
+                        if (ih < 0 || ih >= g->h) continue;
+                        for (int64_t j = 0; j < g->kw && !done; j++) {
+                            int64_t iw = ow * g->sw - g->pad_left + j;
+                            if (iw < 0 || iw >= g->w) continue;
+                            int64_t at = ((b * g->h + ih) * g->w + iw) * c + k;
+                            if (x[at] == y[o + k]) {
+                                dx[at] += dy[o + k];
+                                done = 1;
+                            }
+                        }
+                    }
+                }
+            }
+}
+
+void us_upsample_backward(const float *dy, int64_t n, int64_t h, int64_t w, int64_t c,
+                          int64_t fh, int64_t fw, int32_t interpolation, float *dx) {
+    const int64_t ho = h * fh, wo = w * fw;
+    for (int64_t b = 0; b < n; b++)
+        for (int64_t oh = 0; oh < ho; oh++)
+            for (int64_t ow = 0; ow < wo; ow++) {
+                const float *src = dy + ((b * ho + oh) * wo + ow) * c;
+                if (interpolation == UNETSEG_INTERP_NEAREST) {
+                    float *dst = dx + ((b * h + oh / fh) * w + ow / fw) * c;
+                    for (int64_t k = 0; k < c; k++) dst[k] += src[k];
+                    continue;
+                }
+                int64_t h0, h1, w0, w1;
+                float th, tw;
+                bilinear_tap(oh, fh, h, &h0, &h1, &th);
+                bilinear_tap(ow, fw, w, &w0, &w1, &tw);
+                float *p00 = dx + ((b * h + h0) * w + w0) * c, *p01 = dx + ((b * h + h0) * w + w1) * c;
+                float *p10 = dx + ((b * h + h1) * w + w0) * c, *p11 = dx + ((b * h + h1) * w + w1) * c;
+                for (int64_t k = 0; k < c; k++) {
+                    p00[k] += src[k] * (1 - th) * (1 - tw);
+                    p01[k] += src[k] * (1 - th) * tw;
+                    p10[k] += src[k] * th * (1 - tw);
+                    p11[k] += src[k] * th * tw;
+                }
+            }
+}

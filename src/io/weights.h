@@ -1,0 +1,18 @@
+/* Model weight files, shared with the trainer's checkpoints (internal). */
+#ifndef US_IO_WEIGHTS_H
+#define US_IO_WEIGHTS_H
+
+#include "graph/model.h"
+#include "io/safetensors.h"
+
+/* Save the model's parameters and description plus extra tensors and
+ * metadata (e.g. optimizer state). */
+int32_t us_save_model_file(const unetseg_model *model, const char *path, const us_st_tensor *extra,
+                           int32_t n_extra, const char *const *extra_keys,
+                           const char *const *extra_values, int32_t n_extra_meta);
+/* Load the model's parameters from an open file (all-or-nothing); tensors
+ * whose names start with ignore_prefix (may be NULL) are not model tensors. */
+int32_t us_load_model_weights(unetseg_model *model, us_st_file *f, int32_t mode,
+                              const char *ignore_prefix);
+
+#endif

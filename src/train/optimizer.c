@@ -1,0 +1,46 @@
+#include "train/optimizer.h"
+
+#include <math.h>
+
+#include "unetseg.h"
+
+#define US_PI 3.14159265358979323846
+
+double us_schedule_lr(const us_optim_config *c, int64_t step) {
+    switch (c->schedule) {
+    case UNETSEG_SCHEDULE_STEP:
+        return c->lr * pow(c->gamma, (double)(step / c->step_size));
+    case UNETSEG_SCHEDULE_COSINE: {
+        double t = step < c->total_steps ? (double)step / (double)c->total_steps : 1.0;
+        return c->min_lr + (c->lr - c->min_lr) * 0.5 * (1.0 + cos(US_PI * t));
+    }
+    default: return c->lr;
+    }
+}
+
+void us_sgd_update(const us_optim_config *c, double lr, float *w, const float *g, float *v,
+                   int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        double grad = g[i] + c->weight_decay * w[i];
+        if (c->momentum == 0.0) {
+            w[i] = (float)(w[i] - lr * grad);
+            continue;
+        }
+        double vel = c->momentum * v[i] - lr * grad;
+        v[i] = (float)vel;
+        w[i] = (float)(c->nesterov ? w[i] + c->momentum * vel - lr * grad : w[i] + vel);
+    }
+}
+
+void us_adam_update(const us_optim_config *c, double lr, int64_t t, float *w, const float *g,
+                    float *m, float *v, int64_t n) {
+    const double lr_t = lr * sqrt(1.0 - pow(c->beta2, (double)t)) / (1.0 - pow(c->beta1, (double)t));
+    for (int64_t i = 0; i < n; i++) {
+        double grad = g[i] + c->weight_decay * w[i];
+        double mi = c->beta1 * m[i] + (1.0 - c->beta1) * grad;
+        double vi = c->beta2 * v[i] + (1.0 - c->beta2) * grad * grad;
+        m[i] = (float)mi;
+        v[i] = (float)vi;
+        w[i] = (float)(w[i] - lr_t * mi / (sqrt(vi) + c->epsilon));
+    }
+}

@@ -1,0 +1,232 @@
+/* The trainer: loss on logits, one training pass, optimizer update. */
+#include "train/trainer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "graph/exec.h"
+#include "graph/train_exec.h"
+
+/* The loss sees the logits: the input of a final sigmoid/softmax Activation,
+ * otherwise the last layer's output (sigmoid for one channel, softmax else). */
+static void find_loss_layer(const unetseg_model *m, int32_t *loss_layer, int32_t *head) {
+    const us_layer *last = &m->layers[m->n_layers - 1];
+    int32_t act = last->kind == UNETSEG_LAYER_ACTIVATION ? last->cfg.activation : -1;
+    if (act == UNETSEG_ACT_SIGMOID || act == UNETSEG_ACT_SOFTMAX) {
+        *loss_layer = us_model_index_of_id(m, last->in_ids[0]);
+        *head = act;
+    } else {
+        *loss_layer = m->n_layers - 1;
+        *head = -1; /* decided from the channel count */
+    }
+}
+
+static void free_slots(float **slots, int32_t n) {
+    for (int32_t i = 0; slots && i < n; i++) free(slots[i]);
+    free(slots);
+}
+
+UNETSEG_API void unetseg_trainer_free(unetseg_trainer *t) {
+    if (!t) return;
+    free_slots(t->grads, t->n_slots);
+    free_slots(t->m1, t->n_slots);
+    free_slots(t->m2, t->n_slots);
+    free(t);
+}
+
+static int32_t alloc_slots(unetseg_trainer *t) {
+    const unetseg_model *m = t->model;
+    size_t n = (size_t)(t->n_slots ? t->n_slots : 1);
+    t->grads = us_calloc_array(n, sizeof *t->grads);
+    t->m1 = us_calloc_array(n, sizeof *t->m1);
+    t->m2 = us_calloc_array(n, sizeof *t->m2);
+    if (!t->grads || !t->m1 || !t->m2) return us_fail(UNETSEG_E_NOMEM, "trainer: out of memory");
+    int32_t slot = 0, trained = 0;
+    for (int32_t i = 0; i < m->n_layers; i++)
+        for (int32_t p = 0; p < m->layers[i].n_params; p++, slot++) {
+            const us_layer *l = &m->layers[i];
+            if (!l->trainable || l->params[p].is_statistic) continue;
+            size_t count = (size_t)l->params[p].value->numel;
+            t->grads[slot] = us_calloc_array(count, sizeof(float));
+            t->m1[slot] = us_calloc_array(count, sizeof(float));
+            t->m2[slot] = us_calloc_array(count, sizeof(float));
+            if (!t->grads[slot] || !t->m1[slot] || !t->m2[slot])
+                return us_fail(UNETSEG_E_NOMEM, "trainer: out of memory for %s", l->name);
+            trained++;
+        }
+    if (trained == 0) return us_fail(UNETSEG_E_STATE, "trainer: the model has no trainable parameter");
+    return UNETSEG_OK;
+}
+
+UNETSEG_API int32_t unetseg_trainer_create(unetseg_model *model,
+                                           const unetseg_train_options *options,
+                                           unetseg_trainer **out) {
+    us_clear_error();
+    if (out) *out = NULL;
+    if (!model || !options || !out)
+        return us_fail(UNETSEG_E_INVALID_ARG, "trainer_create: NULL argument");
+    if (model->n_layers < 2) return us_fail(UNETSEG_E_STATE, "trainer_create: the model has no layers");
+    unetseg_trainer *t = calloc(1, sizeof *t);
+    if (!t) return us_fail(UNETSEG_E_NOMEM, "trainer_create: out of memory");
+    t->model = model;
+    t->opts = *options;
+    for (int32_t i = 0; i < model->n_layers; i++) t->n_slots += model->layers[i].n_params;
+    find_loss_layer(model, &t->loss_layer, &t->head);
+    int32_t st = alloc_slots(t);
+    if (st) {
+        unetseg_trainer_free(t);
+        return st;
+    }
+    *out = t;
+    return UNETSEG_OK;
+}
+
+/* ------------------------------------------------------------- a batch */
+typedef struct loss_ctx {
+    const unetseg_trainer *t;
+    const unetseg_tensor *masks;
+    int32_t with_grad;
+    double iou, fscore;
+} loss_ctx;
+
+static int32_t loss_spec(const unetseg_trainer *t, int64_t c, us_loss_spec *spec) {
+    spec->loss = t->opts.loss;
+    spec->head = t->head >= 0 ? t->head : (c == 1 ? UNETSEG_ACT_SIGMOID : UNETSEG_ACT_SOFTMAX);
+    spec->class_weights = NULL;
+    if (t->opts.n_class_weights) {
+        if (t->opts.n_class_weights != c)
+            return us_fail(UNETSEG_E_SHAPE, "trainer: %d class weights for %lld classes",
+                           t->opts.n_class_weights, (long long)c);
+        spec->class_weights = t->opts.class_weights;
+    }
+    return UNETSEG_OK;
+}
+
+static int32_t check_masks(const unetseg_tensor *masks, const int64_t shape[4]) {
+    if (masks->shape[0] != shape[0] || masks->shape[1] != shape[1] || masks->shape[2] != shape[2] ||
+        masks->shape[3] != shape[3])
+        return us_fail(UNETSEG_E_SHAPE,
+                       "trainer: masks are (%lld, %lld, %lld, %lld), the model's logits "
+                       "(%lld, %lld, %lld, %lld)",
+                       (long long)masks->shape[0], (long long)masks->shape[1],
+                       (long long)masks->shape[2], (long long)masks->shape[3], (long long)shape[0],
+                       (long long)shape[1], (long long)shape[2], (long long)shape[3]);
+    return UNETSEG_OK;
+}
+
+static int32_t train_loss(void *user, const float *out, const int64_t shape[4], float *grad,
+                          double *loss) {
+    loss_ctx *lc = user;
+    us_loss_spec spec;
+    int32_t st = check_masks(lc->masks, shape);
+    if (!st) st = loss_spec(lc->t, shape[3], &spec);
+    if (st) return st;
+    return us_loss_forward_backward(&spec, out, lc->masks->data, shape[0] * shape[1] * shape[2],
+                                    shape[3], loss, grad);
+}
+
+static int32_t check_batch(const unetseg_trainer *t, const unetseg_tensor *images,
+                           const unetseg_tensor *masks) {
+    if (!images || !masks) return us_fail(UNETSEG_E_INVALID_ARG, "trainer: NULL batch");
+    if (masks->rank != 4) return us_fail(UNETSEG_E_SHAPE, "trainer: masks must be rank 4");
+    int32_t st = us_check_forward_input(t->model, images);
+    if (st) return st;
+    if (masks->shape[0] != images->shape[0] || masks->shape[1] != images->shape[1] ||
+        masks->shape[2] != images->shape[2])
+        return us_fail(UNETSEG_E_SHAPE, "trainer: images and masks differ in N, H or W");
+    return UNETSEG_OK;
+}
+
+static void apply_update(unetseg_trainer *t) {
+    const us_optim_config *c = &t->opts.optim;
+    double lr = us_schedule_lr(c, t->step);
+    int32_t slot = 0;
+    for (int32_t i = 0; i < t->model->n_layers; i++)
+        for (int32_t p = 0; p < t->model->layers[i].n_params; p++, slot++) {
+            if (!t->grads[slot]) continue;
+            unetseg_tensor *w = t->model->layers[i].params[p].value;
+            if (c->optimizer == UNETSEG_OPTIMIZER_ADAM)
+                us_adam_update(c, lr, t->step + 1, w->data, t->grads[slot], t->m1[slot], t->m2[slot],
+                               w->numel);
+            else
+                us_sgd_update(c, lr, w->data, t->grads[slot], t->m1[slot], w->numel);
+        }
+}
+
+UNETSEG_API int32_t unetseg_trainer_step(unetseg_trainer *t, const unetseg_tensor *images,
+                                         const unetseg_tensor *masks, double *loss) {
+    us_clear_error();
+    if (loss) *loss = 0;
+    if (!t) return us_fail(UNETSEG_E_INVALID_ARG, "trainer_step: trainer is NULL");
+    int32_t st = check_batch(t, images, masks);
+    if (st) return st;
+    int32_t slot = 0;
+    for (int32_t i = 0; i < t->model->n_layers; i++)
+        for (int32_t p = 0; p < t->model->layers[i].n_params; p++, slot++)
+            if (t->grads[slot])
+                memset(t->grads[slot], 0,
+                       (size_t)t->model->layers[i].params[p].value->numel * sizeof(float));
+    us_exec_ctx ctx = {.training = 1, .seed = t->opts.seed, .step = (uint64_t)t->step};
+    loss_ctx lc = {t, masks, 1, 0, 0};
+    double value = 0;
+    st = us_model_train_pass(t->model, &ctx, images, t->loss_layer, train_loss, &lc, t->grads, 1,
+                             &value);
+    if (st) return st;
+    apply_update(t);
+    t->step++;
+    us_model_invalidate(t->model);
+    if (loss) *loss = value;
+    return UNETSEG_OK;
+}
+
+/* ------------------------------------------------------------- evaluate */
+typedef struct logits_capture {
+    int32_t layer;
+    unetseg_tensor *logits;
+} logits_capture;
+
+static int32_t capture_logits(void *user, int32_t layer, const float *data, const int64_t shape[4]) {
+    logits_capture *c = user;
+    if (layer != c->layer) return UNETSEG_OK;
+    int32_t st = us_tensor_new(4, shape, &c->logits);
+    if (!st) memcpy(c->logits->data, data, (size_t)c->logits->numel * sizeof(float));
+    return st;
+}
+
+UNETSEG_API int32_t unetseg_trainer_evaluate(unetseg_trainer *t, const unetseg_tensor *images,
+                                             const unetseg_tensor *masks, double *loss,
+                                             double *iou, double *fscore) {
+    us_clear_error();
+    if (!t) return us_fail(UNETSEG_E_INVALID_ARG, "trainer_evaluate: trainer is NULL");
+    int32_t st = check_batch(t, images, masks);
+    if (st) return st;
+    logits_capture cap = {t->loss_layer, NULL};
+    unetseg_tensor *y = NULL;
+    us_exec_ctx ctx = {0};
+    st = us_model_run(t->model, &ctx, images, capture_logits, &cap, &y);
+    unetseg_tensor_free(y);
+    us_loss_spec spec;
+    const int64_t *s = cap.logits ? cap.logits->shape : NULL;
+    if (!st) st = check_masks(masks, s);
+    if (!st) st = loss_spec(t, s[3], &spec);
+    double value = 0, i = 0, f = 0;
+    if (!st) st = us_loss_value(&spec, cap.logits->data, masks->data, s[0] * s[1] * s[2], s[3], &value);
+    if (!st) us_metrics(spec.head, cap.logits->data, masks->data, s[0] * s[1] * s[2], s[3], &i, &f);
+    unetseg_tensor_free(cap.logits);
+    if (st) return st;
+    if (loss) *loss = value;
+    if (iou) *iou = i;
+    if (fscore) *fscore = f;
+    return UNETSEG_OK;
+}
+
+UNETSEG_API int32_t unetseg_trainer_progress(const unetseg_trainer *t, int64_t *steps,
+                                             double *learning_rate) {
+    us_clear_error();
+    if (!t) return us_fail(UNETSEG_E_INVALID_ARG, "trainer_progress: trainer is NULL");
+    if (steps) *steps = t->step;
+    if (learning_rate) *learning_rate = us_schedule_lr(&t->opts.optim, t->step);
+    return UNETSEG_OK;
+}

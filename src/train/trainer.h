@@ -1,0 +1,29 @@
+/* The trainer behind unetseg_trainer (internal). */
+#ifndef US_TRAIN_TRAINER_H
+#define US_TRAIN_TRAINER_H
+
+#include "graph/model.h"
+#include "train/losses.h"
+#include "train/optimizer.h"
+
+#define US_MAX_CLASS_WEIGHTS 1024
+
+struct unetseg_train_options {
+    int32_t loss;
+    float class_weights[US_MAX_CLASS_WEIGHTS];
+    int32_t n_class_weights;
+    us_optim_config optim;
+    uint64_t seed;
+};
+
+struct unetseg_trainer {
+    unetseg_model *model;
+    struct unetseg_train_options opts;
+    int32_t loss_layer;  /* the layer whose output the loss sees (logits) */
+    int32_t head;        /* activation applied by the loss to those logits */
+    int32_t n_slots;     /* parameter tensors of the model */
+    float **grads, **m1, **m2; /* per slot; NULL for slots that are not trained */
+    int64_t step;
+};
+
+#endif
