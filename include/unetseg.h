@@ -336,7 +336,8 @@ UNETSEG_API int32_t unetseg_model_forward_with_activations(unetseg_model *model,
 UNETSEG_API int32_t unetseg_model_save_weights(const unetseg_model *model, const char *path);
 /*
  * Load parameters by name from a safetensors file (F32; F16, BF16 and F64 are
- * converted). Shapes must match exactly in both modes. All-or-nothing: on any
+ * converted). Tensors named "optimizer/..." (a checkpoint's optimizer state)
+ * are skipped. Shapes must match exactly in both modes. All-or-nothing: on any
  * error no parameter of the model changes. `report` (may be NULL) receives a
  * borrowed text valid until the next mutating call on the model:
  * "loaded N of M parameter tensors; not in file: ...; unused in file: ...".

@@ -47,5 +47,6 @@ int cli_summary(int argc, char **argv);
 int cli_match(int argc, char **argv);
 int cli_predict(int argc, char **argv);
 int cli_init(int argc, char **argv);
+int cli_train(int argc, char **argv);
 
 #endif

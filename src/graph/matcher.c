@@ -84,11 +84,14 @@ int32_t us_match_new_glob(const char *pattern, us_match_node **out) {
     return new_text_leaf(US_MATCH_GLOB, pattern, out);
 }
 
-/* glibc's regcomp copies the operand of x+ (as xx*) and of x{m,n} (n times),
- * so stacked or nested repetitions grow the compiled tree exponentially:
- * "a++++++...+" or "((a{99}){99}){99}" exhaust memory (found by fuzzing).
- * Estimate the expanded size of an ERE and refuse it above a bound. */
-#define US_REGEX_MAX_NODES 20000
+/* Hostile regexes (found by fuzzing): glibc's regcomp copies the operand of
+ * x+ (as xx*) and of x{m,n} (n times), so stacked or nested repetitions grow
+ * the compiled tree exponentially ("a+++++...+", "((a{99}){99}){99}") and its
+ * closure computation quadratically; and back-references, a GNU extension to
+ * POSIX EREs, make regexec take exponential time ("(.*)(.*)(.*)\3\2\1").
+ * So back-references are refused, and so is an ERE whose expanded size
+ * exceeds a bound no layer-name pattern comes near. */
+#define US_REGEX_MAX_NODES 2000
 #define US_REGEX_MAX_DEPTH 64
 
 /* End of the bracket expression opening at p ('['), or NULL if unterminated. */
@@ -106,7 +109,10 @@ static const char *bracket_end(const char *p) {
     return *q ? q : NULL;
 }
 
-static int regex_too_complex(const char *re) {
+/* Why `re` is refused, or NULL. */
+static const char *regex_refusal(const char *re) {
+    static const char *const too_complex =
+        "too complex (nested or stacked repetitions; at most 2000 nodes once expanded)";
     size_t total[US_REGEX_MAX_DEPTH + 1] = {0}; /* nodes so far, per open group */
     size_t last = 0;                             /* nodes of the last atom */
     int depth = 0;
@@ -123,11 +129,11 @@ static int regex_too_complex(const char *re) {
             p = close;
         }
         if (k) {
-            if (last > US_REGEX_MAX_NODES / k) return 1;
+            if (last > US_REGEX_MAX_NODES / k) return too_complex;
             total[depth] += last * (k - 1) + 1;
             last = last * k + 1;
         } else if (*p == '(') {
-            if (depth == US_REGEX_MAX_DEPTH) return 1;
+            if (depth == US_REGEX_MAX_DEPTH) return too_complex;
             total[++depth] = 0;
             last = 0;
         } else if (*p == ')' && depth > 0) {
@@ -135,24 +141,23 @@ static int regex_too_complex(const char *re) {
             total[depth] += last;
         } else {
             if (*p == '[' && !(p = bracket_end(p))) break; /* regcomp reports it */
+            if (*p == '\\' && p[1] >= '1' && p[1] <= '9')
+                return "back-references (\\1 to \\9) are not supported";
             if (*p == '\\' && p[1]) p++;
             last = *p == '|' ? 0 : 1;
             total[depth] += last;
         }
-        if (total[depth] > US_REGEX_MAX_NODES) return 1;
+        if (total[depth] > US_REGEX_MAX_NODES) return too_complex;
     }
     size_t sum = 0;
     for (int d = 0; d <= depth; d++) sum += total[d];
-    return sum > US_REGEX_MAX_NODES;
+    return sum > US_REGEX_MAX_NODES ? too_complex : NULL;
 }
 
 int32_t us_match_new_regex(const char *regex, us_match_node **out) {
     *out = NULL;
-    if (regex_too_complex(regex))
-        return us_fail(UNETSEG_E_SYNTAX,
-                       "bad regex '%.200s': too complex (nested or stacked repetitions expand "
-                       "to more than %d nodes)",
-                       regex, US_REGEX_MAX_NODES);
+    const char *refusal = regex_refusal(regex);
+    if (refusal) return us_fail(UNETSEG_E_SYNTAX, "bad regex '%.200s': %s", regex, refusal);
     int32_t st = new_text_leaf(US_MATCH_REGEX, regex, out);
     if (st != UNETSEG_OK) return st;
     us_match_node *n = *out;

@@ -211,7 +211,7 @@ UNETSEG_API int32_t unetseg_model_load_weights(unetseg_model *model, const char 
         return us_fail(UNETSEG_E_INVALID_ARG, "load_weights: mode must be STRICT or PARTIAL");
     us_st_file *f = NULL;
     int32_t st = us_st_open(path, &f);
-    if (!st) st = us_load_model_weights(model, f, mode, NULL);
+    if (!st) st = us_load_model_weights(model, f, mode, US_OPTIMIZER_PREFIX);
     us_st_close(f);
     if (!st && report) *report = model->load_report ? model->load_report : "";
     return st;
@@ -234,7 +234,7 @@ UNETSEG_API int32_t unetseg_model_load(const char *path, unetseg_model **out) {
         else
             st = us_graph_from_text(graph, &m);
     }
-    if (!st) st = us_load_model_weights(m, f, UNETSEG_LOAD_STRICT, NULL);
+    if (!st) st = us_load_model_weights(m, f, UNETSEG_LOAD_STRICT, US_OPTIMIZER_PREFIX);
     us_st_close(f);
     if (st) {
         unetseg_model_free(m);

@@ -5,6 +5,10 @@
 #include "graph/model.h"
 #include "io/safetensors.h"
 
+/* Tensors under this prefix hold a checkpoint's optimizer state; loading
+ * weights skips them, so a checkpoint is also a weights file. */
+#define US_OPTIMIZER_PREFIX "optimizer/"
+
 /* Save the model's parameters and description plus extra tensors and
  * metadata (e.g. optimizer state). */
 int32_t us_save_model_file(const unetseg_model *model, const char *path, const us_st_tensor *extra,

@@ -9,7 +9,7 @@
 #include "io/weights.h"
 #include "train/trainer.h"
 
-#define OPT_PREFIX "optimizer/"
+#define OPT_PREFIX US_OPTIMIZER_PREFIX
 #define STEP_KEY "unetseg.optimizer.step"
 
 static const char *optimizer_name(const unetseg_trainer *t) {

@@ -34,13 +34,18 @@ void us_sgd_update(const us_optim_config *c, double lr, float *w, const float *g
 
 void us_adam_update(const us_optim_config *c, double lr, int64_t t, float *w, const float *g,
                     float *m, float *v, int64_t n) {
-    const double lr_t = lr * sqrt(1.0 - pow(c->beta2, (double)t)) / (1.0 - pow(c->beta1, (double)t));
+    /* float arithmetic with hoisted constants: this loop streams 4 arrays of
+     * every weight each step, so it must vectorise */
+    const float lr_t = (float)(lr * sqrt(1.0 - pow(c->beta2, (double)t)) /
+                               (1.0 - pow(c->beta1, (double)t)));
+    const float b1 = (float)c->beta1, b2 = (float)c->beta2, eps = (float)c->epsilon;
+    const float wd = (float)c->weight_decay;
     for (int64_t i = 0; i < n; i++) {
-        double grad = g[i] + c->weight_decay * w[i];
-        double mi = c->beta1 * m[i] + (1.0 - c->beta1) * grad;
-        double vi = c->beta2 * v[i] + (1.0 - c->beta2) * grad * grad;
-        m[i] = (float)mi;
-        v[i] = (float)vi;
-        w[i] = (float)(w[i] - lr_t * mi / (sqrt(vi) + c->epsilon));
+        float grad = g[i] + wd * w[i];
+        float mi = b1 * m[i] + (1.0f - b1) * grad;
+        float vi = b2 * v[i] + (1.0f - b2) * grad * grad;
+        m[i] = mi;
+        v[i] = vi;
+        w[i] -= lr_t * mi / (sqrtf(vi) + eps);
     }
 }

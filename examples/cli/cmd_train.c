@@ -1,0 +1,295 @@
+/* unetseg train --data D.safetensors [options]: train a Unet on tensors
+ * "images" (N,H,W,C) and "masks" (N,H,W,classes) and save the weights. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+typedef struct train_args {
+    const char *data, *weights, *save, *checkpoint, *resume;
+    long epochs, steps, batch, checkpoint_every;
+    int32_t optimizer, loss;
+    double lr, momentum, val_split;
+    unsigned long long seed;
+    int shuffle, progress;
+} train_args;
+
+static void train_usage(FILE *f) {
+    fprintf(f,
+            "usage: unetseg train --data D.safetensors [--epochs E | --steps S] [--batch B]\n"
+            "         [--optimizer sgd|adam] [--lr LR] [--momentum M] [--loss NAME] [--seed S]\n"
+            "         [--no-shuffle] [--val-split F] [--weights W] [--save OUT]\n"
+            "         [--checkpoint CKPT --checkpoint-every N] [--resume CKPT] [--progress]\n"
+            "         [model options as for summary] [--insert EXPR ...]\n"
+            "D holds 'images' (N,H,W,C) and 'masks' (N,H,W,classes, 0/1).\n"
+            "losses: bce cce dice jaccard binary_focal categorical_focal bce_dice bce_jaccard\n"
+            "        cce_dice cce_jaccard\n");
+}
+
+static int32_t parse_loss(const char *s) {
+    static const char *const names[] = {"bce",          "cce",          "dice",
+                                        "jaccard",      "binary_focal", "categorical_focal",
+                                        "bce_dice",     "bce_jaccard",  "cce_dice",
+                                        "cce_jaccard"};
+    for (int32_t i = 0; i < (int32_t)(sizeof names / sizeof *names); i++)
+        if (strcmp(s, names[i]) == 0) return i;
+    return -1;
+}
+
+/* Returns 1 if consumed, 0 if not a train option, -1 on a bad value. */
+static int parse_train_option(train_args *a, int argc, char **argv, int *i) {
+    const char *o = argv[*i];
+    if (strcmp(o, "--no-shuffle") == 0) return a->shuffle = 0, 1;
+    if (strcmp(o, "--progress") == 0) return a->progress = 1, 1;
+    static const char *const valued[] = {"--data", "--weights", "--save", "--checkpoint",
+                                         "--resume", "--epochs", "--steps", "--batch",
+                                         "--checkpoint-every", "--optimizer", "--loss", "--lr",
+                                         "--momentum", "--val-split"};
+    int known = 0;
+    for (size_t k = 0; k < sizeof valued / sizeof *valued; k++) known |= strcmp(o, valued[k]) == 0;
+    if (!known) return 0;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "unetseg train: %s needs a value\n", o);
+        return -1;
+    }
+    const char *v = argv[++*i];
+    if (!strcmp(o, "--data")) a->data = v;
+    else if (!strcmp(o, "--weights")) a->weights = v;
+    else if (!strcmp(o, "--save")) a->save = v;
+    else if (!strcmp(o, "--checkpoint")) a->checkpoint = v;
+    else if (!strcmp(o, "--resume")) a->resume = v;
+    else if (!strcmp(o, "--epochs")) a->epochs = strtol(v, NULL, 10);
+    else if (!strcmp(o, "--steps")) a->steps = strtol(v, NULL, 10);
+    else if (!strcmp(o, "--batch")) a->batch = strtol(v, NULL, 10);
+    else if (!strcmp(o, "--checkpoint-every")) a->checkpoint_every = strtol(v, NULL, 10);
+    else if (!strcmp(o, "--lr")) a->lr = strtod(v, NULL);
+    else if (!strcmp(o, "--momentum")) a->momentum = strtod(v, NULL);
+    else if (!strcmp(o, "--val-split")) a->val_split = strtod(v, NULL);
+    else if (!strcmp(o, "--optimizer")) {
+        a->optimizer = !strcmp(v, "sgd") ? UNETSEG_OPTIMIZER_SGD : !strcmp(v, "adam") ? UNETSEG_OPTIMIZER_ADAM : -1;
+        if (a->optimizer < 0) return fprintf(stderr, "unetseg train: --optimizer sgd|adam\n"), -1;
+    } else if ((a->loss = parse_loss(v)) < 0) {
+        return fprintf(stderr, "unetseg train: unknown loss '%s'\n", v), -1;
+    }
+    return 1;
+}
+
+/* Copy samples order[first .. first+n) of src (N, ...) into a new tensor. */
+static int32_t gather(const unetseg_tensor *src, const long *order, long first, long n,
+                      unetseg_tensor **out) {
+    int64_t shape[4];
+    int32_t st = unetseg_tensor_shape(src, shape, 4);
+    if (st) return st;
+    const int64_t per = shape[1] * shape[2] * shape[3];
+    shape[0] = n;
+    if ((st = unetseg_tensor_create(4, shape, out))) return st;
+    const float *from = unetseg_tensor_data((unetseg_tensor *)src);
+    for (long k = 0; k < n; k++)
+        memcpy(unetseg_tensor_data(*out) + k * per, from + order[first + k] * per,
+               (size_t)per * sizeof(float));
+    return UNETSEG_OK;
+}
+
+/* Fisher-Yates with a small counter-based generator: same seed, same order. */
+static void shuffle(long *order, long n, unsigned long long seed, long epoch) {
+    unsigned long long s = seed * 0x9E3779B97F4A7C15ULL + (unsigned long long)epoch;
+    for (long i = n - 1; i > 0; i--) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        long j = (long)((s >> 33) % (unsigned long long)(i + 1));
+        long t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+}
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Mean loss/IoU over samples [first, first+n) of the order, in batches. */
+static int32_t evaluate(unetseg_trainer *t, const unetseg_tensor *images, const unetseg_tensor *masks,
+                        const long *order, long first, long n, long batch, double *loss, double *iou) {
+    double sum_l = 0, sum_i = 0;
+    long seen = 0;
+    for (long b = first; b < first + n; b += batch) {
+        long size = first + n - b < batch ? first + n - b : batch;
+        unetseg_tensor *x = NULL, *y = NULL;
+        double l = 0, i = 0;
+        int32_t st = gather(images, order, b, size, &x);
+        if (!st) st = gather(masks, order, b, size, &y);
+        if (!st) st = unetseg_trainer_evaluate(t, x, y, &l, &i, NULL);
+        unetseg_tensor_free(x);
+        unetseg_tensor_free(y);
+        if (st) return st;
+        sum_l += l * (double)size;
+        sum_i += i * (double)size;
+        seen += size;
+    }
+    *loss = seen ? sum_l / (double)seen : 0;
+    *iou = seen ? sum_i / (double)seen : 0;
+    return UNETSEG_OK;
+}
+
+static int32_t open_or_build(const train_args *a, const unetseg_unet_options *o,
+                             const cli_insertions *ins, unetseg_model **m) {
+    int32_t st;
+    if (a->weights) {
+        st = unetseg_model_load(a->weights, m);
+        if (st == UNETSEG_E_FORMAT && (st = unetseg_unet_create(o, m)) == UNETSEG_OK)
+            st = unetseg_model_load_weights(*m, a->weights, UNETSEG_LOAD_PARTIAL, NULL);
+    } else {
+        st = unetseg_unet_create(o, m);
+    }
+    if (st) {
+        cli_report(a->weights ? a->weights : "model", st);
+        return st;
+    }
+    return cli_apply_insertions(*m, ins);
+}
+
+static int32_t make_trainer(const train_args *a, unetseg_model *m, unetseg_trainer **t) {
+    unetseg_train_options *to = NULL;
+    int32_t st = unetseg_train_options_create(&to);
+    if (!st) st = unetseg_train_options_set_loss(to, a->loss);
+    if (!st) st = unetseg_train_options_set_optimizer(to, a->optimizer, a->lr);
+    if (!st && a->optimizer == UNETSEG_OPTIMIZER_SGD)
+        st = unetseg_train_options_set_sgd(to, a->momentum, 0, 0.0);
+    if (!st) st = unetseg_train_options_set_seed(to, a->seed);
+    if (!st) st = unetseg_trainer_create(m, to, t);
+    if (!st && a->resume) st = unetseg_trainer_load_checkpoint(*t, a->resume);
+    unetseg_train_options_free(to);
+    if (st) cli_report("trainer", st);
+    return st;
+}
+
+static int run_training(const train_args *a, unetseg_trainer *t, const unetseg_tensor *images,
+                        const unetseg_tensor *masks, long n) {
+    long n_val = (long)(a->val_split * (double)n), n_train = n - n_val;
+    long *order = malloc((size_t)n * sizeof *order);
+    if (!order) return CLI_EXIT_RUNTIME;
+    for (long i = 0; i < n; i++) order[i] = i;
+    /* the validation samples are the last ones of a first fixed shuffle */
+    if (a->shuffle) shuffle(order, n, a->seed, -1);
+    long per_epoch = (n_train + a->batch - 1) / a->batch;
+    long total = a->steps > 0 ? a->steps : per_epoch * a->epochs;
+    int live = a->progress || isatty(fileno(stderr));
+    double start = now_seconds();
+    int rc = CLI_EXIT_OK;
+    long step = 0;
+    for (long epoch = 0; step < total && rc == CLI_EXIT_OK; epoch++) {
+        if (a->shuffle) shuffle(order, n_train, a->seed, epoch);
+        double sum = 0;
+        long batches = 0;
+        for (long b = 0; b < n_train && step < total; b += a->batch, step++) {
+            long size = n_train - b < a->batch ? n_train - b : a->batch;
+            unetseg_tensor *x = NULL, *y = NULL;
+            double loss = 0;
+            int32_t st = gather(images, order, b, size, &x);
+            if (!st) st = gather(masks, order, b, size, &y);
+            if (!st) st = unetseg_trainer_step(t, x, y, &loss);
+            unetseg_tensor_free(x);
+            unetseg_tensor_free(y);
+            if (st) {
+                cli_report("train step", st);
+                rc = CLI_EXIT_RUNTIME;
+                break;
+            }
+            sum += loss;
+            batches++;
+            double elapsed = now_seconds() - start, per_step = elapsed / (double)(step + 1);
+            if (live)
+                fprintf(stderr, "\rstep %ld/%ld  loss %.4f  %.0f ms/step  ETA %.0f s   ", step + 1,
+                        total, loss, per_step * 1e3, per_step * (double)(total - step - 1));
+            if (a->checkpoint && a->checkpoint_every > 0 && (step + 1) % a->checkpoint_every == 0 &&
+                (st = unetseg_trainer_save_checkpoint(t, a->checkpoint))) {
+                cli_report(a->checkpoint, st);
+                rc = CLI_EXIT_RUNTIME;
+                break;
+            }
+        }
+        if (rc) break;
+        double vl = 0, vi = 0, elapsed = now_seconds() - start;
+        int32_t st = evaluate(t, images, masks, order, n_val ? n_train : 0, n_val ? n_val : n_train,
+                              a->batch, &vl, &vi);
+        if (st) {
+            cli_report("evaluate", st);
+            rc = CLI_EXIT_RUNTIME;
+            break;
+        }
+        if (live) fprintf(stderr, "\r");
+        fprintf(stderr, "epoch %ld  loss %.4f  %s loss %.4f  IoU %.4f  %.0f ms/step  ETA %.0f s\n",
+                epoch + 1, batches ? sum / (double)batches : 0.0, n_val ? "val" : "train", vl, vi,
+                elapsed / (double)step * 1e3, elapsed / (double)step * (double)(total - step));
+    }
+    free(order);
+    return rc;
+}
+
+int cli_train(int argc, char **argv) {
+    train_args a = {.epochs = 1, .batch = 4, .optimizer = UNETSEG_OPTIMIZER_ADAM,
+                    .loss = UNETSEG_LOSS_BCE, .lr = 1e-3, .shuffle = 1};
+    unetseg_unet_options *o = NULL;
+    cli_insertions ins;
+    cli_insertions_init(&ins);
+    if (unetseg_unet_options_create(&o)) return CLI_EXIT_RUNTIME;
+    int rc = CLI_EXIT_OK;
+    for (int i = 0; i < argc && rc == CLI_EXIT_OK; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            train_usage(stdout);
+            unetseg_unet_options_free(o);
+            return CLI_EXIT_OK;
+        }
+        int r = 0;
+        if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
+            /* one seed for the initialisation (a model option) and the masks */
+            a.seed = strtoull(argv[i + 1], NULL, 10);
+            r = cli_parse_model_option(o, argc, argv, &i);
+        }
+        if (r == 0) r = parse_train_option(&a, argc, argv, &i);
+        if (r == 0) r = cli_parse_insert_option(&ins, argc, argv, &i);
+        if (r == 0) r = cli_parse_model_option(o, argc, argv, &i);
+        if (r == 0) fprintf(stderr, "unetseg train: unknown option '%s'\n", argv[i]);
+        if (r <= 0) rc = CLI_EXIT_USAGE;
+    }
+    if (rc == CLI_EXIT_OK && (!a.data || a.batch < 1 || a.epochs < 1 || a.steps < 0 ||
+                              !(a.val_split >= 0 && a.val_split < 1))) {
+        train_usage(stderr);
+        rc = CLI_EXIT_USAGE;
+    }
+    if (rc == CLI_EXIT_OK) rc = cli_check_insertions(&ins);
+    unetseg_tensor *images = NULL, *masks = NULL;
+    unetseg_model *m = NULL;
+    unetseg_trainer *t = NULL;
+    int64_t shape[4] = {0};
+    int32_t st = UNETSEG_OK;
+    if (rc == CLI_EXIT_OK) {
+        if ((st = unetseg_tensor_load(a.data, "images", &images)) ||
+            (st = unetseg_tensor_load(a.data, "masks", &masks)) ||
+            (st = unetseg_tensor_shape(images, shape, 4))) {
+            cli_report(a.data, st);
+        } else if (!(st = unetseg_unet_options_set_input_shape(o, -1, -1, shape[3]))) {
+            int64_t mshape[4];
+            if (!unetseg_tensor_shape(masks, mshape, 4)) st = unetseg_unet_options_set_classes(o, mshape[3]);
+            if (st) cli_report("--data", st);
+        }
+        if (!st) st = open_or_build(&a, o, &ins, &m);
+        if (!st) st = make_trainer(&a, m, &t);
+        if (st) rc = cli_exit_code(st);
+    }
+    if (rc == CLI_EXIT_OK) rc = run_training(&a, t, images, masks, (long)shape[0]);
+    if (rc == CLI_EXIT_OK && a.save && (st = unetseg_model_save_weights(m, a.save))) {
+        cli_report(a.save, st);
+        rc = CLI_EXIT_RUNTIME;
+    }
+    unetseg_trainer_free(t);
+    unetseg_model_free(m);
+    unetseg_tensor_free(images);
+    unetseg_tensor_free(masks);
+    unetseg_unet_options_free(o);
+    return rc;
+}

@@ -1,0 +1,88 @@
+"""End-to-end test of `unetseg train` (run from the repository root)."""
+import os
+import subprocess
+import sys
+import tempfile
+
+try:
+    import numpy as np
+except ImportError:  # a pyenv python without numpy: use Debian's python3
+    if os.path.exists("/usr/bin/python3") and sys.executable != "/usr/bin/python3":
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    raise
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests", "gen"))
+import st_io  # noqa: E402
+
+CLI = os.path.join(ROOT, "bin", "unetseg")
+failures = 0
+
+
+def run(*args):
+    return subprocess.run([CLI, *args], capture_output=True, text=True)
+
+
+def check(ok, what):
+    global failures
+    print(("ok:   " if ok else "FAIL: ") + what)
+    failures += 0 if ok else 1
+
+
+def dataset(path, n=8, size=32):
+    """Bright squares on a dark noisy background; masks mark the squares."""
+    rng = np.random.default_rng(1)
+    images = rng.uniform(0, 60, (n, size, size, 3)).astype(np.float32)
+    masks = np.zeros((n, size, size, 1), np.float32)
+    for i in range(n):
+        y, x = rng.integers(2, size - 14, 2)
+        images[i, y:y + 12, x:x + 12] += 150
+        masks[i, y:y + 12, x:x + 12] = 1
+    st_io.write(path, {"images": images, "masks": masks})
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        data, out = os.path.join(tmp, "d.safetensors"), os.path.join(tmp, "w.safetensors")
+        ckpt = os.path.join(tmp, "c.safetensors")
+        dataset(data)
+        common = ["--data", data, "--backbone", "resnet18", "--batch", "4", "--seed", "5",
+                  "--insert", "kind=conv2d & region=decoder", "--dropout", "spatial",
+                  "--rate", "0.1"]
+        r = run("train", *common, "--epochs", "2", "--val-split", "0.25", "--save", out,
+                "--checkpoint", ckpt, "--checkpoint-every", "2")
+        check(r.returncode == 0, "train exits 0: " + r.stderr.strip().splitlines()[-1]
+              if r.stderr.strip() else "train exits 0")
+        lines = [l for l in r.stderr.splitlines() if l.startswith("epoch ")]
+        check(len(lines) == 2 and all("val loss" in l and "IoU" in l and "ETA" in l for l in lines),
+              "one line per epoch with loss, val loss, IoU, step time, ETA")
+        check("inserted 10 layer(s)" in r.stderr, "the --insert options apply")
+        tensors, meta = st_io.read(out)
+        check("unetseg.graph" in meta and "decoder_stage0a_conv_dropout" in meta["unetseg.graph"],
+              "the saved model keeps the inserted dropout layers")
+        tensors, meta = st_io.read(ckpt)
+        check(meta.get("unetseg.optimizer.step") == "4" and any(k.startswith("optimizer/m/") for k in tensors),
+              "a checkpoint with the optimizer state every 2 steps")
+        # same seed, same data: identical weights
+        out2 = os.path.join(tmp, "w2.safetensors")
+        run("train", *common, "--epochs", "2", "--val-split", "0.25", "--save", out2)
+        a, _ = st_io.read(out)
+        b, _ = st_io.read(out2)
+        check(all(np.array_equal(a[k], b[k]) for k in a), "training is deterministic for a seed")
+        # resume: the checkpoint rebuilds the model (with its dropout layers)
+        r = run("train", "--data", data, "--batch", "4", "--seed", "5", "--steps", "2",
+                "--resume", ckpt, "--weights", ckpt, "--save", out2)
+        check(r.returncode == 0, "resume from a checkpoint: " + r.stderr.strip()[-120:])
+        r = run("train", *common, "--steps", "2", "--weights", ckpt)
+        check(r.returncode == 1 and "already exists" in r.stderr,
+              "inserting again into a model that has the dropout layers is refused")
+        r = run("train", "--data", data, "--loss", "nonsense")
+        check(r.returncode == 2, "unknown loss is a usage error")
+        r = run("train", "--data", os.path.join(tmp, "missing"))
+        check(r.returncode == 1 and "missing" in r.stderr, "missing data names the file")
+    print(f"{failures} failure(s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
