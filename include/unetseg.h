@@ -356,6 +356,13 @@ UNETSEG_API int32_t unetseg_model_load_weights(unetseg_model *model, const char 
  */
 UNETSEG_API int32_t unetseg_model_load(const char *path, unetseg_model **out);
 
+/* ---------------------------------------------------------------- threads */
+/* Threads used by this model's passes (OpenBLAS and unetseg's own loops):
+ * 1..256, or 0 for all cores (the default). OpenBLAS's setting is
+ * process-wide: it is applied at the start of each pass of this model.
+ * Errors: INVALID_ARG. */
+UNETSEG_API int32_t unetseg_model_set_threads(unetseg_model *model, int32_t threads);
+
 /* ------------------------------------------------------ dropout and MC */
 /* Seed of the model's dropout masks; also resets the step counter. Masks
  * depend only on (seed, layer, step, element), never on threads or order.

@@ -1,7 +1,7 @@
 /* Dropout, SpatialDropout2D and ConditionalDropout: mask statistics, inverted
  * scaling, determinism, the Monte-Carlo switch and Monte-Carlo prediction. */
-#include <cblas.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -308,10 +308,13 @@ static void independent_of_thread_count(void **state) {
     (void)state;
     unetseg_model *m = mc_model(0.3);
     unetseg_tensor *x = mc_input(), *a = NULL, *b = NULL;
-    openblas_set_num_threads(1);
+    assert_ok(unetseg_model_set_threads(m, 1));
     assert_ok(unetseg_model_predict_mc(m, x, 10, 9, &a, NULL, NULL));
-    openblas_set_num_threads(2);
+    assert_ok(unetseg_model_set_threads(m, 2));
     assert_ok(unetseg_model_predict_mc(m, x, 10, 9, &b, NULL, NULL));
+    assert_status(unetseg_model_set_threads(m, -1), UNETSEG_E_INVALID_ARG);
+    assert_status(unetseg_model_set_threads(m, 257), UNETSEG_E_INVALID_ARG);
+    assert_status(unetseg_model_set_threads(NULL, 1), UNETSEG_E_INVALID_ARG);
     assert_true(max_abs_diff(a, b) == 0.0);
     unetseg_tensor_free(a);
     unetseg_tensor_free(b);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -15,6 +16,7 @@ static void predict_usage(FILE *f) {
                "         [--insert EXPR [--dropout K] [--rate R] [--mode M] [--spatial] [--before]\n"
                "          [--suffix S]]...\n"
                "         [--mc T [--mc-seed S]]   (writes mean, std, entropy instead of output)\n"
+               "         [--threads N] [--repeat N] (time N forward passes: forward_ms_median=X)\n"
                "The model comes from the weights file's unetseg metadata when it has any,\n"
                "otherwise from the model options (as for 'unetseg summary').\n");
 }
@@ -30,6 +32,37 @@ static int32_t open_model(const char *weights, const unetseg_unet_options *o, un
         unetseg_model_free(*m);
         *m = NULL;
     }
+    return st;
+}
+
+static int compare_doubles(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* --repeat N: one warm-up, then N timed forward passes; the median goes to
+ * stderr as forward_ms_median=X (like trtexec). */
+static int32_t time_forward(unetseg_model *m, const unetseg_tensor *input, long repeat) {
+    double *ms = malloc((size_t)repeat * sizeof *ms);
+    if (!ms) return UNETSEG_E_NOMEM;
+    int32_t st = UNETSEG_OK;
+    for (long i = -1; i < repeat && !st; i++) {
+        unetseg_tensor *y = NULL;
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        st = unetseg_model_forward(m, input, &y);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        unetseg_tensor_free(y);
+        if (i >= 0) ms[i] = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6;
+    }
+    if (st) {
+        cli_report("forward", st);
+    } else {
+        qsort(ms, (size_t)repeat, sizeof *ms, compare_doubles);
+        double median = repeat % 2 ? ms[repeat / 2] : 0.5 * (ms[repeat / 2 - 1] + ms[repeat / 2]);
+        fprintf(stderr, "forward_ms_median=%.2f\n", median);
+    }
+    free(ms);
     return st;
 }
 
@@ -62,7 +95,7 @@ static int split_layers(char *list, const char **names) {
 int cli_predict(int argc, char **argv) {
     const char *weights = NULL, *input_path = NULL, *output_path = NULL;
     char *dump = NULL;
-    long mc = 0;
+    long mc = 0, repeat = 0, threads = 0;
     unsigned long long mc_seed = 0;
     cli_insertions ins;
     unetseg_unet_options *o = NULL;
@@ -90,6 +123,18 @@ int cli_predict(int argc, char **argv) {
                 fprintf(stderr, "unetseg predict: --mc wants 1..1000 samples\n");
                 rc = CLI_EXIT_USAGE;
             }
+        } else if (strcmp(a, "--repeat") == 0 && has_value) {
+            repeat = strtol(argv[++i], NULL, 10);
+            if (repeat < 1 || repeat > 100000) {
+                fprintf(stderr, "unetseg predict: --repeat wants 1..100000\n");
+                rc = CLI_EXIT_USAGE;
+            }
+        } else if (strcmp(a, "--threads") == 0 && has_value) {
+            threads = strtol(argv[++i], NULL, 10);
+            if (threads < 0 || threads > 256) {
+                fprintf(stderr, "unetseg predict: --threads wants 0..256 (0 = all cores)\n");
+                rc = CLI_EXIT_USAGE;
+            }
         } else if (strcmp(a, "--mc-seed") == 0 && has_value) {
             mc_seed = strtoull(argv[++i], NULL, 10);
         } else {
@@ -114,8 +159,12 @@ int cli_predict(int argc, char **argv) {
             cli_report(weights, st);
         else if ((st = cli_apply_insertions(m, &ins)))
             ; /* reported */
+        else if ((st = unetseg_model_set_threads(m, (int32_t)threads)))
+            cli_report("--threads", st);
         else if ((st = unetseg_tensor_load(input_path, "input", &input)))
             cli_report(input_path, st);
+        else if (repeat > 0 && (st = time_forward(m, input, repeat)))
+            ; /* reported */
         else if (mc > 0)
             st = write_mc(m, input, (int32_t)mc, mc_seed, output_path);
         else if ((st = unetseg_model_forward_with_activations(m, input, layers, n_dump, acts, &output)))

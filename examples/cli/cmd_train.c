@@ -10,7 +10,7 @@
 
 typedef struct train_args {
     const char *data, *weights, *save, *checkpoint, *resume;
-    long epochs, steps, batch, checkpoint_every;
+    long epochs, steps, batch, checkpoint_every, threads;
     int32_t optimizer, loss;
     double lr, momentum, val_split;
     unsigned long long seed;
@@ -23,6 +23,7 @@ static void train_usage(FILE *f) {
             "         [--optimizer sgd|adam] [--lr LR] [--momentum M] [--loss NAME] [--seed S]\n"
             "         [--no-shuffle] [--val-split F] [--weights W] [--save OUT]\n"
             "         [--checkpoint CKPT --checkpoint-every N] [--resume CKPT] [--progress]\n"
+            "         [--threads N]\n"
             "         [model options as for summary] [--insert EXPR ...]\n"
             "D holds 'images' (N,H,W,C) and 'masks' (N,H,W,classes, 0/1).\n"
             "losses: bce cce dice jaccard binary_focal categorical_focal bce_dice bce_jaccard\n"
@@ -47,7 +48,7 @@ static int parse_train_option(train_args *a, int argc, char **argv, int *i) {
     static const char *const valued[] = {"--data", "--weights", "--save", "--checkpoint",
                                          "--resume", "--epochs", "--steps", "--batch",
                                          "--checkpoint-every", "--optimizer", "--loss", "--lr",
-                                         "--momentum", "--val-split"};
+                                         "--momentum", "--val-split", "--threads"};
     int known = 0;
     for (size_t k = 0; k < sizeof valued / sizeof *valued; k++) known |= strcmp(o, valued[k]) == 0;
     if (!known) return 0;
@@ -66,6 +67,7 @@ static int parse_train_option(train_args *a, int argc, char **argv, int *i) {
     else if (!strcmp(o, "--batch")) a->batch = strtol(v, NULL, 10);
     else if (!strcmp(o, "--checkpoint-every")) a->checkpoint_every = strtol(v, NULL, 10);
     else if (!strcmp(o, "--lr")) a->lr = strtod(v, NULL);
+    else if (!strcmp(o, "--threads")) a->threads = strtol(v, NULL, 10);
     else if (!strcmp(o, "--momentum")) a->momentum = strtod(v, NULL);
     else if (!strcmp(o, "--val-split")) a->val_split = strtod(v, NULL);
     else if (!strcmp(o, "--optimizer")) {
@@ -154,7 +156,8 @@ static int32_t open_or_build(const train_args *a, const unetseg_unet_options *o,
 
 static int32_t make_trainer(const train_args *a, unetseg_model *m, unetseg_trainer **t) {
     unetseg_train_options *to = NULL;
-    int32_t st = unetseg_train_options_create(&to);
+    int32_t st = unetseg_model_set_threads(m, (int32_t)a->threads);
+    if (!st) st = unetseg_train_options_create(&to);
     if (!st) st = unetseg_train_options_set_loss(to, a->loss);
     if (!st) st = unetseg_train_options_set_optimizer(to, a->optimizer, a->lr);
     if (!st && a->optimizer == UNETSEG_OPTIMIZER_SGD)

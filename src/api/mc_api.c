@@ -79,6 +79,7 @@ UNETSEG_API int32_t unetseg_model_predict_mc(unetseg_model *model, const unetseg
                        US_MC_MAX_SAMPLES);
     int32_t st = us_check_forward_input(model, input);
     mc_state s = {0};
+    us_model_apply_threads(model);
     for (int32_t t = 0; t < samples && !st; t++) {
         us_exec_ctx ctx = {.all_dropout = 1, .seed = seed, .step = (uint64_t)t};
         unetseg_tensor *y = NULL;

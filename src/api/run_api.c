@@ -34,6 +34,15 @@ UNETSEG_API int32_t unetseg_model_set_seed(unetseg_model *model, uint64_t seed) 
     return UNETSEG_OK;
 }
 
+UNETSEG_API int32_t unetseg_model_set_threads(unetseg_model *model, int32_t threads) {
+    us_clear_error();
+    if (!model) return us_fail(UNETSEG_E_INVALID_ARG, "set_threads: model is NULL");
+    if (threads < 0 || threads > 256)
+        return us_fail(UNETSEG_E_INVALID_ARG, "set_threads: %d is not in 0..256", threads);
+    model->threads = threads;
+    return UNETSEG_OK;
+}
+
 UNETSEG_API int32_t unetseg_model_set_mc_dropout(unetseg_model *model, int32_t enabled) {
     us_clear_error();
     if (!model) return us_fail(UNETSEG_E_INVALID_ARG, "set_mc_dropout: model is NULL");
@@ -89,6 +98,7 @@ UNETSEG_API int32_t unetseg_model_forward_with_activations(unetseg_model *model,
                          layer_names[i] ? layer_names[i] : "(null)");
     }
     capture cap = {layer_of, n, activations};
+    us_model_apply_threads(model);
     us_exec_ctx ctx = {.mc_dropout = model->mc_dropout, .seed = model->seed, .step = model->step++};
     if (!st) st = us_model_run(model, &ctx, input, n ? capture_layer : NULL, &cap, output);
     free(layer_of);

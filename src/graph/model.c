@@ -8,6 +8,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "graph/layer_kinds.h"
+#include "core/threads.h"
 
 int32_t us_model_find(const unetseg_model *m, const char *name) {
     for (int32_t i = 0; i < m->n_layers; i++)
@@ -130,4 +131,10 @@ int32_t us_model_append(unetseg_model *m, const char *name, int32_t kind,
     m->layers[m->n_layers++] = l;
     us_model_invalidate(m);
     return UNETSEG_OK;
+}
+
+int32_t us_model_apply_threads(const unetseg_model *m) {
+    int32_t n = m->threads > 0 ? m->threads : us_cpu_count();
+    us_blas_set_threads(n);
+    return n;
 }

@@ -59,6 +59,7 @@ struct unetseg_model {
     uint64_t seed;           /* dropout masks: (seed, layer id, step, element) */
     uint64_t step;           /* advanced by every forward pass */
     int32_t mc_dropout;      /* model-level Monte-Carlo switch */
+    int32_t threads;         /* 0 = all cores */
     char *summary_text;      /* cache behind unetseg_model_summary */
     char *param_name_cache;  /* "{layer}/{param}" behind param_tensor_name */
     char *load_report;       /* text behind unetseg_model_load_weights' report */
@@ -78,6 +79,10 @@ int32_t us_model_append(unetseg_model *m, const char *name, int32_t kind,
 void us_layer_clear(us_layer *layer);
 /* Drop cached text (summary etc.) after a mutation. */
 void us_model_invalidate(unetseg_model *m);
+
+/* Apply the model's thread setting to OpenBLAS (process-wide); returns the
+ * thread count in effect. */
+int32_t us_model_apply_threads(const unetseg_model *m);
 
 /* Parameter "{layer}/{param}" lookup; NULL if absent. */
 us_param *us_model_find_param(const unetseg_model *m, const char *full_name);

@@ -169,6 +169,7 @@ UNETSEG_API int32_t unetseg_trainer_step(unetseg_trainer *t, const unetseg_tenso
                 memset(t->grads[slot], 0,
                        (size_t)t->model->layers[i].params[p].value->numel * sizeof(float));
     us_exec_ctx ctx = {.training = 1, .seed = t->opts.seed, .step = (uint64_t)t->step};
+    us_model_apply_threads(t->model);
     loss_ctx lc = {t, masks, 1, 0, 0};
     double value = 0;
     st = us_model_train_pass(t->model, &ctx, images, t->loss_layer, train_loss, &lc, t->grads, 1,

@@ -1,0 +1,11 @@
+#include "core/threads.h"
+
+#include <cblas.h>
+#include <unistd.h>
+
+int32_t us_cpu_count(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int32_t)n : 1;
+}
+
+void us_blas_set_threads(int32_t threads) { openblas_set_num_threads(threads); }
