@@ -8,8 +8,9 @@
 #include "core/error.h"
 #include "ops/ops.h"
 
-/* Chunks keep the im2col buffer near 4 MB whatever the image size. */
-#define US_IM2COL_TARGET_FLOATS ((int64_t)1 << 20)
+/* Chunks keep the im2col buffer near 16 MB whatever the image size; much
+ * smaller chunks make OpenBLAS re-pack the kernel matrix too often. */
+#define US_IM2COL_TARGET_FLOATS ((int64_t)1 << 22)
 
 static void im2col_rows(const us_conv_geom *g, const float *x, int64_t row0, int64_t rows,
                         float *col) {
