@@ -85,9 +85,11 @@ PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 unetseg.pc: unetseg.pc.in Makefile
 	$(PC_SED) $< > $@
 
+# The CLI reads and writes images with Debian's libstb-dev (stb_image).
+STB_LIBS := $(shell pkg-config --libs stb 2>/dev/null || echo -lstb)
 bin/unetseg: $(CLI_SRC) $(wildcard examples/cli/*.h) lib/libunetseg.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS_BASE) -o $@ $(CLI_SRC) lib/libunetseg.a $(LIBS)
+	$(CC) $(CFLAGS_BASE) -o $@ $(CLI_SRC) lib/libunetseg.a $(STB_LIBS) $(LIBS)
 
 build/examples/%: examples/%.c lib/libunetseg.a
 	@mkdir -p $(dir $@)

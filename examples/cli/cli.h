@@ -43,10 +43,26 @@ int cli_exit_code(int32_t status);
 /* Apply the insertions in order; reports the error and returns its status. */
 int32_t cli_apply_insertions(unetseg_model *model, const cli_insertions *ins);
 
+/* Image outputs of `predict` on an image file (NULL: not wanted). */
+typedef struct cli_image_outputs {
+    const char *output;        /* mask PNG: 0/255 (1 class) or class index */
+    const char *probabilities; /* probability PNG (max over classes) */
+    const char *overlay;       /* the mask blended on the input */
+    const char *mc_dir;        /* --mc: mean.png, std.png, entropy.png go here */
+    const char *panel;         /* --mc: input | truth | mean | std | entropy */
+    const char *truth;         /* optional ground-truth mask for the panel */
+} cli_image_outputs;
+
+int cli_is_image_path(const char *path);
+/* Exit code; reports problems on stderr. */
+int cli_predict_image(unetseg_model *m, const char *input_path, const cli_image_outputs *o,
+                      int32_t mc, uint64_t mc_seed);
+
 int cli_summary(int argc, char **argv);
 int cli_match(int argc, char **argv);
 int cli_predict(int argc, char **argv);
 int cli_init(int argc, char **argv);
 int cli_train(int argc, char **argv);
+int cli_demo_data(int argc, char **argv);
 
 #endif

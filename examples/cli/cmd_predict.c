@@ -17,6 +17,10 @@ static void predict_usage(FILE *f) {
                "          [--suffix S]]...\n"
                "         [--mc T [--mc-seed S]]   (writes mean, std, entropy instead of output)\n"
                "         [--threads N] [--repeat N] (time N forward passes: forward_ms_median=X)\n"
+               "With an image input (.png/.jpg/.bmp, raw 0..255 pixels): --output is a PNG\n"
+               "mask (0/255, or class indices), plus [--probabilities P.png] [--overlay O.png];\n"
+               "--mc T writes mean.png, std.png, entropy.png next to --output, and\n"
+               "[--panel P.png [--truth MASK.png]] a side-by-side panel.\n"
                "The model comes from the weights file's unetseg metadata when it has any,\n"
                "otherwise from the model options (as for 'unetseg summary').\n");
 }
@@ -95,6 +99,8 @@ static int split_layers(char *list, const char **names) {
 int cli_predict(int argc, char **argv) {
     const char *weights = NULL, *input_path = NULL, *output_path = NULL;
     char *dump = NULL;
+    cli_image_outputs images = {0};
+    char mc_dir[4096] = ".";
     long mc = 0, repeat = 0, threads = 0;
     unsigned long long mc_seed = 0;
     cli_insertions ins;
@@ -115,6 +121,14 @@ int cli_predict(int argc, char **argv) {
             input_path = argv[++i];
         } else if (strcmp(a, "--output") == 0 && has_value) {
             output_path = argv[++i];
+        } else if (strcmp(a, "--probabilities") == 0 && has_value) {
+            images.probabilities = argv[++i];
+        } else if (strcmp(a, "--overlay") == 0 && has_value) {
+            images.overlay = argv[++i];
+        } else if (strcmp(a, "--panel") == 0 && has_value) {
+            images.panel = argv[++i];
+        } else if (strcmp(a, "--truth") == 0 && has_value) {
+            images.truth = argv[++i];
         } else if (strcmp(a, "--dump") == 0 && has_value) {
             dump = argv[++i];
         } else if (strcmp(a, "--mc") == 0 && has_value) {
@@ -145,7 +159,12 @@ int cli_predict(int argc, char **argv) {
         }
     }
     if (rc == CLI_EXIT_OK) rc = cli_check_insertions(&ins);
-    if (rc == CLI_EXIT_OK && (!weights || !input_path || !output_path)) {
+    int image_mode = input_path && cli_is_image_path(input_path);
+    if (rc == CLI_EXIT_OK && image_mode && (dump || repeat)) {
+        fprintf(stderr, "unetseg predict: --dump and --repeat need a safetensors input\n");
+        rc = CLI_EXIT_USAGE;
+    }
+    if (rc == CLI_EXIT_OK && (!weights || !input_path || (!output_path && !image_mode))) {
         predict_usage(stderr);
         rc = CLI_EXIT_USAGE;
     }
@@ -161,6 +180,8 @@ int cli_predict(int argc, char **argv) {
             ; /* reported */
         else if ((st = unetseg_model_set_threads(m, (int32_t)threads)))
             cli_report("--threads", st);
+        else if (image_mode)
+            ; /* below */
         else if ((st = unetseg_tensor_load(input_path, "input", &input)))
             cli_report(input_path, st);
         else if (repeat > 0 && (st = time_forward(m, input, repeat)))
@@ -171,7 +192,15 @@ int cli_predict(int argc, char **argv) {
             cli_report("forward", st);
         if (st) rc = cli_exit_code(st);
     }
-    if (rc == CLI_EXIT_OK && mc == 0) {
+    if (rc == CLI_EXIT_OK && image_mode) {
+        /* the heat maps go next to the mask (or into the current directory) */
+        const char *slash = output_path ? strrchr(output_path, '/') : NULL;
+        if (slash) snprintf(mc_dir, sizeof mc_dir, "%.*s", (int)(slash - output_path), output_path);
+        images.output = output_path;
+        images.mc_dir = mc_dir;
+        rc = cli_predict_image(m, input_path, &images, (int32_t)mc, mc_seed);
+    }
+    if (rc == CLI_EXIT_OK && mc == 0 && !image_mode) {
         char *names[MAX_DUMP + 1];
         const unetseg_tensor *tensors[MAX_DUMP + 1];
         names[0] = "output";

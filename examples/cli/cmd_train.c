@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "folder_data.h"
 
 #include "cli.h"
 
@@ -14,7 +17,8 @@ typedef struct train_args {
     int32_t optimizer, loss;
     double lr, momentum, val_split;
     unsigned long long seed;
-    int shuffle, progress;
+    int shuffle, progress, flip;
+    long height, width, channels, classes; /* from --size / --classes, for folders */
 } train_args;
 
 static void train_usage(FILE *f) {
@@ -23,9 +27,12 @@ static void train_usage(FILE *f) {
             "         [--optimizer sgd|adam] [--lr LR] [--momentum M] [--loss NAME] [--seed S]\n"
             "         [--no-shuffle] [--val-split F] [--weights W] [--save OUT]\n"
             "         [--checkpoint CKPT --checkpoint-every N] [--resume CKPT] [--progress]\n"
-            "         [--threads N]\n"
+            "         [--threads N] [--flip]\n"
             "         [model options as for summary] [--insert EXPR ...]\n"
-            "D holds 'images' (N,H,W,C) and 'masks' (N,H,W,classes, 0/1).\n"
+            "D is a safetensors file with 'images' (N,H,W,C) and 'masks' (N,H,W,classes,\n"
+            "0/1), or a folder with images/*.png|jpg and masks/*.png of the same names\n"
+            "(binary masks, or class indices when --classes > 1), resized to --size.\n"
+            "--flip: random horizontal and vertical flips of each training sample.\n"
             "losses: bce cce dice jaccard binary_focal categorical_focal bce_dice bce_jaccard\n"
             "        cce_dice cce_jaccard\n");
 }
@@ -45,6 +52,7 @@ static int parse_train_option(train_args *a, int argc, char **argv, int *i) {
     const char *o = argv[*i];
     if (strcmp(o, "--no-shuffle") == 0) return a->shuffle = 0, 1;
     if (strcmp(o, "--progress") == 0) return a->progress = 1, 1;
+    if (strcmp(o, "--flip") == 0) return a->flip = 1, 1;
     static const char *const valued[] = {"--data", "--weights", "--save", "--checkpoint",
                                          "--resume", "--epochs", "--steps", "--batch",
                                          "--checkpoint-every", "--optimizer", "--loss", "--lr",
@@ -79,9 +87,33 @@ static int parse_train_option(train_args *a, int argc, char **argv, int *i) {
     return 1;
 }
 
+/* Flip flags of a sample (bit 0 horizontal, bit 1 vertical), or 0. */
+typedef struct flips {
+    int enabled;
+    unsigned long long seed;
+    long step;
+} flips;
+
+static int flip_bits(const flips *f, long sample) {
+    if (!f || !f->enabled) return 0;
+    unsigned long long s = (f->seed + 1) * 0x9E3779B97F4A7C15ULL ^ ((unsigned long long)f->step << 20) ^
+                           (unsigned long long)sample;
+    s = (s ^ (s >> 31)) * 0xBF58476D1CE4E5B9ULL;
+    return (int)((s >> 40) & 3);
+}
+
+/* Copy one H x W x C sample with optional flips. */
+static void copy_sample(float *dst, const float *src, int64_t h, int64_t w, int64_t c, int bits) {
+    for (int64_t y = 0; y < h; y++)
+        for (int64_t x = 0; x < w; x++) {
+            int64_t sy = bits & 2 ? h - 1 - y : y, sx = bits & 1 ? w - 1 - x : x;
+            memcpy(dst + (y * w + x) * c, src + (sy * w + sx) * c, (size_t)c * sizeof(float));
+        }
+}
+
 /* Copy samples order[first .. first+n) of src (N, ...) into a new tensor. */
-static int32_t gather(const unetseg_tensor *src, const long *order, long first, long n,
-                      unetseg_tensor **out) {
+static int32_t gather_flipped(const unetseg_tensor *src, const long *order, long first, long n,
+                              const flips *f, unetseg_tensor **out) {
     int64_t shape[4];
     int32_t st = unetseg_tensor_shape(src, shape, 4);
     if (st) return st;
@@ -90,9 +122,14 @@ static int32_t gather(const unetseg_tensor *src, const long *order, long first, 
     if ((st = unetseg_tensor_create(4, shape, out))) return st;
     const float *from = unetseg_tensor_data((unetseg_tensor *)src);
     for (long k = 0; k < n; k++)
-        memcpy(unetseg_tensor_data(*out) + k * per, from + order[first + k] * per,
-               (size_t)per * sizeof(float));
+        copy_sample(unetseg_tensor_data(*out) + k * per, from + order[first + k] * per, shape[1],
+                    shape[2], shape[3], flip_bits(f, order[first + k]));
     return UNETSEG_OK;
+}
+
+static int32_t gather(const unetseg_tensor *src, const long *order, long first, long n,
+                      unetseg_tensor **out) {
+    return gather_flipped(src, order, first, n, NULL, out);
 }
 
 /* Fisher-Yates with a small counter-based generator: same seed, same order. */
@@ -192,8 +229,9 @@ static int run_training(const train_args *a, unetseg_trainer *t, const unetseg_t
             long size = n_train - b < a->batch ? n_train - b : a->batch;
             unetseg_tensor *x = NULL, *y = NULL;
             double loss = 0;
-            int32_t st = gather(images, order, b, size, &x);
-            if (!st) st = gather(masks, order, b, size, &y);
+            flips f = {a->flip, a->seed, step};
+            int32_t st = gather_flipped(images, order, b, size, &f, &x);
+            if (!st) st = gather_flipped(masks, order, b, size, &f, &y);
             if (!st) st = unetseg_trainer_step(t, x, y, &loss);
             unetseg_tensor_free(x);
             unetseg_tensor_free(y);
@@ -248,6 +286,13 @@ int cli_train(int argc, char **argv) {
             return CLI_EXIT_OK;
         }
         int r = 0;
+        if (strcmp(argv[i], "--size") == 0 && i + 1 < argc) {
+            /* kept for folder datasets; the model option parser checks it */
+            long h = 0, w = 0, c = 3;
+            if (sscanf(argv[i + 1], "%ldx%ldx%ld", &h, &w, &c) >= 2)
+                a.height = h, a.width = w, a.channels = c;
+        }
+        if (strcmp(argv[i], "--classes") == 0 && i + 1 < argc) a.classes = strtol(argv[i + 1], NULL, 10);
         if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
             /* one seed for the initialisation (a model option) and the masks */
             a.seed = strtoull(argv[i + 1], NULL, 10);
@@ -270,12 +315,19 @@ int cli_train(int argc, char **argv) {
     unetseg_trainer *t = NULL;
     int64_t shape[4] = {0};
     int32_t st = UNETSEG_OK;
+    struct stat info;
+    if (rc == CLI_EXIT_OK && stat(a.data, &info) == 0 && S_ISDIR(info.st_mode)) {
+        if (!cli_load_folder(a.data, a.height, a.width, a.channels ? a.channels : 3,
+                             a.classes ? a.classes : 1, &images, &masks))
+            rc = CLI_EXIT_RUNTIME;
+    }
     if (rc == CLI_EXIT_OK) {
-        if ((st = unetseg_tensor_load(a.data, "images", &images)) ||
-            (st = unetseg_tensor_load(a.data, "masks", &masks)) ||
-            (st = unetseg_tensor_shape(images, shape, 4))) {
+        if (!images && ((st = unetseg_tensor_load(a.data, "images", &images)) ||
+                        (st = unetseg_tensor_load(a.data, "masks", &masks))))
             cli_report(a.data, st);
-        } else if (!(st = unetseg_unet_options_set_input_shape(o, -1, -1, shape[3]))) {
+        else if ((st = unetseg_tensor_shape(images, shape, 4)))
+            cli_report(a.data, st);
+        else if (!(st = unetseg_unet_options_set_input_shape(o, -1, -1, shape[3]))) {
             int64_t mshape[4];
             if (!unetseg_tensor_shape(masks, mshape, 4)) st = unetseg_unet_options_set_classes(o, mshape[3]);
             if (st) cli_report("--data", st);

@@ -12,7 +12,8 @@ static void usage(FILE *f) {
             "  match     list the layers a predicate selects\n"
             "  init      build a Unet with Keras initialisation and save it\n"
             "  predict   run a model on a safetensors input\n"
-            "  train     train a Unet on safetensors images and masks\n"
+            "  train     train a Unet on images and masks (safetensors or a folder)\n"
+            "  demo-data write a synthetic dataset of shapes on noisy backgrounds\n"
             "options: --help (also after a command), --version\n");
 }
 
@@ -35,6 +36,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "init") == 0) return cli_init(argc - 2, argv + 2);
     if (strcmp(cmd, "match") == 0) return cli_match(argc - 2, argv + 2);
     if (strcmp(cmd, "train") == 0) return cli_train(argc - 2, argv + 2);
+    if (strcmp(cmd, "demo-data") == 0) return cli_demo_data(argc - 2, argv + 2);
     fprintf(stderr, "unetseg: unknown command '%s'\n", cmd);
     usage(stderr);
     return CLI_EXIT_USAGE;

@@ -80,6 +80,17 @@ static int32_t grow(unetseg_model *m) {
     return UNETSEG_OK;
 }
 
+/* Inferred sizes stay within a tensor's limit (2^31-1 a dim, as in the
+ * executor), so that the next layer's shape arithmetic cannot overflow: a
+ * chain of UpSampling2D layers used to overflow int64 (found by fuzzing). */
+static int32_t check_inferred(const us_layer *l) {
+    for (int d = 1; d < 4; d++)
+        if (l->shape[d] > INT32_MAX)
+            return us_fail(UNETSEG_E_SHAPE, "%s: output size %lld exceeds 2^31-1", l->name,
+                           (long long)l->shape[d]);
+    return UNETSEG_OK;
+}
+
 int32_t us_model_append(unetseg_model *m, const char *name, int32_t kind,
                         const char *const *inbound, int32_t n_in, const us_layer_config *cfg) {
     const us_layer_kind *k = us_layer_kind_get(kind);
@@ -123,7 +134,8 @@ int32_t us_model_append(unetseg_model *m, const char *name, int32_t kind,
     l.trainable = 1;
     l.region = UNETSEG_REGION_NONE;
     if ((st = k->infer(&l, (const int64_t(*)[4])in_shapes, n_in, l.shape)) ||
-        (st = k->make_params(&l, in_shapes[0])) || (st = grow(m))) {
+        (st = check_inferred(&l)) || (st = k->make_params(&l, in_shapes[0])) ||
+        (st = grow(m))) {
         us_layer_clear(&l);
         return st;
     }

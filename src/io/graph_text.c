@@ -138,15 +138,32 @@ static int32_t kind_from_name(const char *name) {
 
 /* Split `in=a,b,c` in place into names. */
 static int split_inbound(char *list, const char **names, int32_t *n) {
+    char *save = NULL; /* strtok_r: strtok's hidden state is shared by all threads */
     *n = 0;
-    for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+    for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (*n >= 64) return 0;
         names[(*n)++] = tok;
     }
     return 1;
 }
 
-static int32_t parse_layer(unetseg_model *m, char *line, int lineno) {
+/* Parameters the layer will create (the Keras shapes of layer_kinds.c), so
+ * that a description is refused before it allocates more than the weights
+ * file can hold; 0 when the configuration is invalid (append refuses it). */
+static int64_t param_count(const unetseg_model *m, int32_t kind, const char *const *inbound,
+                           int32_t n_in, const us_layer_config *c) {
+    int32_t idx = n_in > 0 ? us_model_find(m, inbound[0]) : -1;
+    int64_t cin = idx >= 0 ? m->layers[idx].shape[3] : -1, n = 0; /* at most 2^31-1 */
+    if (cin < 1) return 0;
+    if (kind == UNETSEG_LAYER_BATCHNORM) return (2 + (c->scale == 1) + (c->center == 1)) * cin;
+    if (kind != UNETSEG_LAYER_CONV2D && kind != UNETSEG_LAYER_CONV2D_TRANSPOSE) return 0;
+    if (!us_mul_i64(c->kernel_h, c->kernel_w, &n) || !us_mul_i64(n, cin, &n) ||
+        !us_mul_i64(n, c->filters, &n) || n > INT64_MAX - c->filters)
+        return 0;
+    return n + (c->use_bias == 1 ? c->filters : 0);
+}
+
+static int32_t parse_layer(unetseg_model *m, char *line, int lineno, int64_t *budget) {
     char *save = NULL;
     const char *kind_name = strtok_r(line, " ", &save);
     const char *name = strtok_r(NULL, " ", &save);
@@ -177,6 +194,13 @@ static int32_t parse_layer(unetseg_model *m, char *line, int lineno) {
         if (!ok)
             return us_fail(UNETSEG_E_FORMAT, "graph line %d: bad value for '%s'", lineno, tok);
     }
+    int64_t need = param_count(m, kind, inbound, n_in, &cfg);
+    if (*budget >= 0 && need > *budget)
+        return us_fail(UNETSEG_E_FORMAT,
+                       "graph line %d: layer '%.128s' needs %lld more parameters than the file "
+                       "can hold",
+                       lineno, name, (long long)(need - *budget));
+    if (*budget >= 0) *budget -= need;
     int32_t st = us_model_append(m, name, kind, inbound, n_in, &cfg);
     if (st) {
         char detail[512];
@@ -190,7 +214,7 @@ static int32_t parse_layer(unetseg_model *m, char *line, int lineno) {
     return UNETSEG_OK;
 }
 
-static int32_t parse_line(unetseg_model *m, char *line, int lineno) {
+static int32_t parse_line(unetseg_model *m, char *line, int lineno, int64_t *budget) {
     long long v;
     if (lineno == 1)
         return strcmp(line, "unetseg-graph 1") == 0
@@ -207,12 +231,12 @@ static int32_t parse_line(unetseg_model *m, char *line, int lineno) {
         m->input_multiple = v;
         return UNETSEG_OK;
     }
-    if (strncmp(line, "layer ", 6) == 0) return parse_layer(m, line + 6, lineno);
+    if (strncmp(line, "layer ", 6) == 0) return parse_layer(m, line + 6, lineno, budget);
     if (line[0] == '\0') return UNETSEG_OK;
     return us_fail(UNETSEG_E_FORMAT, "graph line %d: unknown item", lineno);
 }
 
-int32_t us_graph_from_text(const char *text, unetseg_model **out) {
+int32_t us_graph_from_text(const char *text, int64_t max_params, unetseg_model **out) {
     unetseg_model *m = NULL;
     *out = NULL;
     int32_t st = unetseg_model_create(&m);
@@ -228,7 +252,7 @@ int32_t us_graph_from_text(const char *text, unetseg_model **out) {
         }
         memcpy(line, p, len);
         line[len] = '\0';
-        st = parse_line(m, line, ++lineno);
+        st = parse_line(m, line, ++lineno, &max_params);
         p += len + (nl != NULL);
     }
     if (!st && m->n_layers == 0) st = us_fail(UNETSEG_E_FORMAT, "graph: no layers");

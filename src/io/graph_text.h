@@ -16,7 +16,9 @@
 /* A new string (caller frees) describing the model. Errors: NOMEM. */
 int32_t us_graph_to_text(const unetseg_model *m, char **text);
 /* Build a new model from text (no weights loaded). Untrusted input: every
- * failure is UNETSEG_E_FORMAT with the line number. */
-int32_t us_graph_from_text(const char *text, unetseg_model **out);
+ * failure is UNETSEG_E_FORMAT with the line number. A layer whose parameters
+ * would take the total above max_params (< 0: no limit) is refused before it
+ * allocates them; loading passes what the weights file can hold. */
+int32_t us_graph_from_text(const char *text, int64_t max_params, unetseg_model **out);
 
 #endif

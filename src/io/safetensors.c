@@ -448,6 +448,8 @@ void us_st_close(us_st_file *f) {
 
 int32_t us_st_count(const us_st_file *f) { return f ? f->count : 0; }
 
+uint64_t us_st_data_size(const us_st_file *f) { return f ? f->data_size : 0; }
+
 const us_st_entry *us_st_entry_at(const us_st_file *f, int32_t index) {
     if (!f || index < 0 || index >= f->count) return NULL;
     return &f->entries[index];

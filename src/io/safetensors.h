@@ -42,6 +42,8 @@ int32_t us_st_open_memory(const void *data, size_t size, us_st_file **out);
 void us_st_close(us_st_file *file);
 
 int32_t us_st_count(const us_st_file *file);
+/* Bytes of the data area (after the header). */
+uint64_t us_st_data_size(const us_st_file *file);
 const us_st_entry *us_st_entry_at(const us_st_file *file, int32_t index);
 const us_st_entry *us_st_find(const us_st_file *file, const char *name);
 /* Element count of an entry (product of its shape; 1 for rank 0). */

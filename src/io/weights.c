@@ -232,7 +232,8 @@ UNETSEG_API int32_t unetseg_model_load(const char *path, unetseg_model **out) {
                          "model and use unetseg_model_load_weights",
                          path, GRAPH_KEY);
         else
-            st = us_graph_from_text(graph, &m);
+            /* strict loading needs every parameter in the file, 2+ bytes each */
+            st = us_graph_from_text(graph, (int64_t)(us_st_data_size(f) / 2), &m);
     }
     if (!st) st = us_load_model_weights(m, f, UNETSEG_LOAD_STRICT, US_OPTIMIZER_PREFIX);
     us_st_close(f);

@@ -1,0 +1,204 @@
+#include "folder_data.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "images.h"
+
+#define MAX_FILES 100000
+
+static int has_image_ext(const char *name) {
+    const char *dot = strrchr(name, '.');
+    if (!dot) return 0;
+    return !strcmp(dot, ".png") || !strcmp(dot, ".jpg") || !strcmp(dot, ".jpeg") ||
+           !strcmp(dot, ".bmp") || !strcmp(dot, ".PNG") || !strcmp(dot, ".JPG");
+}
+
+static int compare_names(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted image file names of DIR/images (caller frees each and the array). */
+static char **list_images(const char *dir, int *count) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/images", dir);
+    DIR *d = opendir(path);
+    *count = 0;
+    if (!d) {
+        fprintf(stderr, "unetseg: %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    char **names = calloc(MAX_FILES, sizeof *names);
+    struct dirent *e;
+    while (names && (e = readdir(d)) && *count < MAX_FILES)
+        if (has_image_ext(e->d_name) && (names[*count] = strdup(e->d_name))) (*count)++;
+    closedir(d);
+    if (names) qsort(names, (size_t)*count, sizeof *names, compare_names);
+    return names;
+}
+
+/* DIR/masks/<stem>.png for an image file name. */
+static void mask_path(const char *dir, const char *image_name, char *out, size_t size) {
+    const char *dot = strrchr(image_name, '.');
+    snprintf(out, size, "%s/masks/%.*s.png", dir, (int)(dot - image_name), image_name);
+}
+
+static int load_pair(const char *dir, const char *name, int64_t h, int64_t w, int64_t c,
+                     int64_t classes, float *img_dst, float *mask_dst) {
+    char path[4096];
+    cli_image img = {0}, mask = {0}, ri = {0}, rm = {0};
+    snprintf(path, sizeof path, "%s/images/%s", dir, name);
+    int ok = cli_image_read(path, (int)c, &img);
+    mask_path(dir, name, path, sizeof path);
+    ok = ok && cli_image_read(path, 1, &mask);
+    ok = ok && cli_image_resize(&img, (int)w, (int)h, &ri);
+    /* masks are resized by nearest neighbour: class indices must not blend */
+    if (ok) {
+        rm.w = (int)w, rm.h = (int)h, rm.c = 1;
+        rm.px = malloc((size_t)(w * h) * sizeof(float));
+        ok = rm.px != NULL;
+        for (int64_t y = 0; ok && y < h; y++)
+            for (int64_t x = 0; x < w; x++)
+                rm.px[y * w + x] = mask.px[(y * mask.h / h) * mask.w + x * mask.w / w];
+    }
+    if (ok) {
+        memcpy(img_dst, ri.px, (size_t)(h * w * c) * sizeof(float));
+        for (int64_t p = 0; p < h * w; p++) {
+            float v = rm.px[p];
+            if (classes == 1) {
+                mask_dst[p] = v > 127.0f ? 1.0f : 0.0f;
+            } else {
+                int64_t k = (int64_t)v;
+                if (k >= classes) {
+                    fprintf(stderr, "unetseg: %s: class index %lld >= %lld classes\n", path,
+                            (long long)k, (long long)classes);
+                    ok = 0;
+                    break;
+                }
+                for (int64_t j = 0; j < classes; j++) mask_dst[p * classes + j] = j == k ? 1.0f : 0.0f;
+            }
+        }
+    }
+    cli_image_free(&img);
+    cli_image_free(&mask);
+    cli_image_free(&ri);
+    cli_image_free(&rm);
+    return ok;
+}
+
+int cli_load_folder(const char *dir, int64_t h, int64_t w, int64_t c, int64_t classes,
+                    unetseg_tensor **images, unetseg_tensor **masks) {
+    int n = 0, ok = 1;
+    char **names = list_images(dir, &n);
+    if (!names) return 0;
+    if (n == 0) {
+        fprintf(stderr, "unetseg: %s/images has no .png/.jpg/.bmp file\n", dir);
+        ok = 0;
+    }
+    if (ok && (h <= 0 || w <= 0)) {
+        char path[4096];
+        cli_image first = {0};
+        snprintf(path, sizeof path, "%s/images/%s", dir, names[0]);
+        ok = cli_image_read(path, (int)c, &first);
+        h = first.h / 32 * 32, w = first.w / 32 * 32;
+        cli_image_free(&first);
+        if (ok && (h < 32 || w < 32)) {
+            fprintf(stderr, "unetseg: %s is smaller than 32x32\n", path);
+            ok = 0;
+        }
+    }
+    int64_t ishape[4] = {n, h, w, c}, mshape[4] = {n, h, w, classes};
+    ok = ok && !unetseg_tensor_create(4, ishape, images) && !unetseg_tensor_create(4, mshape, masks);
+    for (int i = 0; ok && i < n; i++)
+        ok = load_pair(dir, names[i], h, w, c, classes,
+                       unetseg_tensor_data(*images) + (int64_t)i * h * w * c,
+                       unetseg_tensor_data(*masks) + (int64_t)i * h * w * classes);
+    for (int i = 0; i < n; i++) free(names[i]);
+    free(names);
+    if (!ok) {
+        unetseg_tensor_free(*images);
+        unetseg_tensor_free(*masks);
+        *images = *masks = NULL;
+    }
+    return ok;
+}
+
+/* ------------------------------------------------------------- demo data */
+static double rnd(unsigned long long *s) {
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(*s >> 11) / 9007199254740992.0;
+}
+
+/* Draw one random shape into the image and the mask. */
+static void draw_shape(cli_image *img, cli_image *mask, unsigned long long *s) {
+    const int size = img->w, kind = (int)(rnd(s) * 3);
+    const double cx = size * (0.2 + 0.6 * rnd(s)), cy = size * (0.2 + 0.6 * rnd(s));
+    const double r = size * (0.08 + 0.12 * rnd(s));
+    float col[3];
+    for (int k = 0; k < 3; k++) col[k] = (float)(120 + 135 * rnd(s));
+    for (int y = 0; y < size; y++)
+        for (int x = 0; x < size; x++) {
+            double dx = x - cx, dy = y - cy;
+            int in = kind == 0   ? dx * dx + dy * dy < r * r
+                     : kind == 1 ? fabs(dx) < r && fabs(dy) < 0.7 * r
+                                 : dy < r && dy > -r && fabs(dx) < (dy + r) * 0.6;
+            if (!in) continue;
+            for (int k = 0; k < 3; k++) img->px[(y * size + x) * 3 + k] = col[k];
+            mask->px[y * size + x] = 255.0f;
+        }
+}
+
+static int write_sample(const char *img_path, const char *mask_path_, int size,
+                        unsigned long long *s) {
+    cli_image img = {size, size, 3, calloc((size_t)size * size * 3, sizeof(float))};
+    cli_image mask = {size, size, 1, calloc((size_t)size * size, sizeof(float))};
+    int ok = img.px && mask.px;
+    /* noisy background with a soft gradient */
+    double gx = rnd(s), gy = rnd(s);
+    for (int i = 0; ok && i < size * size; i++)
+        for (int k = 0; k < 3; k++)
+            img.px[i * 3 + k] = (float)(20 + 60 * (gx * (i % size) + gy * (i / size)) / size + 70 * rnd(s));
+    int shapes = 1 + (int)(rnd(s) * 3);
+    for (int k = 0; ok && k < shapes; k++) draw_shape(&img, &mask, s);
+    ok = ok && cli_image_write_png(img_path, &img, 0, 255) && cli_image_write_png(mask_path_, &mask, 0, 255);
+    cli_image_free(&img);
+    cli_image_free(&mask);
+    return ok;
+}
+
+/* mkdir -p */
+static int make_dirs(const char *path) {
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) && errno != EEXIST) return 0;
+        *p = '/';
+    }
+    return !mkdir(buf, 0777) || errno == EEXIST;
+}
+
+int cli_write_demo_data(const char *dir, int count, int size, unsigned long long seed) {
+    char a[4096], b[4096];
+    unsigned long long s = seed * 0x9E3779B97F4A7C15ULL + 1;
+    snprintf(a, sizeof a, "%s/images", dir);
+    snprintf(b, sizeof b, "%s/masks", dir);
+    if (!make_dirs(a) || !make_dirs(b)) {
+        fprintf(stderr, "unetseg: cannot create %s: %s\n", a, strerror(errno));
+        return 0;
+    }
+    for (int i = 0; i < count; i++) {
+        snprintf(a, sizeof a, "%s/images/%04d.png", dir, i);
+        snprintf(b, sizeof b, "%s/masks/%04d.png", dir, i);
+        if (!write_sample(a, b, size, &s)) return 0;
+    }
+    snprintf(a, sizeof a, "%s/holdout.png", dir);
+    snprintf(b, sizeof b, "%s/holdout_mask.png", dir);
+    return write_sample(a, b, size, &s);
+}

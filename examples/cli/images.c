@@ -1,0 +1,107 @@
+#include "images.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <stb/stb_image.h>
+#include <stb/stb_image_resize.h>
+#include <stb/stb_image_write.h>
+
+static int image_alloc(int w, int h, int c, cli_image *out) {
+    out->w = w, out->h = h, out->c = c;
+    out->px = calloc((size_t)w * (size_t)h * (size_t)c, sizeof(float));
+    return out->px != NULL;
+}
+
+void cli_image_free(cli_image *img) {
+    free(img->px);
+    img->px = NULL;
+}
+
+int cli_image_read(const char *path, int channels, cli_image *out) {
+    int w, h, n;
+    unsigned char *data = stbi_load(path, &w, &h, &n, channels);
+    if (!data) {
+        fprintf(stderr, "unetseg: %s: cannot read image: %s\n", path, stbi_failure_reason());
+        return 0;
+    }
+    int c = channels ? channels : n;
+    int ok = image_alloc(w, h, c, out);
+    for (size_t i = 0; ok && i < (size_t)w * h * c; i++) out->px[i] = data[i];
+    stbi_image_free(data);
+    if (!ok) fprintf(stderr, "unetseg: %s: out of memory\n", path);
+    return ok;
+}
+
+int cli_image_resize(const cli_image *in, int w, int h, cli_image *out) {
+    if (!image_alloc(w, h, in->c, out)) return 0;
+    if (!stbir_resize_float(in->px, in->w, in->h, 0, out->px, w, h, 0, in->c)) {
+        cli_image_free(out);
+        return 0;
+    }
+    return 1;
+}
+
+int cli_image_write_png(const char *path, const cli_image *img, float lo, float hi) {
+    size_t n = (size_t)img->w * img->h * img->c;
+    unsigned char *bytes = malloc(n);
+    if (!bytes) return 0;
+    float scale = hi > lo ? 255.0f / (hi - lo) : 0.0f;
+    for (size_t i = 0; i < n; i++) {
+        float v = (img->px[i] - lo) * scale;
+        bytes[i] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v + 0.5f);
+    }
+    int ok = stbi_write_png(path, img->w, img->h, img->c, bytes, img->w * img->c);
+    free(bytes);
+    if (!ok) fprintf(stderr, "unetseg: %s: cannot write PNG\n", path);
+    return ok;
+}
+
+/* A few anchors of a viridis-like scale (dark blue -> green -> yellow). */
+static void colour(float t, float *rgb) {
+    static const float anchors[5][3] = {
+        {68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}};
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    float x = t * 4;
+    int i = x >= 4 ? 3 : (int)x;
+    float f = x - i;
+    for (int k = 0; k < 3; k++) rgb[k] = anchors[i][k] + (anchors[i + 1][k] - anchors[i][k]) * f;
+}
+
+int cli_heatmap(const cli_image *gray, float lo, float hi, cli_image *out) {
+    const int bar = gray->w >= 32 ? gray->w / 16 : 2, gap = bar / 2;
+    if (!image_alloc(gray->w + gap + bar, gray->h, 3, out)) return 0;
+    float span = hi > lo ? hi - lo : 1.0f;
+    for (int y = 0; y < gray->h; y++) {
+        for (int x = 0; x < gray->w; x++)
+            colour((gray->px[(size_t)y * gray->w * gray->c + (size_t)x * gray->c] - lo) / span,
+                   out->px + ((size_t)y * out->w + x) * 3);
+        /* the colour bar: top = hi, bottom = lo */
+        float t = gray->h > 1 ? 1.0f - (float)y / (float)(gray->h - 1) : 1.0f;
+        for (int x = gray->w + gap; x < out->w; x++) colour(t, out->px + ((size_t)y * out->w + x) * 3);
+    }
+    return 1;
+}
+
+int cli_panel(const cli_image *const *parts, int n, cli_image *out) {
+    int w = 0, h = parts[0]->h;
+    for (int i = 0; i < n; i++) w += parts[i]->w + (i ? 4 : 0);
+    if (!image_alloc(w, h, 3, out)) return 0;
+    for (size_t i = 0; i < (size_t)w * h * 3; i++) out->px[i] = 255; /* white gaps */
+    int x0 = 0;
+    for (int i = 0; i < n; i++) {
+        for (int y = 0; y < h && y < parts[i]->h; y++)
+            memcpy(out->px + ((size_t)y * w + x0) * 3, parts[i]->px + (size_t)y * parts[i]->w * 3,
+                   (size_t)parts[i]->w * 3 * sizeof(float));
+        x0 += parts[i]->w + 4;
+    }
+    return 1;
+}
+
+int cli_to_rgb(const cli_image *in, float scale, cli_image *out) {
+    if (!image_alloc(in->w, in->h, 3, out)) return 0;
+    for (size_t p = 0; p < (size_t)in->w * in->h; p++)
+        for (int k = 0; k < 3; k++) out->px[p * 3 + k] = in->px[p * in->c + (in->c == 3 ? k : 0)] * scale;
+    return 1;
+}

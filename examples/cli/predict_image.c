@@ -1,0 +1,160 @@
+/* `unetseg predict` on an image file: resize to a multiple of 32 if needed,
+ * run, resize back, and write masks, probabilities, overlays and the
+ * Monte-Carlo heat maps as PNGs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "images.h"
+
+int cli_is_image_path(const char *path) {
+    const char *dot = strrchr(path, '.');
+    return dot && (!strcmp(dot, ".png") || !strcmp(dot, ".jpg") || !strcmp(dot, ".jpeg") ||
+                   !strcmp(dot, ".bmp") || !strcmp(dot, ".PNG") || !strcmp(dot, ".JPG"));
+}
+
+static int round32(int v) { return v < 48 ? 32 : (v + 16) / 32 * 32; }
+
+/* A model output tensor (1, h, w, c) as an image resized to w0 x h0. */
+static int tensor_to_image(unetseg_tensor *t, int w0, int h0, cli_image *out) {
+    int64_t s[4];
+    if (unetseg_tensor_shape(t, s, 4)) return 0;
+    cli_image view = {(int)s[2], (int)s[1], (int)s[3], unetseg_tensor_data(t)};
+    if (view.w == w0 && view.h == h0) {
+        out->w = w0, out->h = h0, out->c = view.c;
+        out->px = malloc((size_t)w0 * h0 * view.c * sizeof(float));
+        if (!out->px) return 0;
+        memcpy(out->px, view.px, (size_t)w0 * h0 * view.c * sizeof(float));
+        return 1;
+    }
+    return cli_image_resize(&view, w0, h0, out);
+}
+
+/* Mask image: threshold 0.5 (one channel, 0/255) or the class index. */
+static int mask_image(const cli_image *p, cli_image *mask, cli_image *prob) {
+    size_t n = (size_t)p->w * p->h;
+    mask->w = prob->w = p->w, mask->h = prob->h = p->h, mask->c = prob->c = 1;
+    mask->px = malloc(n * sizeof(float));
+    prob->px = malloc(n * sizeof(float));
+    if (!mask->px || !prob->px) return 0;
+    for (size_t i = 0; i < n; i++) {
+        const float *v = p->px + i * p->c;
+        int best = 0;
+        for (int k = 1; k < p->c; k++) best = v[k] > v[best] ? k : best;
+        prob->px[i] = v[best];
+        mask->px[i] = p->c == 1 ? (v[0] > 0.5f ? 255.0f : 0.0f) : (float)best;
+    }
+    return 1;
+}
+
+static int write_overlay(const char *path, const cli_image *input, const cli_image *mask, int c) {
+    cli_image rgb = {0};
+    int ok = cli_to_rgb(input, 1.0f, &rgb);
+    for (size_t i = 0; ok && i < (size_t)rgb.w * rgb.h; i++) {
+        int on = c == 1 ? mask->px[i] > 0 : mask->px[i] > 0.5f;
+        if (!on) continue;
+        rgb.px[i * 3] = 0.5f * rgb.px[i * 3] + 0.5f * 255.0f; /* red tint */
+        rgb.px[i * 3 + 1] *= 0.5f;
+        rgb.px[i * 3 + 2] *= 0.5f;
+    }
+    ok = ok && cli_image_write_png(path, &rgb, 0, 255);
+    cli_image_free(&rgb);
+    return ok;
+}
+
+/* Channel-max of a (mean/std) image as one channel. */
+static int first_channel_or_max(const cli_image *in, cli_image *out) {
+    out->w = in->w, out->h = in->h, out->c = 1;
+    out->px = malloc((size_t)in->w * in->h * sizeof(float));
+    if (!out->px) return 0;
+    for (size_t i = 0; i < (size_t)in->w * in->h; i++) {
+        float m = in->px[i * in->c];
+        for (int k = 1; k < in->c; k++) m = in->px[i * in->c + k] > m ? in->px[i * in->c + k] : m;
+        out->px[i] = m;
+    }
+    return 1;
+}
+
+static float max_of(const cli_image *img) {
+    float m = 0;
+    for (size_t i = 0; i < (size_t)img->w * img->h * img->c; i++) m = img->px[i] > m ? img->px[i] : m;
+    return m;
+}
+
+/* mean/std/entropy heat maps next to `dir_of` and the optional panel. */
+static int write_mc_images(const cli_image_outputs *o, const cli_image *input, unetseg_tensor *mean,
+                           unetseg_tensor *std, unetseg_tensor *entropy) {
+    cli_image m = {0}, s = {0}, e = {0}, m1 = {0}, s1 = {0}, hm = {0}, hs = {0}, he = {0};
+    int ok = tensor_to_image(mean, input->w, input->h, &m) && tensor_to_image(std, input->w, input->h, &s) &&
+             tensor_to_image(entropy, input->w, input->h, &e) && first_channel_or_max(&m, &m1) &&
+             first_channel_or_max(&s, &s1);
+    /* fixed scales for probabilities; std and entropy use their own maximum
+     * so that the structure is visible (the colour bar shows the range) */
+    ok = ok && cli_heatmap(&m1, 0, 1, &hm) && cli_heatmap(&s1, 0, max_of(&s1), &hs) &&
+         cli_heatmap(&e, 0, max_of(&e), &he);
+    char path[4096];
+    const char *names[3] = {"mean.png", "std.png", "entropy.png"};
+    const cli_image *maps[3] = {&hm, &hs, &he};
+    for (int i = 0; ok && i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", o->mc_dir, names[i]);
+        ok = cli_image_write_png(path, maps[i], 0, 255);
+        if (ok) fprintf(stderr, "unetseg: wrote %s\n", path);
+    }
+    if (ok && o->panel) {
+        cli_image rgb = {0}, truth = {0}, truth_rgb = {0}, pan = {0};
+        const cli_image *parts[6];
+        int n = 0;
+        ok = cli_to_rgb(input, 1.0f, &rgb);
+        parts[n++] = &rgb;
+        if (ok && o->truth && (ok = cli_image_read(o->truth, 1, &truth)) &&
+            (truth.w != input->w || truth.h != input->h)) {
+            fprintf(stderr, "unetseg: %s: not the size of the input\n", o->truth);
+            ok = 0;
+        }
+        if (ok && o->truth && (ok = cli_to_rgb(&truth, 1.0f, &truth_rgb))) parts[n++] = &truth_rgb;
+        parts[n++] = &hm;
+        parts[n++] = &hs;
+        parts[n++] = &he;
+        ok = ok && cli_panel(parts, n, &pan) && cli_image_write_png(o->panel, &pan, 0, 255);
+        if (ok) fprintf(stderr, "unetseg: wrote %s\n", o->panel);
+        cli_image_free(&rgb);
+        cli_image_free(&truth);
+        cli_image_free(&truth_rgb);
+        cli_image_free(&pan);
+    }
+    cli_image *all[8] = {&m, &s, &e, &m1, &s1, &hm, &hs, &he};
+    for (int i = 0; i < 8; i++) cli_image_free(all[i]);
+    return ok;
+}
+
+int cli_predict_image(unetseg_model *m, const char *input_path, const cli_image_outputs *o,
+                      int32_t mc, uint64_t mc_seed) {
+    int64_t in_shape[4];
+    cli_image img = {0}, sized = {0}, probs = {0}, mask = {0}, prob = {0};
+    unetseg_tensor *x = NULL, *y = NULL, *mean = NULL, *std = NULL, *entropy = NULL;
+    int ok = !unetseg_model_layer_output_shape(m, 0, in_shape) &&
+             cli_image_read(input_path, (int)in_shape[3], &img);
+    int w = round32(img.w), h = round32(img.h);
+    ok = ok && cli_image_resize(&img, w, h, &sized); /* a copy when the size already fits */
+    int64_t shape[4] = {1, h, w, img.c};
+    int32_t st = UNETSEG_OK;
+    if (ok && (st = unetseg_tensor_create(4, shape, &x)) == UNETSEG_OK)
+        memcpy(unetseg_tensor_data(x), sized.px, (size_t)w * h * img.c * sizeof(float));
+    if (ok && !st) {
+        st = mc > 0 ? unetseg_model_predict_mc(m, x, mc, mc_seed, &mean, &std, &entropy)
+                    : unetseg_model_forward(m, x, &y);
+        if (st) cli_report("predict", st);
+    }
+    ok = ok && !st && tensor_to_image(mc > 0 ? mean : y, img.w, img.h, &probs) && mask_image(&probs, &mask, &prob);
+    /* 0/255 for one class; the class index itself for several */
+    if (ok && o->output) ok = cli_image_write_png(o->output, &mask, 0, 255);
+    if (ok && o->probabilities) ok = cli_image_write_png(o->probabilities, &prob, 0, 1);
+    if (ok && o->overlay) ok = write_overlay(o->overlay, &img, &mask, probs.c);
+    if (ok && mc > 0) ok = write_mc_images(o, &img, mean, std, entropy);
+    cli_image *all[5] = {&img, &sized, &probs, &mask, &prob};
+    for (int i = 0; i < 5; i++) cli_image_free(all[i]);
+    unetseg_tensor *ts[5] = {x, y, mean, std, entropy};
+    for (int i = 0; i < 5; i++) unetseg_tensor_free(ts[i]);
+    return ok ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
+}

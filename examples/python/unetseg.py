@@ -1,0 +1,1270 @@
+"""unetseg.py - a single-module ctypes binding of libunetseg (numpy arrays in and out).
+
+    import unetseg
+    with unetseg.Model.unet(backbone="resnet18", input_shape=(64, 64, 3)) as model:
+        model.insert_dropout("glob:decoder_stage*b_relu", kind="conditional", rate=0.2)
+        mean, std, entropy = model.predict_mc(images, samples=10, seed=1)
+
+The shared library is found, in this order, at $UNETSEG_LIBRARY, at
+../../lib/libunetseg.so relative to this file (the build tree), through
+ctypes.util.find_library("unetseg"), and finally as "libunetseg.so.1" on the
+dynamic loader's search path. Importing fails with ImportError when the library
+cannot be loaded or its ABI number (unetseg_abi_version()) is not ABI_VERSION.
+
+Errors. Every failing call raises a subclass of UnetsegError carrying the status
+code (.status), its static name (.status_name, unetseg_status_string) and the
+library's message (.message, unetseg_last_error). The subclasses also derive
+from the matching built-in exception (ShapeError is a ValueError, NotFoundError
+a LookupError, UnetsegIOError an OSError, ...). Using a handle after close()
+raises ValueError.
+
+Handles. Model, Matcher, Trainer and UnetOptions own one C handle each. close()
+frees it (calling it again does nothing), `with` closes on exit, and the garbage
+collector closes forgotten objects. A Trainer keeps its Model alive; closing the
+Model closes its trainers first, and editing a Model while it has an open
+Trainer raises StateError (the C API forbids it).
+
+Arrays and copies. The C API copies every input by design (tensors hold their
+own memory), so an input array is copied once into a new tensor - unless it is
+itself an array returned by this module, whose tensor is then passed directly.
+Outputs are never copied: each returned array is a view on the memory of the
+C tensor that holds the result (np.shares_memory with nothing else). The
+array's .base is a TensorBuffer owning that tensor; when the last array viewing
+it goes away, the TensorBuffer frees the tensor. Arrays are float32,
+C-contiguous, NHWC for images.
+"""
+
+import collections
+import ctypes
+import ctypes.util
+import os
+import re
+import weakref
+
+import numpy as np
+
+__all__ = [
+    "ABI_VERSION", "version", "library_path",
+    "UnetsegError", "InvalidArgumentError", "OutOfMemoryError", "ShapeError",
+    "NotFoundError", "NameExistsError", "StateError", "UnetsegIOError", "FormatError",
+    "NoMatchError", "ExpressionError", "GraphError", "UnsupportedError",
+    "TensorBuffer", "LayerInfo", "UnetOptions", "Model", "Matcher", "Trainer",
+    "load_tensor", "save_tensors", "live_handles", "LAYER_KINDS", "REGIONS",
+]
+
+ABI_VERSION = 1
+MAX_RANK = 8
+
+# ------------------------------------------------------------------ loading
+
+
+def _candidates():
+    env = os.environ.get("UNETSEG_LIBRARY")
+    if env:
+        # An explicit choice is the only candidate: silently falling back to
+        # another library would hide a misconfiguration.
+        return [env]
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = [os.path.normpath(os.path.join(here, "..", "..", "lib", "libunetseg.so"))]
+    found = ctypes.util.find_library("unetseg")
+    if found:
+        out.append(found)
+    out.append("libunetseg.so.1")
+    return out
+
+
+def _load_library():
+    errors = []
+    for cand in _candidates():
+        if os.sep in cand and not os.path.exists(cand):
+            errors.append("%s: no such file" % cand)
+            continue
+        try:
+            return ctypes.CDLL(cand), cand
+        except OSError as exc:
+            errors.append("%s: %s" % (cand, exc))
+    raise ImportError("unetseg: cannot load the shared library (set UNETSEG_LIBRARY): "
+                      + "; ".join(errors))
+
+
+_lib, library_path = _load_library()
+
+# ------------------------------------------------------------- declarations
+
+
+class _Tensor(ctypes.Structure):
+    pass
+
+
+class _Model(ctypes.Structure):
+    pass
+
+
+class _Matcher(ctypes.Structure):
+    pass
+
+
+class _InsertOptions(ctypes.Structure):
+    pass
+
+
+class _TrainOptions(ctypes.Structure):
+    pass
+
+
+class _Trainer(ctypes.Structure):
+    pass
+
+
+class _UnetOptions(ctypes.Structure):
+    pass
+
+
+_i32, _i64, _u64, _dbl, _str = ctypes.c_int32, ctypes.c_int64, ctypes.c_uint64, ctypes.c_double, ctypes.c_char_p
+_P = ctypes.POINTER
+_PT, _PM, _PMt = _P(_Tensor), _P(_Model), _P(_Matcher)
+_PIO, _PTO, _PTr, _PUO = _P(_InsertOptions), _P(_TrainOptions), _P(_Trainer), _P(_UnetOptions)
+_PF = _P(ctypes.c_float)
+_MATCH_FN = ctypes.CFUNCTYPE(_i32, _str, _i32, ctypes.c_void_p)
+
+_SIGNATURES = {
+    # versions, status
+    "unetseg_version_string": (_str,),
+    "unetseg_abi_version": (_i32,),
+    "unetseg_status_string": (_str, _i32),
+    "unetseg_last_error": (_str,),
+    # tensors
+    "unetseg_tensor_create": (_i32, _i32, _P(_i64), _P(_PT)),
+    "unetseg_tensor_free": (None, _PT),
+    "unetseg_tensor_rank": (_i32, _PT, _P(_i32)),
+    "unetseg_tensor_shape": (_i32, _PT, _P(_i64), _i32),
+    "unetseg_tensor_numel": (_i32, _PT, _P(_i64)),
+    "unetseg_tensor_data": (_PF, _PT),
+    "unetseg_tensor_copy_from": (_i32, _PT, _PF, _i64),
+    "unetseg_tensor_copy_to": (_i32, _PT, _PF, _i64),
+    "unetseg_tensor_load": (_i32, _str, _str, _P(_PT)),
+    "unetseg_tensors_save": (_i32, _str, _P(_str), _P(_PT), _i32),
+    "unetseg_layer_kind_name": (_str, _i32),
+    # model building
+    "unetseg_model_create": (_i32, _P(_PM)),
+    "unetseg_model_free": (None, _PM),
+    "unetseg_model_add_input": (_i32, _PM, _str, _i64, _i64, _i64),
+    "unetseg_model_add_conv2d": (_i32, _PM, _str, _str, _i64, _i64, _i64, _i64, _i64, _i32, _i32),
+    "unetseg_model_add_conv2d_transpose": (_i32, _PM, _str, _str, _i64, _i64, _i64, _i64, _i64,
+                                           _i32, _i32),
+    "unetseg_model_add_batchnorm": (_i32, _PM, _str, _str, _dbl, _dbl, _i32, _i32),
+    "unetseg_model_add_activation": (_i32, _PM, _str, _str, _i32),
+    "unetseg_model_add_zero_padding2d": (_i32, _PM, _str, _str, _i64, _i64, _i64, _i64),
+    "unetseg_model_add_max_pooling2d": (_i32, _PM, _str, _str, _i64, _i64, _i64, _i64, _i32),
+    "unetseg_model_add_upsampling2d": (_i32, _PM, _str, _str, _i64, _i64, _i32),
+    "unetseg_model_add_concatenate": (_i32, _PM, _str, _P(_str), _i32),
+    "unetseg_model_add_add": (_i32, _PM, _str, _P(_str), _i32),
+    "unetseg_model_add_dropout": (_i32, _PM, _str, _str, _dbl),
+    "unetseg_model_add_spatial_dropout2d": (_i32, _PM, _str, _str, _dbl),
+    "unetseg_model_add_conditional_dropout": (_i32, _PM, _str, _str, _dbl, _i32, _i32),
+    # layer queries
+    "unetseg_model_layer_count": (_i32, _PM, _P(_i32)),
+    "unetseg_model_layer_index": (_i32, _PM, _str, _P(_i32)),
+    "unetseg_model_layer_name": (_i32, _PM, _i32, _P(_str)),
+    "unetseg_model_layer_kind": (_i32, _PM, _i32, _P(_i32)),
+    "unetseg_model_layer_region": (_i32, _PM, _i32, _P(_i32)),
+    "unetseg_model_layer_inbound_count": (_i32, _PM, _i32, _P(_i32)),
+    "unetseg_model_layer_inbound": (_i32, _PM, _i32, _i32, _P(_str)),
+    "unetseg_model_layer_output_shape": (_i32, _PM, _i32, _P(_i64)),
+    "unetseg_model_layer_param_count": (_i32, _PM, _i32, _P(_i64)),
+    "unetseg_model_layer_trainable": (_i32, _PM, _i32, _P(_i32)),
+    "unetseg_model_set_trainable": (_i32, _PM, _str, _i32),
+    "unetseg_model_param_totals": (_i32, _PM, _P(_i64), _P(_i64), _P(_i64)),
+    # parameters
+    "unetseg_model_param_tensor_count": (_i32, _PM, _P(_i32)),
+    "unetseg_model_param_tensor_name": (_i32, _PM, _i32, _P(_str)),
+    "unetseg_model_param_get": (_i32, _PM, _str, _P(_PT)),
+    "unetseg_model_param_set": (_i32, _PM, _str, _PT),
+    # running
+    "unetseg_model_summary": (_i32, _PM, _P(_str)),
+    "unetseg_model_forward": (_i32, _PM, _PT, _P(_PT)),
+    "unetseg_model_forward_with_activations": (_i32, _PM, _PT, _P(_str), _i32, _P(_PT), _P(_PT)),
+    # weights
+    "unetseg_model_save_weights": (_i32, _PM, _str),
+    "unetseg_model_load_weights": (_i32, _PM, _str, _i32, _P(_str)),
+    "unetseg_model_load": (_i32, _str, _P(_PM)),
+    # threads, dropout, MC
+    "unetseg_model_set_threads": (_i32, _PM, _i32),
+    "unetseg_model_set_seed": (_i32, _PM, _u64),
+    "unetseg_model_set_mc_dropout": (_i32, _PM, _i32),
+    "unetseg_model_predict_mc": (_i32, _PM, _PT, _i32, _u64, _P(_PT), _P(_PT), _P(_PT)),
+    # matchers
+    "unetseg_matcher_create": (_i32, _P(_PMt)),
+    "unetseg_matcher_free": (None, _PMt),
+    "unetseg_matcher_require": (_i32, _PMt, _str),
+    "unetseg_matcher_exclude": (_i32, _PMt, _str),
+    "unetseg_matcher_glob": (_i32, _PMt, _str),
+    "unetseg_matcher_regex": (_i32, _PMt, _str),
+    "unetseg_matcher_kind": (_i32, _PMt, _i32),
+    "unetseg_matcher_region": (_i32, _PMt, _i32),
+    "unetseg_matcher_callback": (_i32, _PMt, _MATCH_FN, ctypes.c_void_p),
+    "unetseg_matcher_parse": (_i32, _str, _P(_PMt)),
+    "unetseg_model_match": (_i32, _PM, _PMt, _P(_i32), _i32, _P(_i32)),
+    # insertion
+    "unetseg_insert_options_create": (_i32, _P(_PIO)),
+    "unetseg_insert_options_free": (None, _PIO),
+    "unetseg_insert_options_set_kind": (_i32, _PIO, _i32),
+    "unetseg_insert_options_set_rate": (_i32, _PIO, _dbl),
+    "unetseg_insert_options_set_mode": (_i32, _PIO, _i32, _i32),
+    "unetseg_insert_options_set_position": (_i32, _PIO, _i32),
+    "unetseg_insert_options_set_suffix": (_i32, _PIO, _str),
+    "unetseg_insert_options_set_allow_no_match": (_i32, _PIO, _i32),
+    "unetseg_model_insert_dropout": (_i32, _PM, _PMt, _PIO, _P(_i32)),
+    # training
+    "unetseg_train_options_create": (_i32, _P(_PTO)),
+    "unetseg_train_options_free": (None, _PTO),
+    "unetseg_train_options_set_loss": (_i32, _PTO, _i32),
+    "unetseg_train_options_set_class_weights": (_i32, _PTO, _PF, _i32),
+    "unetseg_train_options_set_optimizer": (_i32, _PTO, _i32, _dbl),
+    "unetseg_train_options_set_sgd": (_i32, _PTO, _dbl, _i32, _dbl),
+    "unetseg_train_options_set_adam": (_i32, _PTO, _dbl, _dbl, _dbl),
+    "unetseg_train_options_set_schedule": (_i32, _PTO, _i32, _i64, _dbl, _i64, _dbl),
+    "unetseg_train_options_set_seed": (_i32, _PTO, _u64),
+    "unetseg_trainer_create": (_i32, _PM, _PTO, _P(_PTr)),
+    "unetseg_trainer_free": (None, _PTr),
+    "unetseg_trainer_step": (_i32, _PTr, _PT, _PT, _P(_dbl)),
+    "unetseg_trainer_evaluate": (_i32, _PTr, _PT, _PT, _P(_dbl), _P(_dbl), _P(_dbl)),
+    "unetseg_trainer_progress": (_i32, _PTr, _P(_i64), _P(_dbl)),
+    "unetseg_trainer_save_checkpoint": (_i32, _PTr, _str),
+    "unetseg_trainer_load_checkpoint": (_i32, _PTr, _str),
+    # builders
+    "unetseg_unet_options_create": (_i32, _P(_PUO)),
+    "unetseg_unet_options_free": (None, _PUO),
+    "unetseg_unet_options_set_backbone": (_i32, _PUO, _str),
+    "unetseg_unet_options_set_input_shape": (_i32, _PUO, _i64, _i64, _i64),
+    "unetseg_unet_options_set_classes": (_i32, _PUO, _i64),
+    "unetseg_unet_options_set_activation": (_i32, _PUO, _i32),
+    "unetseg_unet_options_set_decoder_block_type": (_i32, _PUO, _str),
+    "unetseg_unet_options_set_decoder_filters": (_i32, _PUO, _P(_i64), _i32),
+    "unetseg_unet_options_set_decoder_use_batchnorm": (_i32, _PUO, _i32),
+    "unetseg_unet_options_set_encoder_freeze": (_i32, _PUO, _i32),
+    "unetseg_unet_options_set_seed": (_i32, _PUO, _u64),
+    "unetseg_encoder_create": (_i32, _PUO, _P(_PM)),
+    "unetseg_decoder_append": (_i32, _PM, _PUO),
+    "unetseg_unet_create": (_i32, _PUO, _P(_PM)),
+}
+
+
+def _declare():
+    missing = []
+    for name, (restype, *argtypes) in _SIGNATURES.items():
+        try:
+            fn = getattr(_lib, name)
+        except AttributeError:
+            missing.append(name)
+            continue
+        fn.restype = restype
+        fn.argtypes = argtypes
+    if missing:
+        raise ImportError("unetseg: %s lacks %s" % (library_path, ", ".join(missing)))
+
+
+_declare()
+
+_abi = _lib.unetseg_abi_version()
+if _abi != ABI_VERSION:
+    raise ImportError("unetseg: %s has ABI %d, this binding needs ABI %d"
+                      % (library_path, _abi, ABI_VERSION))
+
+
+def version():
+    """"MAJOR.MINOR.PATCH" of the loaded library."""
+    return _lib.unetseg_version_string().decode()
+
+
+__version__ = version()
+
+# ---------------------------------------------------------------- constants
+
+LAYER_KINDS = {}          # "conv2d" -> 1, ...
+_KIND_NAMES = {}          # 1 -> "conv2d", ...
+for _k in range(64):
+    _n = _lib.unetseg_layer_kind_name(_k)
+    if _n is not None:
+        LAYER_KINDS[_n.decode()] = _k
+        _KIND_NAMES[_k] = _n.decode()
+del _k, _n
+
+REGIONS = {"none": 0, "encoder": 1, "decoder": 2, "head": 3}
+_REGION_NAMES = {v: k for k, v in REGIONS.items()}
+_PADDINGS = {"valid": 0, "same": 1}
+_ACTIVATIONS = {"linear": 0, "relu": 1, "sigmoid": 2, "softmax": 3, "tanh": 4}
+_INTERPOLATIONS = {"nearest": 0, "bilinear": 1}
+_DROPOUT_MODES = {"training": 0, "always": 1, "never": 2}
+_DROPOUT_KINDS = {"dropout": 10, "spatial": 11, "spatial_dropout2d": 11, "spatialdropout2d": 11,
+                  "conditional": 12, "conditional_dropout": 12, "conditionaldropout": 12}
+_LOSSES = {"bce": 0, "binary_crossentropy": 0, "cce": 1, "categorical_crossentropy": 1,
+           "dice": 2, "jaccard": 3, "binary_focal": 4, "categorical_focal": 5,
+           "bce_dice": 6, "bce_jaccard": 7, "cce_dice": 8, "cce_jaccard": 9}
+_OPTIMIZERS = {"sgd": 0, "adam": 1}
+_SCHEDULES = {"constant": 0, "step": 1, "cosine": 2}
+
+
+def _enum(table, value, what):
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)
+    try:
+        return table[str(value).lower()]
+    except KeyError:
+        raise ValueError("unknown %s %r (one of %s)" % (what, value, ", ".join(sorted(table))))
+
+
+# ------------------------------------------------------------------- errors
+
+
+class UnetsegError(Exception):
+    """A failed unetseg call: .status (negative code), .status_name, .message."""
+
+    status = None
+
+    def __init__(self, status, message=""):
+        self.status = int(status)
+        self.status_name = _status_name(self.status)
+        self.message = message
+        super().__init__("%s: %s" % (self.status_name, message) if message else self.status_name)
+
+    def __reduce__(self):
+        return (type(self), (self.status, self.message))
+
+
+class InvalidArgumentError(UnetsegError, ValueError):
+    """UNETSEG_E_INVALID_ARG: a NULL pointer or a value out of range."""
+
+
+class OutOfMemoryError(UnetsegError, MemoryError):
+    """UNETSEG_E_NOMEM."""
+
+
+class ShapeError(UnetsegError, ValueError):
+    """UNETSEG_E_SHAPE: tensor shapes do not fit."""
+
+
+class NotFoundError(UnetsegError, LookupError):
+    """UNETSEG_E_NOT_FOUND: no layer, parameter or tensor of that name."""
+
+
+class NameExistsError(UnetsegError, ValueError):
+    """UNETSEG_E_NAME_EXISTS."""
+
+
+class StateError(UnetsegError, RuntimeError):
+    """UNETSEG_E_STATE: the handle is in the wrong state."""
+
+
+class UnetsegIOError(UnetsegError, OSError):
+    """UNETSEG_E_IO: a file could not be opened, read, written or renamed."""
+
+
+class FormatError(UnetsegError, ValueError):
+    """UNETSEG_E_FORMAT: a file is malformed, truncated or inconsistent."""
+
+
+class NoMatchError(UnetsegError, LookupError):
+    """UNETSEG_E_NO_MATCH: a matcher selected no layer; the message suggests names."""
+
+    @property
+    def suggestions(self):
+        """The real layer names the library suggests (from its message)."""
+        m = re.search(r"names look like (.*)$", self.message)
+        return [n.strip() for n in m.group(1).split(",") if n.strip()] if m else []
+
+
+class ExpressionError(UnetsegError, ValueError):
+    """UNETSEG_E_SYNTAX: a matcher expression or regex does not parse.
+
+    .column is the 1-based column the library reports (None if it gives none)."""
+
+    @property
+    def column(self):
+        m = re.search(r"column (\d+)", self.message)
+        return int(m.group(1)) if m else None
+
+
+class GraphError(UnetsegError, ValueError):
+    """UNETSEG_E_GRAPH: unknown inbound layer, misplaced input, missing skip layer."""
+
+
+class UnsupportedError(UnetsegError, NotImplementedError):
+    """UNETSEG_E_UNSUPPORTED."""
+
+
+_ERRORS = {-1: InvalidArgumentError, -2: OutOfMemoryError, -3: ShapeError, -4: NotFoundError,
+           -5: NameExistsError, -6: StateError, -7: UnetsegIOError, -8: FormatError,
+           -9: NoMatchError, -10: ExpressionError, -11: GraphError, -12: UnsupportedError}
+
+
+def _status_name(status):
+    try:
+        return _lib.unetseg_status_string(int(status)).decode()
+    except Exception:  # noqa: BLE001 - interpreter shutdown
+        return "status %d" % status
+
+
+def _check(status):
+    """Raise the UnetsegError of a non-zero status, with the thread's last error."""
+    if status != 0:
+        msg = _lib.unetseg_last_error()
+        raise _ERRORS.get(status, UnetsegError)(status, msg.decode("utf-8", "replace") if msg else "")
+    return status
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _b(text, what="name"):
+    if isinstance(text, bytes):
+        return text
+    if not isinstance(text, str):
+        raise TypeError("%s must be str, not %s" % (what, type(text).__name__))
+    return text.encode("utf-8")
+
+
+def _path(path):
+    return os.fsencode(path)
+
+
+def _str_array(names):
+    names = [_b(n) for n in names]
+    return (_str * max(len(names), 1))(*names), len(names)
+
+
+def _pair(value, what):
+    if isinstance(value, (int, np.integer)):
+        return int(value), int(value)
+    value = tuple(int(v) for v in value)
+    if len(value) != 2:
+        raise ValueError("%s must be an int or a pair" % what)
+    return value
+
+
+# Live C handles per kind; lets tests (and the curious) check that nothing leaks.
+_LIVE = collections.Counter()
+
+
+def live_handles():
+    """{kind: number of C handles this module currently owns} (non-zero kinds)."""
+    return {k: v for k, v in _LIVE.items() if v}
+
+
+class _Handle:
+    """Owns one C handle; subclasses set _free_name and _kind."""
+
+    _free_name = None
+    _kind = None
+    _ptr = None
+
+    def _adopt(self, ptr):
+        if not ptr:
+            raise RuntimeError("unetseg returned a NULL handle")
+        self._ptr = ptr
+        self._free = getattr(_lib, self._free_name)
+        _LIVE[self._kind] += 1
+
+    @property
+    def closed(self):
+        return self._ptr is None
+
+    @property
+    def _h(self):
+        if self._ptr is None:
+            raise ValueError("%s is closed" % type(self).__name__)
+        return self._ptr
+
+    def close(self):
+        """Free the C handle; further calls do nothing."""
+        ptr, self._ptr = self._ptr, None
+        if ptr is not None:
+            self._free(ptr)
+            _LIVE[self._kind] -= 1
+
+    def __enter__(self):
+        self._h  # noqa: B018 - raises on a closed handle
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
+
+
+# ------------------------------------------------------------------ tensors
+
+
+class TensorBuffer:
+    """Owner of one unetseg tensor, exposed to numpy through __array_interface__.
+
+    Arrays returned by this module are views whose .base is a TensorBuffer: the
+    tensor's memory is used in place and is freed when the last view is gone.
+    """
+
+    __slots__ = ("_ptr", "shape", "address", "__weakref__")
+
+    def __init__(self, ptr):
+        if not ptr:
+            raise RuntimeError("unetseg returned a NULL tensor")
+        self._ptr = ptr
+        _LIVE["tensor"] += 1
+        rank = _i32()
+        _check(_lib.unetseg_tensor_rank(ptr, ctypes.byref(rank)))
+        dims = (_i64 * MAX_RANK)()
+        _check(_lib.unetseg_tensor_shape(ptr, dims, MAX_RANK))
+        self.shape = tuple(int(dims[i]) for i in range(rank.value))
+        self.address = ctypes.cast(_lib.unetseg_tensor_data(ptr), ctypes.c_void_p).value
+
+    @classmethod
+    def from_array(cls, array):
+        """A new tensor holding a copy of `array` (converted to C-contiguous float32)."""
+        a = np.ascontiguousarray(array, dtype=np.float32)
+        if a.ndim < 1 or a.ndim > MAX_RANK:
+            raise ValueError("arrays of rank 1..%d only (got %d)" % (MAX_RANK, a.ndim))
+        shape = (_i64 * a.ndim)(*a.shape)
+        ptr = _PT()
+        _check(_lib.unetseg_tensor_create(a.ndim, shape, ctypes.byref(ptr)))
+        buf = cls(ptr)
+        _check(_lib.unetseg_tensor_copy_from(ptr, a.ctypes.data_as(_PF), a.size))
+        return buf
+
+    @property
+    def handle(self):
+        """The unetseg_tensor pointer (ValueError once freed)."""
+        if self._ptr is None:
+            raise ValueError("tensor is freed")
+        return self._ptr
+
+    @property
+    def __array_interface__(self):
+        return {"version": 3, "shape": self.shape, "typestr": "<f4",
+                "data": (self.address, False), "strides": None}
+
+    def array(self):
+        """The numpy view on the tensor (no copy); keeps this buffer alive."""
+        return np.asarray(self)
+
+    def free(self):
+        ptr, self._ptr = self._ptr, None
+        if ptr is not None:
+            _lib.unetseg_tensor_free(ptr)
+            _LIVE["tensor"] -= 1
+
+    def __del__(self):
+        try:
+            self.free()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
+
+
+def _input(array):
+    """(tensor pointer, keep-alive) for an input array.
+
+    An array that is exactly the view of one of our tensors is passed without
+    a copy; anything else is copied once into a new tensor (the C API copies
+    inputs, so it cannot borrow numpy memory)."""
+    if isinstance(array, np.ndarray):
+        base = array.base
+        if (isinstance(base, TensorBuffer) and base._ptr is not None
+                and array.dtype == np.float32 and array.flags.c_contiguous
+                and array.shape == base.shape and array.ctypes.data == base.address):
+            return base.handle, base
+    buf = TensorBuffer.from_array(array)
+    return buf.handle, buf
+
+
+def _output(ptr):
+    """numpy view of a tensor the library returned (owned from now on)."""
+    return np.asarray(TensorBuffer(ptr)) if ptr else None
+
+
+def load_tensor(path, name):
+    """The tensor `name` of a safetensors file, as a float32 array."""
+    out = _PT()
+    _check(_lib.unetseg_tensor_load(_path(path), _b(name), ctypes.byref(out)))
+    return _output(out)
+
+
+def save_tensors(path, tensors):
+    """Write {name: array} to a safetensors file (F32), atomically."""
+    items = list(tensors.items())
+    keep = [_input(a) for _, a in items]
+    names, n = _str_array([k for k, _ in items])
+    ptrs = (_PT * max(n, 1))(*[p for p, _ in keep])
+    _check(_lib.unetseg_tensors_save(_path(path), names, ptrs, n))
+
+
+# ------------------------------------------------------------ Unet options
+
+
+class UnetOptions(_Handle):
+    """Options of Unet(): backbone, input_shape, classes, activation,
+    decoder_block_type, decoder_filters, decoder_use_batchnorm, encoder_freeze,
+    seed (Keras segmentation_models defaults)."""
+
+    _free_name, _kind = "unetseg_unet_options_free", "unet_options"
+
+    def __init__(self, backbone=None, input_shape=None, classes=None, activation=None,
+                 decoder_block_type=None, decoder_filters=None, decoder_use_batchnorm=None,
+                 encoder_freeze=None, seed=None):
+        out = _PUO()
+        _check(_lib.unetseg_unet_options_create(ctypes.byref(out)))
+        self._adopt(out)
+        try:
+            h = self._h
+            if backbone is not None:
+                _check(_lib.unetseg_unet_options_set_backbone(h, _b(backbone)))
+            if input_shape is not None:
+                dims = [-1 if d is None else int(d) for d in input_shape]
+                if len(dims) != 3:
+                    raise ValueError("input_shape must be (height, width, channels)")
+                _check(_lib.unetseg_unet_options_set_input_shape(h, *dims))
+            if classes is not None:
+                _check(_lib.unetseg_unet_options_set_classes(h, int(classes)))
+            if activation is not None:
+                _check(_lib.unetseg_unet_options_set_activation(
+                    h, _enum(_ACTIVATIONS, activation, "activation")))
+            if decoder_block_type is not None:
+                _check(_lib.unetseg_unet_options_set_decoder_block_type(h, _b(decoder_block_type)))
+            if decoder_filters is not None:
+                f = [int(v) for v in decoder_filters]
+                _check(_lib.unetseg_unet_options_set_decoder_filters(
+                    h, (_i64 * max(len(f), 1))(*f), len(f)))
+            if decoder_use_batchnorm is not None:
+                _check(_lib.unetseg_unet_options_set_decoder_use_batchnorm(
+                    h, int(bool(decoder_use_batchnorm))))
+            if encoder_freeze is not None:
+                _check(_lib.unetseg_unet_options_set_encoder_freeze(h, int(bool(encoder_freeze))))
+            if seed is not None:
+                _check(_lib.unetseg_unet_options_set_seed(h, int(seed)))
+        except BaseException:
+            self.close()
+            raise
+
+
+# -------------------------------------------------------------------- model
+
+LayerInfo = collections.namedtuple(
+    "LayerInfo", "name index kind region inbound output_shape param_count trainable")
+LayerInfo.__doc__ = """One layer: kind ("conv2d", ...), region ("encoder", "decoder", "head",
+"none"), inbound names, output_shape (None, H, W, C) with None for unknown
+dims, scalar parameter count, trainable flag."""
+
+
+class Model(_Handle):
+    """A unetseg model. Model() is empty (add layers with add_*);
+    Model.unet(**options) builds Unet(); Model.load(path) rebuilds a saved model."""
+
+    _free_name, _kind = "unetseg_model_free", "model"
+
+    def __init__(self, _ptr=None):
+        self._trainers = weakref.WeakSet()   # open Trainers (they hold the model)
+        if _ptr is None:
+            _ptr = _PM()
+            _check(_lib.unetseg_model_create(ctypes.byref(_ptr)))
+        self._adopt(_ptr)
+
+    # ---- construction
+    @classmethod
+    def unet(cls, options=None, **kwargs):
+        """Unet(): a UnetOptions or its keyword arguments (backbone="resnet34", ...)."""
+        return cls._build(_lib.unetseg_unet_create, options, kwargs)
+
+    @classmethod
+    def encoder(cls, options=None, **kwargs):
+        """The ResNet backbone alone (layers data .. relu1)."""
+        return cls._build(_lib.unetseg_encoder_create, options, kwargs)
+
+    @classmethod
+    def _build(cls, fn, options, kwargs):
+        if options is not None and kwargs:
+            raise TypeError("pass a UnetOptions or keyword arguments, not both")
+        opts = options if options is not None else UnetOptions(**kwargs)
+        try:
+            out = _PM()
+            _check(fn(opts._h, ctypes.byref(out)))
+            return cls(out)
+        finally:
+            if options is None:
+                opts.close()
+
+    def append_decoder(self, options=None, **kwargs):
+        """Append the U-Net decoder and head to a backbone (unetseg_decoder_append)."""
+        if options is not None and kwargs:
+            raise TypeError("pass a UnetOptions or keyword arguments, not both")
+        h = self._mutable()
+        opts = options if options is not None else UnetOptions(**kwargs)
+        try:
+            _check(_lib.unetseg_decoder_append(h, opts._h))
+        finally:
+            if options is None:
+                opts.close()
+        return self
+
+    @classmethod
+    def load(cls, path):
+        """A model rebuilt from a file written by save_weights()."""
+        out = _PM()
+        _check(_lib.unetseg_model_load(_path(path), ctypes.byref(out)))
+        return cls(out)
+
+    def close(self):
+        """Free the model (and first close every Trainer built on it)."""
+        trainers = getattr(self, "_trainers", None)
+        for t in list(trainers or ()):
+            t.close()
+        super().close()
+
+    def _mutable(self):
+        h = self._h
+        if any(not t.closed for t in self._trainers):
+            raise StateError(-6, "the model has an open Trainer; close it before editing the model")
+        return h
+
+    # ---- adding layers (each returns self, so calls chain)
+    def add_input(self, name, height=None, width=None, channels=3):
+        h = self._mutable()
+        _check(_lib.unetseg_model_add_input(h, _b(name), -1 if height is None else int(height),
+                                            -1 if width is None else int(width), int(channels)))
+        return self
+
+    def add_conv2d(self, name, inbound, filters, kernel_size=3, strides=1, padding="valid",
+                   use_bias=True):
+        h = self._mutable()
+        kh, kw = _pair(kernel_size, "kernel_size")
+        sh, sw = _pair(strides, "strides")
+        _check(_lib.unetseg_model_add_conv2d(h, _b(name), _b(inbound), int(filters), kh, kw, sh, sw,
+                                             _enum(_PADDINGS, padding, "padding"), int(bool(use_bias))))
+        return self
+
+    def add_conv2d_transpose(self, name, inbound, filters, kernel_size=3, strides=1,
+                             padding="valid", use_bias=True):
+        h = self._mutable()
+        kh, kw = _pair(kernel_size, "kernel_size")
+        sh, sw = _pair(strides, "strides")
+        _check(_lib.unetseg_model_add_conv2d_transpose(
+            h, _b(name), _b(inbound), int(filters), kh, kw, sh, sw,
+            _enum(_PADDINGS, padding, "padding"), int(bool(use_bias))))
+        return self
+
+    def add_batchnorm(self, name, inbound, epsilon=1e-3, momentum=0.99, center=True, scale=True):
+        h = self._mutable()
+        _check(_lib.unetseg_model_add_batchnorm(h, _b(name), _b(inbound), float(epsilon),
+                                                float(momentum), int(bool(center)),
+                                                int(bool(scale))))
+        return self
+
+    def add_activation(self, name, inbound, activation="relu"):
+        h = self._mutable()
+        _check(_lib.unetseg_model_add_activation(h, _b(name), _b(inbound),
+                                                 _enum(_ACTIVATIONS, activation, "activation")))
+        return self
+
+    def add_zero_padding2d(self, name, inbound, padding=1):
+        """padding: int, (vertical, horizontal), ((top, bottom), (left, right))
+        or (top, bottom, left, right)."""
+        h = self._mutable()
+        if isinstance(padding, (int, np.integer)):
+            t = b = l = r = int(padding)
+        elif len(padding) == 4:
+            t, b, l, r = (int(v) for v in padding)
+        elif len(padding) == 2 and all(isinstance(p, (int, np.integer)) for p in padding):
+            t = b = int(padding[0])
+            l = r = int(padding[1])
+        elif len(padding) == 2:
+            (t, b), (l, r) = [(int(p[0]), int(p[1])) for p in padding]
+        else:
+            raise ValueError("bad padding %r" % (padding,))
+        _check(_lib.unetseg_model_add_zero_padding2d(h, _b(name), _b(inbound), t, b, l, r))
+        return self
+
+    def add_max_pooling2d(self, name, inbound, pool_size=2, strides=None, padding="valid"):
+        h = self._mutable()
+        ph, pw = _pair(pool_size, "pool_size")
+        sh, sw = (ph, pw) if strides is None else _pair(strides, "strides")
+        _check(_lib.unetseg_model_add_max_pooling2d(h, _b(name), _b(inbound), ph, pw, sh, sw,
+                                                    _enum(_PADDINGS, padding, "padding")))
+        return self
+
+    def add_upsampling2d(self, name, inbound, size=2, interpolation="nearest"):
+        h = self._mutable()
+        sh, sw = _pair(size, "size")
+        _check(_lib.unetseg_model_add_upsampling2d(
+            h, _b(name), _b(inbound), sh, sw, _enum(_INTERPOLATIONS, interpolation, "interpolation")))
+        return self
+
+    def add_concatenate(self, name, inbounds):
+        h = self._mutable()
+        arr, n = _str_array(inbounds)
+        _check(_lib.unetseg_model_add_concatenate(h, _b(name), arr, n))
+        return self
+
+    def add_add(self, name, inbounds):
+        h = self._mutable()
+        arr, n = _str_array(inbounds)
+        _check(_lib.unetseg_model_add_add(h, _b(name), arr, n))
+        return self
+
+    def add_dropout(self, name, inbound, rate=0.5):
+        h = self._mutable()
+        _check(_lib.unetseg_model_add_dropout(h, _b(name), _b(inbound), float(rate)))
+        return self
+
+    def add_spatial_dropout2d(self, name, inbound, rate=0.5):
+        h = self._mutable()
+        _check(_lib.unetseg_model_add_spatial_dropout2d(h, _b(name), _b(inbound), float(rate)))
+        return self
+
+    def add_conditional_dropout(self, name, inbound, rate=0.5, mode="training", spatial=False):
+        h = self._mutable()
+        _check(_lib.unetseg_model_add_conditional_dropout(
+            h, _b(name), _b(inbound), float(rate), _enum(_DROPOUT_MODES, mode, "mode"),
+            int(bool(spatial))))
+        return self
+
+    # ---- queries
+    def __len__(self):
+        n = _i32()
+        _check(_lib.unetseg_model_layer_count(self._h, ctypes.byref(n)))
+        return n.value
+
+    def _name(self, index):
+        s = _str()
+        _check(_lib.unetseg_model_layer_name(self._h, index, ctypes.byref(s)))
+        return s.value.decode()
+
+    @property
+    def layers(self):
+        """Layer names in Keras model.layers order."""
+        return [self._name(i) for i in range(len(self))]
+
+    def __contains__(self, name):
+        idx = _i32()
+        return _lib.unetseg_model_layer_index(self._h, _b(name), ctypes.byref(idx)) == 0
+
+    def layer_index(self, name):
+        idx = _i32()
+        _check(_lib.unetseg_model_layer_index(self._h, _b(name), ctypes.byref(idx)))
+        return idx.value
+
+    def layer_info(self, name):
+        """LayerInfo of the layer `name` (or of index `name` if it is an int)."""
+        h = self._h
+        i = int(name) if isinstance(name, (int, np.integer)) else self.layer_index(name)
+        v32, v64 = _i32(), _i64()
+        _check(_lib.unetseg_model_layer_kind(h, i, ctypes.byref(v32)))
+        kind = _KIND_NAMES.get(v32.value, str(v32.value))
+        _check(_lib.unetseg_model_layer_region(h, i, ctypes.byref(v32)))
+        region = _REGION_NAMES.get(v32.value, str(v32.value))
+        _check(_lib.unetseg_model_layer_inbound_count(h, i, ctypes.byref(v32)))
+        inbound = []
+        for w in range(v32.value):
+            s = _str()
+            _check(_lib.unetseg_model_layer_inbound(h, i, w, ctypes.byref(s)))
+            inbound.append(s.value.decode())
+        shape = (_i64 * 4)()
+        _check(_lib.unetseg_model_layer_output_shape(h, i, shape))
+        out_shape = tuple(None if d < 0 else int(d) for d in shape)
+        _check(_lib.unetseg_model_layer_param_count(h, i, ctypes.byref(v64)))
+        _check(_lib.unetseg_model_layer_trainable(h, i, ctypes.byref(v32)))
+        return LayerInfo(self._name(i), i, kind, region, inbound, out_shape, v64.value,
+                         bool(v32.value))
+
+    def set_trainable(self, name, trainable=True):
+        _check(_lib.unetseg_model_set_trainable(self._h, _b(name), int(bool(trainable))))
+
+    def param_totals(self):
+        """(total, trainable, non_trainable) scalar parameter counts (Keras rules)."""
+        t, tr, nt = _i64(), _i64(), _i64()
+        _check(_lib.unetseg_model_param_totals(self._h, ctypes.byref(t), ctypes.byref(tr),
+                                               ctypes.byref(nt)))
+        return t.value, tr.value, nt.value
+
+    @property
+    def param_names(self):
+        """Every parameter tensor name "{layer}/{param}", in model order."""
+        h = self._h
+        n = _i32()
+        _check(_lib.unetseg_model_param_tensor_count(h, ctypes.byref(n)))
+        names = []
+        for i in range(n.value):
+            s = _str()
+            _check(_lib.unetseg_model_param_tensor_name(h, i, ctypes.byref(s)))
+            names.append(s.value.decode())  # borrowed: copy before the next call
+        return names
+
+    def get_param(self, name):
+        """A copy of parameter "{layer}/{param}" (Keras layout) as a float32 array."""
+        out = _PT()
+        _check(_lib.unetseg_model_param_get(self._h, _b(name), ctypes.byref(out)))
+        return _output(out)
+
+    def set_param(self, name, value):
+        """Overwrite parameter "{layer}/{param}" with `value` (same shape)."""
+        h = self._h
+        ptr, keep = _input(value)
+        _check(_lib.unetseg_model_param_set(h, _b(name), ptr))
+        del keep
+
+    def summary(self):
+        """The Keras-style model.summary() table."""
+        s = _str()
+        _check(_lib.unetseg_model_summary(self._h, ctypes.byref(s)))
+        return s.value.decode()
+
+    # ---- running
+    def forward(self, x, activations=None):
+        """Inference-mode forward pass of x (N, H, W, C).
+
+        Returns the output array, or (output, {name: activation}) when
+        `activations` (an iterable of layer names) is given."""
+        h = self._h
+        ptr, keep = _input(x)
+        out = _PT()
+        if activations is None:
+            _check(_lib.unetseg_model_forward(h, ptr, ctypes.byref(out)))
+            return _output(out)
+        names = [str(n) for n in activations]
+        arr, n = _str_array(names)
+        acts = (_PT * max(n, 1))()
+        _check(_lib.unetseg_model_forward_with_activations(h, ptr, arr, n, acts, ctypes.byref(out)))
+        del keep
+        return _output(out), {name: _output(acts[i]) for i, name in enumerate(names)}
+
+    __call__ = forward
+
+    def predict_mc(self, x, samples=20, seed=0):
+        """Monte-Carlo dropout: (mean, std, entropy) over `samples` passes."""
+        h = self._h
+        ptr, keep = _input(x)
+        mean, std, ent = _PT(), _PT(), _PT()
+        _check(_lib.unetseg_model_predict_mc(h, ptr, int(samples), int(seed), ctypes.byref(mean),
+                                             ctypes.byref(std), ctypes.byref(ent)))
+        del keep
+        return _output(mean), _output(std), _output(ent)
+
+    # ---- matching and dropout insertion
+    def _matched_indices(self, matcher):
+        h = self._h
+        count = _i32()
+        st = _lib.unetseg_model_match(h, matcher._h, None, 0, ctypes.byref(count))
+        matcher._raise_callback_error()
+        _check(st)
+        idx = (_i32 * max(count.value, 1))()
+        st = _lib.unetseg_model_match(h, matcher._h, idx, count.value, ctypes.byref(count))
+        matcher._raise_callback_error()
+        _check(st)
+        return list(idx[:count.value])
+
+    def match(self, expr):
+        """Names of the layers `expr` (a text expression or a Matcher) selects.
+
+        NoMatchError (with the library's suggestions in the message) if none."""
+        with _as_matcher(expr) as m:
+            return [self._name(i) for i in self._matched_indices(m.matcher)]
+
+    def insert_dropout(self, expr, kind="dropout", rate=0.5, mode="training", spatial=False,
+                       before=False, suffix=None, allow_no_match=False):
+        """Insert a dropout layer at every layer `expr` selects; returns the count.
+
+        kind: "dropout", "spatial" (SpatialDropout2D) or "conditional"
+        (ConditionalDropout with `mode` "training"|"always"|"never" and the
+        `spatial` flag). before=True feeds the target instead of following it.
+        New layers are named <target><suffix> (default "_dropout")."""
+        h = self._mutable()
+        with _as_matcher(expr) as m, _InsertOptions_(kind, rate, mode, spatial, before, suffix,
+                                                     allow_no_match) as opts:
+            if m.matcher._callbacks:
+                # A Python callback that raises must not leave a half-edited
+                # model: dry-run first, so its exception surfaces before editing.
+                try:
+                    self._matched_indices(m.matcher)
+                except NoMatchError:
+                    if not allow_no_match:
+                        raise
+            n = _i32()
+            st = _lib.unetseg_model_insert_dropout(h, m.matcher._h, opts._h, ctypes.byref(n))
+            m.matcher._raise_callback_error()
+            _check(st)
+            return n.value
+
+    # ---- weights
+    def save_weights(self, path):
+        """Save every parameter and the layer list (safetensors; atomic)."""
+        _check(_lib.unetseg_model_save_weights(self._h, _path(path)))
+
+    def load_weights(self, path, strict=True):
+        """Load parameters by name (all-or-nothing); returns the library's report."""
+        rep = _str()
+        _check(_lib.unetseg_model_load_weights(self._h, _path(path), 0 if strict else 1,
+                                               ctypes.byref(rep)))
+        return rep.value.decode() if rep.value else ""
+
+    # ---- settings
+    def set_seed(self, seed):
+        _check(_lib.unetseg_model_set_seed(self._h, int(seed)))
+
+    def set_mc_dropout(self, enabled=True):
+        _check(_lib.unetseg_model_set_mc_dropout(self._h, int(bool(enabled))))
+
+    def set_threads(self, threads):
+        """1..256, or 0 for all cores (the default)."""
+        _check(_lib.unetseg_model_set_threads(self._h, int(threads)))
+
+    def __repr__(self):
+        if self.closed:
+            return "<unetseg.Model closed>"
+        return "<unetseg.Model %d layers>" % len(self)
+
+
+# ------------------------------------------------------------------ matcher
+
+
+class Matcher(_Handle):
+    """Selects layers. Matcher("conv & region=encoder") parses the text form;
+    Matcher() matches everything and the builder methods (require, exclude,
+    glob, regex, kind, region, callback) add AND-ed conditions and return self."""
+
+    _free_name, _kind = "unetseg_matcher_free", "matcher"
+
+    def __init__(self, expression=None, _ptr=None):
+        self._callbacks = []   # ctypes callback objects: must live as long as the matcher
+        self._cb_error = None
+        if _ptr is None:
+            _ptr = _PMt()
+            if expression is None:
+                _check(_lib.unetseg_matcher_create(ctypes.byref(_ptr)))
+            else:
+                _check(_lib.unetseg_matcher_parse(_b(expression, "expression"), ctypes.byref(_ptr)))
+        self._adopt(_ptr)
+
+    @classmethod
+    def parse(cls, expression):
+        """A matcher from the one-line text form (ExpressionError with the column)."""
+        return cls(expression)
+
+    def require(self, substring):
+        _check(_lib.unetseg_matcher_require(self._h, _b(substring)))
+        return self
+
+    def exclude(self, substring):
+        _check(_lib.unetseg_matcher_exclude(self._h, _b(substring)))
+        return self
+
+    def glob(self, pattern):
+        _check(_lib.unetseg_matcher_glob(self._h, _b(pattern)))
+        return self
+
+    def regex(self, regex):
+        _check(_lib.unetseg_matcher_regex(self._h, _b(regex)))
+        return self
+
+    def kind(self, *kinds):
+        """Layer kind(s) ("conv2d", ... or UNETSEG_LAYER_* ints); any of them."""
+        for k in kinds:
+            _check(_lib.unetseg_matcher_kind(self._h, _enum(LAYER_KINDS, k, "layer kind")))
+        return self
+
+    def region(self, *regions):
+        """Region(s) "encoder", "decoder", "head"; any of them."""
+        for r in regions:
+            _check(_lib.unetseg_matcher_region(self._h, _enum(REGIONS, r, "region")))
+        return self
+
+    def callback(self, fn):
+        """Condition fn(name: str, kind: str) -> bool. An exception raised by fn
+        is re-raised by the match()/insert_dropout() call that ran it."""
+        h = self._h
+        me = weakref.ref(self)   # no cycle matcher -> callback -> matcher
+
+        def trampoline(name, kind, _user):
+            owner = me()
+            if owner is None or owner._cb_error is not None:
+                return 0
+            try:
+                return 1 if fn(name.decode(), _KIND_NAMES.get(kind, str(kind))) else 0
+            except BaseException as exc:  # noqa: BLE001 - re-raised after the C call
+                owner._cb_error = exc
+                return 0
+
+        cfn = _MATCH_FN(trampoline)
+        _check(_lib.unetseg_matcher_callback(h, cfn, None))
+        self._callbacks.append(cfn)
+        return self
+
+    def _raise_callback_error(self):
+        exc, self._cb_error = self._cb_error, None
+        if exc is not None:
+            raise exc
+
+
+class _as_matcher:
+    """Context: a Matcher for `expr` (str or Matcher); closes it only if made here."""
+
+    def __init__(self, expr):
+        if isinstance(expr, Matcher):
+            self.matcher, self.own = expr, False
+        else:
+            self.matcher, self.own = Matcher(expr), True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.own:
+            self.matcher.close()
+        return False
+
+
+class _InsertOptions_(_Handle):
+    _free_name, _kind = "unetseg_insert_options_free", "insert_options"
+
+    def __init__(self, kind, rate, mode, spatial, before, suffix, allow_no_match):
+        out = _PIO()
+        _check(_lib.unetseg_insert_options_create(ctypes.byref(out)))
+        self._adopt(out)
+        try:
+            h = self._h
+            _check(_lib.unetseg_insert_options_set_kind(h, _enum(_DROPOUT_KINDS, kind, "dropout kind")))
+            _check(_lib.unetseg_insert_options_set_rate(h, float(rate)))
+            _check(_lib.unetseg_insert_options_set_mode(h, _enum(_DROPOUT_MODES, mode, "mode"),
+                                                        int(bool(spatial))))
+            _check(_lib.unetseg_insert_options_set_position(h, 1 if before else 0))
+            if suffix is not None:
+                _check(_lib.unetseg_insert_options_set_suffix(h, _b(suffix)))
+            _check(_lib.unetseg_insert_options_set_allow_no_match(h, int(bool(allow_no_match))))
+        except BaseException:
+            self.close()
+            raise
+
+
+# ------------------------------------------------------------------ trainer
+
+
+class _TrainOptions_(_Handle):
+    _free_name, _kind = "unetseg_train_options_free", "train_options"
+
+    def __init__(self):
+        out = _PTO()
+        _check(_lib.unetseg_train_options_create(ctypes.byref(out)))
+        self._adopt(out)
+
+
+def _schedule_args(schedule):
+    """(type, step_size, gamma, total_steps, min_lr) from None, a dict
+    {"type": "step", "step_size": .., "gamma": ..} / {"type": "cosine",
+    "total_steps": .., "min_lr": ..}, or a tuple ("step", step_size, gamma) /
+    ("cosine", total_steps, min_lr)."""
+    if schedule is None:
+        return 0, 1, 1.0, 1, 0.0
+    if isinstance(schedule, str):
+        schedule = {"type": schedule}
+    if isinstance(schedule, dict):
+        s = dict(schedule)
+        kind = _enum(_SCHEDULES, s.pop("type", "constant"), "schedule")
+        step_size, gamma = int(s.pop("step_size", 1)), float(s.pop("gamma", 1.0))
+        total, min_lr = int(s.pop("total_steps", 1)), float(s.pop("min_lr", 0.0))
+        if s:
+            raise ValueError("unknown schedule keys: %s" % ", ".join(sorted(s)))
+        return kind, step_size, gamma, total, min_lr
+    kind = _enum(_SCHEDULES, schedule[0], "schedule")
+    rest = list(schedule[1:])
+    if kind == 1:
+        return kind, int(rest[0]), float(rest[1]), 1, 0.0
+    if kind == 2:
+        return kind, 1, 1.0, int(rest[0]), float(rest[1]) if len(rest) > 1 else 0.0
+    return 0, 1, 1.0, 1, 0.0
+
+
+class Trainer(_Handle):
+    """Trains `model` in place (losses, SGD/Adam, schedules; docs/TRAINING.md).
+
+    loss: "bce", "cce", "dice", "jaccard", "binary_focal", "categorical_focal",
+    "bce_dice", "bce_jaccard", "cce_dice", "cce_jaccard". optimizer: "adam" or
+    "sgd". schedule: None, ("step", step_size, gamma) or ("cosine",
+    total_steps, min_lr) (or the same as a dict with a "type" key). The Trainer
+    keeps the model alive; the model cannot be edited while the Trainer is open."""
+
+    _free_name, _kind = "unetseg_trainer_free", "trainer"
+
+    def __init__(self, model, loss="bce", optimizer="adam", lr=1e-3, momentum=0.0,
+                 nesterov=False, weight_decay=0.0, seed=0, class_weights=None, schedule=None,
+                 beta1=0.9, beta2=0.999, epsilon=1e-7):
+        if not isinstance(model, Model):
+            raise TypeError("model must be a unetseg.Model")
+        mh = model._h
+        with _TrainOptions_() as o:
+            h = o._h
+            _check(_lib.unetseg_train_options_set_loss(h, _enum(_LOSSES, loss, "loss")))
+            _check(_lib.unetseg_train_options_set_optimizer(
+                h, _enum(_OPTIMIZERS, optimizer, "optimizer"), float(lr)))
+            _check(_lib.unetseg_train_options_set_sgd(h, float(momentum), int(bool(nesterov)),
+                                                      float(weight_decay)))
+            _check(_lib.unetseg_train_options_set_adam(h, float(beta1), float(beta2), float(epsilon)))
+            _check(_lib.unetseg_train_options_set_schedule(h, *_schedule_args(schedule)))
+            _check(_lib.unetseg_train_options_set_seed(h, int(seed)))
+            if class_weights is not None:
+                w = np.ascontiguousarray(class_weights, dtype=np.float32).reshape(-1)
+                _check(_lib.unetseg_train_options_set_class_weights(h, w.ctypes.data_as(_PF), w.size))
+            out = _PTr()
+            _check(_lib.unetseg_trainer_create(mh, h, ctypes.byref(out)))
+        self._adopt(out)
+        self.model = model
+        model._trainers.add(self)
+
+    def close(self):
+        super().close()
+        model = getattr(self, "model", None)
+        if model is not None:
+            model._trainers.discard(self)
+
+    def step(self, images, masks):
+        """One training step on (N, H, W, C) images and (N, H, W, classes) masks;
+        returns the batch loss before the update."""
+        h = self._h
+        pi, ki = _input(images)
+        pm, km = _input(masks)
+        loss = _dbl()
+        _check(_lib.unetseg_trainer_step(h, pi, pm, ctypes.byref(loss)))
+        del ki, km
+        return loss.value
+
+    def evaluate(self, images, masks):
+        """Inference-mode (loss, iou, fscore) on a batch; changes nothing."""
+        h = self._h
+        pi, ki = _input(images)
+        pm, km = _input(masks)
+        loss, iou, f = _dbl(), _dbl(), _dbl()
+        _check(_lib.unetseg_trainer_evaluate(h, pi, pm, ctypes.byref(loss), ctypes.byref(iou),
+                                             ctypes.byref(f)))
+        del ki, km
+        return loss.value, iou.value, f.value
+
+    @property
+    def progress(self):
+        """(steps taken, learning rate of the next step)."""
+        steps, lr = _i64(), _dbl()
+        _check(_lib.unetseg_trainer_progress(self._h, ctypes.byref(steps), ctypes.byref(lr)))
+        return steps.value, lr.value
+
+    @property
+    def steps(self):
+        return self.progress[0]
+
+    @property
+    def learning_rate(self):
+        return self.progress[1]
+
+    def save_checkpoint(self, path):
+        """Weights, layer list and optimizer state to a safetensors checkpoint."""
+        _check(_lib.unetseg_trainer_save_checkpoint(self._h, _path(path)))
+
+    def load_checkpoint(self, path):
+        """Resume exactly from a checkpoint of the same model and optimizer."""
+        _check(_lib.unetseg_trainer_load_checkpoint(self._h, _path(path)))

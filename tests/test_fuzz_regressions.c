@@ -1,0 +1,154 @@
+/* Every input under tests/fuzz/regressions/<target>/ once crashed, leaked,
+ * hung or exhausted memory. Replay each through its fuzz target's own code
+ * (the harnesses are included below under other names; they abort() on a
+ * broken invariant), then check the fixed behaviour of each finding. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "support/test_support.h"
+
+#define LLVMFuzzerTestOneInput fuzz_safetensors_one
+#include "fuzz/fuzz_safetensors.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_graph_text_one
+#include "fuzz/fuzz_graph_text.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerInitialize fuzz_matcher_init
+#define LLVMFuzzerTestOneInput fuzz_matcher_one
+#include "fuzz/fuzz_matcher.c"
+#undef LLVMFuzzerTestOneInput
+#undef LLVMFuzzerInitialize
+
+#include "io/safetensors.h"
+#include "io/graph_text.h"
+
+#define REGRESSIONS "tests/fuzz/regressions/"
+
+/* Contents of a file (NUL-appended; *size excludes the NUL). */
+static char *slurp(const char *path, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *data = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n + 4096 + 1 > cap) assert_non_null(data = realloc(data, cap = 2 * cap + 8192));
+        size_t got = fread(data + n, 1, 4096, f);
+        n += got;
+        if (got < 4096) break;
+    }
+    fclose(f);
+    data[n] = '\0';
+    *size = n;
+    return data;
+}
+
+/* Run every file of REGRESSIONS<target> through `one`; returns the count. */
+static int replay(const char *target, int (*one)(const uint8_t *, size_t)) {
+    char dir[256], path[512];
+    snprintf(dir, sizeof dir, REGRESSIONS "%s", target);
+    DIR *d = opendir(dir);
+    int n = 0;
+    if (!d) return 0; /* no regressions for this target yet */
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.') continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        size_t size;
+        char *data = slurp(path, &size);
+        print_message("replay %s\n", path);
+        assert_int_equal(one((const uint8_t *)data, size), 0);
+        free(data);
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static void replay_all(void **state) {
+    (void)state;
+    int n = replay("fuzz_safetensors", fuzz_safetensors_one) +
+            replay("fuzz_graph_text", fuzz_graph_text_one);
+    assert_int_equal(fuzz_matcher_init(NULL, NULL), 0);
+    n += replay("fuzz_matcher", fuzz_matcher_one);
+    unetseg_model_free(model); /* fuzz_matcher.c's model */
+    model = NULL;
+    assert_true(n >= 5);
+}
+
+/* Hostile regexes are refused before glibc's regcomp/regexec sees them. */
+static void regex_refusals(void **state) {
+    (void)state;
+    unetseg_matcher *m = NULL;
+    const char *complex[] = {"re:g++++++++++++++++++++++++++++++++++++++++", "re:'((a{99}){99}){99}'",
+                             "re:'(x*)*{500}'", "re:'a{20000}'"};
+    for (size_t i = 0; i < sizeof complex / sizeof *complex; i++) {
+        assert_status(unetseg_matcher_parse(complex[i], &m), UNETSEG_E_SYNTAX);
+        assert_null(m);
+        assert_error_mentions("too complex");
+    }
+    assert_status(unetseg_matcher_parse("re:'(.*)\\1'", &m), UNETSEG_E_SYNTAX);
+    assert_error_mentions("back-references");
+    assert_ok(unetseg_matcher_create(&m));
+    assert_status(unetseg_matcher_regex(m, "(a|b)\\2"), UNETSEG_E_SYNTAX);
+    /* ordinary patterns, brackets and escapes still compile */
+    assert_ok(unetseg_matcher_regex(m, "^stage[1-4]_unit[0-9]+_(conv|bn)[12]$"));
+    assert_ok(unetseg_matcher_regex(m, "[]\\1[:alpha:]]{1,3}\\.x{1000}"));
+    unetseg_matcher_free(m);
+}
+
+/* Shapes that would overflow are refused at build time, through the API too. */
+static void upsampling_overflow(void **state) {
+    (void)state;
+    unetseg_model *m = NULL;
+    char name[16], prev[16] = "data";
+    assert_ok(unetseg_model_create(&m));
+    assert_ok(unetseg_model_add_input(m, "data", 1 << 20, -1, 3));
+    int32_t st = UNETSEG_OK;
+    for (int i = 0; i < 8 && st == UNETSEG_OK; i++) {
+        snprintf(name, sizeof name, "up%d", i);
+        st = unetseg_model_add_upsampling2d(m, name, prev, 64, 64, UNETSEG_INTERP_NEAREST);
+        strcpy(prev, name);
+    }
+    assert_status(st, UNETSEG_E_SHAPE);
+    assert_error_mentions("exceeds 2^31-1");
+    unetseg_model_free(m);
+}
+
+/* A description asking for more parameters than the weights file holds is
+ * refused before anything is allocated, in unetseg_model_load as well. */
+static void parameter_budget(void **state) {
+    (void)state;
+    size_t size;
+    char *text = slurp(REGRESSIONS "fuzz_graph_text/conv_3gb_kernel", &size);
+    unetseg_model *m = NULL;
+    assert_status(us_graph_from_text(text, 1 << 24, &m), UNETSEG_E_FORMAT);
+    assert_error_mentions("more parameters than the file can hold");
+    assert_null(m);
+
+    char path[] = "/tmp/unetseg_fuzz_regression_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *keys[] = {"unetseg.graph"}, *values[] = {text};
+    const int64_t shape[1] = {1};
+    const float one = 1.0f;
+    const us_st_tensor t = {"c/bias", 1, shape, &one};
+    assert_ok(us_st_write(path, &t, 1, keys, values, 1));
+    assert_status(unetseg_model_load(path, &m), UNETSEG_E_FORMAT);
+    assert_error_mentions("more parameters than the file can hold");
+    assert_null(m);
+    unlink(path);
+    close(fd);
+    free(text);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(replay_all),
+        cmocka_unit_test(regex_refusals),
+        cmocka_unit_test(upsampling_overflow),
+        cmocka_unit_test(parameter_budget),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
