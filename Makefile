@@ -25,7 +25,8 @@ LIBS := $(BLAS_LIBS) -lm -pthread
 ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 DEB_PACKAGES := build-essential pkg-config libopenblas-dev libcmocka-dev libstb-dev \
-                python3 python3-numpy python3-h5py
+                python3 python3-numpy python3-h5py \
+                clang libclang-rt-14-dev valgrind abigail-tools
 
 LIB_SRC := $(sort $(shell find src -name '*.c'))
 LIB_OBJ := $(patsubst src/%.c,build/obj/%.o,$(LIB_SRC))
@@ -192,3 +193,70 @@ fuzz: $(FUZZ_BIN)
 	       -print_final_stats=1 -artifact_prefix=build/fuzz/crashes/$$t- $$dict "$$work"; then \
 	    rm -rf "$$work"; echo "fuzz: $$t failed; reproducer in build/fuzz/crashes/"; exit 1; fi; \
 	  rm -rf "$$work"; done; echo "fuzz: no crashes"
+# The regression test replays inputs through the fuzz targets' own code.
+build/tests/test_fuzz_regressions build/tests-asan/test_fuzz_regressions: $(wildcard tests/fuzz/*.c)
+
+# ThreadSanitizer (gcc): the library and TSAN_TESTS rebuilt with
+# -fsanitize=thread. OPENBLAS_NUM_THREADS=1 (and unetseg_model_set_threads(m, 1)
+# in tests/test_threads.c) keeps OpenBLAS's work on the calling thread: OpenBLAS
+# is not instrumented, so its worker threads' writes to our buffers, and their
+# synchronisation, are invisible to TSan and would be reported as false races.
+TSAN := -fsanitize=thread -fno-omit-frame-pointer
+TSAN_TESTS ?= test_threads
+LIB_OBJ_TSAN := $(patsubst src/%.c,build/tsan/%.o,$(LIB_SRC))
+
+.PHONY: check-tsan check-valgrind abi-check abi-update
+build/tsan/%.o: src/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) $(BLAS_CFLAGS) $(TSAN) -c $< -o $@
+
+build/libunetseg-tsan.a: $(LIB_OBJ_TSAN)
+	rm -f $@ && ar rcs $@ $^
+
+build/tests-tsan/%: tests/%.c $(TEST_SUPPORT) tests/support/test_support.h build/libunetseg-tsan.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(TSAN) -Itests -o $@ $< $(TEST_SUPPORT) build/libunetseg-tsan.a -lcmocka $(LIBS)
+
+check-tsan: $(addprefix build/tests-tsan/,$(TSAN_TESTS))
+	@set -e; for t in $^; do echo "== $$t (tsan)"; \
+	  OPENBLAS_NUM_THREADS=1 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" $$t; done
+	@echo "all tsan tests passed"
+
+# Valgrind memcheck over the CMocka test binaries (VALGRIND_TESTS selects some
+# by name, e.g. VALGRIND_TESTS="test_threads test_matcher"); zero errors and no
+# definitely/indirectly lost blocks.
+VALGRIND_TESTS ?= $(patsubst tests/%.c,%,$(TEST_SRC))
+VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full \
+            --errors-for-leak-kinds=definite,indirect
+
+check-valgrind: $(addprefix build/tests/,$(VALGRIND_TESTS))
+	@set -e; for t in $^; do echo "== $$t (valgrind)"; \
+	  start=$$(date +%s); OPENBLAS_NUM_THREADS=1 $(VALGRIND) $$t; \
+	  echo "   $$(( $$(date +%s) - start )) s"; done
+	@echo "all valgrind tests passed"
+
+# ABI guard (docs/ABI.md): abi/libunetseg.abi is the abidw baseline of the
+# shared library (public types only), abi/symbols.txt its sorted export list.
+# abi-check fails on removed or changed interfaces; added ones are compatible
+# and only noted. abi-update regenerates both after a deliberate change.
+ABIDW := abidw --headers-dir include --drop-private-types --no-corpus-path \
+         --no-comp-dir-path --no-show-locs
+EXPORTS = nm -D --defined-only $(SHLIB) | awk '{print $$3}' | LC_ALL=C sort
+
+abi-check: $(SHLIB)
+	@abidiff --no-added-syms --headers-dir2 include --drop-private-types \
+	  abi/libunetseg.abi $(SHLIB) || { echo "abi-check: incompatible ABI change (see above)"; \
+	  echo "  if intended: bump ABI in the Makefile (new soname), then make abi-update"; exit 1; }
+	@$(EXPORTS) > build/symbols.txt; \
+	removed=$$(LC_ALL=C comm -23 abi/symbols.txt build/symbols.txt); \
+	added=$$(LC_ALL=C comm -13 abi/symbols.txt build/symbols.txt); \
+	if [ -n "$$removed" ]; then echo "abi-check: exported symbols removed:" $$removed; exit 1; fi; \
+	if [ -n "$$added" ]; then echo "abi-check: note: new exports (compatible):" $$added; \
+	  echo "  run 'make abi-update' to record them in abi/"; fi; \
+	echo "abi-check: no incompatible change against abi/"
+
+abi-update: $(SHLIB)
+	@mkdir -p abi
+	$(ABIDW) --out-file abi/libunetseg.abi $(SHLIB)
+	$(EXPORTS) > abi/symbols.txt
+	@echo "abi-update: baseline of $(notdir $(SHLIB)) written to abi/"

@@ -81,6 +81,15 @@ static void check_parity(const char *decoder, const char *fixture) {
     float *ref_out = read_entry(f, "output", &n_out);
     assert_close("output", unetseg_tensor_data(output), ref_out, n_out);
 
+    /* The plain forward fuses padding, BatchNormalization and ReLU into the
+     * convs (nothing observes the layers in between): the same operations in
+     * the same order, so the output is bit-identical to the unfused pass. */
+    unetseg_tensor *fused = NULL;
+    assert_ok(unetseg_model_forward(m, input, &fused));
+    assert_memory_equal(unetseg_tensor_data(fused), unetseg_tensor_data(output),
+                        (size_t)n_out * sizeof(float));
+    unetseg_tensor_free(fused);
+
     free(ref_out);
     free(in_data);
     unetseg_tensor_free(output);

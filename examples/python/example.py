@@ -72,8 +72,11 @@ def main():
                 loss = trainer.step(images, masks)
                 steps, lr = trainer.progress
                 print("step %d: loss %.4f (next lr %.1e)" % (steps, loss, lr))
+            # Inference mode uses BatchNorm's moving statistics, which barely
+            # move in 3 steps (momentum 0.99): expect poor numbers here.
             loss, iou, f = trainer.evaluate(images, masks)
-            print("evaluate: loss %.4f  iou %.4f  fscore %.4f" % (loss, iou, f))
+            print("evaluate (inference mode, untrained BN statistics): loss %.4f  iou %.4f  "
+                  "fscore %.4f" % (loss, iou, f))
 
         prob = model.forward(images)
         print("forward: %s %s, mean probability %.4f; the array views library memory: %s"

@@ -264,12 +264,23 @@ def _declare():
         raise ImportError("unetseg: %s lacks %s" % (library_path, ", ".join(missing)))
 
 
-_declare()
+def _check_abi():
+    # First, before any other symbol is looked up: a library of another ABI
+    # must be reported as such, not as missing functions.
+    try:
+        fn = _lib.unetseg_abi_version
+    except AttributeError:
+        raise ImportError("unetseg: %s is not libunetseg (no unetseg_abi_version)"
+                          % library_path) from None
+    fn.restype, fn.argtypes = _i32, []
+    abi = fn()
+    if abi != ABI_VERSION:
+        raise ImportError("unetseg: %s has ABI %d, this binding needs ABI %d"
+                          % (library_path, abi, ABI_VERSION))
 
-_abi = _lib.unetseg_abi_version()
-if _abi != ABI_VERSION:
-    raise ImportError("unetseg: %s has ABI %d, this binding needs ABI %d"
-                      % (library_path, _abi, ABI_VERSION))
+
+_check_abi()
+_declare()
 
 
 def version():

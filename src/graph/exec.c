@@ -9,6 +9,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "graph/fusion.h"
 
 int32_t us_infer_shapes(const unetseg_model *m, const int64_t input_shape[4],
                         int64_t (*shapes)[4]) {
@@ -107,23 +108,73 @@ static int32_t run_state_init(const unetseg_model *m, run_state *s) {
     return UNETSEG_OK;
 }
 
+/* A Conv2D with its folded padding, BatchNormalization and ReLU (fusion.h). */
+static int32_t run_fused_conv(const unetseg_model *m, const us_fusion *f, int32_t i,
+                              const float *x, const int64_t x_shape[4], const int64_t out_shape[4],
+                              float *y) {
+    const us_layer *l = &m->layers[i];
+    us_conv_geom g;
+    us_layer_conv_geom(l, x_shape, out_shape, &g);
+    if (f->pad_of[i] >= 0) {
+        /* the conv reads the unpadded input; the padding becomes implicit */
+        g.pad_top += m->layers[f->pad_of[i]].cfg.pad_top;
+        g.pad_left += m->layers[f->pad_of[i]].cfg.pad_left;
+    }
+    us_conv_epilogue ep = {NULL, NULL, f->relu_of[i] >= 0};
+    float *fold = NULL;
+    if (f->bn_of[i] >= 0) {
+        const us_layer *bn = &m->layers[f->bn_of[i]];
+        fold = us_malloc_array((size_t)(2 * g.cout), sizeof(float));
+        if (!fold) return us_fail(UNETSEG_E_NOMEM, "%s: out of memory", l->name);
+        us_batchnorm_fold(g.cout, us_layer_param(bn, "gamma"), us_layer_param(bn, "beta"),
+                          us_layer_param(bn, "moving_mean"), us_layer_param(bn, "moving_variance"),
+                          bn->cfg.epsilon, fold, fold + g.cout);
+        ep.scale = fold;
+        ep.shift = fold + g.cout;
+    }
+    int32_t st = us_conv2d_forward(&g, x, us_layer_param(l, "kernel"), us_layer_param(l, "bias"),
+                                   &ep, y);
+    free(fold);
+    return st;
+}
+
+/* Inputs of layer i as the executor sees them: through the fusion plan a
+ * skipped layer's output is its producer's, and a conv with a folded
+ * padding reads the padding's input. */
+static int32_t effective_input(const unetseg_model *m, const us_fusion *f, int32_t i, int32_t j) {
+    int32_t src = us_model_index_of_id(m, m->layers[i].in_ids[j]);
+    if (!f->producer) return src;
+    if (j == 0 && f->pad_of[i] >= 0) src = us_model_index_of_id(m, m->layers[src].in_ids[0]);
+    return f->producer[src];
+}
+
 int32_t us_model_run(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_tensor *input,
                      us_layer_observer observer, void *user, unetseg_tensor **out) {
     run_state s = {0};
     buffer_pool pool = {0};
+    us_fusion f = {0};
     int32_t st = run_state_init(m, &s);
     if (!st) st = us_infer_shapes(m, input->shape, s.shapes);
+    /* Fusion skips layers, so it is only used when no one observes them. */
+    if (!st && !observer && !ctx->training) {
+        st = us_fusion_plan(m, s.readers, &f);
+        memset(s.readers, 0, (size_t)m->n_layers * sizeof *s.readers);
+        for (int32_t i = 0; i < m->n_layers && !st; i++)
+            for (int32_t j = 0; j < m->layers[i].n_in && !f.skipped[i]; j++)
+                s.readers[effective_input(m, &f, i, j)]++;
+    }
     const float *in_ptrs[64];
     int64_t in_shapes[64][4];
     for (int32_t i = 0; i < m->n_layers && !st; i++) {
         const us_layer *l = &m->layers[i];
         const us_layer_kind *k = us_layer_kind_get(l->kind);
+        if (f.skipped && f.skipped[i]) continue;
         if (l->kind == UNETSEG_LAYER_INPUT) {
             /* The caller's buffer is read in place and never written. */
             s.outputs[i] = input->data;
         } else {
             for (int32_t j = 0; j < l->n_in; j++) {
-                s.in_index[j] = us_model_index_of_id(m, l->in_ids[j]);
+                s.in_index[j] = effective_input(m, &f, i, j);
                 in_ptrs[j] = s.outputs[s.in_index[j]];
                 memcpy(in_shapes[j], s.shapes[s.in_index[j]], sizeof in_shapes[j]);
             }
@@ -137,8 +188,11 @@ int32_t us_model_run(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_ten
                 break;
             }
             if (in_place) s.outputs[src] = NULL;
-            st = k->forward(l, ctx, in_ptrs, (const int64_t(*)[4])in_shapes, l->n_in, dst,
-                            s.shapes[i], NULL);
+            if (f.producer && l->kind == UNETSEG_LAYER_CONV2D)
+                st = run_fused_conv(m, &f, i, in_ptrs[0], in_shapes[0], s.shapes[i], dst);
+            else
+                st = k->forward(l, ctx, in_ptrs, (const int64_t(*)[4])in_shapes, l->n_in, dst,
+                                s.shapes[i], NULL);
             s.outputs[i] = dst;
             for (int32_t j = 0; j < l->n_in; j++) {
                 int32_t p = s.in_index[j];
@@ -150,10 +204,11 @@ int32_t us_model_run(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_ten
         if (!st && observer) st = observer(user, i, s.outputs[i], s.shapes[i]);
     }
     if (!st) {
-        int32_t last = m->n_layers - 1;
+        int32_t last = m->n_layers - 1, from = f.producer ? f.producer[last] : last;
         st = us_tensor_new(4, s.shapes[last], out);
-        if (!st) memcpy((*out)->data, s.outputs[last], (size_t)(*out)->numel * sizeof(float));
+        if (!st) memcpy((*out)->data, s.outputs[from], (size_t)(*out)->numel * sizeof(float));
     }
+    us_fusion_free(&f);
     pool_free(&pool);
     run_state_free(&s);
     return st;

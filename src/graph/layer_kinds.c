@@ -223,7 +223,8 @@ static int32_t fwd_conv(const us_layer *l, const us_exec_ctx *ctx, const float *
     if (l->kind == UNETSEG_LAYER_CONV2D_TRANSPOSE)
         return us_conv2d_transpose_forward(&g, in[0], us_layer_param(l, "kernel"),
                                            us_layer_param(l, "bias"), out);
-    return us_conv2d_forward(&g, in[0], us_layer_param(l, "kernel"), us_layer_param(l, "bias"), out);
+    return us_conv2d_forward(&g, in[0], us_layer_param(l, "kernel"), us_layer_param(l, "bias"),
+                             NULL, out);
 }
 
 /* Batch statistics in training (when the layer is trainable: a frozen

@@ -8,6 +8,15 @@
 /* Channel counts above this fall back to computing the fold on the fly. */
 #define US_BN_STACK_CHANNELS 4096
 
+void us_batchnorm_fold(int64_t c, const float *gamma, const float *beta, const float *mean,
+                       const float *var, double eps, float *scale, float *shift) {
+    for (int64_t k = 0; k < c; k++) {
+        double s = (gamma ? gamma[k] : 1.0) / sqrt((double)var[k] + eps);
+        scale[k] = (float)s;
+        shift[k] = (float)((beta ? beta[k] : 0.0) - mean[k] * s);
+    }
+}
+
 void us_batchnorm_inference(const float *x, int64_t count, int64_t c, const float *gamma,
                             const float *beta, const float *mean, const float *var,
                             double eps, float *y) {
@@ -20,11 +29,7 @@ void us_batchnorm_inference(const float *x, int64_t count, int64_t c, const floa
         }
         return;
     }
-    for (int64_t k = 0; k < c; k++) {
-        double s = (gamma ? gamma[k] : 1.0) / sqrt((double)var[k] + eps);
-        scale[k] = (float)s;
-        shift[k] = (float)((beta ? beta[k] : 0.0) - mean[k] * s);
-    }
+    us_batchnorm_fold(c, gamma, beta, mean, var, eps, scale, shift);
     for (int64_t i = 0; i < count; i += c)
         for (int64_t k = 0; k < c; k++) y[i + k] = x[i + k] * scale[k] + shift[k];
 }

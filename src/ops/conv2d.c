@@ -33,13 +33,24 @@ static void im2col_rows(const us_conv_geom *g, const float *x, int64_t row0, int
     }
 }
 
-static void add_bias(float *y, int64_t rows, int64_t cout, const float *bias) {
-    for (int64_t r = 0; r < rows; r++)
-        for (int64_t c = 0; c < cout; c++) y[r * cout + c] += bias[c];
+/* Bias, then the epilogue, on rows of output still in cache. The order of
+ * operations is the one of separate Conv2D/BatchNormalization/ReLU layers,
+ * so fused and unfused results are bit-identical. */
+static void finish_rows(float *y, int64_t rows, int64_t cout, const float *bias,
+                        const us_conv_epilogue *ep) {
+    for (int64_t r = 0; r < rows; r++) {
+        float *row = y + r * cout;
+        if (bias)
+            for (int64_t c = 0; c < cout; c++) row[c] += bias[c];
+        if (ep && ep->scale)
+            for (int64_t c = 0; c < cout; c++) row[c] = row[c] * ep->scale[c] + ep->shift[c];
+        if (ep && ep->relu)
+            for (int64_t c = 0; c < cout; c++) row[c] = row[c] > 0 ? row[c] : 0.0f;
+    }
 }
 
 int32_t us_conv2d_forward(const us_conv_geom *g, const float *x, const float *kernel,
-                          const float *bias, float *y) {
+                          const float *bias, const us_conv_epilogue *ep, float *y) {
     const int64_t rows = g->n * g->ho * g->wo;
     const int64_t krow = g->kh * g->kw * g->cin;
     const int direct = g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 &&
@@ -50,6 +61,7 @@ int32_t us_conv2d_forward(const us_conv_geom *g, const float *x, const float *ke
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)g->cout,
                     (int)g->cin, 1.0f, x, (int)g->cin, kernel, (int)g->cout, 0.0f, y,
                     (int)g->cout);
+        finish_rows(y, rows, g->cout, bias, ep);
     } else {
         int64_t chunk = US_IM2COL_TARGET_FLOATS / krow;
         if (chunk < 256) chunk = 256;
@@ -62,10 +74,10 @@ int32_t us_conv2d_forward(const us_conv_geom *g, const float *x, const float *ke
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)g->cout,
                         (int)krow, 1.0f, col, (int)krow, kernel, (int)g->cout, 0.0f,
                         y + r0 * g->cout, (int)g->cout);
+            finish_rows(y + r0 * g->cout, m, g->cout, bias, ep);
         }
         free(col);
     }
-    if (bias) add_bias(y, rows, g->cout, bias);
     return UNETSEG_OK;
 }
 

@@ -22,9 +22,21 @@ int64_t us_conv_pad_before(int64_t in, int64_t k, int64_t s, int32_t same);
 int64_t us_conv_transpose_out_size(int64_t in, int64_t k, int64_t s, int32_t same);
 int64_t us_conv_transpose_pad_before(int64_t k, int64_t s, int32_t same);
 
-/* y = conv(x, kernel HWIO) + bias (bias may be NULL); im2col + sgemm. */
+/* What is applied to each output chunk while it is in cache (inference
+ * fusion): y = y * scale + shift per channel (a folded BatchNormalization,
+ * when scale != NULL), then ReLU when relu != 0. */
+typedef struct us_conv_epilogue {
+    const float *scale, *shift;
+    int32_t relu;
+} us_conv_epilogue;
+
+/* y = conv(x, kernel HWIO) + bias (bias may be NULL), then the epilogue
+ * (may be NULL); im2col + sgemm. */
 int32_t us_conv2d_forward(const us_conv_geom *g, const float *x, const float *kernel,
-                          const float *bias, float *y);
+                          const float *bias, const us_conv_epilogue *ep, float *y);
+/* The per-channel scale and shift of an inference BatchNormalization. */
+void us_batchnorm_fold(int64_t c, const float *gamma, const float *beta, const float *mean,
+                       const float *var, double eps, float *scale, float *shift);
 /* y = conv_transpose(x, kernel (kh, kw, cout, cin)) + bias; geometry is from
  * the output's point of view: g->h/w are the input size, g->ho/wo the output,
  * pad_top/left the TF padding. */

@@ -3,7 +3,7 @@ loss, gradients and BatchNorm statistic updates) for tests/test_train_parity.c.
 
 Usage:  python3 tests/gen/gen_train_parity.py
         (re-executes itself with /usr/bin/python3 if numpy/torch are missing;
-         deterministic: re-running reproduces the same bytes; ~1 min on 2 cores)
+         deterministic: re-running reproduces the same bytes; ~30 s on 2 cores)
 Then:   make -s build/tests/test_train_parity && ./build/tests/test_train_parity
 
 Model: Keras Unet('resnet18'), decoder 'upsampling', 64x64x3, classes=1,

@@ -1,0 +1,63 @@
+/* Inference fusion: ZeroPadding2D -> Conv2D(valid) reads the unpadded input
+ * with larger pads; Conv2D -> BatchNormalization [-> ReLU] applies the folded
+ * normalisation and the ReLU to each output chunk while it is in cache. A
+ * layer is only absorbed when the conv is its sole reader (or it is the
+ * conv's sole reader), so no other layer ever needs the skipped output. */
+#include "graph/fusion.h"
+
+#include <stdlib.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+
+void us_fusion_free(us_fusion *f) {
+    free(f->producer);
+    free(f->skipped);
+    free(f->pad_of);
+    free(f->bn_of);
+    free(f->relu_of);
+}
+
+/* The single layer reading layer i, or -1. */
+static int32_t sole_reader(const unetseg_model *m, const int32_t *readers, int32_t i) {
+    if (readers[i] != 1) return -1;
+    for (int32_t k = i + 1; k < m->n_layers; k++)
+        for (int32_t j = 0; j < m->layers[k].n_in; j++)
+            if (m->layers[k].in_ids[j] == m->layers[i].id) return k;
+    return -1;
+}
+
+int32_t us_fusion_plan(const unetseg_model *m, const int32_t *readers, us_fusion *f) {
+    size_t n = (size_t)m->n_layers;
+    f->producer = us_malloc_array(n, sizeof(int32_t));
+    f->skipped = us_calloc_array(n, sizeof(int32_t));
+    f->pad_of = us_malloc_array(n, sizeof(int32_t));
+    f->bn_of = us_malloc_array(n, sizeof(int32_t));
+    f->relu_of = us_malloc_array(n, sizeof(int32_t));
+    if (!f->producer || !f->skipped || !f->pad_of || !f->bn_of || !f->relu_of)
+        return us_fail(UNETSEG_E_NOMEM, "forward: out of memory");
+    for (int32_t i = 0; i < m->n_layers; i++) f->producer[i] = i, f->pad_of[i] = f->bn_of[i] = f->relu_of[i] = -1;
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        const us_layer *l = &m->layers[i];
+        if (l->kind != UNETSEG_LAYER_CONV2D) continue;
+        int32_t in = us_model_index_of_id(m, l->in_ids[0]);
+        if (m->layers[in].kind == UNETSEG_LAYER_ZERO_PADDING2D && readers[in] == 1 &&
+            l->cfg.padding == UNETSEG_PADDING_VALID) {
+            f->pad_of[i] = in;
+            f->skipped[in] = 1;
+        }
+        int32_t bn = sole_reader(m, readers, i);
+        if (bn < 0 || m->layers[bn].kind != UNETSEG_LAYER_BATCHNORM) continue;
+        f->bn_of[i] = bn;
+        f->skipped[bn] = 1;
+        f->producer[bn] = i;
+        int32_t relu = sole_reader(m, readers, bn);
+        if (relu >= 0 && m->layers[relu].kind == UNETSEG_LAYER_ACTIVATION &&
+            m->layers[relu].cfg.activation == UNETSEG_ACT_RELU) {
+            f->relu_of[i] = relu;
+            f->skipped[relu] = 1;
+            f->producer[relu] = i;
+        }
+    }
+    return UNETSEG_OK;
+}
