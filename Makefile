@@ -25,7 +25,7 @@ LIBS := $(BLAS_LIBS) -lm -pthread
 ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 DEB_PACKAGES := build-essential pkg-config libopenblas-dev libcmocka-dev libstb-dev \
-                python3 python3-numpy python3-h5py \
+                python3 python3-numpy python3-h5py python3-pytest \
                 clang libclang-rt-14-dev valgrind abigail-tools
 
 LIB_SRC := $(sort $(shell find src -name '*.c'))
@@ -115,7 +115,7 @@ check-asan: $(TEST_BIN_ASAN)
 	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
 	@echo "all asan tests passed"
 
-check-python: bin/unetseg
+check-python: bin/unetseg lib/libunetseg.so
 	@set -e; for t in $(sort $(wildcard tests/python/test_*.py)); do echo "== $$t"; $(PYTHON) $$t; done
 
 symbols-check: $(SHLIB)

@@ -120,7 +120,8 @@ class _UnetOptions(ctypes.Structure):
     pass
 
 
-_i32, _i64, _u64, _dbl, _str = ctypes.c_int32, ctypes.c_int64, ctypes.c_uint64, ctypes.c_double, ctypes.c_char_p
+_i32, _i64, _u64 = ctypes.c_int32, ctypes.c_int64, ctypes.c_uint64
+_dbl, _str = ctypes.c_double, ctypes.c_char_p
 _P = ctypes.POINTER
 _PT, _PM, _PMt = _P(_Tensor), _P(_Model), _P(_Matcher)
 _PIO, _PTO, _PTr, _PUO = _P(_InsertOptions), _P(_TrainOptions), _P(_Trainer), _P(_UnetOptions)
@@ -420,7 +421,8 @@ def _check(status):
     """Raise the UnetsegError of a non-zero status, with the thread's last error."""
     if status != 0:
         msg = _lib.unetseg_last_error()
-        raise _ERRORS.get(status, UnetsegError)(status, msg.decode("utf-8", "replace") if msg else "")
+        text = msg.decode("utf-8", "replace") if msg else ""
+        raise _ERRORS.get(status, UnetsegError)(status, text)
     return status
 
 
@@ -751,7 +753,8 @@ class Model(_Handle):
         kh, kw = _pair(kernel_size, "kernel_size")
         sh, sw = _pair(strides, "strides")
         _check(_lib.unetseg_model_add_conv2d(h, _b(name), _b(inbound), int(filters), kh, kw, sh, sw,
-                                             _enum(_PADDINGS, padding, "padding"), int(bool(use_bias))))
+                                             _enum(_PADDINGS, padding, "padding"),
+                                             int(bool(use_bias))))
         return self
 
     def add_conv2d_transpose(self, name, inbound, filters, kernel_size=3, strides=1,
@@ -807,7 +810,8 @@ class Model(_Handle):
         h = self._mutable()
         sh, sw = _pair(size, "size")
         _check(_lib.unetseg_model_add_upsampling2d(
-            h, _b(name), _b(inbound), sh, sw, _enum(_INTERPOLATIONS, interpolation, "interpolation")))
+            h, _b(name), _b(inbound), sh, sw,
+            _enum(_INTERPOLATIONS, interpolation, "interpolation")))
         return self
 
     def add_concatenate(self, name, inbounds):
@@ -1142,7 +1146,8 @@ class _InsertOptions_(_Handle):
         self._adopt(out)
         try:
             h = self._h
-            _check(_lib.unetseg_insert_options_set_kind(h, _enum(_DROPOUT_KINDS, kind, "dropout kind")))
+            _check(_lib.unetseg_insert_options_set_kind(
+                h, _enum(_DROPOUT_KINDS, kind, "dropout kind")))
             _check(_lib.unetseg_insert_options_set_rate(h, float(rate)))
             _check(_lib.unetseg_insert_options_set_mode(h, _enum(_DROPOUT_MODES, mode, "mode"),
                                                         int(bool(spatial))))
@@ -1217,12 +1222,14 @@ class Trainer(_Handle):
                 h, _enum(_OPTIMIZERS, optimizer, "optimizer"), float(lr)))
             _check(_lib.unetseg_train_options_set_sgd(h, float(momentum), int(bool(nesterov)),
                                                       float(weight_decay)))
-            _check(_lib.unetseg_train_options_set_adam(h, float(beta1), float(beta2), float(epsilon)))
+            _check(_lib.unetseg_train_options_set_adam(h, float(beta1), float(beta2),
+                                                       float(epsilon)))
             _check(_lib.unetseg_train_options_set_schedule(h, *_schedule_args(schedule)))
             _check(_lib.unetseg_train_options_set_seed(h, int(seed)))
             if class_weights is not None:
                 w = np.ascontiguousarray(class_weights, dtype=np.float32).reshape(-1)
-                _check(_lib.unetseg_train_options_set_class_weights(h, w.ctypes.data_as(_PF), w.size))
+                _check(_lib.unetseg_train_options_set_class_weights(
+                    h, w.ctypes.data_as(_PF), w.size))
             out = _PTr()
             _check(_lib.unetseg_trainer_create(mh, h, ctypes.byref(out)))
         self._adopt(out)
