@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 #include "graph/insert.h"
 
@@ -18,7 +19,7 @@ struct unetseg_insert_options {
 UNETSEG_API int32_t unetseg_insert_options_create(unetseg_insert_options **out) {
     us_clear_error();
     if (!out) return us_fail(UNETSEG_E_INVALID_ARG, "insert_options_create: out is NULL");
-    *out = calloc(1, sizeof **out);
+    *out = us_calloc(1, sizeof **out);
     if (!*out) return us_fail(UNETSEG_E_NOMEM, "insert_options_create: out of memory");
     (*out)->spec.kind = UNETSEG_LAYER_DROPOUT;
     (*out)->spec.cfg.rate = 0.5;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 #include "graph/layer_kinds.h"
 #include "graph/model.h"
@@ -17,7 +18,7 @@
 UNETSEG_API int32_t unetseg_model_create(unetseg_model **out) {
     us_clear_error();
     if (!out) return us_fail(UNETSEG_E_INVALID_ARG, "model_create: out is NULL");
-    *out = calloc(1, sizeof **out);
+    *out = us_calloc(1, sizeof **out);
     if (!*out) return us_fail(UNETSEG_E_NOMEM, "model_create: out of memory");
     (*out)->input_multiple = 1;
     return UNETSEG_OK;
@@ -309,7 +310,7 @@ UNETSEG_API int32_t unetseg_model_param_tensor_name(const unetseg_model *model, 
          * formatted copy of the name, rebuilt on each call. */
         unetseg_model *mm = (unetseg_model *)model;
         size_t len = strlen(l->name) + strlen(l->params[k].name) + 2;
-        char *buf = realloc(mm->param_name_cache, len);
+        char *buf = us_realloc(mm->param_name_cache, len);
         if (!buf) return us_fail(UNETSEG_E_NOMEM, "param_tensor_name: out of memory");
         snprintf(buf, len, "%s/%s", l->name, l->params[k].name);
         mm->param_name_cache = buf;

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 #include "graph/exec.h"
 #include "graph/model.h"
@@ -89,7 +90,7 @@ UNETSEG_API int32_t unetseg_model_forward_with_activations(unetseg_model *model,
     for (int32_t i = 0; i < n; i++) activations[i] = NULL;
     int32_t st = us_check_forward_input(model, input);
     if (st) return st;
-    int32_t *layer_of = calloc((size_t)(n ? n : 1), sizeof *layer_of);
+    int32_t *layer_of = us_calloc((size_t)(n ? n : 1), sizeof *layer_of);
     if (!layer_of) return us_fail(UNETSEG_E_NOMEM, "model_forward: out of memory");
     for (int32_t i = 0; i < n && !st; i++) {
         layer_of[i] = layer_names[i] ? us_model_find(model, layer_names[i]) : -1;

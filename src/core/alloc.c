@@ -3,20 +3,40 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Thread-local, so that concurrent tests (and users) never interfere. */
+static _Thread_local int64_t fail_at;   /* 0: never */
+static _Thread_local int64_t allocations;
+
+static int should_fail(void) {
+    allocations++;
+    return fail_at > 0 && allocations == fail_at;
+}
+
+int64_t us_test_fail_allocation(int64_t k) {
+    int64_t made = allocations;
+    allocations = 0;
+    fail_at = k;
+    return made;
+}
+
+void *us_malloc(size_t size) { return should_fail() ? NULL : malloc(size); }
+void *us_calloc(size_t n, size_t size) { return should_fail() ? NULL : calloc(n, size); }
+void *us_realloc(void *p, size_t size) { return should_fail() ? NULL : realloc(p, size); }
+
 void *us_malloc_array(size_t n, size_t size) {
     if (size != 0 && n > US_MAX_ALLOC / size) return NULL;
     size_t bytes = n * size;
-    return malloc(bytes ? bytes : 1);
+    return us_malloc(bytes ? bytes : 1);
 }
 
 void *us_calloc_array(size_t n, size_t size) {
     if (size != 0 && n > US_MAX_ALLOC / size) return NULL;
-    return calloc(n ? n : 1, size ? size : 1);
+    return us_calloc(n ? n : 1, size ? size : 1);
 }
 
 char *us_strdup(const char *s) {
     size_t len = strlen(s) + 1;
-    char *copy = malloc(len);
+    char *copy = us_malloc(len);
     if (copy) memcpy(copy, s, len);
     return copy;
 }

@@ -9,6 +9,18 @@
 /* Largest single allocation unetseg will attempt (16 GiB). */
 #define US_MAX_ALLOC ((size_t)1 << 34)
 
+/* Every allocation of the library goes through these, so that tests can
+ * make the k-th one fail (us_test_fail_allocation). */
+void *us_malloc(size_t size);
+void *us_calloc(size_t n, size_t size);
+void *us_realloc(void *p, size_t size);
+
+/* Test hook (not exported by the shared library): the k-th allocation from
+ * now on this thread fails (k >= 1), and every later one succeeds again;
+ * k = 0 turns it off. Returns how many allocations were made since the last
+ * call, so a test can walk k = 1, 2, ... until an operation succeeds. */
+int64_t us_test_fail_allocation(int64_t k);
+
 /* malloc/calloc of n * size bytes; NULL on overflow, > US_MAX_ALLOC or failure. */
 void *us_malloc_array(size_t n, size_t size);
 void *us_calloc_array(size_t n, size_t size);

@@ -28,7 +28,7 @@ int32_t us_tensor_new(int32_t rank, const int64_t *shape, unetseg_tensor **out) 
         return us_fail(UNETSEG_E_INVALID_ARG,
                        "tensor_create: a dim is < 1 or > 2^31-1, or the element count "
                        "exceeds 2^34");
-    unetseg_tensor *t = calloc(1, sizeof *t);
+    unetseg_tensor *t = us_calloc(1, sizeof *t);
     float *data = us_calloc_array((size_t)numel, sizeof(float));
     if (!t || !data) {
         free(t);

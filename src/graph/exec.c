@@ -56,7 +56,7 @@ static float *pool_acquire(buffer_pool *p, int64_t count) {
     if (best < 0) {
         if (p->n == p->cap) {
             int32_t cap = p->cap ? p->cap * 2 : 16;
-            pool_buf *grown = realloc(p->bufs, (size_t)cap * sizeof *grown);
+            pool_buf *grown = us_realloc(p->bufs, (size_t)cap * sizeof *grown);
             if (!grown) return NULL;
             p->bufs = grown;
             p->cap = cap;

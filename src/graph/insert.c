@@ -55,7 +55,7 @@ static int32_t prepare(const unetseg_model *m, const us_insert_spec *s, plan *p)
         if (st) return st;
         us_layer *d = &p->fresh[i];
         d->name = us_strdup(name);
-        d->in_ids = malloc(sizeof *d->in_ids);
+        d->in_ids = us_malloc(sizeof *d->in_ids);
         if (!d->name || !d->in_ids) return us_fail(UNETSEG_E_NOMEM, "insert: out of memory");
         d->kind = s->kind;
         d->cfg = s->cfg;

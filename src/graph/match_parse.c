@@ -99,7 +99,7 @@ static int32_t read_value(parser *p, char **out) {
         while (is_word_char(s[p->pos])) p->pos++;
         len = p->pos - start;
     }
-    *out = malloc(len + 1);
+    *out = us_malloc(len + 1);
     if (!*out) return us_fail(UNETSEG_E_NOMEM, "matcher_parse: out of memory");
     memcpy(*out, s + start, len);
     (*out)[len] = '\0';

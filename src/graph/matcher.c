@@ -58,7 +58,7 @@ void us_match_node_free(us_match_node *node) {
 }
 
 static us_match_node *node_alloc(us_match_type type) {
-    us_match_node *n = calloc(1, sizeof *n);
+    us_match_node *n = us_calloc(1, sizeof *n);
     if (n) n->type = type;
     return n;
 }
@@ -357,7 +357,7 @@ void us_matcher_explain_no_match(const unetseg_matcher *matcher, const unetseg_m
 
 int32_t us_matcher_from_node(us_match_node *node, unetseg_matcher **out) {
     *out = NULL;
-    unetseg_matcher *mt = calloc(1, sizeof *mt);
+    unetseg_matcher *mt = us_calloc(1, sizeof *mt);
     if (!mt) {
         us_match_node_free(node);
         return us_fail(UNETSEG_E_NOMEM, "out of memory");

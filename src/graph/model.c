@@ -73,7 +73,7 @@ static int32_t check_name(const unetseg_model *m, const char *name) {
 static int32_t grow(unetseg_model *m) {
     if (m->n_layers < m->cap_layers) return UNETSEG_OK;
     int32_t cap = m->cap_layers ? m->cap_layers * 2 : 64;
-    us_layer *grown = realloc(m->layers, (size_t)cap * sizeof *grown);
+    us_layer *grown = us_realloc(m->layers, (size_t)cap * sizeof *grown);
     if (!grown) return us_fail(UNETSEG_E_NOMEM, "cannot grow the layer list");
     m->layers = grown;
     m->cap_layers = cap;

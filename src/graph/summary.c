@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 #include "graph/layer_kinds.h"
 #include "graph/model.h"
@@ -31,7 +32,7 @@ static void tb_printf(text_buf *b, const char *fmt, ...) {
             return;
         }
         size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
-        char *grown = realloc(b->data, cap);
+        char *grown = us_realloc(b->data, cap);
         if (!grown) {
             b->failed = 1;
             return;

@@ -41,7 +41,7 @@ static void put(out_buf *b, const char *s) {
     if (b->failed) return;
     if (b->len + n + 1 > b->cap) {
         size_t cap = (b->cap + n + 1) * 2;
-        char *grown = realloc(b->data, cap);
+        char *grown = us_realloc(b->data, cap);
         if (!grown) {
             b->failed = 1;
             return;
@@ -202,6 +202,7 @@ static int32_t parse_layer(unetseg_model *m, char *line, int lineno, int64_t *bu
                        lineno, name, (long long)(need - *budget));
     if (*budget >= 0) *budget -= need;
     int32_t st = us_model_append(m, name, kind, inbound, n_in, &cfg);
+    if (st == UNETSEG_E_NOMEM) return st; /* not the file's fault */
     if (st) {
         char detail[512];
         snprintf(detail, sizeof detail, "%s", unetseg_last_error());
@@ -240,7 +241,7 @@ int32_t us_graph_from_text(const char *text, int64_t max_params, unetseg_model *
     unetseg_model *m = NULL;
     *out = NULL;
     int32_t st = unetseg_model_create(&m);
-    char *line = malloc(MAX_LINE);
+    char *line = us_malloc(MAX_LINE);
     if (!st && !line) st = us_fail(UNETSEG_E_NOMEM, "graph: out of memory");
     int lineno = 0;
     for (const char *p = text; !st && *p;) {

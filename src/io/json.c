@@ -1,4 +1,5 @@
 /* Strict JSON parser (recursive descent, depth-limited) and JSON writing helpers. */
+#include "core/alloc.h"
 #include "io/json.h"
 
 #include <errno.h>
@@ -137,7 +138,7 @@ static int32_t parse_string(parser *p, char **out, size_t *out_len) {
     while (end < p->len && p->s[end] != '"') end += (p->s[end] == '\\') ? 2 : 1;
     if (end >= p->len) return syntax(p, p->pos, "unterminated string");
 
-    char *buf = malloc(end - start + 1);
+    char *buf = us_malloc(end - start + 1);
     if (!buf) return nomem(p);
     size_t o = 0;
     int32_t st = UNETSEG_OK;
@@ -250,7 +251,7 @@ static int grow(void **items, size_t *cap, size_t n, size_t elem) {
     if (n < *cap) return 1;
     size_t new_cap = *cap ? *cap * 2 : 4;
     if (new_cap > SIZE_MAX / elem) return 0;
-    void *bigger = realloc(*items, new_cap * elem);
+    void *bigger = us_realloc(*items, new_cap * elem);
     if (!bigger) return 0;
     *items = bigger;
     *cap = new_cap;
@@ -432,7 +433,7 @@ int us_strbuf_append(us_strbuf *b, const char *s, size_t n) {
             if (cap > SIZE_MAX / 2) return 0;
             cap *= 2;
         }
-        char *bigger = realloc(b->data, cap);
+        char *bigger = us_realloc(b->data, cap);
         if (!bigger) return 0;
         b->data = bigger;
         b->cap = cap;

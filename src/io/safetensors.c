@@ -358,7 +358,7 @@ static int32_t check_size(const us_st_file *f, uint64_t size) {
 }
 
 static us_st_file *new_file(const char *origin) {
-    us_st_file *f = calloc(1, sizeof *f);
+    us_st_file *f = us_calloc(1, sizeof *f);
     if (f && !(f->origin = us_strdup(origin))) {
         free(f);
         f = NULL;
@@ -666,7 +666,7 @@ int32_t us_st_write(const char *path, const us_st_tensor *tensors, int32_t n_ten
 
     us_strbuf h = {0};
     size_t plen = strlen(path);
-    char *tmp = plen < SIZE_MAX - 40 ? malloc(plen + 40) : NULL;
+    char *tmp = plen < SIZE_MAX - 40 ? us_malloc(plen + 40) : NULL;
     if (!tmp || !build_header(&h, tensors, n_tensors, meta_keys, meta_values, n_meta)) {
         free(tmp);
         us_strbuf_free(&h);

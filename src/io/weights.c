@@ -85,7 +85,7 @@ static void report_add(report_buf *r, const char *s) {
     size_t n = strlen(s);
     if (r->len + n + 1 > r->cap) {
         size_t cap = (r->cap + n + 1) * 2;
-        char *grown = realloc(r->text, cap);
+        char *grown = us_realloc(r->text, cap);
         if (!grown) return; /* the report is best effort; loading is not affected */
         r->text = grown;
         r->cap = cap;

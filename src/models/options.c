@@ -1,4 +1,5 @@
 /* The Unet() options handle and its setters. */
+#include "core/alloc.h"
 #include "models/options.h"
 
 #include <stdlib.h>
@@ -35,7 +36,7 @@ UNETSEG_API int32_t unetseg_unet_options_create(unetseg_unet_options **out) {
     static const int64_t filters[5] = {256, 128, 64, 32, 16};
     us_clear_error();
     if (!out) return us_fail(UNETSEG_E_INVALID_ARG, "unet_options_create: out is NULL");
-    unetseg_unet_options *o = calloc(1, sizeof *o);
+    unetseg_unet_options *o = us_calloc(1, sizeof *o);
     if (!o) return us_fail(UNETSEG_E_NOMEM, "unet_options_create: out of memory");
     strcpy(o->backbone, "resnet34");
     o->height = o->width = -1;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 #include "ops/ops.h"
 
@@ -13,7 +14,7 @@ int32_t us_batchnorm_train_forward(const float *x, int64_t count, int64_t c, con
     const int64_t n = count / c;
     /* Two passes in double: mean, then the centred sum of squares, which is
      * accurate even when |mean| >> std (e.g. raw 0..255 pixels in bn_data). */
-    double *acc = calloc((size_t)c, sizeof(double));
+    double *acc = us_calloc((size_t)c, sizeof(double));
     if (!acc) return us_fail(UNETSEG_E_NOMEM, "batchnorm: out of memory");
     for (int64_t i = 0; i < count; i += c)
         for (int64_t k = 0; k < c; k++) acc[k] += x[i + k];
@@ -42,8 +43,8 @@ int32_t us_batchnorm_train_backward(const float *x, const float *dy, int64_t cou
                                  const float *gamma, const float *mean, const float *inv_std,
                                  float *dx, float *dgamma, float *dbeta) {
     const double n = (double)(count / c);
-    double *sum_dy = calloc((size_t)c, sizeof(double));
-    double *sum_dy_xhat = calloc((size_t)c, sizeof(double));
+    double *sum_dy = us_calloc((size_t)c, sizeof(double));
+    double *sum_dy_xhat = us_calloc((size_t)c, sizeof(double));
     int32_t st = sum_dy && sum_dy_xhat ? UNETSEG_OK : us_fail(UNETSEG_E_NOMEM, "batchnorm: out of memory");
     if (!st) {
         for (int64_t i = 0; i < count; i += c)

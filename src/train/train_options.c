@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 #include "train/trainer.h"
 
@@ -14,7 +15,7 @@
 UNETSEG_API int32_t unetseg_train_options_create(unetseg_train_options **out) {
     us_clear_error();
     if (!out) return us_fail(UNETSEG_E_INVALID_ARG, "train_options_create: out is NULL");
-    unetseg_train_options *o = calloc(1, sizeof *o);
+    unetseg_train_options *o = us_calloc(1, sizeof *o);
     if (!o) return us_fail(UNETSEG_E_NOMEM, "train_options_create: out of memory");
     o->loss = UNETSEG_LOSS_BCE;
     o->optim = (us_optim_config){.optimizer = UNETSEG_OPTIMIZER_ADAM, .lr = 1e-3, .beta1 = 0.9,

@@ -68,7 +68,7 @@ UNETSEG_API int32_t unetseg_trainer_create(unetseg_model *model,
     if (!model || !options || !out)
         return us_fail(UNETSEG_E_INVALID_ARG, "trainer_create: NULL argument");
     if (model->n_layers < 2) return us_fail(UNETSEG_E_STATE, "trainer_create: the model has no layers");
-    unetseg_trainer *t = calloc(1, sizeof *t);
+    unetseg_trainer *t = us_calloc(1, sizeof *t);
     if (!t) return us_fail(UNETSEG_E_NOMEM, "trainer_create: out of memory");
     t->model = model;
     t->opts = *options;
