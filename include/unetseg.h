@@ -61,6 +61,7 @@ UNETSEG_API int32_t unetseg_abi_version(void);
 #define UNETSEG_E_SYNTAX (-10)       /* a text expression does not parse */
 #define UNETSEG_E_GRAPH (-11)        /* unknown inbound layer, cycle, bad wiring */
 #define UNETSEG_E_UNSUPPORTED (-12)  /* valid request this build cannot do */
+#define UNETSEG_E_NUMERIC (-13)      /* NaN or infinity where it would poison state */
 
 /* Static text describing a status code ("unknown status" for others). */
 UNETSEG_API const char *unetseg_status_string(int32_t status);
@@ -282,7 +283,8 @@ UNETSEG_API int32_t unetseg_model_param_tensor_name(const unetseg_model *model,
 UNETSEG_API int32_t unetseg_model_param_get(const unetseg_model *model, const char *name,
                                             unetseg_tensor **out);
 /* Overwrite the parameter "{layer}/{param}" with a copy of `value`, whose
- * shape must equal the parameter's. Errors: NOT_FOUND, SHAPE. */
+ * shape must equal the parameter's and whose values must be finite.
+ * Errors: NOT_FOUND, SHAPE, NUMERIC (NaN or infinity; nothing changes). */
 UNETSEG_API int32_t unetseg_model_param_set(unetseg_model *model, const char *name,
                                             const unetseg_tensor *value);
 
@@ -343,7 +345,8 @@ UNETSEG_API int32_t unetseg_model_save_weights(const unetseg_model *model, const
  * "loaded N of M parameter tensors; not in file: ...; unused in file: ...".
  * Errors: INVALID_ARG, IO, FORMAT (malformed, truncated or lying file),
  * SHAPE (a tensor's shape differs), NOT_FOUND (strict mode: a parameter is
- * missing or the file has a tensor the model lacks), NOMEM.
+ * missing or the file has a tensor the model lacks), NUMERIC (a weight is
+ * NaN or infinite), NOMEM.
  */
 UNETSEG_API int32_t unetseg_model_load_weights(unetseg_model *model, const char *path,
                                                int32_t mode, const char **report);
@@ -571,7 +574,11 @@ UNETSEG_API void unetseg_trainer_free(unetseg_trainer *trainer);
  * trainable parameter. *loss (may be NULL) receives the batch loss before the
  * update. Deterministic for a seed. Errors: INVALID_ARG, SHAPE (images and
  * masks differ in N, H or W, masks' channels differ from the output's, or the
- * input does not fit the model), NOMEM.
+ * input does not fit the model), NUMERIC (an image value is NaN/infinite, a
+ * mask value is outside [0, 1], or the loss or a gradient came out
+ * non-finite: the step is then not applied and the weights, moments and BN
+ * statistics are unchanged), NOMEM. Inference (forward) does not check:
+ * NaN in gives NaN out, never a crash.
  */
 UNETSEG_API int32_t unetseg_trainer_step(unetseg_trainer *trainer, const unetseg_tensor *images,
                                          const unetseg_tensor *masks, double *loss);

@@ -337,6 +337,56 @@ static void bad_calls(void **state) {
     unetseg_model_free(m);
 }
 
+/* NaN/Inf never reach the weights: bad inputs are refused, and a step whose
+ * loss or gradients are not finite is not applied (documented behaviour). */
+static void non_finite_values_are_refused(void **state) {
+    (void)state;
+    unetseg_model *m = small_segmenter();
+    unetseg_train_options *o = NULL;
+    unetseg_trainer *t = NULL;
+    unetseg_tensor *img, *mask;
+    batch(&img, &mask);
+    assert_ok(unetseg_train_options_create(&o));
+    assert_ok(unetseg_train_options_set_optimizer(o, UNETSEG_OPTIMIZER_SGD, 0.1));
+    assert_ok(unetseg_trainer_create(m, o, &t));
+    float k0 = param0(m, "conv1/kernel"), mv0 = param0(m, "bn1/moving_mean");
+    unetseg_tensor_data(img)[5] = NAN;
+    assert_status(unetseg_trainer_step(t, img, mask, NULL), UNETSEG_E_NUMERIC);
+    assert_error_mentions("element 5");
+    unetseg_tensor_data(img)[5] = 0.5f;
+    unetseg_tensor_data(mask)[3] = 2.0f;
+    assert_status(unetseg_trainer_step(t, img, mask, NULL), UNETSEG_E_NUMERIC);
+    assert_error_mentions("not in [0, 1]");
+    unetseg_tensor_data(mask)[3] = 1.0f;
+    /* a huge (finite) head weight makes the logits overflow: the loss is not
+     * finite, and the step must not touch weights, statistics or the count */
+    unetseg_tensor *big = NULL;
+    assert_ok(unetseg_model_param_get(m, "head/kernel", &big));
+    unetseg_tensor_data(big)[0] = 3e38f;
+    assert_ok(unetseg_model_param_set(m, "head/kernel", big));
+    unetseg_tensor_free(big);
+    assert_status(unetseg_trainer_step(t, img, mask, NULL), UNETSEG_E_NUMERIC);
+    assert_error_mentions("not finite");
+    int64_t steps;
+    assert_ok(unetseg_trainer_progress(t, &steps, NULL));
+    assert_int_equal(steps, 0);
+    assert_float_equal(param0(m, "conv1/kernel"), k0, 0);
+    assert_float_equal(param0(m, "bn1/moving_mean"), mv0, 0);
+    /* param_set refuses NaN and changes nothing */
+    unetseg_tensor *p = NULL;
+    assert_ok(unetseg_model_param_get(m, "head/bias", &p));
+    float hb = unetseg_tensor_data(p)[0];
+    unetseg_tensor_data(p)[0] = INFINITY;
+    assert_status(unetseg_model_param_set(m, "head/bias", p), UNETSEG_E_NUMERIC);
+    assert_float_equal(param0(m, "head/bias"), hb, 0);
+    unetseg_tensor_free(p);
+    unetseg_trainer_free(t);
+    unetseg_train_options_free(o);
+    unetseg_tensor_free(img);
+    unetseg_tensor_free(mask);
+    unetseg_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sgd_and_adam_by_hand),
@@ -345,6 +395,7 @@ int main(void) {
         cmocka_unit_test(checkpoint_resumes_exactly),
         cmocka_unit_test(frozen_layers_do_not_move),
         cmocka_unit_test(bad_calls),
+        cmocka_unit_test(non_finite_values_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -277,6 +277,14 @@ static void hostile_files_are_format_errors(void **state) {
     write_bytes(tmp_path("short.safetensors"), big, 5);
     assert_status(unetseg_model_load_weights(m, tmp_path("short.safetensors"), UNETSEG_LOAD_PARTIAL, NULL),
                   UNETSEG_E_FORMAT);
+    /* NaN weights would poison every prediction: refused, nothing changes */
+    int64_t kshape_b[4] = {1, 1, 3, 2};
+    float kb[6] = {0, 0, 0, 0, INFINITY, 0};
+    us_st_tensor inf_kernel[1] = {{"conv_b/kernel", 4, kshape_b, kb}};
+    assert_ok(us_st_write(tmp_path("inf.safetensors"), inf_kernel, 1, NULL, NULL, 0));
+    assert_status(unetseg_model_load_weights(m, tmp_path("inf.safetensors"), UNETSEG_LOAD_PARTIAL, NULL),
+                  UNETSEG_E_NUMERIC);
+    assert_error_mentions("conv_b/kernel");
     /* a valid file without unetseg metadata cannot rebuild a model */
     int64_t shape[1] = {1};
     us_st_tensor one[1] = {{"x/bias", 1, shape, payload}};

@@ -342,6 +342,10 @@ UNETSEG_API int32_t unetseg_model_param_set(unetseg_model *model, const char *na
         memcmp(value->shape, p->value->shape, (size_t)value->rank * sizeof(int64_t)) != 0)
         return us_fail(UNETSEG_E_SHAPE, "param_set: '%s' has a different shape (rank %d vs %d)",
                        name, value->rank, p->value->rank);
+    int64_t bad = us_first_non_finite(value->data, value->numel);
+    if (bad >= 0)
+        return us_fail(UNETSEG_E_NUMERIC, "param_set: '%s' element %lld is NaN or infinite", name,
+                       (long long)bad);
     memcpy(p->value->data, value->data, (size_t)value->numel * sizeof(float));
     return UNETSEG_OK;
 }

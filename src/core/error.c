@@ -33,6 +33,7 @@ UNETSEG_API const char *unetseg_status_string(int32_t status) {
     case UNETSEG_E_SYNTAX: return "syntax error";
     case UNETSEG_E_GRAPH: return "invalid graph";
     case UNETSEG_E_UNSUPPORTED: return "unsupported";
+    case UNETSEG_E_NUMERIC: return "non-finite value";
     default: return "unknown status";
     }
 }

@@ -1,11 +1,18 @@
 /* Tensor handle: a float32 row-major array with its shape. */
 #include "core/tensor.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
+
+int64_t us_first_non_finite(const float *data, int64_t n) {
+    for (int64_t i = 0; i < n; i++)
+        if (!isfinite(data[i])) return i;
+    return -1;
+}
 
 int64_t us_shape_numel(int32_t rank, const int64_t *shape) {
     int64_t numel = 1;

@@ -17,6 +17,9 @@ struct unetseg_tensor {
 
 /* Create a zero-filled tensor; validates rank and dims like the public call. */
 int32_t us_tensor_new(int32_t rank, const int64_t *shape, unetseg_tensor **out);
+/* Index of the first NaN/infinite value of data[0..n-1], or -1. */
+int64_t us_first_non_finite(const float *data, int64_t n);
+
 /* Product of dims with overflow/limit checks; -1 if invalid. */
 int64_t us_shape_numel(int32_t rank, const int64_t *shape);
 

@@ -149,6 +149,15 @@ static int32_t backward_all(const unetseg_model *m, const us_exec_ctx *ctx, trai
 int32_t us_model_train_pass(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_tensor *input,
                             int32_t loss_layer, us_loss_cb loss_cb, void *user,
                             float *const *grads, int32_t update_stats, double *loss) {
+    return us_model_train_pass_checked(m, ctx, input, loss_layer, loss_cb, user, grads,
+                                       update_stats, NULL, NULL, loss);
+}
+
+int32_t us_model_train_pass_checked(unetseg_model *m, const us_exec_ctx *ctx,
+                                    const unetseg_tensor *input, int32_t loss_layer,
+                                    us_loss_cb loss_cb, void *user, float *const *grads,
+                                    int32_t update_stats, us_commit_check check,
+                                    void *check_user, double *loss) {
     train_state s = {0};
     int32_t st = state_init(m, loss_layer + 1, &s);
     if (!st) st = us_infer_shapes(m, input->shape, s.shapes);
@@ -160,6 +169,7 @@ int32_t us_model_train_pass(unetseg_model *m, const us_exec_ctx *ctx, const unet
                                 : us_fail(UNETSEG_E_NOMEM, "train: out of memory");
     }
     if (!st) st = backward_all(m, ctx, &s, grads);
+    if (!st && check) st = check(check_user, *loss);
     /* the statistics move only after a pass that fully succeeded */
     if (!st && update_stats) update_moving_stats(m, ctx, &s);
     state_free(&s);

@@ -18,9 +18,20 @@ int32_t us_param_slot_of_layer(const unetseg_model *m, int32_t layer);
  * run), loss, backward. Parameter gradients are accumulated into grads[slot]
  * for trainable, non-statistic parameters whose slot pointer is non-NULL.
  * BatchNorm layers using batch statistics update their moving statistics
- * (momentum, unbiased variance) when update_stats is set.
+ * (momentum, unbiased variance) when update_stats is set and `check` (may
+ * be NULL) accepts the pass.
  * Errors: SHAPE, NOMEM, or the loss callback's status.
  */
+/* Called after backward, before the statistics move: a non-zero status
+ * aborts the pass with that status and leaves the statistics unchanged. */
+typedef int32_t (*us_commit_check)(void *user, double loss);
+
+int32_t us_model_train_pass_checked(unetseg_model *m, const us_exec_ctx *ctx,
+                                    const unetseg_tensor *input, int32_t loss_layer,
+                                    us_loss_cb loss_cb, void *user, float *const *grads,
+                                    int32_t update_stats, us_commit_check check,
+                                    void *check_user, double *loss);
+/* The same without a commit check. */
 int32_t us_model_train_pass(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_tensor *input,
                             int32_t loss_layer, us_loss_cb loss_cb, void *user,
                             float *const *grads, int32_t update_stats, double *loss);

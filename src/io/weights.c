@@ -163,6 +163,10 @@ static int32_t read_and_swap(us_st_file *f, const param_ref *refs, int32_t n,
             st = us_fail(UNETSEG_E_NOMEM, "load_weights: out of memory for '%s'", refs[i].name);
         else
             st = us_st_read_f32(f, entry_of[i], staged[i], numel);
+        int64_t bad = st ? -1 : us_first_non_finite(staged[i], numel);
+        if (bad >= 0)
+            st = us_fail(UNETSEG_E_NUMERIC, "load_weights: '%s' element %lld is NaN or infinite",
+                         refs[i].name, (long long)bad);
     }
     for (int32_t i = 0; i < n && staged; i++) {
         if (!staged[i]) continue;

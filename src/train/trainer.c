@@ -1,6 +1,7 @@
 /* The trainer: loss on logits, one training pass, optimizer update. */
 #include "train/trainer.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,6 +137,32 @@ static int32_t check_batch(const unetseg_trainer *t, const unetseg_tensor *image
     if (masks->shape[0] != images->shape[0] || masks->shape[1] != images->shape[1] ||
         masks->shape[2] != images->shape[2])
         return us_fail(UNETSEG_E_SHAPE, "trainer: images and masks differ in N, H or W");
+    /* NaN or infinity would silently poison every weight in one update */
+    int64_t bad = us_first_non_finite(images->data, images->numel);
+    if (bad >= 0)
+        return us_fail(UNETSEG_E_NUMERIC, "trainer: image element %lld is NaN or infinite",
+                       (long long)bad);
+    for (int64_t i = 0; i < masks->numel; i++)
+        if (!(masks->data[i] >= 0.0f && masks->data[i] <= 1.0f))
+            return us_fail(UNETSEG_E_NUMERIC, "trainer: mask element %lld (%g) is not in [0, 1]",
+                           (long long)i, (double)masks->data[i]);
+    return UNETSEG_OK;
+}
+
+/* A non-finite loss or gradient (e.g. an exploding learning rate) must not
+ * reach the weights. */
+static int32_t check_finite_step(void *user, double loss) {
+    const unetseg_trainer *t = user;
+    if (!isfinite(loss)) return us_fail(UNETSEG_E_NUMERIC, "trainer: the loss is not finite; step skipped");
+    int32_t slot = 0;
+    for (int32_t i = 0; i < t->model->n_layers; i++)
+        for (int32_t p = 0; p < t->model->layers[i].n_params; p++, slot++) {
+            if (!t->grads[slot]) continue;
+            int64_t bad = us_first_non_finite(t->grads[slot], t->model->layers[i].params[p].value->numel);
+            if (bad >= 0)
+                return us_fail(UNETSEG_E_NUMERIC, "trainer: the gradient of %s/%s is not finite; step skipped",
+                               t->model->layers[i].name, t->model->layers[i].params[p].name);
+        }
     return UNETSEG_OK;
 }
 
@@ -172,8 +199,8 @@ UNETSEG_API int32_t unetseg_trainer_step(unetseg_trainer *t, const unetseg_tenso
     us_model_apply_threads(t->model);
     loss_ctx lc = {t, masks, 1, 0, 0};
     double value = 0;
-    st = us_model_train_pass(t->model, &ctx, images, t->loss_layer, train_loss, &lc, t->grads, 1,
-                             &value);
+    st = us_model_train_pass_checked(t->model, &ctx, images, t->loss_layer, train_loss, &lc,
+                                     t->grads, 1, check_finite_step, t, &value);
     if (st) return st;
     apply_update(t);
     t->step++;
