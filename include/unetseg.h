@@ -588,6 +588,18 @@ UNETSEG_API int32_t unetseg_trainer_evaluate(unetseg_trainer *trainer,
                                              const unetseg_tensor *images,
                                              const unetseg_tensor *masks, double *loss,
                                              double *iou, double *fscore);
+/*
+ * BatchNorm recalibration (as torch.optim.swa_utils.update_bn): with reset=1
+ * start a new average; each call runs a training-mode forward on `images`
+ * (no update of the weights, no backward) and sets every BatchNorm moving
+ * statistic to the running mean of the batch statistics seen since the
+ * reset (unbiased variance). Call it over the training set after training:
+ * the moving statistics then describe the final weights instead of lagging
+ * behind them (Keras' momentum 0.99 averages over ~100 steps of changing
+ * weights). Errors: INVALID_ARG, SHAPE, NUMERIC, NOMEM.
+ */
+UNETSEG_API int32_t unetseg_trainer_recalibrate_bn(unetseg_trainer *trainer,
+                                                   const unetseg_tensor *images, int32_t reset);
 /* Steps taken so far, and the learning rate the next step will use. */
 UNETSEG_API int32_t unetseg_trainer_progress(const unetseg_trainer *trainer, int64_t *steps,
                                              double *learning_rate);

@@ -17,7 +17,7 @@ typedef struct train_args {
     int32_t optimizer, loss;
     double lr, momentum, val_split;
     unsigned long long seed;
-    int shuffle, progress, flip;
+    int shuffle, progress, flip, recalibrate;
     long height, width, channels, classes; /* from --size / --classes, for folders */
 } train_args;
 
@@ -27,12 +27,14 @@ static void train_usage(FILE *f) {
             "         [--optimizer sgd|adam] [--lr LR] [--momentum M] [--loss NAME] [--seed S]\n"
             "         [--no-shuffle] [--val-split F] [--weights W] [--save OUT]\n"
             "         [--checkpoint CKPT --checkpoint-every N] [--resume CKPT] [--progress]\n"
-            "         [--threads N] [--flip]\n"
+            "         [--threads N] [--flip] [--recalibrate-bn]\n"
             "         [model options as for summary] [--insert EXPR ...]\n"
             "D is a safetensors file with 'images' (N,H,W,C) and 'masks' (N,H,W,classes,\n"
             "0/1), or a folder with images/*.png|jpg and masks/*.png of the same names\n"
             "(binary masks, or class indices when --classes > 1), resized to --size.\n"
             "--flip: random horizontal and vertical flips of each training sample.\n"
+            "--recalibrate-bn: after training, set the BatchNorm moving statistics to\n"
+            "the average batch statistics of the final weights over the training set.\n"
             "losses: bce cce dice jaccard binary_focal categorical_focal bce_dice bce_jaccard\n"
             "        cce_dice cce_jaccard\n");
 }
@@ -53,6 +55,7 @@ static int parse_train_option(train_args *a, int argc, char **argv, int *i) {
     if (strcmp(o, "--no-shuffle") == 0) return a->shuffle = 0, 1;
     if (strcmp(o, "--progress") == 0) return a->progress = 1, 1;
     if (strcmp(o, "--flip") == 0) return a->flip = 1, 1;
+    if (strcmp(o, "--recalibrate-bn") == 0) return a->recalibrate = 1, 1;
     static const char *const valued[] = {"--data", "--weights", "--save", "--checkpoint",
                                          "--resume", "--epochs", "--steps", "--batch",
                                          "--checkpoint-every", "--optimizer", "--loss", "--lr",
@@ -207,6 +210,31 @@ static int32_t make_trainer(const train_args *a, unetseg_model *m, unetseg_train
     return st;
 }
 
+/* BatchNorm recalibration over the training samples, then one more
+ * evaluation line. */
+static int recalibrate(const train_args *a, unetseg_trainer *t, const unetseg_tensor *images,
+                       const unetseg_tensor *masks, const long *order, long n_train, long n_val) {
+    int32_t st = UNETSEG_OK;
+    for (long b = 0; b < n_train && !st; b += a->batch) {
+        long size = n_train - b < a->batch ? n_train - b : a->batch;
+        unetseg_tensor *x = NULL;
+        st = gather(images, order, b, size, &x);
+        if (!st) st = unetseg_trainer_recalibrate_bn(t, x, b == 0);
+        unetseg_tensor_free(x);
+    }
+    double vl = 0, vi = 0;
+    if (!st)
+        st = evaluate(t, images, masks, order, n_val ? n_train : 0, n_val ? n_val : n_train, a->batch,
+                      &vl, &vi);
+    if (st) {
+        cli_report("recalibrate-bn", st);
+        return CLI_EXIT_RUNTIME;
+    }
+    fprintf(stderr, "BatchNorm recalibrated on %ld images: %s loss %.4f  IoU %.4f\n", n_train,
+            n_val ? "val" : "train", vl, vi);
+    return CLI_EXIT_OK;
+}
+
 static int run_training(const train_args *a, unetseg_trainer *t, const unetseg_tensor *images,
                         const unetseg_tensor *masks, long n) {
     long n_val = (long)(a->val_split * (double)n), n_train = n - n_val;
@@ -267,6 +295,7 @@ static int run_training(const train_args *a, unetseg_trainer *t, const unetseg_t
                 epoch + 1, batches ? sum / (double)batches : 0.0, n_val ? "val" : "train", vl, vi,
                 elapsed / (double)step * 1e3, elapsed / (double)step * (double)(total - step));
     }
+    if (rc == CLI_EXIT_OK && a->recalibrate) rc = recalibrate(a, t, images, masks, order, n_train, n_val);
     free(order);
     return rc;
 }

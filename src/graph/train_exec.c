@@ -89,12 +89,14 @@ static int32_t forward_all(unetseg_model *m, const us_exec_ctx *ctx, const unets
 
 /* moving = momentum * moving + (1 - momentum) * batch statistic, with the
  * unbiased variance n/(n-1) in the update (tf.keras 2). */
-static void update_moving_stats(unetseg_model *m, const us_exec_ctx *ctx, const train_state *s) {
+/* momentum < 0: each layer's own momentum. */
+static void update_moving_stats(unetseg_model *m, const us_exec_ctx *ctx, const train_state *s,
+                                double momentum) {
     for (int32_t i = 1; i < s->n; i++) {
         us_layer *l = &m->layers[i];
         if (l->kind != UNETSEG_LAYER_BATCHNORM || !us_bn_uses_batch_stats(l, ctx)) continue;
         const int64_t c = s->shapes[i][3], n = s->shapes[i][0] * s->shapes[i][1] * s->shapes[i][2];
-        const double mom = l->cfg.momentum, unbias = n > 1 ? (double)n / (double)(n - 1) : 1.0;
+        const double mom = momentum >= 0 ? momentum : l->cfg.momentum, unbias = n > 1 ? (double)n / (double)(n - 1) : 1.0;
         float *mean = (float *)us_layer_param(l, "moving_mean");
         float *var = (float *)us_layer_param(l, "moving_variance");
         for (int64_t k = 0; k < c; k++) {
@@ -171,7 +173,18 @@ int32_t us_model_train_pass_checked(unetseg_model *m, const us_exec_ctx *ctx,
     if (!st) st = backward_all(m, ctx, &s, grads);
     if (!st && check) st = check(check_user, *loss);
     /* the statistics move only after a pass that fully succeeded */
-    if (!st && update_stats) update_moving_stats(m, ctx, &s);
+    if (!st && update_stats) update_moving_stats(m, ctx, &s, -1.0);
+    state_free(&s);
+    return st;
+}
+
+int32_t us_model_bn_calibrate(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_tensor *input,
+                              double momentum) {
+    train_state s = {0};
+    int32_t st = state_init(m, m->n_layers, &s);
+    if (!st) st = us_infer_shapes(m, input->shape, s.shapes);
+    if (!st) st = forward_all(m, ctx, input, &s);
+    if (!st) update_moving_stats(m, ctx, &s, momentum);
     state_free(&s);
     return st;
 }

@@ -36,4 +36,10 @@ int32_t us_model_train_pass(unetseg_model *m, const us_exec_ctx *ctx, const unet
                             int32_t loss_layer, us_loss_cb loss_cb, void *user,
                             float *const *grads, int32_t update_stats, double *loss);
 
+/* Training-mode forward only, then moving = momentum * moving + (1 -
+ * momentum) * batch statistic in every BatchNormalization that uses batch
+ * statistics (BN recalibration). */
+int32_t us_model_bn_calibrate(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_tensor *input,
+                              double momentum);
+
 #endif

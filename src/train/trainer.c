@@ -250,6 +250,28 @@ UNETSEG_API int32_t unetseg_trainer_evaluate(unetseg_trainer *t, const unetseg_t
     return UNETSEG_OK;
 }
 
+UNETSEG_API int32_t unetseg_trainer_recalibrate_bn(unetseg_trainer *t, const unetseg_tensor *images,
+                                                   int32_t reset) {
+    us_clear_error();
+    if (!t || !images) return us_fail(UNETSEG_E_INVALID_ARG, "trainer_recalibrate_bn: NULL argument");
+    if (reset != 0 && reset != 1)
+        return us_fail(UNETSEG_E_INVALID_ARG, "trainer_recalibrate_bn: reset must be 0 or 1");
+    int32_t st = us_check_forward_input(t->model, images);
+    if (st) return st;
+    int64_t bad = us_first_non_finite(images->data, images->numel);
+    if (bad >= 0)
+        return us_fail(UNETSEG_E_NUMERIC, "trainer_recalibrate_bn: image element %lld is NaN or infinite",
+                       (long long)bad);
+    if (reset) t->calibration_batches = 0;
+    /* the k-th batch gets weight 1/(k+1): a plain average of all batches */
+    double momentum = (double)t->calibration_batches / (double)(t->calibration_batches + 1);
+    us_exec_ctx ctx = {.training = 1, .seed = t->opts.seed, .step = (uint64_t)t->step};
+    us_model_apply_threads(t->model);
+    st = us_model_bn_calibrate(t->model, &ctx, images, momentum);
+    if (!st) t->calibration_batches++;
+    return st;
+}
+
 UNETSEG_API int32_t unetseg_trainer_progress(const unetseg_trainer *t, int64_t *steps,
                                              double *learning_rate) {
     us_clear_error();

@@ -24,6 +24,7 @@ struct unetseg_trainer {
     int32_t n_slots;     /* parameter tensors of the model */
     float **grads, **m1, **m2; /* per slot; NULL for slots that are not trained */
     int64_t step;
+    int64_t calibration_batches; /* since the last recalibration reset */
 };
 
 #endif
