@@ -45,7 +45,20 @@ EXAMPLE_BIN := $(patsubst examples/%.c,build/examples/%,$(EXAMPLE_SRC))
 SONAME := libunetseg.so.$(ABI)
 SHLIB := lib/libunetseg.so.$(ABI).$(VERSION_MINOR).$(VERSION_PATCH)
 
-.PHONY: all check check-asan check-python clean install uninstall deps demo help symbols-check bench
+.PHONY: bench bench-deps
+# Side-by-side benchmark against PyTorch (bench/RESULTS.md); run on an idle machine.
+build/bench/bench_unetseg: bench/bench_unetseg.c lib/libunetseg.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) -o $@ $< lib/libunetseg.a $(LIBS)
+
+bench: build/bench/bench_unetseg
+	$(PYTHON) bench/run_bench.py
+
+bench-deps:
+	@dpkg -s python3-torch >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -q python3-torch; }
+
+.PHONY: all check check-asan check-python clean install uninstall deps demo help symbols-check
 
 all: lib/libunetseg.a $(SHLIB) lib/libunetseg.so unetseg.pc bin/unetseg $(EXAMPLE_BIN)
 

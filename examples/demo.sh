@@ -11,7 +11,7 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 
 echo "== 1. a synthetic dataset: shapes on noisy backgrounds"
-$BIN demo-data --output "$OUT/data" --count 96 --size 64 --seed 7
+$BIN demo-data --output "$OUT/data" --count 64 --size 64 --seed 7
 
 echo
 echo "== 2. Unet('resnet34'): which layers do predicates select?"
@@ -24,8 +24,8 @@ echo
 echo "== 3. train with ConditionalDropout(0.2) after every decoder conv"
 $BIN train --data "$OUT/data" --size $SIZE \
     --insert 'kind=conv2d & region=decoder' --dropout conditional --rate 0.2 \
-    --epochs 16 --batch 8 --val-split 0.2 --flip --lr 0.003 --seed 1 \
-    --save "$OUT/model.safetensors" --progress
+    --epochs 14 --batch 8 --val-split 0.2 --flip --lr 0.003 --seed 1 \
+    --recalibrate-bn --save "$OUT/model.safetensors" --progress
 
 echo
 echo "== 4. Monte-Carlo dropout (20 samples, BatchNorm on its moving statistics)"

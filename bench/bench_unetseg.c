@@ -1,0 +1,125 @@
+/* One benchmark case of unetseg, in its own process (so peak RSS is the
+ * case's own): prints `median_ms=X gflop=Y peak_rss_kb=Z`.
+ *   bench_unetseg fwd|mc|train BATCH SIZE THREADS REPEAT
+ * The network is Keras' Unet('resnet34'), classes=1; `mc` inserts
+ * ConditionalDropout(0.2) after the decoder convs and runs 10 samples;
+ * `train` is one Adam step with BCE. Public API only. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unetseg.h>
+
+#define CHECK(call)                                                                          \
+    do {                                                                                     \
+        int32_t st_ = (call);                                                                \
+        if (st_) {                                                                           \
+            fprintf(stderr, "%s: %s\n", unetseg_status_string(st_), unetseg_last_error()); \
+            exit(1);                                                                         \
+        }                                                                                    \
+    } while (0)
+
+static double now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
+}
+
+static int compare(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Multiply-adds x 2 of every convolution for this input (GFLOP). */
+static double conv_gflop(unetseg_model *m, int64_t batch) {
+    int32_t n = 0;
+    double flop = 0;
+    CHECK(unetseg_model_layer_count(m, &n));
+    for (int32_t i = 0; i < n; i++) {
+        int32_t kind;
+        int64_t shape[4], params, in_shape[4];
+        const char *in_name;
+        int32_t in_index;
+        CHECK(unetseg_model_layer_kind(m, i, &kind));
+        if (kind != UNETSEG_LAYER_CONV2D && kind != UNETSEG_LAYER_CONV2D_TRANSPOSE) continue;
+        CHECK(unetseg_model_layer_output_shape(m, i, shape));
+        CHECK(unetseg_model_layer_param_count(m, i, &params));
+        CHECK(unetseg_model_layer_inbound(m, i, 0, &in_name));
+        CHECK(unetseg_model_layer_index(m, in_name, &in_index));
+        CHECK(unetseg_model_layer_output_shape(m, in_index, in_shape));
+        /* kernel weights (bias ignored) x output (Conv2D) or input (transpose) pixels */
+        int64_t pixels = kind == UNETSEG_LAYER_CONV2D ? shape[1] * shape[2] : in_shape[1] * in_shape[2];
+        flop += 2.0 * (double)params * (double)pixels * (double)batch;
+    }
+    return flop * 1e-9;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 6) {
+        fprintf(stderr, "usage: bench_unetseg fwd|mc|train BATCH SIZE THREADS REPEAT\n");
+        return 2;
+    }
+    const char *mode = argv[1];
+    int64_t batch = atoll(argv[2]), size = atoll(argv[3]);
+    int32_t threads = atoi(argv[4]), repeat = atoi(argv[5]);
+    unetseg_unet_options *o = NULL;
+    unetseg_model *m = NULL;
+    CHECK(unetseg_unet_options_create(&o));
+    CHECK(unetseg_unet_options_set_input_shape(o, size, size, 3));
+    CHECK(unetseg_unet_create(o, &m));
+    CHECK(unetseg_model_set_threads(m, threads));
+    double gflop = conv_gflop(m, batch);
+    int64_t shape[4] = {batch, size, size, 3}, mshape[4] = {batch, size, size, 1};
+    unetseg_tensor *x = NULL, *y = NULL, *mask = NULL;
+    CHECK(unetseg_tensor_create(4, shape, &x));
+    CHECK(unetseg_tensor_create(4, mshape, &mask));
+    for (int64_t i = 0; i < batch * size * size * 3; i++) unetseg_tensor_data(x)[i] = (float)(i * 37 % 256);
+    for (int64_t i = 0; i < batch * size * size; i++) unetseg_tensor_data(mask)[i] = (float)(i / size % 2);
+    unetseg_trainer *t = NULL;
+    if (!strcmp(mode, "mc")) {
+        unetseg_matcher *mt = NULL;
+        unetseg_insert_options *io = NULL;
+        CHECK(unetseg_matcher_parse("kind=conv2d & region=decoder", &mt));
+        CHECK(unetseg_insert_options_create(&io));
+        CHECK(unetseg_insert_options_set_kind(io, UNETSEG_LAYER_CONDITIONAL_DROPOUT));
+        CHECK(unetseg_insert_options_set_rate(io, 0.2));
+        CHECK(unetseg_model_insert_dropout(m, mt, io, NULL));
+        unetseg_insert_options_free(io);
+        unetseg_matcher_free(mt);
+        gflop *= 10;
+    } else if (!strcmp(mode, "train")) {
+        unetseg_train_options *to = NULL;
+        CHECK(unetseg_train_options_create(&to));
+        CHECK(unetseg_trainer_create(m, to, &t));
+        unetseg_train_options_free(to);
+        gflop *= 3; /* forward + two backward products */
+    }
+    double *ms = calloc((size_t)repeat, sizeof *ms);
+    for (int32_t r = -1; r < repeat; r++) { /* r = -1: warm-up */
+        double t0 = now_ms();
+        if (!strcmp(mode, "fwd")) {
+            CHECK(unetseg_model_forward(m, x, &y));
+            unetseg_tensor_free(y);
+        } else if (!strcmp(mode, "mc")) {
+            unetseg_tensor *mean = NULL, *std = NULL;
+            CHECK(unetseg_model_predict_mc(m, x, 10, 1, &mean, &std, NULL));
+            unetseg_tensor_free(mean);
+            unetseg_tensor_free(std);
+        } else {
+            CHECK(unetseg_trainer_step(t, x, mask, NULL));
+        }
+        if (r >= 0) ms[r] = now_ms() - t0;
+    }
+    qsort(ms, (size_t)repeat, sizeof *ms, compare);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("median_ms=%.2f gflop=%.3f peak_rss_kb=%ld\n", ms[repeat / 2], gflop, ru.ru_maxrss);
+    free(ms);
+    unetseg_trainer_free(t);
+    unetseg_tensor_free(x);
+    unetseg_tensor_free(mask);
+    unetseg_model_free(m);
+    unetseg_unet_options_free(o);
+    return 0;
+}

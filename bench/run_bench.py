@@ -1,0 +1,64 @@
+"""`make bench`: unetseg and PyTorch on the same network, side by side.
+
+Each case runs in its own process (peak RSS is that case's), median of
+REPEAT runs after a warm-up, for 1 and 2 threads. Prints one table and
+writes it to bench/RESULTS.md. PyTorch comes from Debian's python3-torch
+(`make bench-deps`); without it the PyTorch columns say n/a.
+"""
+import datetime
+import os
+import platform
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+UNETSEG = os.path.join(ROOT, "build", "bench", "bench_unetseg")
+TORCH = [("/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable),
+         os.path.join(ROOT, "bench", "torch_unet.py")]
+REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
+CASES = [  # (label, mode, batch, size, per-image divisor)
+    ("forward b1 256x256", "fwd", 1, 256, 1),
+    ("forward b4 256x256 (per image)", "fwd", 4, 256, 4),
+    ("forward b1 512x512", "fwd", 1, 512, 1),
+    ("MC T=10 b1 256x256", "mc", 1, 256, 1),
+    ("train step b4 256x256", "train", 4, 256, 1),
+]
+
+
+def run(cmd):
+    env = dict(os.environ, OMP_NUM_THREADS=cmd[-2])
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if r.returncode:
+        return None
+    return {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", r.stdout)}
+
+
+def main():
+    have_torch = subprocess.run(TORCH[:1] + ["-c", "import torch"], capture_output=True).returncode == 0
+    rows = []
+    header = ("| case | threads | unetseg ms | GFLOP/s | RSS MiB | PyTorch ms | RSS MiB | ratio |\n"
+              "|---|---|---|---|---|---|---|---|")
+    print(header)
+    for label, mode, batch, size, per in CASES:
+        for threads in (1, 2):
+            args = [mode, str(batch), str(size), str(threads), str(REPEAT)]
+            u = run([UNETSEG] + args)
+            t = run(TORCH + args) if have_torch else None
+            ums = u["median_ms"] / per if u else float("nan")
+            tms = t["median_ms"] / per if t else float("nan")
+            gfs = u["gflop"] / (u["median_ms"] / 1e3) if u else float("nan")
+            row = (f"| {label} | {threads} | {ums:.1f} | {gfs:.1f} | "
+                   f"{u['peak_rss_kb'] / 1024:.0f} | " if u else f"| {label} | {threads} | failed | | | ")
+            row += (f"{tms:.1f} | {t['peak_rss_kb'] / 1024:.0f} | {ums / tms:.2f} |" if t else "n/a | | |")
+            print(row, flush=True)
+            rows.append(row)
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}"
+    with open(os.path.join(ROOT, "bench", "RESULTS.md"), "w") as f:
+        f.write(f"# make bench, {datetime.date.today()}\n\nMachine: {machine}. Median of {REPEAT} "
+                "runs after a warm-up, one process per case. ratio = unetseg / PyTorch "
+                "(below 1: unetseg is faster).\n\n" + header + "\n" + "\n".join(rows) + "\n")
+
+
+if __name__ == "__main__":
+    main()
