@@ -15,7 +15,9 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 CC ?= cc
 # Debian's python3 (numpy, h5py); a pyenv python3 earlier on PATH lacks them.
 PYTHON ?= /usr/bin/python3
-OPT ?= -O2
+# -fvect-cost-model=dynamic: let -O2 vectorise loops whose trip count is only
+# known at run time (channel loops); the default "very cheap" model does not.
+OPT ?= -O2 -fvect-cost-model=dynamic
 WARN := -Wall -Wextra -Werror
 CFLAGS_BASE := -std=c11 $(OPT) -g $(WARN) -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc
 LIB_CFLAGS := $(CFLAGS_BASE) -fPIC -fvisibility=hidden -DUNETSEG_BUILDING -pthread
@@ -44,6 +46,8 @@ EXAMPLE_BIN := $(patsubst examples/%.c,build/examples/%,$(EXAMPLE_SRC))
 
 SONAME := libunetseg.so.$(ABI)
 SHLIB := lib/libunetseg.so.$(ABI).$(VERSION_MINOR).$(VERSION_PATCH)
+
+.DEFAULT_GOAL := all
 
 .PHONY: bench bench-deps
 # Side-by-side benchmark against PyTorch (bench/RESULTS.md); run on an idle machine.

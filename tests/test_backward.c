@@ -12,6 +12,11 @@
  *  - at layer level, through the kind table (forward/backward of one layer):
  *    dL/dx element by element for every input, which also checks that
  *    backward accumulates (+=) into dx.
+ * Conv2D and Conv2DTranspose are also compared, forward and backward, with a
+ * plain double loop, on shapes big enough to be split into several chunks.
+ * Exact checks: dropout gradients (dy * scale where kept, 0 where dropped),
+ * max-pooling ties, the BatchNormalization moving-statistics update, and
+ * the train pass itself (accumulation, NULL slots, loss layer, errors).
  *
  * The network runs in float32, so L carries rounding noise of a few ulps of
  * sum |w_i out_i|. The step is chosen per case: large where L is linear in
@@ -29,8 +34,6 @@
 #include <string.h>
 
 #include "core/rng.h"
-#include "core/tensor.h"
-#include "graph/exec.h"
 #include "graph/layer_kinds.h"
 #include "graph/model.h"
 #include "graph/train_exec.h"
@@ -54,6 +57,8 @@ static float loss_weight_formula(int64_t i) {
 
 static void ensure_weights(int64_t n) {
     if (n <= g_n_weights) return;
+    if (n < 2 * g_n_weights) n = 2 * g_n_weights;
+    if (n < 4096) n = 4096;
     float *w = realloc(g_weights, (size_t)n * sizeof(float));
     assert_non_null(w);
     for (int64_t i = g_n_weights; i < n; i++) w[i] = loss_weight_formula(i);

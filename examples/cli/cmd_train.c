@@ -26,13 +26,15 @@ static void train_usage(FILE *f) {
             "usage: unetseg train --data D.safetensors [--epochs E | --steps S] [--batch B]\n"
             "         [--optimizer sgd|adam] [--lr LR] [--momentum M] [--loss NAME] [--seed S]\n"
             "         [--no-shuffle] [--val-split F] [--weights W] [--save OUT]\n"
-            "         [--checkpoint CKPT --checkpoint-every N] [--resume CKPT] [--progress]\n"
+            "         [--checkpoint CKPT [--checkpoint-every N]] [--resume CKPT] [--progress]\n"
             "         [--threads N] [--flip] [--recalibrate-bn]\n"
             "         [model options as for summary] [--insert EXPR ...]\n"
             "D is a safetensors file with 'images' (N,H,W,C) and 'masks' (N,H,W,classes,\n"
             "0/1), or a folder with images/*.png|jpg and masks/*.png of the same names\n"
             "(binary masks, or class indices when --classes > 1), resized to --size.\n"
             "--flip: random horizontal and vertical flips of each training sample.\n"
+            "--checkpoint: written every N steps and at the end (before --recalibrate-bn);\n"
+            "--resume continues the step count, batch order and flips exactly.\n"
             "--recalibrate-bn: after training, set the BatchNorm moving statistics to\n"
             "the average batch statistics of the final weights over the training set.\n"
             "losses: bce cce dice jaccard binary_focal categorical_focal bce_dice bce_jaccard\n"
@@ -248,12 +250,18 @@ static int run_training(const train_args *a, unetseg_trainer *t, const unetseg_t
     int live = a->progress || isatty(fileno(stderr));
     double start = now_seconds();
     int rc = CLI_EXIT_OK;
-    long step = 0;
-    for (long epoch = 0; step < total && rc == CLI_EXIT_OK; epoch++) {
+    /* Global step numbers continue a resumed trainer's: the epoch, the batch
+     * within it, the shuffles and the flips all follow from them, so a
+     * resumed run sees exactly the batches an uninterrupted one would. */
+    int64_t first = 0;
+    unetseg_trainer_progress(t, &first, NULL);
+    long step = (long)first, end = step + total;
+    for (long e = 0; a->shuffle && e < step / per_epoch; e++) shuffle(order, n_train, a->seed, e);
+    for (long epoch = step / per_epoch; step < end && rc == CLI_EXIT_OK; epoch++) {
         if (a->shuffle) shuffle(order, n_train, a->seed, epoch);
         double sum = 0;
         long batches = 0;
-        for (long b = 0; b < n_train && step < total; b += a->batch, step++) {
+        for (long b = (step % per_epoch) * a->batch; b < n_train && step < end; b += a->batch, step++) {
             long size = n_train - b < a->batch ? n_train - b : a->batch;
             unetseg_tensor *x = NULL, *y = NULL;
             double loss = 0;
@@ -270,10 +278,11 @@ static int run_training(const train_args *a, unetseg_trainer *t, const unetseg_t
             }
             sum += loss;
             batches++;
-            double elapsed = now_seconds() - start, per_step = elapsed / (double)(step + 1);
+            long done = step + 1 - (long)first;
+            double elapsed = now_seconds() - start, per_step = elapsed / (double)done;
             if (live)
-                fprintf(stderr, "\rstep %ld/%ld  loss %.4f  %.0f ms/step  ETA %.0f s   ", step + 1,
-                        total, loss, per_step * 1e3, per_step * (double)(total - step - 1));
+                fprintf(stderr, "\rstep %ld/%ld  loss %.4f  %.0f ms/step  ETA %.0f s   ", step + 1, end,
+                        loss, per_step * 1e3, per_step * (double)(end - step - 1));
             if (a->checkpoint && a->checkpoint_every > 0 && (step + 1) % a->checkpoint_every == 0 &&
                 (st = unetseg_trainer_save_checkpoint(t, a->checkpoint))) {
                 cli_report(a->checkpoint, st);
@@ -291,9 +300,15 @@ static int run_training(const train_args *a, unetseg_trainer *t, const unetseg_t
             break;
         }
         if (live) fprintf(stderr, "\r");
+        double per_step = elapsed / (double)(step - (long)first);
         fprintf(stderr, "epoch %ld  loss %.4f  %s loss %.4f  IoU %.4f  %.0f ms/step  ETA %.0f s\n",
                 epoch + 1, batches ? sum / (double)batches : 0.0, n_val ? "val" : "train", vl, vi,
-                elapsed / (double)step * 1e3, elapsed / (double)step * (double)(total - step));
+                per_step * 1e3, per_step * (double)(end - step));
+    }
+    int32_t cst;
+    if (rc == CLI_EXIT_OK && a->checkpoint && (cst = unetseg_trainer_save_checkpoint(t, a->checkpoint))) {
+        cli_report(a->checkpoint, cst);
+        rc = CLI_EXIT_RUNTIME;
     }
     if (rc == CLI_EXIT_OK && a->recalibrate) rc = recalibrate(a, t, images, masks, order, n_train, n_val);
     free(order);

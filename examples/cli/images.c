@@ -36,6 +36,10 @@ int cli_image_read(const char *path, int channels, cli_image *out) {
 
 int cli_image_resize(const cli_image *in, int w, int h, cli_image *out) {
     if (!image_alloc(w, h, in->c, out)) return 0;
+    if (w == in->w && h == in->h) { /* stb's filter would blur even at scale 1 */
+        memcpy(out->px, in->px, (size_t)w * h * in->c * sizeof(float));
+        return 1;
+    }
     if (!stbir_resize_float(in->px, in->w, in->h, 0, out->px, w, h, 0, in->c)) {
         cli_image_free(out);
         return 0;

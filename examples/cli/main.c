@@ -11,7 +11,7 @@ static void usage(FILE *f) {
             "  summary   print the Keras-style layer table of a Unet\n"
             "  match     list the layers a predicate selects\n"
             "  init      build a Unet with Keras initialisation and save it\n"
-            "  predict   run a model on a safetensors input\n"
+            "  predict   run a model on an image or a safetensors tensor\n"
             "  train     train a Unet on images and masks (safetensors or a folder)\n"
             "  demo-data write a synthetic dataset of shapes on noisy backgrounds\n"
             "options: --help (also after a command), --version\n");

@@ -49,8 +49,24 @@ static void finish_rows(float *y, int64_t rows, int64_t cout, const float *bias,
     }
 }
 
+/* Below this many 2x2 output tiles, transforming the kernel (16 cin x cout
+ * planes) costs about what Winograd saves: deep layers of small images stay
+ * on im2col. */
+#define US_WINOGRAD_MIN_TILES 64
+
+/* 3x3 stride-1 convs (most of a U-Net's work) go through Winograd, unless
+ * the environment sets UNETSEG_NO_WINOGRAD (to measure both paths). */
 int32_t us_conv2d_forward(const us_conv_geom *g, const float *x, const float *kernel,
                           const float *bias, const us_conv_epilogue *ep, float *y) {
+    const int64_t tiles = g->n * ((g->ho + 1) / 2) * ((g->wo + 1) / 2);
+    if (g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1 && tiles >= US_WINOGRAD_MIN_TILES &&
+        !getenv("UNETSEG_NO_WINOGRAD"))
+        return us_conv2d_forward_winograd(g, x, kernel, bias, ep, y);
+    return us_conv2d_forward_im2col(g, x, kernel, bias, ep, y);
+}
+
+int32_t us_conv2d_forward_im2col(const us_conv_geom *g, const float *x, const float *kernel,
+                                 const float *bias, const us_conv_epilogue *ep, float *y) {
     const int64_t rows = g->n * g->ho * g->wo;
     const int64_t krow = g->kh * g->kw * g->cin;
     const int direct = g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 &&

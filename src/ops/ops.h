@@ -34,6 +34,13 @@ typedef struct us_conv_epilogue {
  * (may be NULL); im2col + sgemm. */
 int32_t us_conv2d_forward(const us_conv_geom *g, const float *x, const float *kernel,
                           const float *bias, const us_conv_epilogue *ep, float *y);
+/* The same for 3x3 stride-1 kernels by Winograd F(2x2, 3x3); any padding. */
+int32_t us_conv2d_forward_winograd(const us_conv_geom *g, const float *x, const float *kernel,
+                                   const float *bias, const us_conv_epilogue *ep, float *y);
+/* The im2col + GEMM path for every kernel (the reference for Winograd). */
+int32_t us_conv2d_forward_im2col(const us_conv_geom *g, const float *x, const float *kernel,
+                                 const float *bias, const us_conv_epilogue *ep, float *y);
+
 /* The per-channel scale and shift of an inference BatchNormalization. */
 void us_batchnorm_fold(int64_t c, const float *gamma, const float *beta, const float *mean,
                        const float *var, double eps, float *scale, float *shift);

@@ -76,6 +76,17 @@ def main():
         r = run("train", *common, "--steps", "2", "--weights", ckpt)
         check(r.returncode == 1 and "already exists" in r.stderr,
               "inserting again into a model that has the dropout layers is refused")
+        # interrupted after 3 steps and resumed for 3 more == 6 straight steps
+        six, three, cont = (os.path.join(tmp, n) for n in ("six.st", "three.st", "cont.st"))
+        base = ["--data", data, "--backbone", "resnet18", "--batch", "3", "--seed", "2", "--flip",
+                "--threads", "1"]
+        run("train", *base, "--steps", "6", "--save", six)
+        run("train", *base, "--steps", "3", "--checkpoint", three)
+        r = run("train", *base, "--steps", "3", "--weights", three, "--resume", three, "--save", cont)
+        a, _ = st_io.read(six)
+        b, _ = st_io.read(cont)
+        check(r.returncode == 0 and all(np.array_equal(a[k], b[k]) for k in a),
+              "3 steps + resume + 3 steps == 6 steps (batch order, flips and optimizer state)")
         r = run("train", "--data", data, "--loss", "nonsense")
         check(r.returncode == 2, "unknown loss is a usage error")
         r = run("train", "--data", os.path.join(tmp, "missing"))
