@@ -231,6 +231,7 @@ _SIGNATURES = {
     "unetseg_trainer_step": (_i32, _PTr, _PT, _PT, _P(_dbl)),
     "unetseg_trainer_evaluate": (_i32, _PTr, _PT, _PT, _P(_dbl), _P(_dbl), _P(_dbl)),
     "unetseg_trainer_progress": (_i32, _PTr, _P(_i64), _P(_dbl)),
+    "unetseg_trainer_recalibrate_bn": (_i32, _PTr, _PT, _i32),
     "unetseg_trainer_save_checkpoint": (_i32, _PTr, _str),
     "unetseg_trainer_load_checkpoint": (_i32, _PTr, _str),
     # builders
@@ -1263,6 +1264,13 @@ class Trainer(_Handle):
                                              ctypes.byref(f)))
         del ki, km
         return loss.value, iou.value, f.value
+
+    def recalibrate_bn(self, images, reset=True):
+        """Add a batch to the BatchNorm recalibration average (reset=True starts a new one)."""
+        h = self._h
+        pi, ki = _input(images)
+        _check(_lib.unetseg_trainer_recalibrate_bn(h, pi, 1 if reset else 0))
+        del ki
 
     @property
     def progress(self):
