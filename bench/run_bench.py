@@ -27,7 +27,8 @@ CASES = [  # (label, mode, batch, size, per-image divisor)
 
 
 def run(cmd):
-    env = dict(os.environ, OMP_NUM_THREADS=cmd[-2])
+    threads = cmd[-2] if cmd[-1].isdigit() else cmd[-3]
+    env = dict(os.environ, OMP_NUM_THREADS=threads)
     r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if r.returncode:
         return None
@@ -37,27 +38,31 @@ def run(cmd):
 def main():
     have_torch = subprocess.run(TORCH[:1] + ["-c", "import torch"], capture_output=True).returncode == 0
     rows = []
-    header = ("| case | threads | unetseg ms | GFLOP/s | RSS MiB | PyTorch ms | RSS MiB | ratio |\n"
-              "|---|---|---|---|---|---|---|---|")
+    header = ("| case | threads | unetseg ms | GFLOP/s | RSS MiB | PyTorch ms (channels_last) | RSS MiB "
+              "| ratio | PyTorch ms (best: NCHW, jit-frozen for forward) | ratio to best |\n"
+              "|---|---|---|---|---|---|---|---|---|---|")
     print(header)
     for label, mode, batch, size, per in CASES:
         for threads in (1, 2):
             args = [mode, str(batch), str(size), str(threads), str(REPEAT)]
             u = run([UNETSEG] + args)
             t = run(TORCH + args) if have_torch else None
+            tb = run(TORCH + args + ["nchw"]) if have_torch else None
             ums = u["median_ms"] / per if u else float("nan")
             tms = t["median_ms"] / per if t else float("nan")
+            bms = min(tms, tb["median_ms"] / per) if tb else tms
             gfs = u["gflop"] / (u["median_ms"] / 1e3) if u else float("nan")
             row = (f"| {label} | {threads} | {ums:.1f} | {gfs:.1f} | "
                    f"{u['peak_rss_kb'] / 1024:.0f} | " if u else f"| {label} | {threads} | failed | | | ")
-            row += (f"{tms:.1f} | {t['peak_rss_kb'] / 1024:.0f} | {ums / tms:.2f} |" if t else "n/a | | |")
+            row += (f"{tms:.1f} | {t['peak_rss_kb'] / 1024:.0f} | {ums / tms:.2f} | {bms:.1f} | "
+                    f"{ums / bms:.2f} |" if t else "n/a | | | | |")
             print(row, flush=True)
             rows.append(row)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}"
     with open(os.path.join(ROOT, "bench", "RESULTS.md"), "w") as f:
         f.write(f"# make bench, {datetime.date.today()}\n\nMachine: {machine}. Median of {REPEAT} "
                 "runs after a warm-up, one process per case. ratio = unetseg / PyTorch "
-                "(below 1: unetseg is faster).\n\n" + header + "\n" + "\n".join(rows) + "\n")
+                "(below 1: unetseg is faster). Command: `make bench`.\n\n" + header + "\n" + "\n".join(rows) + "\n")
 
 
 if __name__ == "__main__":

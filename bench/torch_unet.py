@@ -6,10 +6,13 @@ bn_data, the four 1x1 `sc` shortcuts and bn1/relu1, the upsampling decoder
 'valid' conv is written as the conv's own padding (the same arithmetic, the
 way a PyTorch user would write it). Weights are not loaded: timing only.
 
-    python3 torch_unet.py fwd|mc|train BATCH SIZE THREADS REPEAT
-prints `median_ms=X peak_rss_kb=Y`. fwd/mc run in eval() + inference_mode
-with channels_last; mc adds Dropout2d(0.2) after the decoder convs, kept in
-train mode (the smp recipe), for 10 samples; train is one Adam step with BCE.
+    python3 torch_unet.py fwd|mc|train BATCH SIZE THREADS REPEAT [VARIANT]
+prints `median_ms=X peak_rss_kb=Y`. fwd/mc run in eval() + inference_mode;
+mc adds Dropout2d(0.2) after the decoder convs, kept in train mode (the smp
+recipe), for 10 samples; train is one Adam step with BCE. VARIANT:
+`channels_last` (the default: eager, channels_last, as the issue specifies)
+or `nchw` (eager NCHW; for fwd also torch.jit.trace + freeze, which folds
+BatchNorm into the convs: the fastest PyTorch we found on this machine).
 """
 import resource
 import sys
@@ -92,12 +95,19 @@ class Unet(nn.Module):
 
 
 def main():
-    mode, batch, size, threads, repeat = sys.argv[1], *map(int, sys.argv[2:])
+    mode, batch, size, threads, repeat = sys.argv[1], *map(int, sys.argv[2:6])
+    variant = sys.argv[6] if len(sys.argv) > 6 else "channels_last"
     torch.set_num_threads(threads)
-    model = Unet(dropout=mode == "mc").to(memory_format=torch.channels_last)
-    x = torch.rand(batch, 3, size, size).mul(255).to(memory_format=torch.channels_last)
-    y = (torch.rand(batch, 1, size, size) > 0.5).float().to(memory_format=torch.channels_last)
+    fmt = torch.channels_last if variant == "channels_last" else torch.contiguous_format
+    model = Unet(dropout=mode == "mc").to(memory_format=fmt)
+    x = torch.rand(batch, 3, size, size).mul(255).to(memory_format=fmt)
+    y = (torch.rand(batch, 1, size, size) > 0.5).float().to(memory_format=fmt)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+    frozen = None
+    if variant == "nchw" and mode == "fwd":
+        model.eval()
+        with torch.no_grad():
+            frozen = torch.jit.freeze(torch.jit.trace(model, x))
 
     def run():
         if mode == "train":
@@ -116,7 +126,7 @@ def main():
                 for _ in range(10):
                     model(x)
             else:
-                model(x)
+                (frozen or model)(x)
 
     times = []
     for r in range(repeat + 1):

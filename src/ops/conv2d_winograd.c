@@ -12,7 +12,7 @@
 #include "ops/ops.h"
 
 /* Tiles per chunk: V and M hold 16 x tiles x channels floats each. */
-#define US_WINO_TARGET_FLOATS ((int64_t)1 << 21)
+#define US_WINO_TARGET_FLOATS ((int64_t)1 << 17)
 
 /* U[p] = (G g G^T)[p] for the 16 positions p, each a cin x cout matrix;
  * g is the HWIO kernel, G = [[1,0,0],[.5,.5,.5],[.5,-.5,.5],[0,0,1]]. */
