@@ -72,6 +72,10 @@ help:
 	@echo "make demo       build and run the demo"
 	@echo "make check      build and run the test suite"
 	@echo "make check-asan the same tests under AddressSanitizer + UBSan"
+	@echo "make check-tsan tests/test_threads.c under ThreadSanitizer (TSAN_TESTS=...)"
+	@echo "make check-valgrind  the tests under valgrind memcheck (VALGRIND_TESTS=...)"
+	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS each (tests/fuzz/README.md)"
+	@echo "make abi-check  abidiff + export list against abi/; make abi-update"
 	@echo "make install    PREFIX=... DESTDIR=... ; make uninstall"
 
 build/obj/%.o: src/%.c $(HEADERS)

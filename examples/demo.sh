@@ -22,6 +22,8 @@ $BIN match --size $SIZE 'kind=conv2d & region=decoder'
 
 echo
 echo "== 3. train with ConditionalDropout(0.2) after every decoder conv"
+echo "   (the per-epoch validation uses BatchNorm's moving statistics, which lag the"
+echo "    weights early in training, as in Keras; --recalibrate-bn fixes them at the end)"
 $BIN train --data "$OUT/data" --size $SIZE \
     --insert 'kind=conv2d & region=decoder' --dropout conditional --rate 0.2 \
     --epochs 14 --batch 8 --val-split 0.2 --flip --lr 0.003 --seed 1 \

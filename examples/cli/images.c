@@ -109,3 +109,13 @@ int cli_to_rgb(const cli_image *in, float scale, cli_image *out) {
         for (int k = 0; k < 3; k++) out->px[p * 3 + k] = in->px[p * in->c + (in->c == 3 ? k : 0)] * scale;
     return 1;
 }
+
+int cli_image_scale_nearest(const cli_image *in, int factor, cli_image *out) {
+    if (!image_alloc(in->w * factor, in->h * factor, in->c, out)) return 0;
+    for (int y = 0; y < out->h; y++)
+        for (int x = 0; x < out->w; x++)
+            memcpy(out->px + ((size_t)y * out->w + x) * in->c,
+                   in->px + ((size_t)(y / factor) * in->w + x / factor) * in->c,
+                   (size_t)in->c * sizeof(float));
+    return 1;
+}

@@ -24,6 +24,8 @@ int cli_image_write_png(const char *path, const cli_image *img, float lo, float 
 int cli_heatmap(const cli_image *gray, float lo, float hi, cli_image *out);
 /* Side-by-side panel of 3-channel images of equal height (0..255). */
 int cli_panel(const cli_image *const *parts, int n, cli_image *out);
+/* Enlarge by an integer factor, nearest neighbour (crisp small images). */
+int cli_image_scale_nearest(const cli_image *in, int factor, cli_image *out);
 /* Gray to 3 channels (values scaled by `scale`). */
 int cli_to_rgb(const cli_image *in, float scale, cli_image *out);
 

@@ -116,7 +116,14 @@ static int write_mc_images(const cli_image_outputs *o, const cli_image *input, u
         parts[n++] = &hm;
         parts[n++] = &hs;
         parts[n++] = &he;
-        ok = ok && cli_panel(parts, n, &pan) && cli_image_write_png(o->panel, &pan, 0, 255);
+        ok = ok && cli_panel(parts, n, &pan);
+        if (ok && pan.h < 192) { /* small inputs: enlarge the panel so it can be read */
+            cli_image big = {0};
+            ok = cli_image_scale_nearest(&pan, (192 + pan.h - 1) / pan.h, &big);
+            cli_image_free(&pan);
+            pan = big;
+        }
+        ok = ok && cli_image_write_png(o->panel, &pan, 0, 255);
         if (ok) fprintf(stderr, "unetseg: wrote %s\n", o->panel);
         cli_image_free(&rgb);
         cli_image_free(&truth);
