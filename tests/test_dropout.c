@@ -322,6 +322,55 @@ static void independent_of_thread_count(void **state) {
     unetseg_model_free(m);
 }
 
+/* predict_mc runs the deterministic prefix (here the whole encoder) once;
+ * the result equals T full passes computed independently. */
+static void mc_prefix_reuse_matches_full_passes(void **state) {
+    (void)state;
+    unetseg_unet_options *o = NULL;
+    unetseg_model *m = NULL;
+    unetseg_matcher *mt = NULL;
+    unetseg_insert_options *io = NULL;
+    assert_ok(unetseg_unet_options_create(&o));
+    assert_ok(unetseg_unet_options_set_backbone(o, "resnet18"));
+    assert_ok(unetseg_unet_options_set_input_shape(o, 64, 64, 3));
+    assert_ok(unetseg_unet_create(o, &m));
+    assert_ok(unetseg_matcher_parse("kind=conv2d & region=decoder", &mt));
+    assert_ok(unetseg_insert_options_create(&io));
+    assert_ok(unetseg_insert_options_set_kind(io, UNETSEG_LAYER_SPATIAL_DROPOUT2D));
+    assert_ok(unetseg_insert_options_set_rate(io, 0.3));
+    assert_ok(unetseg_model_insert_dropout(m, mt, io, NULL));
+    unetseg_tensor *x = make_tensor4(2, 64, 64, 3, NULL), *mean = NULL, *std = NULL;
+    for (int64_t i = 0; i < 2 * 64 * 64 * 3; i++) unetseg_tensor_data(x)[i] = (float)(i * 13 % 255) / 25.0f;
+    const int32_t T = 4;
+    assert_ok(unetseg_model_predict_mc(m, x, T, 21, &mean, &std, NULL));
+    double sum[2 * 64 * 64] = {0}, sum2[2 * 64 * 64] = {0};
+    for (int32_t t = 0; t < T; t++) {
+        us_exec_ctx ctx = {.all_dropout = 1, .seed = 21, .step = (uint64_t)t};
+        unetseg_tensor *y = NULL;
+        assert_ok(us_model_run(m, &ctx, x, NULL, NULL, &y));
+        for (int64_t i = 0; i < 2 * 64 * 64; i++) {
+            sum[i] += unetseg_tensor_data(y)[i];
+            sum2[i] += (double)unetseg_tensor_data(y)[i] * unetseg_tensor_data(y)[i];
+        }
+        unetseg_tensor_free(y);
+    }
+    double max_std = 0;
+    for (int64_t i = 0; i < 2 * 64 * 64; i++) {
+        double mu = sum[i] / T, sd = sqrt(fmax(sum2[i] / T - mu * mu, 0));
+        assert_float_equal(unetseg_tensor_data(mean)[i], mu, 1e-6);
+        assert_float_equal(unetseg_tensor_data(std)[i], sd, 1e-4);
+        max_std = fmax(max_std, sd);
+    }
+    assert_true(max_std > 1e-4); /* the dropout really was active */
+    unetseg_tensor_free(mean);
+    unetseg_tensor_free(std);
+    unetseg_tensor_free(x);
+    unetseg_insert_options_free(io);
+    unetseg_matcher_free(mt);
+    unetseg_model_free(m);
+    unetseg_unet_options_free(o);
+}
+
 static void mc_bad_arguments(void **state) {
     (void)state;
     unetseg_model *m = mc_model(0.3);
@@ -350,6 +399,7 @@ int main(void) {
         cmocka_unit_test(mc_mean_converges_as_rate_goes_to_zero),
         cmocka_unit_test(independent_of_thread_count),
         cmocka_unit_test(mc_bad_arguments),
+        cmocka_unit_test(mc_prefix_reuse_matches_full_passes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -148,15 +148,26 @@ static int32_t effective_input(const unetseg_model *m, const us_fusion *f, int32
     return f->producer[src];
 }
 
-int32_t us_model_run(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_tensor *input,
-                     us_layer_observer observer, void *user, unetseg_tensor **out) {
+/* `given` (may be NULL): per layer, an output computed earlier (the layer is
+ * not run and its buffer never released) or NULL; with `given`, layers
+ * flagged in `skip` are not run at all (nothing reads them). */
+static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_tensor *input,
+                        us_layer_observer observer, void *user, const float *const *given,
+                        const uint8_t *skip, unetseg_tensor **out) {
     run_state s = {0};
     buffer_pool pool = {0};
     us_fusion f = {0};
     int32_t st = run_state_init(m, &s);
     if (!st) st = us_infer_shapes(m, input->shape, s.shapes);
+    if (!st && given) {
+        /* only layers that run read their inputs */
+        memset(s.readers, 0, (size_t)m->n_layers * sizeof *s.readers);
+        for (int32_t i = 0; i < m->n_layers; i++)
+            for (int32_t j = 0; j < m->layers[i].n_in && !skip[i]; j++)
+                s.readers[us_model_index_of_id(m, m->layers[i].in_ids[j])]++;
+    }
     /* Fusion skips layers, so it is only used when no one observes them. */
-    if (!st && !observer && !ctx->training) {
+    if (!st && !observer && !ctx->training && !given) {
         st = us_fusion_plan(m, s.readers, &f);
         memset(s.readers, 0, (size_t)m->n_layers * sizeof *s.readers);
         for (int32_t i = 0; i < m->n_layers && !st; i++)
@@ -169,7 +180,9 @@ int32_t us_model_run(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_ten
         const us_layer *l = &m->layers[i];
         const us_layer_kind *k = us_layer_kind_get(l->kind);
         if (f.skipped && f.skipped[i]) continue;
-        if (l->kind == UNETSEG_LAYER_INPUT) {
+        if (given && (given[i] || skip[i])) {
+            s.outputs[i] = (float *)given[i]; /* computed earlier, or not needed */
+        } else if (l->kind == UNETSEG_LAYER_INPUT) {
             /* The caller's buffer is read in place and never written. */
             s.outputs[i] = input->data;
         } else {
@@ -180,7 +193,7 @@ int32_t us_model_run(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_ten
             }
             int32_t src = s.in_index[0];
             int in_place = k->elementwise && s.readers[src] == 1 &&
-                           m->layers[src].kind != UNETSEG_LAYER_INPUT;
+                           m->layers[src].kind != UNETSEG_LAYER_INPUT && !(given && given[src]);
             float *dst = in_place ? s.outputs[src]
                                   : pool_acquire(&pool, us_shape_numel(4, s.shapes[i]));
             if (!dst) {
@@ -196,8 +209,8 @@ int32_t us_model_run(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_ten
             s.outputs[i] = dst;
             for (int32_t j = 0; j < l->n_in; j++) {
                 int32_t p = s.in_index[j];
-                if (--s.readers[p] == 0 && s.outputs[p] && m->layers[p].kind != UNETSEG_LAYER_INPUT)
-                    pool_release(&pool, s.outputs[p]);
+                int owned = m->layers[p].kind != UNETSEG_LAYER_INPUT && !(given && given[p]);
+                if (--s.readers[p] == 0 && s.outputs[p] && owned) pool_release(&pool, s.outputs[p]);
                 if (s.readers[p] == 0) s.outputs[p] = NULL;
             }
         }
@@ -212,4 +225,14 @@ int32_t us_model_run(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_ten
     pool_free(&pool);
     run_state_free(&s);
     return st;
+}
+
+int32_t us_model_run(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_tensor *input,
+                     us_layer_observer observer, void *user, unetseg_tensor **out) {
+    return run_impl(m, ctx, input, observer, user, NULL, NULL, out);
+}
+
+int32_t us_model_run_given(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_tensor *input,
+                           const float *const *given, const uint8_t *skip, unetseg_tensor **out) {
+    return run_impl(m, ctx, input, NULL, NULL, given, skip, out);
 }

@@ -21,6 +21,12 @@ typedef int32_t (*us_layer_observer)(void *user, int32_t layer, const float *dat
 int32_t us_model_run(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_tensor *input,
                      us_layer_observer observer, void *user, unetseg_tensor **out);
 
+/* The same pass reusing outputs computed earlier: given[i] != NULL is layer
+ * i's output (not recomputed); layers with skip[i] set are not run (the
+ * caller guarantees no running layer reads them unless given). */
+int32_t us_model_run_given(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_tensor *input,
+                           const float *const *given, const uint8_t *skip, unetseg_tensor **out);
+
 /* Checks every forward entry point makes on its input: a non-empty model,
  * rank 4, the input layer's channel count, the builder's size multiple. */
 int32_t us_check_forward_input(const unetseg_model *model, const unetseg_tensor *input);
