@@ -94,13 +94,18 @@ static void transform_input(const us_conv_geom *g, const float *x, int64_t t0, i
 }
 
 /* Bias, then the epilogue, on n channels (same order as the im2col path). */
-static void finish_row(float *restrict y, const float *restrict v, int64_t n, const float *bias,
-                       const us_conv_epilogue *ep) {
-    for (int64_t k = 0; k < n; k++) y[k] = v[k] + (bias ? bias[k] : 0.0f);
-    if (ep && ep->scale)
-        for (int64_t k = 0; k < n; k++) y[k] = y[k] * ep->scale[k] + ep->shift[k];
+static void finish_row(float *restrict y, const float *restrict v, int64_t n,
+                       const float *restrict bias, const us_conv_epilogue *ep) {
+    if (bias)
+        for (int64_t k = 0; k < n; k++) y[k] = v[k] + bias[k];
+    else
+        memcpy(y, v, (size_t)n * sizeof(float));
+    if (ep && ep->scale) {
+        const float *restrict scale = ep->scale, *restrict shift = ep->shift;
+        for (int64_t k = 0; k < n; k++) y[k] = y[k] * scale[k] + shift[k];
+    }
     if (ep && ep->relu)
-        for (int64_t k = 0; k < n; k++) y[k] = y[k] > 0 ? y[k] : 0.0f;
+        for (int64_t k = 0; k < n; k++) y[k] = y[k] > 0.0f ? y[k] : 0.0f;
 }
 
 /* Y tile = A^T m A, A^T = [[1,1,1,0],[0,1,-1,-1]], plus bias and epilogue;
