@@ -12,26 +12,6 @@
  * smaller chunks make OpenBLAS re-pack the kernel matrix too often. */
 #define US_IM2COL_TARGET_FLOATS ((int64_t)1 << 22)
 
-static void im2col_rows(const us_conv_geom *g, const float *x, int64_t row0, int64_t rows,
-                        float *col) {
-    const int64_t krow = g->kh * g->kw * g->cin;
-    for (int64_t r = 0; r < rows; r++) {
-        int64_t p = row0 + r;
-        int64_t ow = p % g->wo, oh = (p / g->wo) % g->ho, b = p / (g->wo * g->ho);
-        float *dst = col + r * krow;
-        for (int64_t i = 0; i < g->kh; i++) {
-            int64_t ih = oh * g->sh - g->pad_top + i;
-            for (int64_t j = 0; j < g->kw; j++, dst += g->cin) {
-                int64_t iw = ow * g->sw - g->pad_left + j;
-                if (ih < 0 || ih >= g->h || iw < 0 || iw >= g->w)
-                    memset(dst, 0, (size_t)g->cin * sizeof(float));
-                else
-                    memcpy(dst, x + ((b * g->h + ih) * g->w + iw) * g->cin,
-                           (size_t)g->cin * sizeof(float));
-            }
-        }
-    }
-}
 
 /* Bias, then the epilogue, on rows of output still in cache. The order of
  * operations is the one of separate Conv2D/BatchNormalization/ReLU layers,
@@ -82,11 +62,12 @@ int32_t us_conv2d_forward_im2col(const us_conv_geom *g, const float *x, const fl
         int64_t chunk = US_IM2COL_TARGET_FLOATS / krow;
         if (chunk < 256) chunk = 256;
         if (chunk > rows) chunk = rows;
+        const us_patch_geom pg = us_patch_geom_conv(g);
         float *col = us_malloc_array((size_t)(chunk * krow), sizeof(float));
         if (!col) return us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate im2col buffer");
         for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
             int64_t m = rows - r0 < chunk ? rows - r0 : chunk;
-            im2col_rows(g, x, r0, m, col);
+            us_patch_gather(&pg, x, r0, m, col);
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)g->cout,
                         (int)krow, 1.0f, col, (int)krow, kernel, (int)g->cout, 0.0f,
                         y + r0 * g->cout, (int)g->cout);
@@ -97,26 +78,6 @@ int32_t us_conv2d_forward_im2col(const us_conv_geom *g, const float *x, const fl
     return UNETSEG_OK;
 }
 
-/* Scatter-add one chunk of im2col rows back into the image (adjoint of
- * im2col_rows). */
-static void col2im_rows(const us_conv_geom *g, const float *col, int64_t row0, int64_t rows,
-                        float *dx) {
-    const int64_t krow = g->kh * g->kw * g->cin;
-    for (int64_t r = 0; r < rows; r++) {
-        int64_t p = row0 + r;
-        int64_t ow = p % g->wo, oh = (p / g->wo) % g->ho, b = p / (g->wo * g->ho);
-        const float *src = col + r * krow;
-        for (int64_t i = 0; i < g->kh; i++) {
-            int64_t ih = oh * g->sh - g->pad_top + i;
-            for (int64_t j = 0; j < g->kw; j++, src += g->cin) {
-                int64_t iw = ow * g->sw - g->pad_left + j;
-                if (ih < 0 || ih >= g->h || iw < 0 || iw >= g->w) continue;
-                float *dst = dx + ((b * g->h + ih) * g->w + iw) * g->cin;
-                for (int64_t c = 0; c < g->cin; c++) dst[c] += src[c];
-            }
-        }
-    }
-}
 
 /* dkernel += col^T dy; dx += col2im(dy kernel^T); dbias += sum over rows. */
 int32_t us_conv2d_backward(const us_conv_geom *g, const float *x, const float *kernel,
@@ -143,13 +104,14 @@ int32_t us_conv2d_backward(const us_conv_geom *g, const float *x, const float *k
     int64_t chunk = US_IM2COL_TARGET_FLOATS / krow;
     if (chunk < 256) chunk = 256;
     if (chunk > rows) chunk = rows;
+    const us_patch_geom pg = us_patch_geom_conv(g);
     float *col = us_malloc_array((size_t)(chunk * krow), sizeof(float));
     if (!col) return us_fail(UNETSEG_E_NOMEM, "conv2d backward: cannot allocate im2col buffer");
     for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
         int64_t m = rows - r0 < chunk ? rows - r0 : chunk;
         const float *dy_chunk = dy + r0 * g->cout;
         if (dkernel) {
-            im2col_rows(g, x, r0, m, col);
+            us_patch_gather(&pg, x, r0, m, col);
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)krow, (int)g->cout, (int)m,
                         1.0f, col, (int)krow, dy_chunk, (int)g->cout, 1.0f, dkernel,
                         (int)g->cout);
@@ -157,7 +119,7 @@ int32_t us_conv2d_backward(const us_conv_geom *g, const float *x, const float *k
         if (dx) {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)krow, (int)g->cout,
                         1.0f, dy_chunk, (int)g->cout, kernel, (int)g->cout, 0.0f, col, (int)krow);
-            col2im_rows(g, col, r0, m, dx);
+            us_patch_scatter_add(&pg, col, r0, m, dx);
         }
     }
     free(col);

@@ -11,24 +11,6 @@
 
 #define US_COL2IM_TARGET_FLOATS ((int64_t)1 << 20)
 
-static void scatter_rows(const us_conv_geom *g, const float *col, int64_t row0, int64_t rows,
-                         float *y) {
-    const int64_t patch = g->kh * g->kw * g->cout;
-    for (int64_t r = 0; r < rows; r++) {
-        int64_t p = row0 + r;
-        int64_t iw = p % g->w, ih = (p / g->w) % g->h, b = p / (g->w * g->h);
-        const float *src = col + r * patch;
-        for (int64_t i = 0; i < g->kh; i++) {
-            int64_t oh = ih * g->sh - g->pad_top + i;
-            for (int64_t j = 0; j < g->kw; j++, src += g->cout) {
-                int64_t ow = iw * g->sw - g->pad_left + j;
-                if (oh < 0 || oh >= g->ho || ow < 0 || ow >= g->wo) continue;
-                float *dst = y + ((b * g->ho + oh) * g->wo + ow) * g->cout;
-                for (int64_t c = 0; c < g->cout; c++) dst[c] += src[c];
-            }
-        }
-    }
-}
 
 int32_t us_conv2d_transpose_forward(const us_conv_geom *g, const float *x, const float *kernel,
                                     const float *bias, float *y) {
@@ -40,6 +22,7 @@ int32_t us_conv2d_transpose_forward(const us_conv_geom *g, const float *x, const
         int64_t chunk = US_COL2IM_TARGET_FLOATS / patch;
         if (chunk < 64) chunk = 64;
         if (chunk > rows) chunk = rows;
+        const us_patch_geom pg = us_patch_geom_transpose(g);
         float *col = us_malloc_array((size_t)(chunk * patch), sizeof(float));
         if (!col) return us_fail(UNETSEG_E_NOMEM, "conv2d_transpose: cannot allocate buffer");
         for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
@@ -48,7 +31,7 @@ int32_t us_conv2d_transpose_forward(const us_conv_geom *g, const float *x, const
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)patch,
                         (int)g->cin, 1.0f, x + r0 * g->cin, (int)g->cin, kernel, (int)g->cin,
                         0.0f, col, (int)patch);
-            scatter_rows(g, col, r0, m, y);
+            us_patch_scatter_add(&pg, col, r0, m, y);
         }
         free(col);
     }
@@ -58,27 +41,6 @@ int32_t us_conv2d_transpose_forward(const us_conv_geom *g, const float *x, const
     return UNETSEG_OK;
 }
 
-/* Adjoint of scatter_rows: each input pixel's kh x kw x cout patch of dy. */
-static void gather_rows(const us_conv_geom *g, const float *dy, int64_t row0, int64_t rows,
-                        float *col) {
-    const int64_t patch = g->kh * g->kw * g->cout;
-    for (int64_t r = 0; r < rows; r++) {
-        int64_t p = row0 + r;
-        int64_t iw = p % g->w, ih = (p / g->w) % g->h, b = p / (g->w * g->h);
-        float *dst = col + r * patch;
-        for (int64_t i = 0; i < g->kh; i++) {
-            int64_t oh = ih * g->sh - g->pad_top + i;
-            for (int64_t j = 0; j < g->kw; j++, dst += g->cout) {
-                int64_t ow = iw * g->sw - g->pad_left + j;
-                if (oh < 0 || oh >= g->ho || ow < 0 || ow >= g->wo)
-                    memset(dst, 0, (size_t)g->cout * sizeof(float));
-                else
-                    memcpy(dst, dy + ((b * g->ho + oh) * g->wo + ow) * g->cout,
-                           (size_t)g->cout * sizeof(float));
-            }
-        }
-    }
-}
 
 /* dcol = gather(dy); dx += dcol K; dK += dcol^T x; dbias += sum of dy. */
 int32_t us_conv2d_transpose_backward(const us_conv_geom *g, const float *x, const float *kernel,
@@ -92,11 +54,12 @@ int32_t us_conv2d_transpose_backward(const us_conv_geom *g, const float *x, cons
     int64_t chunk = US_COL2IM_TARGET_FLOATS / patch;
     if (chunk < 64) chunk = 64;
     if (chunk > rows) chunk = rows;
+    const us_patch_geom pg = us_patch_geom_transpose(g);
     float *col = us_malloc_array((size_t)(chunk * patch), sizeof(float));
     if (!col) return us_fail(UNETSEG_E_NOMEM, "conv2d_transpose backward: cannot allocate buffer");
     for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
         int64_t m = rows - r0 < chunk ? rows - r0 : chunk;
-        gather_rows(g, dy, r0, m, col);
+        us_patch_gather(&pg, dy, r0, m, col);
         if (dx)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)g->cin, (int)patch,
                         1.0f, col, (int)patch, kernel, (int)g->cin, 1.0f, dx + r0 * g->cin,

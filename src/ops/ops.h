@@ -16,6 +16,24 @@ typedef struct us_conv_geom {
     int64_t pad_top, pad_left;
 } us_conv_geom;
 
+/* kh x kw patches of an image (img_h, img_w, c) taken at the positions of a
+ * grid (n, grid_h, grid_w): GEMM row q is the patch of grid position q. */
+typedef struct us_patch_geom {
+    int64_t n, grid_h, grid_w, img_h, img_w, c;
+    int64_t kh, kw, sh, sw, pad_top, pad_left;
+} us_patch_geom;
+
+/* Conv2D: patches of its input at its output positions. */
+us_patch_geom us_patch_geom_conv(const us_conv_geom *g);
+/* Conv2DTranspose: patches of its output at its input positions. */
+us_patch_geom us_patch_geom_transpose(const us_conv_geom *g);
+/* Copy the patches of grid rows [row0, row0+rows) into col (zeros outside). */
+void us_patch_gather(const us_patch_geom *p, const float *img, int64_t row0, int64_t rows,
+                     float *col);
+/* The adjoint: add col's patches into the image (outside pixels dropped). */
+void us_patch_scatter_add(const us_patch_geom *p, const float *col, int64_t row0, int64_t rows,
+                          float *img);
+
 /* TensorFlow 'same'/'valid' output size and leading pad for one axis. */
 int64_t us_conv_out_size(int64_t in, int64_t k, int64_t s, int32_t same);
 int64_t us_conv_pad_before(int64_t in, int64_t k, int64_t s, int32_t same);
