@@ -360,10 +360,10 @@ UNETSEG_API int32_t unetseg_model_load_weights(unetseg_model *model, const char 
 UNETSEG_API int32_t unetseg_model_load(const char *path, unetseg_model **out);
 
 /* ---------------------------------------------------------------- threads */
-/* Threads used by this model's passes (OpenBLAS and unetseg's own loops):
- * 1..256, or 0 for all cores (the default). OpenBLAS's setting is
- * process-wide: it is applied at the start of each pass of this model.
- * Errors: INVALID_ARG. */
+/* Threads used by this model's passes: 1..256, or 0 for all cores (the
+ * default). Results do not depend on it (each matrix product is split into
+ * shape-determined blocks; OpenBLAS, whose thread setting is process-wide,
+ * is set to one thread at the start of each pass). Errors: INVALID_ARG. */
 UNETSEG_API int32_t unetseg_model_set_threads(unetseg_model *model, int32_t threads);
 
 /* ------------------------------------------------------ dropout and MC */

@@ -441,6 +441,50 @@ static void batchnorm_recalibration(void **state) {
     unetseg_model_free(m);
 }
 
+/* Same seed, same data: the same weights whatever the thread count (GEMMs
+ * are split into blocks that do not depend on it). */
+static void same_result_with_one_or_two_threads(void **state) {
+    (void)state;
+    unetseg_unet_options *uo = NULL;
+    unetseg_train_options *o = NULL;
+    unetseg_model *m[2];
+    unetseg_trainer *t[2];
+    double loss[2];
+    assert_ok(unetseg_unet_options_create(&uo));
+    assert_ok(unetseg_unet_options_set_backbone(uo, "resnet18"));
+    assert_ok(unetseg_unet_options_set_input_shape(uo, 64, 64, 3));
+    assert_ok(unetseg_train_options_create(&o));
+    unetseg_tensor *x = make_tensor4(2, 64, 64, 3, NULL), *y = make_tensor4(2, 64, 64, 1, NULL);
+    for (int64_t i = 0; i < 2 * 64 * 64 * 3; i++) unetseg_tensor_data(x)[i] = (float)(i * 7 % 255);
+    for (int64_t i = 0; i < 2 * 64 * 64; i++) unetseg_tensor_data(y)[i] = (float)(i / 64 % 2);
+    for (int k = 0; k < 2; k++) {
+        assert_ok(unetseg_unet_create(uo, &m[k]));
+        assert_ok(unetseg_model_set_threads(m[k], k + 1));
+        assert_ok(unetseg_trainer_create(m[k], o, &t[k]));
+        for (int i = 0; i < 2; i++) assert_ok(unetseg_trainer_step(t[k], x, y, &loss[k]));
+    }
+    assert_true(loss[0] == loss[1]);
+    const char *names[3] = {"conv0/kernel", "stage4_unit2_conv2/kernel", "decoder_stage0a_conv/kernel"};
+    for (int i = 0; i < 3; i++) {
+        unetseg_tensor *a = NULL, *b = NULL;
+        int64_t n;
+        assert_ok(unetseg_model_param_get(m[0], names[i], &a));
+        assert_ok(unetseg_model_param_get(m[1], names[i], &b));
+        assert_ok(unetseg_tensor_numel(a, &n));
+        assert_memory_equal(unetseg_tensor_data(a), unetseg_tensor_data(b), (size_t)n * sizeof(float));
+        unetseg_tensor_free(a);
+        unetseg_tensor_free(b);
+    }
+    for (int k = 0; k < 2; k++) {
+        unetseg_trainer_free(t[k]);
+        unetseg_model_free(m[k]);
+    }
+    unetseg_tensor_free(x);
+    unetseg_tensor_free(y);
+    unetseg_train_options_free(o);
+    unetseg_unet_options_free(uo);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sgd_and_adam_by_hand),
@@ -451,6 +495,7 @@ int main(void) {
         cmocka_unit_test(bad_calls),
         cmocka_unit_test(non_finite_values_are_refused),
         cmocka_unit_test(batchnorm_recalibration),
+        cmocka_unit_test(same_result_with_one_or_two_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "graph/layer_kinds.h"
+#include "core/parallel.h"
 #include "core/threads.h"
 
 int32_t us_model_find(const unetseg_model *m, const char *name) {
@@ -145,8 +146,12 @@ int32_t us_model_append(unetseg_model *m, const char *name, int32_t kind,
     return UNETSEG_OK;
 }
 
+/* OpenBLAS runs single-threaded; unetseg splits each GEMM itself (see
+ * ops/gemm.c), which keeps results independent of the thread count and
+ * keeps one kind of worker thread busy at a time. */
 int32_t us_model_apply_threads(const unetseg_model *m) {
     int32_t n = m->threads > 0 ? m->threads : us_cpu_count();
-    us_blas_set_threads(n);
+    us_blas_set_threads(1);
+    us_parallel_set_threads(n);
     return n;
 }

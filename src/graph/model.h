@@ -80,8 +80,8 @@ void us_layer_clear(us_layer *layer);
 /* Drop cached text (summary etc.) after a mutation. */
 void us_model_invalidate(unetseg_model *m);
 
-/* Apply the model's thread setting to OpenBLAS (process-wide); returns the
- * thread count in effect. */
+/* Apply the model's thread setting for the passes run by this thread;
+ * returns the thread count in effect. */
 int32_t us_model_apply_threads(const unetseg_model *m);
 
 /* Parameter "{layer}/{param}" lookup; NULL if absent. */

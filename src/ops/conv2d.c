@@ -1,6 +1,5 @@
 /* Conv2D forward: im2col + one sgemm per chunk of output pixels. The batch is
  * folded into the GEMM's M dimension (rows = n * ho * wo). */
-#include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,9 +53,9 @@ int32_t us_conv2d_forward_im2col(const us_conv_geom *g, const float *x, const fl
     if (rows == 0) return UNETSEG_OK;
     if (direct) {
         /* A 1x1 stride-1 conv is a plain matrix product over pixels. */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)g->cout,
-                    (int)g->cin, 1.0f, x, (int)g->cin, kernel, (int)g->cout, 0.0f, y,
-                    (int)g->cout);
+        us_sgemm(0, 0, rows, g->cout,
+                    g->cin, 1.0f, x, g->cin, kernel, g->cout, 0.0f, y,
+                    g->cout);
         finish_rows(y, rows, g->cout, bias, ep);
     } else {
         int64_t chunk = US_IM2COL_TARGET_FLOATS / krow;
@@ -68,9 +67,9 @@ int32_t us_conv2d_forward_im2col(const us_conv_geom *g, const float *x, const fl
         for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
             int64_t m = rows - r0 < chunk ? rows - r0 : chunk;
             us_patch_gather(&pg, x, r0, m, col);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)g->cout,
-                        (int)krow, 1.0f, col, (int)krow, kernel, (int)g->cout, 0.0f,
-                        y + r0 * g->cout, (int)g->cout);
+            us_sgemm(0, 0, m, g->cout,
+                        krow, 1.0f, col, krow, kernel, g->cout, 0.0f,
+                        y + r0 * g->cout, g->cout);
             finish_rows(y + r0 * g->cout, m, g->cout, bias, ep);
         }
         free(col);
@@ -92,13 +91,13 @@ int32_t us_conv2d_backward(const us_conv_geom *g, const float *x, const float *k
     if (rows == 0 || (!dx && !dkernel)) return UNETSEG_OK;
     if (direct) {
         if (dkernel)
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)g->cin, (int)g->cout,
-                        (int)rows, 1.0f, x, (int)g->cin, dy, (int)g->cout, 1.0f, dkernel,
-                        (int)g->cout);
+            us_sgemm(1, 0, g->cin, g->cout,
+                        rows, 1.0f, x, g->cin, dy, g->cout, 1.0f, dkernel,
+                        g->cout);
         if (dx)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)g->cin,
-                        (int)g->cout, 1.0f, dy, (int)g->cout, kernel, (int)g->cout, 1.0f, dx,
-                        (int)g->cin);
+            us_sgemm(0, 1, rows, g->cin,
+                        g->cout, 1.0f, dy, g->cout, kernel, g->cout, 1.0f, dx,
+                        g->cin);
         return UNETSEG_OK;
     }
     int64_t chunk = US_IM2COL_TARGET_FLOATS / krow;
@@ -112,13 +111,13 @@ int32_t us_conv2d_backward(const us_conv_geom *g, const float *x, const float *k
         const float *dy_chunk = dy + r0 * g->cout;
         if (dkernel) {
             us_patch_gather(&pg, x, r0, m, col);
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)krow, (int)g->cout, (int)m,
-                        1.0f, col, (int)krow, dy_chunk, (int)g->cout, 1.0f, dkernel,
-                        (int)g->cout);
+            us_sgemm(1, 0, krow, g->cout, m,
+                        1.0f, col, krow, dy_chunk, g->cout, 1.0f, dkernel,
+                        g->cout);
         }
         if (dx) {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)krow, (int)g->cout,
-                        1.0f, dy_chunk, (int)g->cout, kernel, (int)g->cout, 0.0f, col, (int)krow);
+            us_sgemm(0, 1, m, krow, g->cout,
+                        1.0f, dy_chunk, g->cout, kernel, g->cout, 0.0f, col, krow);
             us_patch_scatter_add(&pg, col, r0, m, dx);
         }
     }

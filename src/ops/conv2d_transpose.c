@@ -1,7 +1,6 @@
 /* Conv2DTranspose forward: a GEMM gives every input pixel's contribution to a
  * kh x kw x cout patch (col2im), which is scattered into the output:
  * out[h*s - pad + i, w*s - pad + j, co] += x[h, w, :] . K[i, j, co, :]. */
-#include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,9 +27,9 @@ int32_t us_conv2d_transpose_forward(const us_conv_geom *g, const float *x, const
         for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
             int64_t m = rows - r0 < chunk ? rows - r0 : chunk;
             /* kernel viewed as a (kh*kw*cout, cin) matrix; col = x_chunk . K^T */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)patch,
-                        (int)g->cin, 1.0f, x + r0 * g->cin, (int)g->cin, kernel, (int)g->cin,
-                        0.0f, col, (int)patch);
+            us_sgemm(0, 1, m, patch,
+                        g->cin, 1.0f, x + r0 * g->cin, g->cin, kernel, g->cin,
+                        0.0f, col, patch);
             us_patch_scatter_add(&pg, col, r0, m, y);
         }
         free(col);
@@ -61,13 +60,13 @@ int32_t us_conv2d_transpose_backward(const us_conv_geom *g, const float *x, cons
         int64_t m = rows - r0 < chunk ? rows - r0 : chunk;
         us_patch_gather(&pg, dy, r0, m, col);
         if (dx)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)g->cin, (int)patch,
-                        1.0f, col, (int)patch, kernel, (int)g->cin, 1.0f, dx + r0 * g->cin,
-                        (int)g->cin);
+            us_sgemm(0, 0, m, g->cin, patch,
+                        1.0f, col, patch, kernel, g->cin, 1.0f, dx + r0 * g->cin,
+                        g->cin);
         if (dkernel)
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)patch, (int)g->cin, (int)m,
-                        1.0f, col, (int)patch, x + r0 * g->cin, (int)g->cin, 1.0f, dkernel,
-                        (int)g->cin);
+            us_sgemm(1, 0, patch, g->cin, m,
+                        1.0f, col, patch, x + r0 * g->cin, g->cin, 1.0f, dkernel,
+                        g->cin);
     }
     free(col);
     return UNETSEG_OK;

@@ -3,7 +3,6 @@
  * the 16 positions of a 4x4 input tile becomes 16 GEMMs (tiles x cin) .
  * (cin x cout), 2.25x fewer multiply-adds than im2col + GEMM. Transforms run
  * on whole channel vectors (NHWC keeps a pixel's channels contiguous). */
-#include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -165,10 +164,10 @@ int32_t us_conv2d_forward_winograd(const us_conv_geom *g, const float *x, const 
         int64_t tiles = total - t0 < chunk ? total - t0 : chunk;
         transform_input(g, x, t0, tiles, tiles_w, tiles_hw, zeros, scratch, v);
         for (int p = 0; p < 16; p++)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)tiles, (int)g->cout,
-                        (int)g->cin, 1.0f, v + p * tiles * g->cin, (int)g->cin,
-                        u + p * g->cin * g->cout, (int)g->cout, 0.0f, m + p * tiles * g->cout,
-                        (int)g->cout);
+            us_sgemm(0, 0, tiles, g->cout,
+                        g->cin, 1.0f, v + p * tiles * g->cin, g->cin,
+                        u + p * g->cin * g->cout, g->cout, 0.0f, m + p * tiles * g->cout,
+                        g->cout);
         transform_output(g, m, t0, tiles, tiles_w, tiles_hw, bias, ep, scratch, y);
     }
     free(u);

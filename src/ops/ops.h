@@ -16,6 +16,12 @@ typedef struct us_conv_geom {
     int64_t pad_top, pad_left;
 } us_conv_geom;
 
+/* Row-major C = alpha op(A) op(B) + beta C over the current pass's threads,
+ * with results independent of the thread count (see gemm.c). */
+void us_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+              const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+              int64_t ldc);
+
 /* kh x kw patches of an image (img_h, img_w, c) taken at the positions of a
  * grid (n, grid_h, grid_w): GEMM row q is the patch of grid position q. */
 typedef struct us_patch_geom {

@@ -1,0 +1,17 @@
+/* Splitting work over threads (internal). The number of threads of the
+ * current pass is thread-local, set by the executor from the model's
+ * setting, so different models (and threads) never share it. */
+#ifndef US_CORE_PARALLEL_H
+#define US_CORE_PARALLEL_H
+
+#include <stdint.h>
+
+void us_parallel_set_threads(int32_t threads);
+int32_t us_parallel_threads(void);
+
+/* Run fn(arg, part, parts) for part = 0..parts-1: part 0 on the calling
+ * thread, the others on new threads (inline if a thread cannot start, which
+ * changes the speed, never the result). */
+void us_parallel_run(int32_t parts, void (*fn)(void *arg, int32_t part, int32_t parts), void *arg);
+
+#endif
