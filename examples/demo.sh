@@ -7,26 +7,30 @@ cd "$(dirname "$0")/.."
 OUT=${1:-demo-out}
 BIN=bin/unetseg
 SIZE=64x64x3
+# Smaller or quicker runs (the tests use them): backbone, images, epochs.
+BACKBONE=${DEMO_BACKBONE:-resnet34}
+COUNT=${DEMO_COUNT:-64}
+EPOCHS=${DEMO_EPOCHS:-14}
 rm -rf "$OUT"
 mkdir -p "$OUT"
 
 echo "== 1. a synthetic dataset: shapes on noisy backgrounds"
-$BIN demo-data --output "$OUT/data" --count 64 --size 64 --seed 7
+$BIN demo-data --output "$OUT/data" --count "$COUNT" --size 64 --seed 7
 
 echo
-echo "== 2. Unet('resnet34'): which layers do predicates select?"
+echo "== 2. Unet('$BACKBONE'): which layers do predicates select?"
 echo "\$ unetseg match 'block'     # the popular Keras recipe's predicate"
-$BIN match --size $SIZE 'block' || true
+$BIN match --backbone "$BACKBONE" --size $SIZE 'block' || true
 echo "\$ unetseg match 'kind=conv2d & region=decoder'"
-$BIN match --size $SIZE 'kind=conv2d & region=decoder'
+$BIN match --backbone "$BACKBONE" --size $SIZE 'kind=conv2d & region=decoder'
 
 echo
 echo "== 3. train with ConditionalDropout(0.2) after every decoder conv"
 echo "   (the per-epoch validation uses BatchNorm's moving statistics, which lag the"
 echo "    weights early in training, as in Keras; --recalibrate-bn fixes them at the end)"
-$BIN train --data "$OUT/data" --size $SIZE \
+$BIN train --data "$OUT/data" --backbone "$BACKBONE" --size $SIZE \
     --insert 'kind=conv2d & region=decoder' --dropout conditional --rate 0.2 \
-    --epochs 14 --batch 8 --val-split 0.2 --flip --lr 0.003 --seed 1 \
+    --epochs "$EPOCHS" --batch 8 --val-split 0.2 --flip --lr 0.003 --seed 1 \
     --recalibrate-bn --save "$OUT/model.safetensors" --progress
 
 echo

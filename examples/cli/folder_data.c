@@ -56,6 +56,11 @@ static int load_pair(const char *dir, const char *name, int64_t h, int64_t w, in
     int ok = cli_image_read(path, (int)c, &img);
     mask_path(dir, name, path, sizeof path);
     ok = ok && cli_image_read(path, 1, &mask);
+    if (ok && (mask.w != img.w || mask.h != img.h)) {
+        fprintf(stderr, "unetseg: %s is %dx%d but its image is %dx%d\n", path, mask.w, mask.h,
+                img.w, img.h);
+        ok = 0;
+    }
     ok = ok && cli_image_resize(&img, (int)w, (int)h, &ri);
     /* masks are resized by nearest neighbour: class indices must not blend */
     if (ok) {

@@ -78,6 +78,16 @@ def main():
             f.write(b"not a png")
         r = run("predict", "--weights", model, "--input", bad, "--output", os.path.join(tmp, "x.png"))
         check(r.returncode == 1 and "bad.png" in r.stderr, "a corrupt image: runtime error naming the file")
+        # a mask whose size does not match its image: clear error, nothing written
+        bad_dir = os.path.join(tmp, "bad_data")
+        os.makedirs(os.path.join(bad_dir, "images"))
+        os.makedirs(os.path.join(bad_dir, "masks"))
+        write_png(os.path.join(bad_dir, "images", "a.png"), 32, 32, lambda x, y: (x * 8, y * 8, 0))
+        write_png(os.path.join(bad_dir, "masks", "a.png"), 16, 32, lambda x, y: (255, 255, 255))
+        saved = os.path.join(tmp, "never.safetensors")
+        r = run("train", "--data", bad_dir, "--size", "32x32x3", "--steps", "1", "--save", saved)
+        check(r.returncode == 1 and "16x32" in r.stderr and not os.path.exists(saved),
+              "a mask of another size than its image: exit 1, names both sizes, writes nothing")
         r = run("train", "--data", os.path.join(tmp, "nothing"), "--size", "32x32x3")
         check(r.returncode == 1, "a missing data folder: runtime error")
     print(f"{failures} failure(s)")

@@ -14,6 +14,9 @@ except ImportError:  # a pyenv python without numpy: use Debian's python3
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests", "gen"))
 import st_io  # noqa: E402
+from formula_weights import formula_values  # noqa: E402
+
+FIXTURE = os.path.join(ROOT, "tests", "fixtures", "train_resnet18_64.safetensors")
 
 CLI = os.path.join(ROOT, "bin", "unetseg")
 failures = 0
@@ -91,8 +94,41 @@ def main():
         check(r.returncode == 2, "unknown loss is a usage error")
         r = run("train", "--data", os.path.join(tmp, "missing"))
         check(r.returncode == 1 and "missing" in r.stderr, "missing data names the file")
+    check_gradient_through_cli()
     print(f"{failures} failure(s)")
     return 1 if failures else 0
+
+
+def check_gradient_through_cli():
+    """One SGD step with lr 1 and no momentum: weights before minus after is the
+    gradient, which must match the float64 PyTorch reference of the fixture."""
+    with tempfile.TemporaryDirectory() as tmp:
+        init, plain, after = (os.path.join(tmp, n) for n in ("i.st", "p.st", "a.st"))
+        model = ["--backbone", "resnet18", "--size", "64x64x3"]
+        run("init", *model, "--output", init)
+        names, _ = st_io.read(init)
+        before = {k: formula_values(k, v.shape) for k, v in names.items()}
+        st_io.write(plain, before)
+        r = run("train", "--data", FIXTURE, *model, "--weights", plain, "--steps", "1", "--batch", "2",
+                "--optimizer", "sgd", "--lr", "1", "--momentum", "0", "--no-shuffle", "--save", after)
+        check(r.returncode == 0, "one SGD step through the CLI")
+        got, _ = st_io.read(after)
+        ref, _ = st_io.read(FIXTURE)
+        worst, compared = 0.0, 0
+        for name, w in before.items():
+            g = before[name].astype(np.float64) - got[name].astype(np.float64)
+            if "grad/" + name in ref:
+                want = ref["grad/" + name].astype(np.float64)
+                err = np.linalg.norm(g - want) / max(np.linalg.norm(want), 1e-30)
+            elif "gradnorm/" + name in ref:
+                want = float(ref["gradnorm/" + name][0])
+                err = abs(np.linalg.norm(g) - want) / want
+            else:
+                continue  # moving statistics: not a gradient
+            worst, compared = max(worst, err), compared + 1
+        check(compared == 90 and worst <= 1e-2,  # 90 trainable tensors in resnet18
+              f"weights before - after = the PyTorch gradient for {compared} tensors "
+              f"(worst relative error {worst:.2e})")
 
 
 if __name__ == "__main__":
