@@ -492,6 +492,33 @@ def test_context_managers_free_handles():
     assert unetseg.live_handles() == base
 
 
+def _rss_kb():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def test_no_leak_across_1000_create_free_cycles():
+    """1,000 cycles of model + matcher + trainer + forward: no handle left and
+    no memory growth beyond noise."""
+    x = np.ones((1, 8, 8, 2), np.float32)  # tiny_model has 2 input channels
+    gc.collect()
+    base = unetseg.live_handles()
+    for i in range(1000):
+        if i == 100:
+            gc.collect()
+            rss = _rss_kb()  # after warm-up (allocator pools settle)
+        with tiny_model() as m, unetseg.Matcher("conv") as mt, unetseg.Trainer(m) as tr:
+            m.forward(x)
+            assert m.match(mt) == ["conv"]
+            del tr
+    gc.collect()
+    assert unetseg.live_handles() == base
+    assert _rss_kb() - rss < 8 * 1024, "more than 8 MiB growth over 900 cycles"
+
+
 def test_every_layer_kind():
     m = unetseg.Model()
     (m.add_input("in", None, None, 3)
