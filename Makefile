@@ -217,10 +217,11 @@ fuzz: $(FUZZ_BIN)
 build/tests/test_fuzz_regressions build/tests-asan/test_fuzz_regressions: $(wildcard tests/fuzz/*.c)
 
 # ThreadSanitizer (gcc): the library and TSAN_TESTS rebuilt with
-# -fsanitize=thread. OPENBLAS_NUM_THREADS=1 (and unetseg_model_set_threads(m, 1)
-# in tests/test_threads.c) keeps OpenBLAS's work on the calling thread: OpenBLAS
-# is not instrumented, so its worker threads' writes to our buffers, and their
-# synchronisation, are invisible to TSan and would be reported as false races.
+# -fsanitize=thread. OpenBLAS is not instrumented: its worker threads' writes
+# to our buffers, and their synchronisation, are invisible to TSan and would be
+# reported as false races. unetseg sets OpenBLAS to one thread at each pass
+# (its own, instrumented threads split the work); OPENBLAS_NUM_THREADS=1 also
+# keeps OpenBLAS from starting its thread pool when the library is loaded.
 TSAN := -fsanitize=thread -fno-omit-frame-pointer
 TSAN_TESTS ?= test_threads
 LIB_OBJ_TSAN := $(patsubst src/%.c,build/tsan/%.o,$(LIB_SRC))
