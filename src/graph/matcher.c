@@ -84,15 +84,19 @@ int32_t us_match_new_glob(const char *pattern, us_match_node **out) {
     return new_text_leaf(US_MATCH_GLOB, pattern, out);
 }
 
-/* Hostile regexes (found by fuzzing): glibc's regcomp copies the operand of
- * x+ (as xx*) and of x{m,n} (n times), so stacked or nested repetitions grow
- * the compiled tree exponentially ("a+++++...+", "((a{99}){99}){99}") and its
- * closure computation quadratically; and back-references, a GNU extension to
- * POSIX EREs, make regexec take exponential time ("(.*)(.*)(.*)\3\2\1").
- * So back-references are refused, and so is an ERE whose expanded size
- * exceeds a bound no layer-name pattern comes near. */
+/* Hostile regexes (found by fuzzing). glibc's regcomp copies the operand of
+ * x+ (as xx*) and of x{m,n} (n times), so nested repetitions grow the tree
+ * exponentially ("((a{99}){99}){99}"), and nested repetitions of something
+ * that can match empty make its closure computation exponential in time
+ * ("r?????????????++++++" takes minutes; stacked operators nest, and POSIX
+ * leaves them undefined anyway). Back-references, a GNU extension, make
+ * regexec exponential ("(.*)(.*)(.*)\3\2\1"). So these are refused: back-
+ * references, repetitions nested more than 2 deep, groups nested more than
+ * 32 deep, and more than 2000 nodes once expanded. No layer-name pattern
+ * comes near these limits. */
 #define US_REGEX_MAX_NODES 2000
-#define US_REGEX_MAX_DEPTH 64
+#define US_REGEX_MAX_DEPTH 32
+#define US_REGEX_MAX_NESTED_REPEAT 2
 
 /* End of the bracket expression opening at p ('['), or NULL if unterminated. */
 static const char *bracket_end(const char *p) {
@@ -112,9 +116,13 @@ static const char *bracket_end(const char *p) {
 /* Why `re` is refused, or NULL. */
 static const char *regex_refusal(const char *re) {
     static const char *const too_complex =
-        "too complex (nested or stacked repetitions; at most 2000 nodes once expanded)";
-    size_t total[US_REGEX_MAX_DEPTH + 1] = {0}; /* nodes so far, per open group */
-    size_t last = 0;                             /* nodes of the last atom */
+        "too complex (repetitions nested more than 2 deep, groups more than 32 deep, or "
+        "more than 2000 nodes once expanded)";
+    /* per open group: nodes so far, and the deepest repetition nesting inside */
+    size_t total[US_REGEX_MAX_DEPTH + 1] = {0};
+    int nest[US_REGEX_MAX_DEPTH + 1] = {0};
+    size_t last = 0;  /* nodes of the last atom */
+    int last_nest = 0; /* repetition nesting of the last atom */
     int depth = 0;
     for (const char *p = re; *p; p++) {
         size_t k = 0; /* repetition factor if *p starts a quantifier */
@@ -129,22 +137,29 @@ static const char *regex_refusal(const char *re) {
             p = close;
         }
         if (k) {
-            if (last > US_REGEX_MAX_NODES / k) return too_complex;
+            if (last > US_REGEX_MAX_NODES / k || ++last_nest > US_REGEX_MAX_NESTED_REPEAT)
+                return too_complex;
             total[depth] += last * (k - 1) + 1;
             last = last * k + 1;
+            if (last_nest > nest[depth]) nest[depth] = last_nest;
         } else if (*p == '(') {
             if (depth == US_REGEX_MAX_DEPTH) return too_complex;
             total[++depth] = 0;
+            nest[depth] = 0;
             last = 0;
+            last_nest = 0;
         } else if (*p == ')' && depth > 0) {
-            last = total[depth--] + 1;
+            last = total[depth] + 1;
+            last_nest = nest[depth--];
             total[depth] += last;
+            if (last_nest > nest[depth]) nest[depth] = last_nest;
         } else {
             if (*p == '[' && !(p = bracket_end(p))) break; /* regcomp reports it */
             if (*p == '\\' && p[1] >= '1' && p[1] <= '9')
                 return "back-references (\\1 to \\9) are not supported";
             if (*p == '\\' && p[1]) p++;
             last = *p == '|' ? 0 : 1;
+            last_nest = 0;
             total[depth] += last;
         }
         if (total[depth] > US_REGEX_MAX_NODES) return too_complex;
