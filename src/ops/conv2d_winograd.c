@@ -1,100 +1,126 @@
-/* Conv2D 3x3 stride 1 by Winograd F(2x2, 3x3) (Lavin & Gray 2015): each 2x2
- * output tile is A^T [(G g G^T) . (B^T d B)] A. The element-wise product over
- * the 16 positions of a 4x4 input tile becomes 16 GEMMs (tiles x cin) .
- * (cin x cout), 2.25x fewer multiply-adds than im2col + GEMM. Transforms run
- * on whole channel vectors (NHWC keeps a pixel's channels contiguous). */
+/* Conv2D 3x3 stride 1 by Winograd F(4x4, 3x3) (Lavin & Gray 2015): each 4x4
+ * output tile is A^T [(G g G^T) . (B^T d B)] A over a 6x6 input tile. The
+ * element-wise product over the 36 positions becomes 36 GEMMs
+ * (tiles x cin) . (cin x cout): 4x fewer multiply-adds than im2col + GEMM
+ * (F(2x2, 3x3): 2.25x). Transforms run on whole channel vectors (NHWC keeps
+ * a pixel's channels contiguous), one fused pass per 6-point transform.
+ * Chunks of tiles are independent, so threads take whole chunks; chunk
+ * boundaries depend on the shape only, so results never depend on the
+ * thread count. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/parallel.h"
+#include "core/simd.h"
 #include "ops/ops.h"
 
-/* Tiles per chunk: V and M hold 16 x tiles x channels floats each. */
-#define US_WINO_TARGET_FLOATS ((int64_t)1 << 17)
+#define US_WINO_POS 36 /* 6x6 transformed positions */
 
-/* U[p] = (G g G^T)[p] for the 16 positions p, each a cin x cout matrix;
- * g is the HWIO kernel, G = [[1,0,0],[.5,.5,.5],[.5,-.5,.5],[0,0,1]]. */
-static int32_t transform_kernel(const float *kernel, int64_t cin, int64_t cout, float *u) {
+/* Tiles per chunk: V and M hold 36 x tiles x channels floats each (about
+ * 1 MB: the working set of one chunk stays in L2). */
+#define US_WINO_TARGET_FLOATS ((int64_t)1 << 18)
+
+/* o[a] = (G g)[a] over n lanes for g = (g0, g1, g2), G =
+ * [[1/4,0,0],[-1/6,-1/6,-1/6],[-1/6,1/6,-1/6],[1/24,1/12,1/6],[1/24,-1/12,1/6],[0,0,1]]. */
+US_VECTOR_CLONES static void kernel_points(const float *const g[3], float *const o[6], int64_t n) {
+    const float *restrict g0 = g[0], *restrict g1 = g[1], *restrict g2 = g[2];
+    float *restrict o0 = o[0], *restrict o1 = o[1], *restrict o2 = o[2], *restrict o3 = o[3],
+                    *restrict o4 = o[4], *restrict o5 = o[5];
+    for (int64_t k = 0; k < n; k++) {
+        float even = g0[k] + g2[k];
+        o0[k] = g0[k] * 0.25f;
+        o1[k] = -(even + g1[k]) / 6.0f;
+        o2[k] = -(even - g1[k]) / 6.0f;
+        o3[k] = g0[k] / 24.0f + g1[k] / 12.0f + g2[k] / 6.0f;
+        o4[k] = g0[k] / 24.0f - g1[k] / 12.0f + g2[k] / 6.0f;
+        o5[k] = g2[k];
+    }
+}
+
+/* U[p] = (G g G^T)[p] for the 36 positions p, each a cin x cout matrix; g is
+ * the HWIO kernel (plane i * 3 + j is tap (i, j)). `t` is 18 planes of
+ * scratch: t[a * 3 + j] = (G g)[a][j]. */
+static void transform_kernel(const float *kernel, int64_t cin, int64_t cout, float *t, float *u) {
     const int64_t plane = cin * cout;
-    float *gg = us_malloc_array((size_t)(12 * plane), sizeof(float)); /* G g: 4 x 3 planes */
-    if (!gg) return us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate Winograd buffers");
     for (int64_t j = 0; j < 3; j++) {
-        const float *g0 = kernel + (0 * 3 + j) * plane, *g1 = kernel + (1 * 3 + j) * plane,
-                    *g2 = kernel + (2 * 3 + j) * plane;
-        float *r0 = gg + (0 * 3 + j) * plane, *r1 = gg + (1 * 3 + j) * plane,
-              *r2 = gg + (2 * 3 + j) * plane, *r3 = gg + (3 * 3 + j) * plane;
-        for (int64_t k = 0; k < plane; k++) {
-            r0[k] = g0[k];
-            r1[k] = 0.5f * (g0[k] + g1[k] + g2[k]);
-            r2[k] = 0.5f * (g0[k] - g1[k] + g2[k]);
-            r3[k] = g2[k];
-        }
+        const float *col[3] = {kernel + j * plane, kernel + (3 + j) * plane, kernel + (6 + j) * plane};
+        float *out[6];
+        for (int a = 0; a < 6; a++) out[a] = t + (a * 3 + j) * plane;
+        kernel_points(col, out, plane);
     }
-    for (int64_t i = 0; i < 4; i++) {
-        const float *a0 = gg + (i * 3 + 0) * plane, *a1 = gg + (i * 3 + 1) * plane,
-                    *a2 = gg + (i * 3 + 2) * plane;
-        float *o0 = u + (i * 4 + 0) * plane, *o1 = u + (i * 4 + 1) * plane,
-              *o2 = u + (i * 4 + 2) * plane, *o3 = u + (i * 4 + 3) * plane;
-        for (int64_t k = 0; k < plane; k++) {
-            o0[k] = a0[k];
-            o1[k] = 0.5f * (a0[k] + a1[k] + a2[k]);
-            o2[k] = 0.5f * (a0[k] - a1[k] + a2[k]);
-            o3[k] = a2[k];
-        }
+    for (int64_t a = 0; a < 6; a++) {
+        const float *row[3] = {t + (a * 3) * plane, t + (a * 3 + 1) * plane, t + (a * 3 + 2) * plane};
+        float *out[6];
+        for (int b = 0; b < 6; b++) out[b] = u + (a * 6 + b) * plane;
+        kernel_points(row, out, plane);
     }
-    free(gg);
-    return UNETSEG_OK;
 }
 
-/* out = a - b and out = a + b over n floats (vectorisable: restrict). */
-static void vsub(float *restrict out, const float *restrict a, const float *restrict b, int64_t n) {
-    for (int64_t k = 0; k < n; k++) out[k] = a[k] - b[k];
-}
-static void vadd(float *restrict out, const float *restrict a, const float *restrict b, int64_t n) {
-    for (int64_t k = 0; k < n; k++) out[k] = a[k] + b[k];
+/* The 6-point transforms on values in registers. B^T =
+ * [[4,0,-5,0,1,0],[0,-4,-4,1,1,0],[0,4,-4,-1,1,0],[0,-2,-1,2,1,0],[0,2,-1,-2,1,0],[0,4,0,-5,0,1]]
+ * and A^T = [[1,1,1,1,1,0],[0,1,-1,2,-2,0],[0,1,1,4,4,0],[0,1,-1,8,-8,1]]; `s` is
+ * the stride between the 6 points in d and o. */
+static inline __attribute__((always_inline)) void bt6(const float *d, float *o, int s) {
+    float s12 = d[1 * s] + d[2 * s], s34 = d[3 * s] + d[4 * s];
+    float t42 = d[4 * s] - d[2 * s], t31 = d[3 * s] - d[1 * s];
+    o[0 * s] = 4.0f * d[0] - 5.0f * d[2 * s] + d[4 * s];
+    o[1 * s] = s34 - 4.0f * s12;
+    o[2 * s] = (d[4 * s] - d[3 * s]) + 4.0f * (d[1 * s] - d[2 * s]);
+    o[3 * s] = t42 + 2.0f * t31;
+    o[4 * s] = t42 - 2.0f * t31;
+    o[5 * s] = 4.0f * d[1 * s] - 5.0f * d[3 * s] + d[5 * s];
 }
 
-/* V[p][t] = (B^T d B)[p] for the input tile of tile t (4x4 pixels from
- * (2 ty - pad_top, 2 tx - pad_left)), each a cin vector;
- * B^T = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]]. `r` is 16 x cin scratch. */
-static void transform_input(const us_conv_geom *g, const float *x, int64_t t0, int64_t tiles,
-                            int64_t tiles_w, int64_t tiles_hw, const float *zeros, float *r,
-                            float *v) {
-    const int64_t cin = g->cin, stride_p = tiles * cin;
-    const float *d[16];
-    for (int64_t t = 0; t < tiles; t++) {
-        int64_t tile = t0 + t, b = tile / tiles_hw, ty = (tile % tiles_hw) / tiles_w, tx = tile % tiles_w;
-        for (int i = 0; i < 4; i++)
-            for (int j = 0; j < 4; j++) {
-                int64_t ih = 2 * ty - g->pad_top + i, iw = 2 * tx - g->pad_left + j;
-                d[i * 4 + j] = ih < 0 || ih >= g->h || iw < 0 || iw >= g->w
-                                   ? zeros
-                                   : x + ((b * g->h + ih) * g->w + iw) * cin;
-            }
-        /* rows: r = B^T d */
-        for (int j = 0; j < 4; j++) {
-            vsub(r + (0 * 4 + j) * cin, d[0 * 4 + j], d[2 * 4 + j], cin);
-            vadd(r + (1 * 4 + j) * cin, d[1 * 4 + j], d[2 * 4 + j], cin);
-            vsub(r + (2 * 4 + j) * cin, d[2 * 4 + j], d[1 * 4 + j], cin);
-            vsub(r + (3 * 4 + j) * cin, d[1 * 4 + j], d[3 * 4 + j], cin);
-        }
-        /* columns: V = r B */
-        float *out = v + t * cin;
-        for (int i = 0; i < 4; i++) {
-            const float *r0 = r + (i * 4 + 0) * cin, *r1 = r + (i * 4 + 1) * cin,
-                        *r2 = r + (i * 4 + 2) * cin, *r3 = r + (i * 4 + 3) * cin;
-            vsub(out + (i * 4 + 0) * stride_p, r0, r2, cin);
-            vadd(out + (i * 4 + 1) * stride_p, r1, r2, cin);
-            vsub(out + (i * 4 + 2) * stride_p, r2, r1, cin);
-            vsub(out + (i * 4 + 3) * stride_p, r1, r3, cin);
-        }
+static inline __attribute__((always_inline)) void at6(const float *m, float *o, int s_in, int s_out) {
+    float s12 = m[1 * s_in] + m[2 * s_in], t12 = m[1 * s_in] - m[2 * s_in];
+    float s34 = m[3 * s_in] + m[4 * s_in], t34 = m[3 * s_in] - m[4 * s_in];
+    o[0 * s_out] = m[0] + s12 + s34;
+    o[1 * s_out] = t12 + 2.0f * t34;
+    o[2 * s_out] = s12 + 4.0f * s34;
+    o[3 * s_out] = t12 + 8.0f * t34 + m[5 * s_in];
+}
+
+/* One 6x6 input tile: v[p * stride_p + k] = (B^T d B)[p] for channel k, where
+ * d[i * 6 + j] points at the tile's pixel (i, j) (or at zeros). The loop
+ * over channels vectorises; each channel's tile stays in registers. */
+US_VECTOR_CLONES static void input_tile(const float *const d[36], float *restrict v,
+                                        int64_t stride_p, int64_t n) {
+#pragma GCC ivdep
+    for (int64_t k = 0; k < n; k++) {
+        float t[36], r[36];
+#pragma GCC unroll 36
+        for (int i = 0; i < 36; i++) t[i] = d[i][k];
+#pragma GCC unroll 6
+        for (int j = 0; j < 6; j++) bt6(t + j, r + j, 6); /* columns: r = B^T t */
+#pragma GCC unroll 6
+        for (int i = 0; i < 6; i++) bt6(r + 6 * i, t + 6 * i, 1); /* rows: t = r B */
+#pragma GCC unroll 36
+        for (int p = 0; p < 36; p++) v[p * stride_p + k] = t[p];
+    }
+}
+
+/* One output tile: o[q * n + k] = (A^T m A)[q] for the 16 outputs q of
+ * channel k, from m[p * stride_p + k]. */
+US_VECTOR_CLONES static void output_tile(const float *restrict m, int64_t stride_p,
+                                         float *restrict o, int64_t n) {
+    for (int64_t k = 0; k < n; k++) {
+        float t[36], r[24], q[16];
+#pragma GCC unroll 36
+        for (int p = 0; p < 36; p++) t[p] = m[p * stride_p + k];
+#pragma GCC unroll 6
+        for (int j = 0; j < 6; j++) at6(t + j, r + j, 6, 6); /* columns: r = A^T t (4 x 6) */
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; i++) at6(r + 6 * i, q + 4 * i, 1, 1); /* rows: q = r A */
+#pragma GCC unroll 16
+        for (int p = 0; p < 16; p++) o[p * n + k] = q[p];
     }
 }
 
 /* Bias, then the epilogue, on n channels (same order as the im2col path). */
-static void finish_row(float *restrict y, const float *restrict v, int64_t n,
-                       const float *restrict bias, const us_conv_epilogue *ep) {
+US_VECTOR_CLONES static void finish_row(float *restrict y, const float *restrict v, int64_t n,
+                                        const float *restrict bias, const us_conv_epilogue *ep) {
     if (bias)
         for (int64_t k = 0; k < n; k++) y[k] = v[k] + bias[k];
     else
@@ -107,73 +133,119 @@ static void finish_row(float *restrict y, const float *restrict v, int64_t n,
         for (int64_t k = 0; k < n; k++) y[k] = y[k] > 0.0f ? y[k] : 0.0f;
 }
 
-/* Y tile = A^T m A, A^T = [[1,1,1,0],[0,1,-1,-1]], plus bias and epilogue;
- * outputs past the image edge (odd sizes) are dropped. `r` is 10 x cout
- * scratch. */
-static void transform_output(const us_conv_geom *g, const float *m, int64_t t0, int64_t tiles,
-                             int64_t tiles_w, int64_t tiles_hw, const float *bias,
-                             const us_conv_epilogue *ep, float *r, float *y) {
-    const int64_t c = g->cout, stride_p = tiles * c;
-    float *c0[4] = {r, r + c, r + 2 * c, r + 3 * c}, *c1[4] = {r + 4 * c, r + 5 * c, r + 6 * c, r + 7 * c};
-    float *o = r + 8 * c, *tmp = r + 9 * c;
+typedef struct wino_job {
+    const us_conv_geom *g;
+    const float *x, *u, *bias, *zeros;
+    const us_conv_epilogue *ep;
+    float *y;
+    int64_t tiles_w, tiles_hw, total, chunk;
+    int32_t failed; /* a part could not allocate its buffers */
+} wino_job;
+
+/* V[p][t] = (B^T d B)[p] for the 6x6 input tile of tile t (from
+ * (4 ty - pad_top, 4 tx - pad_left)), each a cin vector. */
+static void transform_input(const wino_job *j, int64_t t0, int64_t tiles, float *v) {
+    const us_conv_geom *g = j->g;
+    const int64_t cin = g->cin, stride_p = tiles * cin;
+    const float *d[36];
     for (int64_t t = 0; t < tiles; t++) {
-        int64_t tile = t0 + t, b = tile / tiles_hw, ty = (tile % tiles_hw) / tiles_w, tx = tile % tiles_w;
-        int64_t oh = 2 * ty, ow = 2 * tx;
-        const float *s = m + t * c;
-        /* rows of A^T s: c0 = s0 + s1 + s2, c1 = s1 - s2 - s3 (per column j) */
-        for (int j = 0; j < 4; j++) {
-            const float *s0 = s + (0 * 4 + j) * stride_p, *s1 = s + (1 * 4 + j) * stride_p,
-                        *s2 = s + (2 * 4 + j) * stride_p, *s3 = s + (3 * 4 + j) * stride_p;
-            vadd(tmp, s0, s1, c);
-            vadd(c0[j], tmp, s2, c);
-            vsub(tmp, s1, s2, c);
-            vsub(c1[j], tmp, s3, c);
-        }
-        float **rows[2] = {c0, c1};
-        for (int oi = 0; oi < 2 && oh + oi < g->ho; oi++) {
-            float **cr = rows[oi];
-            float *dst = y + ((b * g->ho + oh + oi) * g->wo + ow) * c;
-            vadd(tmp, cr[0], cr[1], c);
-            vadd(o, tmp, cr[2], c);
-            finish_row(dst, o, c, bias, ep);
-            if (ow + 1 < g->wo) {
-                vsub(tmp, cr[1], cr[2], c);
-                vsub(o, tmp, cr[3], c);
-                finish_row(dst + c, o, c, bias, ep);
+        int64_t tile = t0 + t, b = tile / j->tiles_hw;
+        int64_t ty = (tile % j->tiles_hw) / j->tiles_w, tx = tile % j->tiles_w;
+        for (int i = 0; i < 6; i++)
+            for (int k = 0; k < 6; k++) {
+                int64_t ih = 4 * ty - g->pad_top + i, iw = 4 * tx - g->pad_left + k;
+                d[i * 6 + k] = ih < 0 || ih >= g->h || iw < 0 || iw >= g->w
+                                   ? j->zeros
+                                   : j->x + ((b * g->h + ih) * g->w + iw) * cin;
             }
+        input_tile(d, v + t * cin, stride_p, cin);
+    }
+}
+
+/* Y tile = A^T m A, plus bias and epilogue; outputs past the image edge are
+ * dropped. `o` is 16 x cout scratch. */
+static void transform_output(const wino_job *j, const float *m, int64_t t0, int64_t tiles,
+                             float *o) {
+    const us_conv_geom *g = j->g;
+    const int64_t c = g->cout, stride_p = tiles * c;
+    for (int64_t t = 0; t < tiles; t++) {
+        int64_t tile = t0 + t, b = tile / j->tiles_hw;
+        int64_t oh = 4 * ((tile % j->tiles_hw) / j->tiles_w), ow = 4 * (tile % j->tiles_w);
+        output_tile(m + t * c, stride_p, o, c);
+        for (int oi = 0; oi < 4 && oh + oi < g->ho; oi++) {
+            float *dst = j->y + ((b * g->ho + oh + oi) * g->wo + ow) * c;
+            for (int ok = 0; ok < 4 && ow + ok < g->wo; ok++)
+                finish_row(dst + ok * c, o + (oi * 4 + ok) * c, c, j->bias, j->ep);
         }
     }
 }
 
-int32_t us_conv2d_forward_winograd(const us_conv_geom *g, const float *x, const float *kernel,
-                                   const float *bias, const us_conv_epilogue *ep, float *y) {
-    const int64_t tiles_w = (g->wo + 1) / 2, tiles_hw = ((g->ho + 1) / 2) * tiles_w;
-    const int64_t total = g->n * tiles_hw, cmax = g->cin > g->cout ? g->cin : g->cout;
-    int64_t chunk = US_WINO_TARGET_FLOATS / (16 * cmax);
-    if (chunk < 16) chunk = 16;
-    if (chunk > total) chunk = total;
-    float *u = us_malloc_array((size_t)(16 * g->cin * g->cout), sizeof(float));
-    float *v = us_malloc_array((size_t)(16 * chunk * g->cin), sizeof(float));
-    float *m = us_malloc_array((size_t)(16 * chunk * g->cout), sizeof(float));
-    float *zeros = us_calloc_array((size_t)g->cin, sizeof(float));
-    float *scratch = us_malloc_array((size_t)(16 * cmax), sizeof(float));
-    int32_t st = UNETSEG_OK;
-    if (!u || !v || !m || !zeros || !scratch) st = us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate Winograd buffers");
-    if (!st) st = transform_kernel(kernel, g->cin, g->cout, u);
-    for (int64_t t0 = 0; t0 < total && !st; t0 += chunk) {
-        int64_t tiles = total - t0 < chunk ? total - t0 : chunk;
-        transform_input(g, x, t0, tiles, tiles_w, tiles_hw, zeros, scratch, v);
-        for (int p = 0; p < 16; p++)
-            us_sgemm(0, 0, tiles, g->cout,
-                        g->cin, 1.0f, v + p * tiles * g->cin, g->cin,
-                        u + p * g->cin * g->cout, g->cout, 0.0f, m + p * tiles * g->cout,
-                        g->cout);
-        transform_output(g, m, t0, tiles, tiles_w, tiles_hw, bias, ep, scratch, y);
+/* One chunk of tiles: input transform, 36 GEMMs, output transform. */
+static void run_chunk(const wino_job *j, int64_t t0, float *v, float *m, float *scratch) {
+    const us_conv_geom *g = j->g;
+    int64_t tiles = j->total - t0 < j->chunk ? j->total - t0 : j->chunk;
+    transform_input(j, t0, tiles, v);
+    for (int p = 0; p < US_WINO_POS; p++) {
+        const float *vp = v + p * tiles * g->cin, *up = j->u + p * g->cin * g->cout;
+        float *mp = m + p * tiles * g->cout;
+        if (us_sgemm_narrow_fits(g->cout))
+            us_sgemm_narrow(tiles, g->cout, g->cin, vp, g->cin, up, mp, g->cout);
+        else
+            us_sgemm(0, 0, tiles, g->cout, g->cin, 1.0f, vp, g->cin, up, g->cout, 0.0f, mp, g->cout);
     }
-    free(u);
+    transform_output(j, m, t0, tiles, scratch);
+}
+
+/* Part `part` of `parts` runs chunks part, part + parts, ... with its own
+ * buffers. With several parts each GEMM runs on its part's thread alone. */
+static void wino_part(void *arg, int32_t part, int32_t parts) {
+    wino_job *j = arg;
+    const us_conv_geom *g = j->g;
+    float *v = us_malloc_array((size_t)(US_WINO_POS * j->chunk * g->cin), sizeof(float));
+    float *m = us_malloc_array((size_t)(US_WINO_POS * j->chunk * g->cout), sizeof(float));
+    float *scratch = us_malloc_array((size_t)(16 * g->cout), sizeof(float));
+    int32_t saved = us_parallel_threads();
+    if (parts > 1) us_parallel_set_threads(1);
+    if (!v || !m || !scratch)
+        j->failed = 1; /* parts write the flag only to set it */
+    else
+        for (int64_t c = part; c * j->chunk < j->total; c += parts)
+            run_chunk(j, c * j->chunk, v, m, scratch);
+    us_parallel_set_threads(saved);
     free(v);
     free(m);
-    free(zeros);
     free(scratch);
+}
+
+int32_t us_conv2d_forward_winograd(const us_conv_geom *g, const float *x, const float *kernel,
+                                   const float *bias, const us_conv_epilogue *ep, float *y) {
+    const int64_t tiles_w = (g->wo + 3) / 4, tiles_hw = ((g->ho + 3) / 4) * tiles_w;
+    const int64_t total = g->n * tiles_hw, cmax = g->cin > g->cout ? g->cin : g->cout;
+    if (total == 0) return UNETSEG_OK;
+    int64_t chunk = US_WINO_TARGET_FLOATS / (US_WINO_POS * cmax);
+    if (chunk < 16) chunk = 16;
+    if (chunk > total) chunk = total;
+    const int64_t plane = g->cin * g->cout;
+    float *u = us_malloc_array((size_t)(US_WINO_POS * plane), sizeof(float));
+    float *t = us_malloc_array((size_t)(18 * plane), sizeof(float));
+    float *zeros = us_calloc_array((size_t)g->cin, sizeof(float));
+    int32_t st = UNETSEG_OK;
+    if (!u || !t || !zeros) {
+        st = us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate Winograd buffers");
+    } else {
+        transform_kernel(kernel, g->cin, g->cout, t, u);
+        wino_job j = {g, x, u, bias, zeros, ep, y, tiles_w, tiles_hw, total, chunk, 0};
+        int64_t chunks = (total + chunk - 1) / chunk;
+        int32_t parts = us_parallel_threads();
+        if (parts > chunks) parts = (int32_t)chunks;
+        if (parts > 1)
+            us_parallel_run(parts, wino_part, &j);
+        else
+            wino_part(&j, 0, 1);
+        if (j.failed) st = us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate Winograd buffers");
+    }
+    free(u);
+    free(t);
+    free(zeros);
     return st;
 }

@@ -21,6 +21,11 @@ typedef struct us_conv_geom {
 void us_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
               const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
               int64_t ldc);
+/* C (m x n, row stride ldc) = A (m x k, row stride lda) . B (k x n, dense)
+ * by the narrow-GEMM kernel, for n in {16, 32, 48, 64} (us_sgemm_narrow_fits). */
+int us_sgemm_narrow_fits(int64_t n);
+void us_sgemm_narrow(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
+                     float *c, int64_t ldc);
 
 /* kh x kw patches of an image (img_h, img_w, c) taken at the positions of a
  * grid (n, grid_h, grid_w): GEMM row q is the patch of grid position q. */
@@ -61,6 +66,12 @@ int32_t us_conv2d_forward(const us_conv_geom *g, const float *x, const float *ke
 /* The same for 3x3 stride-1 kernels by Winograd F(2x2, 3x3); any padding. */
 int32_t us_conv2d_forward_winograd(const us_conv_geom *g, const float *x, const float *kernel,
                                    const float *bias, const us_conv_epilogue *ep, float *y);
+/* Any kernel and stride with cout <= US_NARROW_MAX_COUT and cin <=
+ * US_NARROW_MAX_CIN, one output value at a time (a segmentation head). */
+#define US_NARROW_MAX_COUT 4
+#define US_NARROW_MAX_CIN 512
+int32_t us_conv2d_forward_narrow(const us_conv_geom *g, const float *x, const float *kernel,
+                                 const float *bias, const us_conv_epilogue *ep, float *y);
 /* The im2col + GEMM path for every kernel (the reference for Winograd). */
 int32_t us_conv2d_forward_im2col(const us_conv_geom *g, const float *x, const float *kernel,
                                  const float *bias, const us_conv_epilogue *ep, float *y);

@@ -23,10 +23,19 @@ void us_patch_gather(const us_patch_geom *p, const float *img, int64_t row0, int
         int64_t q = row0 + r;
         int64_t gx = q % p->grid_w, gy = (q / p->grid_w) % p->grid_h, b = q / (p->grid_w * p->grid_h);
         float *dst = col + r * p->kh * p->kw * p->c;
+        const int64_t x0 = gx * p->sw - p->pad_left;
         for (int64_t i = 0; i < p->kh; i++) {
             int64_t y = gy * p->sh - p->pad_top + i;
+            if (y >= 0 && y < p->img_h && x0 >= 0 && x0 + p->kw <= p->img_w) {
+                /* the patch row's pixels are adjacent in NHWC: one copy (this
+                 * matters for few channels, e.g. the 3-channel first conv) */
+                memcpy(dst, img + ((b * p->img_h + y) * p->img_w + x0) * p->c,
+                       (size_t)(p->kw * p->c) * sizeof(float));
+                dst += p->kw * p->c;
+                continue;
+            }
             for (int64_t j = 0; j < p->kw; j++, dst += p->c) {
-                int64_t x = gx * p->sw - p->pad_left + j;
+                int64_t x = x0 + j;
                 if (y < 0 || y >= p->img_h || x < 0 || x >= p->img_w)
                     memset(dst, 0, (size_t)p->c * sizeof(float));
                 else
