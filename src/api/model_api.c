@@ -26,10 +26,10 @@ UNETSEG_API int32_t unetseg_model_create(unetseg_model **out) {
 
 UNETSEG_API void unetseg_model_free(unetseg_model *model) {
     if (!model) return;
+    us_model_invalidate(model);
     for (int32_t i = 0; i < model->n_layers; i++) us_layer_clear(&model->layers[i]);
     free(model->layers);
     free(model->description);
-    us_model_invalidate(model);
     free(model);
 }
 
@@ -347,5 +347,6 @@ UNETSEG_API int32_t unetseg_model_param_set(unetseg_model *model, const char *na
         return us_fail(UNETSEG_E_NUMERIC, "param_set: '%s' element %lld is NaN or infinite", name,
                        (long long)bad);
     memcpy(p->value->data, value->data, (size_t)value->numel * sizeof(float));
+    us_model_invalidate(model); /* derived data (transformed kernels) is stale */
     return UNETSEG_OK;
 }

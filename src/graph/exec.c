@@ -108,21 +108,44 @@ static int32_t run_state_init(const unetseg_model *m, run_state *s) {
     return UNETSEG_OK;
 }
 
-/* A Conv2D with its folded padding, BatchNormalization and ReLU (fusion.h). */
-static int32_t run_fused_conv(const unetseg_model *m, const us_fusion *f, int32_t i,
-                              const float *x, const int64_t x_shape[4], const int64_t out_shape[4],
-                              float *y) {
-    const us_layer *l = &m->layers[i];
+/* At inference each Winograd conv keeps its transformed kernel (36 planes,
+ * 4x the kernel) until the weights may have changed (us_model_invalidate),
+ * within a budget: large inputs put more layers on Winograd, and memory
+ * must not grow without bound. */
+#define US_KERNEL_CACHE_FLOATS ((int64_t)1 << 24) /* 64 MiB */
+
+/* The layer's transformed kernel, made now if the budget allows; NULL when
+ * not cached (the conv then transforms its kernel itself). */
+static const float *prepared_kernel(unetseg_model *m, us_layer *l, const us_conv_geom *g) {
+    const int64_t need = us_winograd_kernel_floats(g->cin, g->cout);
+    if (l->wino_kernel) return l->wino_floats == need ? l->wino_kernel : NULL;
+    if (m->cache_floats + need > US_KERNEL_CACHE_FLOATS) return NULL;
+    float *u = us_malloc_array((size_t)need, sizeof(float));
+    if (!u) return NULL; /* not an error: the conv can still run without it */
+    us_winograd_transform_kernel(us_layer_param(l, "kernel"), g->cin, g->cout, u);
+    l->wino_kernel = u;
+    l->wino_floats = need;
+    m->cache_floats += need;
+    return u;
+}
+
+/* A Conv2D at inference, with its folded padding, BatchNormalization and
+ * ReLU when the fusion plan has them (fusion.h). */
+static int32_t run_conv_inference(unetseg_model *m, const us_fusion *f, int32_t i,
+                                  const float *x, const int64_t x_shape[4],
+                                  const int64_t out_shape[4], float *y) {
+    us_layer *l = &m->layers[i];
     us_conv_geom g;
     us_layer_conv_geom(l, x_shape, out_shape, &g);
-    if (f->pad_of[i] >= 0) {
+    const int fused = f->producer != NULL;
+    if (fused && f->pad_of[i] >= 0) {
         /* the conv reads the unpadded input; the padding becomes implicit */
         g.pad_top += m->layers[f->pad_of[i]].cfg.pad_top;
         g.pad_left += m->layers[f->pad_of[i]].cfg.pad_left;
     }
-    us_conv_epilogue ep = {NULL, NULL, f->relu_of[i] >= 0};
+    us_conv_epilogue ep = {NULL, NULL, fused && f->relu_of[i] >= 0};
     float *fold = NULL;
-    if (f->bn_of[i] >= 0) {
+    if (fused && f->bn_of[i] >= 0) {
         const us_layer *bn = &m->layers[f->bn_of[i]];
         fold = us_malloc_array((size_t)(2 * g.cout), sizeof(float));
         if (!fold) return us_fail(UNETSEG_E_NOMEM, "%s: out of memory", l->name);
@@ -132,8 +155,10 @@ static int32_t run_fused_conv(const unetseg_model *m, const us_fusion *f, int32_
         ep.scale = fold;
         ep.shift = fold + g.cout;
     }
-    int32_t st = us_conv2d_forward(&g, x, us_layer_param(l, "kernel"), us_layer_param(l, "bias"),
-                                   &ep, y);
+    const float *kernel = us_layer_param(l, "kernel"), *bias = us_layer_param(l, "bias");
+    const float *prepared = us_conv2d_uses_winograd(&g) ? prepared_kernel(m, l, &g) : NULL;
+    int32_t st = prepared ? us_conv2d_forward_winograd(&g, x, kernel, prepared, bias, &ep, y)
+                          : us_conv2d_forward(&g, x, kernel, bias, &ep, y);
     free(fold);
     return st;
 }
@@ -201,8 +226,8 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
                 break;
             }
             if (in_place) s.outputs[src] = NULL;
-            if (f.producer && l->kind == UNETSEG_LAYER_CONV2D)
-                st = run_fused_conv(m, &f, i, in_ptrs[0], in_shapes[0], s.shapes[i], dst);
+            if (l->kind == UNETSEG_LAYER_CONV2D && !ctx->training)
+                st = run_conv_inference(m, &f, i, in_ptrs[0], in_shapes[0], s.shapes[i], dst);
             else
                 st = k->forward(l, ctx, in_ptrs, (const int64_t(*)[4])in_shapes, l->n_in, dst,
                                 s.shapes[i], NULL);

@@ -27,10 +27,17 @@ void us_layer_clear(us_layer *l) {
     free(l->name);
     free(l->in_ids);
     for (int32_t i = 0; i < l->n_params; i++) unetseg_tensor_free(l->params[i].value);
+    free(l->wino_kernel);
     memset(l, 0, sizeof *l);
 }
 
 void us_model_invalidate(unetseg_model *m) {
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        free(m->layers[i].wino_kernel);
+        m->layers[i].wino_kernel = NULL;
+        m->layers[i].wino_floats = 0;
+    }
+    m->cache_floats = 0;
     free(m->summary_text);
     m->summary_text = NULL;
     free(m->param_name_cache);

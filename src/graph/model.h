@@ -45,6 +45,10 @@ typedef struct us_layer {
     int32_t n_params;
     us_param params[US_MAX_PARAMS];
     int64_t shape[4]; /* output (N, H, W, C) as built; -1 = unknown (None) */
+    /* Conv2D at inference: the kernel transformed for Winograd (exec.c),
+     * dropped by us_model_invalidate whenever weights may have changed. */
+    float *wino_kernel;
+    int64_t wino_floats;
 } us_layer;
 
 struct unetseg_model {
@@ -63,6 +67,7 @@ struct unetseg_model {
     char *summary_text;      /* cache behind unetseg_model_summary */
     char *param_name_cache;  /* "{layer}/{param}" behind param_tensor_name */
     char *load_report;       /* text behind unetseg_model_load_weights' report */
+    int64_t cache_floats;    /* sum of the layers' wino_floats */
 };
 
 /* Index of the layer with this name / id, or -1. */

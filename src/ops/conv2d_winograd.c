@@ -39,22 +39,32 @@ US_VECTOR_CLONES static void kernel_points(const float *const g[3], float *const
     }
 }
 
+/* Kernel elements transformed per block: the block's G g (18 planes) stays
+ * on the stack instead of a scratch allocation. */
+#define US_WINO_KERNEL_BLOCK 256
+
+int64_t us_winograd_kernel_floats(int64_t cin, int64_t cout) { return US_WINO_POS * cin * cout; }
+
 /* U[p] = (G g G^T)[p] for the 36 positions p, each a cin x cout matrix; g is
- * the HWIO kernel (plane i * 3 + j is tap (i, j)). `t` is 18 planes of
- * scratch: t[a * 3 + j] = (G g)[a][j]. */
-static void transform_kernel(const float *kernel, int64_t cin, int64_t cout, float *t, float *u) {
+ * the HWIO kernel (plane i * 3 + j is tap (i, j)); t[a * 3 + j] = (G g)[a][j]. */
+void us_winograd_transform_kernel(const float *kernel, int64_t cin, int64_t cout, float *u) {
     const int64_t plane = cin * cout;
-    for (int64_t j = 0; j < 3; j++) {
-        const float *col[3] = {kernel + j * plane, kernel + (3 + j) * plane, kernel + (6 + j) * plane};
-        float *out[6];
-        for (int a = 0; a < 6; a++) out[a] = t + (a * 3 + j) * plane;
-        kernel_points(col, out, plane);
-    }
-    for (int64_t a = 0; a < 6; a++) {
-        const float *row[3] = {t + (a * 3) * plane, t + (a * 3 + 1) * plane, t + (a * 3 + 2) * plane};
-        float *out[6];
-        for (int b = 0; b < 6; b++) out[b] = u + (a * 6 + b) * plane;
-        kernel_points(row, out, plane);
+    float t[18][US_WINO_KERNEL_BLOCK];
+    for (int64_t k0 = 0; k0 < plane; k0 += US_WINO_KERNEL_BLOCK) {
+        int64_t n = plane - k0 < US_WINO_KERNEL_BLOCK ? plane - k0 : US_WINO_KERNEL_BLOCK;
+        for (int64_t j = 0; j < 3; j++) {
+            const float *col[3] = {kernel + j * plane + k0, kernel + (3 + j) * plane + k0,
+                                   kernel + (6 + j) * plane + k0};
+            float *out[6];
+            for (int a = 0; a < 6; a++) out[a] = t[a * 3 + j];
+            kernel_points(col, out, n);
+        }
+        for (int64_t a = 0; a < 6; a++) {
+            const float *row[3] = {t[a * 3], t[a * 3 + 1], t[a * 3 + 2]};
+            float *out[6];
+            for (int b = 0; b < 6; b++) out[b] = u + (a * 6 + b) * plane + k0;
+            kernel_points(row, out, n);
+        }
     }
 }
 
@@ -218,23 +228,22 @@ static void wino_part(void *arg, int32_t part, int32_t parts) {
 }
 
 int32_t us_conv2d_forward_winograd(const us_conv_geom *g, const float *x, const float *kernel,
-                                   const float *bias, const us_conv_epilogue *ep, float *y) {
+                                   const float *prepared, const float *bias,
+                                   const us_conv_epilogue *ep, float *y) {
     const int64_t tiles_w = (g->wo + 3) / 4, tiles_hw = ((g->ho + 3) / 4) * tiles_w;
     const int64_t total = g->n * tiles_hw, cmax = g->cin > g->cout ? g->cin : g->cout;
     if (total == 0) return UNETSEG_OK;
     int64_t chunk = US_WINO_TARGET_FLOATS / (US_WINO_POS * cmax);
     if (chunk < 16) chunk = 16;
     if (chunk > total) chunk = total;
-    const int64_t plane = g->cin * g->cout;
-    float *u = us_malloc_array((size_t)(US_WINO_POS * plane), sizeof(float));
-    float *t = us_malloc_array((size_t)(18 * plane), sizeof(float));
+    float *u = prepared ? NULL : us_malloc_array((size_t)us_winograd_kernel_floats(g->cin, g->cout), sizeof(float));
     float *zeros = us_calloc_array((size_t)g->cin, sizeof(float));
     int32_t st = UNETSEG_OK;
-    if (!u || !t || !zeros) {
+    if ((!prepared && !u) || !zeros) {
         st = us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate Winograd buffers");
     } else {
-        transform_kernel(kernel, g->cin, g->cout, t, u);
-        wino_job j = {g, x, u, bias, zeros, ep, y, tiles_w, tiles_hw, total, chunk, 0};
+        if (!prepared) us_winograd_transform_kernel(kernel, g->cin, g->cout, u);
+        wino_job j = {g, x, prepared ? prepared : u, bias, zeros, ep, y, tiles_w, tiles_hw, total, chunk, 0};
         int64_t chunks = (total + chunk - 1) / chunk;
         int32_t parts = us_parallel_threads();
         if (parts > chunks) parts = (int32_t)chunks;
@@ -245,7 +254,6 @@ int32_t us_conv2d_forward_winograd(const us_conv_geom *g, const float *x, const 
         if (j.failed) st = us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate Winograd buffers");
     }
     free(u);
-    free(t);
     free(zeros);
     return st;
 }

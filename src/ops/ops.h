@@ -63,9 +63,17 @@ typedef struct us_conv_epilogue {
  * (may be NULL); im2col + sgemm. */
 int32_t us_conv2d_forward(const us_conv_geom *g, const float *x, const float *kernel,
                           const float *bias, const us_conv_epilogue *ep, float *y);
-/* The same for 3x3 stride-1 kernels by Winograd F(2x2, 3x3); any padding. */
+/* Whether us_conv2d_forward takes the Winograd path for this geometry. */
+int us_conv2d_uses_winograd(const us_conv_geom *g);
+/* The same for 3x3 stride-1 kernels by Winograd F(4x4, 3x3); any padding.
+ * `prepared` (may be NULL) is the kernel already transformed by
+ * us_winograd_transform_kernel (then `kernel` is not read). */
 int32_t us_conv2d_forward_winograd(const us_conv_geom *g, const float *x, const float *kernel,
-                                   const float *bias, const us_conv_epilogue *ep, float *y);
+                                   const float *prepared, const float *bias,
+                                   const us_conv_epilogue *ep, float *y);
+/* Size (floats) and computation of a transformed Winograd kernel. */
+int64_t us_winograd_kernel_floats(int64_t cin, int64_t cout);
+void us_winograd_transform_kernel(const float *kernel, int64_t cin, int64_t cout, float *u);
 /* Any kernel and stride with cout <= US_NARROW_MAX_COUT and cin <=
  * US_NARROW_MAX_CIN, one output value at a time (a segmentation head). */
 #define US_NARROW_MAX_COUT 4

@@ -1,0 +1,133 @@
+/* The executor keeps transformed Winograd kernels between forward passes;
+ * every way weights change must drop them. Each case changes the weights of
+ * a model that has already run (so its cache is filled) and checks the next
+ * forward is bit-identical to a fresh model built with the new weights. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "support/test_support.h"
+
+/* input 32x32x8 -> conv 3x3 to 16 (Winograd: 64 4x4 tiles) -> conv to 1 -> sigmoid */
+static unetseg_model *build(void) {
+    unetseg_model *m = NULL;
+    assert_ok(unetseg_model_create(&m));
+    assert_ok(unetseg_model_add_input(m, "in", 32, 32, 8));
+    assert_ok(unetseg_model_add_conv2d(m, "c1", "in", 16, 3, 3, 1, 1, UNETSEG_PADDING_SAME, 1));
+    assert_ok(unetseg_model_add_conv2d(m, "c2", "c1", 1, 3, 3, 1, 1, UNETSEG_PADDING_SAME, 1));
+    assert_ok(unetseg_model_add_activation(m, "out", "c2", UNETSEG_ACT_SIGMOID));
+    return m;
+}
+
+static int64_t numel(const unetseg_tensor *t) {
+    int64_t n = 0;
+    assert_ok(unetseg_tensor_numel(t, &n));
+    return n;
+}
+
+static void set_param(unetseg_model *m, const char *name, double f) {
+    unetseg_tensor *t = NULL;
+    assert_ok(unetseg_model_param_get(m, name, &t));
+    float *d = unetseg_tensor_data(t);
+    for (int64_t i = 0; i < numel(t); i++) d[i] = (float)(0.2 * sin(f * (double)i));
+    assert_ok(unetseg_model_param_set(m, name, t));
+    unetseg_tensor_free(t);
+}
+
+static unetseg_tensor *input(void) {
+    float *v = malloc(32 * 32 * 8 * sizeof(float));
+    for (int i = 0; i < 32 * 32 * 8; i++) v[i] = (float)cos(0.37 * i);
+    unetseg_tensor *t = make_tensor4(1, 32, 32, 8, v);
+    free(v);
+    return t;
+}
+
+static unetseg_tensor *forward(unetseg_model *m) {
+    unetseg_tensor *x = input(), *y = NULL;
+    assert_ok(unetseg_model_forward(m, x, &y));
+    unetseg_tensor_free(x);
+    return y;
+}
+
+static void assert_same(const unetseg_tensor *a, const unetseg_tensor *b, int expect_equal) {
+    assert_int_equal(numel(a), numel(b));
+    int equal = memcmp(unetseg_tensor_data((unetseg_tensor *)a), unetseg_tensor_data((unetseg_tensor *)b),
+                       (size_t)numel(a) * sizeof(float)) == 0;
+    assert_int_equal(equal, expect_equal);
+}
+
+/* A model with c1's kernel from formula f, run once (fills the cache). */
+static unetseg_model *warm(double f, unetseg_tensor **y) {
+    unetseg_model *m = build();
+    set_param(m, "c2/kernel", 0.7); /* layers start with zero weights */
+    set_param(m, "c1/kernel", f);
+    *y = forward(m);
+    return m;
+}
+
+static void param_set_drops_cache(void **state) {
+    (void)state;
+    unetseg_tensor *before = NULL, *ref = NULL;
+    unetseg_model *m = warm(1.1, &before), *fresh = warm(2.3, &ref);
+    set_param(m, "c1/kernel", 2.3);
+    unetseg_tensor *after = forward(m);
+    assert_same(after, ref, 1);
+    assert_same(after, before, 0);
+    unetseg_tensor_free(before), unetseg_tensor_free(ref), unetseg_tensor_free(after);
+    unetseg_model_free(m), unetseg_model_free(fresh);
+}
+
+static void load_weights_drops_cache(void **state) {
+    (void)state;
+    char path[] = "/tmp/unetseg_cache_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unetseg_tensor *before = NULL, *ref = NULL;
+    unetseg_model *m = warm(1.1, &before), *fresh = warm(2.3, &ref);
+    assert_ok(unetseg_model_save_weights(fresh, path));
+    assert_ok(unetseg_model_load_weights(m, path, UNETSEG_LOAD_STRICT, NULL));
+    unetseg_tensor *after = forward(m);
+    assert_same(after, ref, 1);
+    unlink(path);
+    unetseg_tensor_free(before), unetseg_tensor_free(ref), unetseg_tensor_free(after);
+    unetseg_model_free(m), unetseg_model_free(fresh);
+}
+
+static void trainer_step_drops_cache(void **state) {
+    (void)state;
+    unetseg_tensor *before = NULL;
+    unetseg_model *m = warm(1.1, &before);
+    unetseg_train_options *o = NULL;
+    unetseg_trainer *t = NULL;
+    assert_ok(unetseg_train_options_create(&o));
+    assert_ok(unetseg_trainer_create(m, o, &t));
+    unetseg_tensor *x = input(), *mask = make_tensor4(1, 32, 32, 1, NULL);
+    assert_ok(unetseg_trainer_step(t, x, mask, NULL));
+    unetseg_tensor *after = forward(m);
+    /* the fresh model gets every trained parameter of m */
+    unetseg_model *fresh = build(); /* zero weights until set */
+    const char *names[] = {"c1/kernel", "c1/bias", "c2/kernel", "c2/bias"};
+    for (int i = 0; i < 4; i++) {
+        unetseg_tensor *p = NULL;
+        assert_ok(unetseg_model_param_get(m, names[i], &p));
+        assert_ok(unetseg_model_param_set(fresh, names[i], p));
+        unetseg_tensor_free(p);
+    }
+    unetseg_tensor *ref = forward(fresh);
+    assert_same(after, ref, 1);
+    assert_same(after, before, 0);
+    unetseg_tensor_free(x), unetseg_tensor_free(mask), unetseg_tensor_free(before);
+    unetseg_tensor_free(after), unetseg_tensor_free(ref);
+    unetseg_trainer_free(t), unetseg_train_options_free(o);
+    unetseg_model_free(m), unetseg_model_free(fresh);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {cmocka_unit_test(param_set_drops_cache),
+                                       cmocka_unit_test(load_weights_drops_cache),
+                                       cmocka_unit_test(trainer_step_drops_cache)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
