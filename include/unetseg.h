@@ -564,7 +564,8 @@ UNETSEG_API int32_t unetseg_train_options_set_seed(unetseg_train_options *option
 UNETSEG_API int32_t unetseg_trainer_create(unetseg_model *model,
                                            const unetseg_train_options *options,
                                            unetseg_trainer **out);
-/* Release a trainer (NULL is fine); the model stays. */
+/* Release a trainer (NULL is fine); the model stays. The working memory of
+ * training steps (kept between steps so that they reuse it) is released. */
 UNETSEG_API void unetseg_trainer_free(unetseg_trainer *trainer);
 /*
  * One training step on a batch: images (N, H, W, C) and masks (N, H, W,

@@ -51,7 +51,7 @@ static void compare_with(conv_fn fn, const char *name, const us_conv_geom *g, in
     for (int64_t i = 0; i < nk; i++) k[i] = value(i, 1.3) / (float)sqrt((double)(g->kh * g->kw * g->cin));
     for (int64_t i = 0; i < g->cout; i++)
         bias[i] = value(i, 0.7), scale[i] = 1.0f + 0.5f * value(i, 2.1), shift[i] = value(i, 0.2);
-    us_conv_epilogue ep = {scale, shift, 1};
+    us_conv_epilogue ep = {scale, shift, 1, 0};
     reference(g, x, k, use_bias ? bias : NULL, use_ep ? &ep : NULL, ref);
     assert_ok(fn(g, x, k, use_bias ? bias : NULL, use_ep ? &ep : NULL, y));
     double max_ref = 0, max_err = 0;
@@ -149,9 +149,52 @@ static void narrow_gemm_matches_blas(void **state) {
     assert_false(us_sgemm_narrow_fits(64));
 }
 
+/* dx of a 3x3 stride-1 conv large enough for the Winograd input gradient,
+ * accumulated onto what dx held, against the float64 definition. */
+static void check_dx(int64_t h, int64_t w, int64_t cin, int64_t cout, int64_t pad, int64_t ho,
+                     int64_t wo) {
+    us_conv_geom g = {2, h, w, cin, ho, wo, cout, 3, 3, 1, 1, pad, pad};
+    int64_t nx = 2 * h * w * cin, ny = 2 * ho * wo * cout, nk = 9 * cin * cout;
+    float *x = calloc((size_t)nx, sizeof(float)), *k = malloc((size_t)nk * sizeof(float));
+    float *dy = malloc((size_t)ny * sizeof(float)), *dx = malloc((size_t)nx * sizeof(float));
+    for (int64_t i = 0; i < nk; i++) k[i] = value(i, 1.3) / 10.0f;
+    for (int64_t i = 0; i < ny; i++) dy[i] = value(i, 0.61);
+    for (int64_t i = 0; i < nx; i++) dx[i] = 0.5f; /* gradients accumulate */
+    assert_ok(us_conv2d_backward(&g, x, k, dy, dx, NULL, NULL));
+    double max_err = 0, max_ref = 0;
+    for (int64_t b = 0; b < 2; b++)
+        for (int64_t ih = 0; ih < h; ih++)
+            for (int64_t iw = 0; iw < w; iw++)
+                for (int64_t ci = 0; ci < cin; ci++) {
+                    double s = 0.5;
+                    for (int64_t a = 0; a < 3; a++)
+                        for (int64_t c = 0; c < 3; c++) {
+                            int64_t oh = ih - a + pad, ow = iw - c + pad;
+                            if (oh < 0 || oh >= ho || ow < 0 || ow >= wo) continue;
+                            for (int64_t co = 0; co < cout; co++)
+                                s += (double)dy[((b * ho + oh) * wo + ow) * cout + co] *
+                                     k[((a * 3 + c) * cin + ci) * cout + co];
+                        }
+                    max_ref = fmax(max_ref, fabs(s));
+                    max_err = fmax(max_err, fabs(s - dx[((b * h + ih) * w + iw) * cin + ci]));
+                }
+    if (max_err > WINOGRAD_TOL * fmax(1.0, max_ref))
+        print_error("dx %lldx%lld pad %lld: max err %g (max ref %g)\n", (long long)h, (long long)w,
+                    (long long)pad, max_err, max_ref);
+    assert_true(max_err <= WINOGRAD_TOL * fmax(1.0, max_ref));
+    free(x), free(k), free(dy), free(dx);
+}
+
+static void winograd_input_gradient(void **state) {
+    (void)state;
+    check_dx(29, 31, 16, 8, 1, 29, 31); /* 'same' */
+    check_dx(30, 28, 5, 32, 0, 28, 26); /* 'valid' */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(winograd_matches_reference),
                                        cmocka_unit_test(narrow_matches_reference),
-                                       cmocka_unit_test(narrow_gemm_matches_blas)};
+                                       cmocka_unit_test(narrow_gemm_matches_blas),
+                                       cmocka_unit_test(winograd_input_gradient)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

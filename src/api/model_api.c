@@ -27,6 +27,7 @@ UNETSEG_API int32_t unetseg_model_create(unetseg_model **out) {
 UNETSEG_API void unetseg_model_free(unetseg_model *model) {
     if (!model) return;
     us_model_invalidate(model);
+    us_pool_free(&model->train_pool);
     for (int32_t i = 0; i < model->n_layers; i++) us_layer_clear(&model->layers[i]);
     free(model->layers);
     free(model->description);

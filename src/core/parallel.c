@@ -1,6 +1,13 @@
+/* Splitting work over threads. Parallel regions run on a process-wide pool
+ * of worker threads that sleep between regions: a forward pass has a
+ * hundred or more regions, and creating threads for each cost more than
+ * the work of the small ones. One region uses the pool at a time; a region
+ * started while another holds it (two host threads running models at once)
+ * gets threads of its own, as before the pool existed. */
 #include "core/parallel.h"
 
 #include <pthread.h>
+#include <stdint.h>
 
 static _Thread_local int32_t pass_threads = 1;
 
@@ -9,8 +16,78 @@ int32_t us_parallel_threads(void) { return pass_threads; }
 
 #define US_MAX_PARTS 64
 
+typedef void (*part_fn)(void *arg, int32_t part, int32_t parts);
+
+/* Every field is read and written under `lock`. */
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t wake, done;
+    pthread_t threads[US_MAX_PARTS];
+    uint64_t start_generation[US_MAX_PARTS]; /* worker i ignores jobs up to this one */
+    int32_t n_workers;                        /* workers are parts 1..n_workers */
+    uint64_t generation;                      /* one per region */
+    part_fn fn;
+    void *arg;
+    int32_t parts, pending, busy, quit, atfork_set;
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
+
+static void *worker(void *p) {
+    const int32_t me = (int32_t)(intptr_t)p;
+    pthread_mutex_lock(&pool.lock);
+    uint64_t seen = pool.start_generation[me];
+    for (;;) {
+        while (!pool.quit && pool.generation == seen) pthread_cond_wait(&pool.wake, &pool.lock);
+        if (pool.quit) break;
+        seen = pool.generation;
+        if (me >= pool.parts) continue;
+        part_fn fn = pool.fn;
+        void *arg = pool.arg;
+        int32_t parts = pool.parts;
+        pthread_mutex_unlock(&pool.lock);
+        fn(arg, me, parts);
+        pthread_mutex_lock(&pool.lock);
+        if (--pool.pending == 0) pthread_cond_signal(&pool.done);
+    }
+    pthread_mutex_unlock(&pool.lock);
+    return NULL;
+}
+
+/* A forked child has none of the parent's workers: start from an empty pool. */
+static void reset_in_child(void) {
+    pthread_mutex_init(&pool.lock, NULL);
+    pthread_cond_init(&pool.wake, NULL);
+    pthread_cond_init(&pool.done, NULL);
+    pool.n_workers = 0;
+    pool.busy = pool.pending = pool.quit = 0;
+}
+
+/* Workers sleep in pthread_cond_wait; at exit they are woken and joined so
+ * that leak checkers see no live threads. */
+__attribute__((destructor)) static void stop_workers(void) {
+    pthread_mutex_lock(&pool.lock);
+    int idle = !pool.busy;
+    if (idle) pool.quit = 1;
+    pthread_cond_broadcast(&pool.wake);
+    int32_t n = pool.n_workers;
+    pthread_mutex_unlock(&pool.lock);
+    if (!idle) return; /* a region is running on another thread: leave it be */
+    for (int32_t i = 1; i <= n; i++) pthread_join(pool.threads[i], NULL);
+}
+
+/* Grow the pool to `want` workers (under the lock); fewer if threads cannot
+ * start, which only changes the speed. */
+static void grow_pool(int32_t want) {
+    if (!pool.atfork_set) pool.atfork_set = pthread_atfork(NULL, NULL, reset_in_child) == 0;
+    while (pool.n_workers < want) {
+        int32_t me = pool.n_workers + 1;
+        pool.start_generation[me] = pool.generation;
+        if (pthread_create(&pool.threads[me], NULL, worker, (void *)(intptr_t)me) != 0) break;
+        pool.n_workers = me;
+    }
+}
+
 typedef struct part_job {
-    void (*fn)(void *arg, int32_t part, int32_t parts);
+    part_fn fn;
     void *arg;
     int32_t part, parts;
 } part_job;
@@ -21,8 +98,8 @@ static void *run_part(void *p) {
     return NULL;
 }
 
-void us_parallel_run(int32_t parts, void (*fn)(void *arg, int32_t part, int32_t parts), void *arg) {
-    if (parts > US_MAX_PARTS) parts = US_MAX_PARTS;
+/* The pool is in use: threads of this region's own. */
+static void run_on_new_threads(int32_t parts, part_fn fn, void *arg) {
     pthread_t threads[US_MAX_PARTS];
     part_job jobs[US_MAX_PARTS];
     int started[US_MAX_PARTS] = {0};
@@ -37,4 +114,36 @@ void us_parallel_run(int32_t parts, void (*fn)(void *arg, int32_t part, int32_t 
         else
             fn(arg, p, parts);
     }
+}
+
+void us_parallel_run(int32_t parts, part_fn fn, void *arg) {
+    if (parts > US_MAX_PARTS) parts = US_MAX_PARTS;
+    if (parts <= 1) {
+        fn(arg, 0, 1);
+        return;
+    }
+    pthread_mutex_lock(&pool.lock);
+    if (pool.busy || pool.quit) {
+        pthread_mutex_unlock(&pool.lock);
+        run_on_new_threads(parts, fn, arg);
+        return;
+    }
+    pool.busy = 1;
+    grow_pool(parts - 1);
+    int32_t on_workers = pool.n_workers < parts - 1 ? pool.n_workers : parts - 1;
+    pool.fn = fn;
+    pool.arg = arg;
+    pool.parts = parts;
+    pool.pending = on_workers;
+    pool.generation++;
+    pthread_cond_broadcast(&pool.wake);
+    pthread_mutex_unlock(&pool.lock);
+
+    fn(arg, 0, parts);
+    for (int32_t p = on_workers + 1; p < parts; p++) fn(arg, p, parts); /* no worker for these */
+
+    pthread_mutex_lock(&pool.lock);
+    while (pool.pending > 0) pthread_cond_wait(&pool.done, &pool.lock);
+    pool.busy = 0;
+    pthread_mutex_unlock(&pool.lock);
 }

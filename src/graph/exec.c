@@ -9,6 +9,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "graph/buffer_pool.h"
 #include "graph/fusion.h"
 
 int32_t us_infer_shapes(const unetseg_model *m, const int64_t input_shape[4],
@@ -33,51 +34,6 @@ int32_t us_infer_shapes(const unetseg_model *m, const int64_t input_shape[4],
             return us_fail(UNETSEG_E_SHAPE, "%s: output too large", l->name);
     }
     return UNETSEG_OK;
-}
-
-/* A pool of float buffers: released buffers are handed out again (best fit). */
-typedef struct pool_buf {
-    float *data;
-    int64_t capacity;
-    int32_t in_use;
-} pool_buf;
-
-typedef struct buffer_pool {
-    pool_buf *bufs;
-    int32_t n, cap;
-} buffer_pool;
-
-static float *pool_acquire(buffer_pool *p, int64_t count) {
-    int32_t best = -1;
-    for (int32_t i = 0; i < p->n; i++)
-        if (!p->bufs[i].in_use && p->bufs[i].capacity >= count &&
-            (best < 0 || p->bufs[i].capacity < p->bufs[best].capacity))
-            best = i;
-    if (best < 0) {
-        if (p->n == p->cap) {
-            int32_t cap = p->cap ? p->cap * 2 : 16;
-            pool_buf *grown = us_realloc(p->bufs, (size_t)cap * sizeof *grown);
-            if (!grown) return NULL;
-            p->bufs = grown;
-            p->cap = cap;
-        }
-        float *data = us_malloc_array((size_t)count, sizeof(float));
-        if (!data) return NULL;
-        p->bufs[p->n] = (pool_buf){data, count, 0};
-        best = p->n++;
-    }
-    p->bufs[best].in_use = 1;
-    return p->bufs[best].data;
-}
-
-static void pool_release(buffer_pool *p, const float *data) {
-    for (int32_t i = 0; i < p->n; i++)
-        if (p->bufs[i].data == data) p->bufs[i].in_use = 0;
-}
-
-static void pool_free(buffer_pool *p) {
-    for (int32_t i = 0; i < p->n; i++) free(p->bufs[i].data);
-    free(p->bufs);
 }
 
 typedef struct run_state {
@@ -143,7 +99,7 @@ static int32_t run_conv_inference(unetseg_model *m, const us_fusion *f, int32_t 
         g.pad_top += m->layers[f->pad_of[i]].cfg.pad_top;
         g.pad_left += m->layers[f->pad_of[i]].cfg.pad_left;
     }
-    us_conv_epilogue ep = {NULL, NULL, fused && f->relu_of[i] >= 0};
+    us_conv_epilogue ep = {NULL, NULL, fused && f->relu_of[i] >= 0, 0};
     float *fold = NULL;
     if (fused && f->bn_of[i] >= 0) {
         const us_layer *bn = &m->layers[f->bn_of[i]];
@@ -180,7 +136,7 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
                         us_layer_observer observer, void *user, const float *const *given,
                         const uint8_t *skip, unetseg_tensor **out) {
     run_state s = {0};
-    buffer_pool pool = {0};
+    us_buffer_pool pool = {0};
     us_fusion f = {0};
     int32_t st = run_state_init(m, &s);
     if (!st) st = us_infer_shapes(m, input->shape, s.shapes);
@@ -220,7 +176,7 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
             int in_place = k->elementwise && s.readers[src] == 1 &&
                            m->layers[src].kind != UNETSEG_LAYER_INPUT && !(given && given[src]);
             float *dst = in_place ? s.outputs[src]
-                                  : pool_acquire(&pool, us_shape_numel(4, s.shapes[i]));
+                                  : us_pool_acquire(&pool, us_shape_numel(4, s.shapes[i]));
             if (!dst) {
                 st = us_fail(UNETSEG_E_NOMEM, "%s: cannot allocate the output", l->name);
                 break;
@@ -235,7 +191,7 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
             for (int32_t j = 0; j < l->n_in; j++) {
                 int32_t p = s.in_index[j];
                 int owned = m->layers[p].kind != UNETSEG_LAYER_INPUT && !(given && given[p]);
-                if (--s.readers[p] == 0 && s.outputs[p] && owned) pool_release(&pool, s.outputs[p]);
+                if (--s.readers[p] == 0 && s.outputs[p] && owned) us_pool_release(&pool, s.outputs[p]);
                 if (s.readers[p] == 0) s.outputs[p] = NULL;
             }
         }
@@ -247,7 +203,7 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
         if (!st) memcpy((*out)->data, s.outputs[from], (size_t)(*out)->numel * sizeof(float));
     }
     us_fusion_free(&f);
-    pool_free(&pool);
+    us_pool_free(&pool);
     run_state_free(&s);
     return st;
 }

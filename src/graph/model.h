@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "core/tensor.h"
+#include "graph/buffer_pool.h"
 #include "unetseg.h"
 
 #define US_MAX_NAME 127
@@ -68,6 +69,9 @@ struct unetseg_model {
     char *param_name_cache;  /* "{layer}/{param}" behind param_tensor_name */
     char *load_report;       /* text behind unetseg_model_load_weights' report */
     int64_t cache_floats;    /* sum of the layers' wino_floats */
+    /* Activations and gradients of training passes, kept between steps so a
+     * step touches no fresh pages (freed with the trainer or the model). */
+    us_buffer_pool train_pool;
 };
 
 /* Index of the layer with this name / id, or -1. */

@@ -18,6 +18,7 @@ int32_t us_param_slot_of_layer(const unetseg_model *m, int32_t layer) {
 }
 
 typedef struct train_state {
+    us_buffer_pool *pool; /* the model's: buffers outlive the pass */
     int32_t n;
     int64_t (*shapes)[4];
     float **out, **grad, **aux;
@@ -27,9 +28,9 @@ typedef struct train_state {
 
 static void state_free(train_state *s) {
     for (int32_t i = 0; i < s->n; i++) {
-        if (s->out && i > 0) free(s->out[i]); /* out[0] is the caller's input */
-        if (s->grad) free(s->grad[i]);
-        if (s->aux) free(s->aux[i]);
+        if (s->out && i > 0) us_pool_release(s->pool, s->out[i]); /* out[0] is the caller's input */
+        if (s->grad) us_pool_release(s->pool, s->grad[i]);
+        if (s->aux) us_pool_release(s->pool, s->aux[i]);
     }
     free(s->shapes);
     free(s->out);
@@ -39,7 +40,8 @@ static void state_free(train_state *s) {
     free(s->needs_grad);
 }
 
-static int32_t state_init(const unetseg_model *m, int32_t n, train_state *s) {
+static int32_t state_init(unetseg_model *m, int32_t n, train_state *s) {
+    s->pool = &m->train_pool;
     s->n = n;
     s->shapes = us_calloc_array((size_t)m->n_layers, sizeof *s->shapes);
     s->out = us_calloc_array((size_t)n, sizeof *s->out);
@@ -75,9 +77,9 @@ static int32_t forward_all(unetseg_model *m, const us_exec_ctx *ctx, const unets
             ins[j] = s->out[s->in_idx[i * 64 + j]];
             memcpy(in_shapes[j], s->shapes[s->in_idx[i * 64 + j]], sizeof in_shapes[j]);
         }
-        s->out[i] = us_malloc_array((size_t)us_shape_numel(4, s->shapes[i]), sizeof(float));
+        s->out[i] = us_pool_acquire(s->pool, us_shape_numel(4, s->shapes[i]));
         int64_t aux = k->aux_floats ? k->aux_floats(l, s->shapes[i]) : 0;
-        if (aux) s->aux[i] = us_malloc_array((size_t)aux, sizeof(float));
+        if (aux) s->aux[i] = us_pool_acquire(s->pool, aux);
         if (!s->out[i] || (aux && !s->aux[i]))
             return us_fail(UNETSEG_E_NOMEM, "train: cannot keep the output of %s", l->name);
         int32_t st = k->forward(l, ctx, ins, (const int64_t(*)[4])in_shapes, l->n_in, s->out[i],
@@ -126,7 +128,7 @@ static int32_t backward_all(const unetseg_model *m, const us_exec_ctx *ctx, trai
             dx[j] = NULL;
             if (!s->needs_grad[src]) continue;
             if (!s->grad[src]) {
-                s->grad[src] = us_calloc_array((size_t)us_shape_numel(4, s->shapes[src]), sizeof(float));
+                s->grad[src] = us_pool_acquire_zeroed(s->pool, us_shape_numel(4, s->shapes[src]));
                 if (!s->grad[src]) return us_fail(UNETSEG_E_NOMEM, "train: out of memory");
             }
             dx[j] = s->grad[src];
@@ -140,9 +142,9 @@ static int32_t backward_all(const unetseg_model *m, const us_exec_ctx *ctx, trai
             int32_t st = k->backward(l, ctx, &a);
             if (st) return st;
         }
-        free(s->grad[i]);
+        us_pool_release(s->pool, s->grad[i]);
         s->grad[i] = NULL;
-        free(s->out[i]);
+        us_pool_release(s->pool, s->out[i]);
         s->out[i] = NULL;
     }
     return UNETSEG_OK;
@@ -165,7 +167,7 @@ int32_t us_model_train_pass_checked(unetseg_model *m, const us_exec_ctx *ctx,
     if (!st) st = us_infer_shapes(m, input->shape, s.shapes);
     if (!st) st = forward_all(m, ctx, input, &s);
     if (!st) {
-        s.grad[loss_layer] = us_calloc_array((size_t)us_shape_numel(4, s.shapes[loss_layer]), sizeof(float));
+        s.grad[loss_layer] = us_pool_acquire_zeroed(s.pool, us_shape_numel(4, s.shapes[loss_layer]));
         st = s.grad[loss_layer] ? loss_cb(user, s.out[loss_layer], s.shapes[loss_layer],
                                           s.grad[loss_layer], loss)
                                 : us_fail(UNETSEG_E_NOMEM, "train: out of memory");

@@ -87,6 +87,30 @@ int32_t us_conv2d_forward_im2col(const us_conv_geom *g, const float *x, const fl
 }
 
 
+/* dx += the input gradient of a 3x3 stride-1 conv by Winograd, when its
+ * geometry suits: dx is dy convolved with the kernel turned by 180 degrees
+ * (input and output channels swapped), with padding 2 - pad. Returns 1 if
+ * done, 0 if the caller must use im2col, or a negative status. */
+static int32_t backward_dx_winograd(const us_conv_geom *g, const float *kernel, const float *dy,
+                                    float *dx) {
+    if (g->kh != 3 || g->kw != 3 || g->sh != 1 || g->sw != 1 || g->pad_top < 0 ||
+        g->pad_top > 2 || g->pad_left < 0 || g->pad_left > 2)
+        return 0;
+    const us_conv_geom t = {g->n, g->ho, g->wo, g->cout, g->h, g->w, g->cin, 3, 3, 1, 1,
+                            2 - g->pad_top, 2 - g->pad_left};
+    if (!us_conv2d_uses_winograd(&t)) return 0;
+    float *turned = us_malloc_array((size_t)(9 * g->cin * g->cout), sizeof(float));
+    if (!turned) return us_fail(UNETSEG_E_NOMEM, "conv2d backward: out of memory");
+    for (int64_t tap = 0; tap < 9; tap++)
+        for (int64_t ci = 0; ci < g->cin; ci++)
+            for (int64_t co = 0; co < g->cout; co++)
+                turned[((8 - tap) * g->cout + co) * g->cin + ci] = kernel[(tap * g->cin + ci) * g->cout + co];
+    const us_conv_epilogue add = {NULL, NULL, 0, 1};
+    int32_t st = us_conv2d_forward_winograd(&t, dy, turned, NULL, NULL, &add, dx);
+    free(turned);
+    return st ? st : 1;
+}
+
 /* dkernel += col^T dy; dx += col2im(dy kernel^T); dbias += sum over rows. */
 int32_t us_conv2d_backward(const us_conv_geom *g, const float *x, const float *kernel,
                            const float *dy, float *dx, float *dkernel, float *dbias) {
@@ -108,6 +132,12 @@ int32_t us_conv2d_backward(const us_conv_geom *g, const float *x, const float *k
                         g->cout, 1.0f, dy, g->cout, kernel, g->cout, 1.0f, dx,
                         g->cin);
         return UNETSEG_OK;
+    }
+    if (dx) {
+        int32_t done = backward_dx_winograd(g, kernel, dy, dx);
+        if (done < 0) return done;
+        if (done) dx = NULL;
+        if (!dx && !dkernel) return UNETSEG_OK;
     }
     int64_t chunk = US_IM2COL_TARGET_FLOATS / krow;
     if (chunk < 256) chunk = 256;

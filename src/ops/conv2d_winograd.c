@@ -131,6 +131,10 @@ US_VECTOR_CLONES static void output_tile(const float *restrict m, int64_t stride
 /* Bias, then the epilogue, on n channels (same order as the im2col path). */
 US_VECTOR_CLONES static void finish_row(float *restrict y, const float *restrict v, int64_t n,
                                         const float *restrict bias, const us_conv_epilogue *ep) {
+    if (ep && ep->accumulate) {
+        for (int64_t k = 0; k < n; k++) y[k] += v[k];
+        return;
+    }
     if (bias)
         for (int64_t k = 0; k < n; k++) y[k] = v[k] + bias[k];
     else

@@ -57,7 +57,7 @@ int64_t us_conv_transpose_pad_before(int64_t k, int64_t s, int32_t same);
 typedef struct us_conv_epilogue {
     const float *scale, *shift;
     int32_t relu;
-} us_conv_epilogue;
+    int32_t accumulate; /* Winograd only: y += result (no bias, scale or ReLU) */} us_conv_epilogue;
 
 /* y = conv(x, kernel HWIO) + bias (bias may be NULL), then the epilogue
  * (may be NULL); im2col + sgemm. */

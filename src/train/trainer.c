@@ -31,6 +31,7 @@ static void free_slots(float **slots, int32_t n) {
 
 UNETSEG_API void unetseg_trainer_free(unetseg_trainer *t) {
     if (!t) return;
+    us_pool_free(&t->model->train_pool); /* the steps' working buffers */
     free_slots(t->grads, t->n_slots);
     free_slots(t->m1, t->n_slots);
     free_slots(t->m2, t->n_slots);
