@@ -2,6 +2,7 @@
 #include "core/tensor.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,4 +129,16 @@ UNETSEG_API int32_t unetseg_tensor_copy_to(const unetseg_tensor *tensor, float *
                        (long long)count, (long long)tensor->numel);
     memmove(dst, tensor->data, (size_t)count * sizeof(float));
     return UNETSEG_OK;
+}
+
+void us_format_shape(const int64_t *shape, int32_t rank, char *out, size_t size) {
+    size_t used = (size_t)snprintf(out, size, "(");
+    for (int32_t d = 0; d < rank && used < size; d++) {
+        const char *sep = d ? ", " : "";
+        if (shape[d] < 0)
+            used += (size_t)snprintf(out + used, size - used, "%sNone", sep);
+        else
+            used += (size_t)snprintf(out + used, size - used, "%s%lld", sep, (long long)shape[d]);
+    }
+    if (used < size) snprintf(out + used, size - used, ")");
 }

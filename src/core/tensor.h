@@ -19,6 +19,9 @@ struct unetseg_tensor {
 int32_t us_tensor_new(int32_t rank, const int64_t *shape, unetseg_tensor **out);
 /* Index of the first NaN/infinite value of data[0..n-1], or -1. */
 int64_t us_first_non_finite(const float *data, int64_t n);
+/* "(1, None, 32, 3)": the dims of a shape, negative ones (unknown) as None;
+ * truncated to fit `size`. */
+void us_format_shape(const int64_t *shape, int32_t rank, char *out, size_t size);
 
 /* Product of dims with overflow/limit checks; -1 if invalid. */
 int64_t us_shape_numel(int32_t rank, const int64_t *shape);

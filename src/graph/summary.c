@@ -6,6 +6,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/tensor.h"
 #include "graph/layer_kinds.h"
 #include "graph/model.h"
 
@@ -42,18 +43,6 @@ static void tb_printf(text_buf *b, const char *fmt, ...) {
     }
 }
 
-static void format_shape(const int64_t s[4], char *out, size_t size) {
-    size_t used = (size_t)snprintf(out, size, "(");
-    for (int d = 0; d < 4 && used < size; d++) {
-        const char *sep = d ? ", " : "";
-        if (s[d] < 0)
-            used += (size_t)snprintf(out + used, size - used, "%sNone", sep);
-        else
-            used += (size_t)snprintf(out + used, size - used, "%s%lld", sep, (long long)s[d]);
-    }
-    if (used < size) snprintf(out + used, size - used, ")");
-}
-
 /* 24456154 -> "24,456,154" */
 static void format_thousands(int64_t v, char *out, size_t size) {
     char digits[32];
@@ -88,7 +77,7 @@ UNETSEG_API int32_t unetseg_model_summary(unetseg_model *model, const char **tex
         const us_layer *l = &model->layers[i];
         char shape[96];
         int64_t params = 0;
-        format_shape(l->shape, shape, sizeof shape);
+        us_format_shape(l->shape, 4, shape, sizeof shape);
         for (int32_t p = 0; p < l->n_params; p++) params += l->params[p].value->numel;
         n_encoder += l->region == UNETSEG_REGION_ENCODER;
         tb_printf(&b, "%-5d%-31s%-21s%-25s%10lld  ", i, l->name,

@@ -6,6 +6,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/tensor.h"
 #include "graph/model.h"
 #include "io/graph_text.h"
 #include "io/safetensors.h"
@@ -101,14 +102,6 @@ static int shapes_equal(const us_st_entry *e, const unetseg_tensor *t) {
     return 1;
 }
 
-static void format_shape(const int64_t *shape, int32_t rank, char *out, size_t size) {
-    size_t used = (size_t)snprintf(out, size, "(");
-    for (int32_t d = 0; d < rank && used < size; d++)
-        used += (size_t)snprintf(out + used, size - used, "%s%lld", d ? ", " : "",
-                                 (long long)shape[d]);
-    if (used < size) snprintf(out + used, size - used, ")");
-}
-
 /* Match file tensors to parameters and check shapes; fills entry_of[] (NULL
  * where the file lacks a parameter) and the report. */
 static int32_t match_entries(us_st_file *f, const param_ref *refs, int32_t n, int32_t mode,
@@ -128,8 +121,8 @@ static int32_t match_entries(us_st_file *f, const param_ref *refs, int32_t n, in
         }
         if (!shapes_equal(entry_of[i], refs[i].param->value)) {
             char want[128], got[128];
-            format_shape(refs[i].param->value->shape, refs[i].param->value->rank, want, sizeof want);
-            format_shape(entry_of[i]->shape, entry_of[i]->rank, got, sizeof got);
+            us_format_shape(refs[i].param->value->shape, refs[i].param->value->rank, want, sizeof want);
+            us_format_shape(entry_of[i]->shape, entry_of[i]->rank, got, sizeof got);
             return us_fail(UNETSEG_E_SHAPE, "load_weights: '%s' has shape %s in the file, the model wants %s",
                            refs[i].name, got, want);
         }

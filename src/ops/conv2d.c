@@ -67,9 +67,7 @@ int32_t us_conv2d_forward_im2col(const us_conv_geom *g, const float *x, const fl
                     g->cout);
         finish_rows(y, rows, g->cout, bias, ep);
     } else {
-        int64_t chunk = US_IM2COL_TARGET_FLOATS / krow;
-        if (chunk < 256) chunk = 256;
-        if (chunk > rows) chunk = rows;
+        int64_t chunk = us_chunk_rows(US_IM2COL_TARGET_FLOATS, krow, 256, rows);
         const us_patch_geom pg = us_patch_geom_conv(g);
         float *col = us_malloc_array((size_t)(chunk * krow), sizeof(float));
         if (!col) return us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate im2col buffer");
@@ -118,9 +116,7 @@ int32_t us_conv2d_backward(const us_conv_geom *g, const float *x, const float *k
     const int64_t krow = g->kh * g->kw * g->cin;
     const int direct = g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 &&
                        g->pad_top == 0 && g->pad_left == 0 && g->ho == g->h && g->wo == g->w;
-    if (dbias)
-        for (int64_t r = 0; r < rows; r++)
-            for (int64_t c = 0; c < g->cout; c++) dbias[c] += dy[r * g->cout + c];
+    if (dbias) us_bias_grad_rows(dbias, dy, rows, g->cout);
     if (rows == 0 || (!dx && !dkernel)) return UNETSEG_OK;
     if (direct) {
         if (dkernel)
@@ -139,9 +135,7 @@ int32_t us_conv2d_backward(const us_conv_geom *g, const float *x, const float *k
         if (done) dx = NULL;
         if (!dx && !dkernel) return UNETSEG_OK;
     }
-    int64_t chunk = US_IM2COL_TARGET_FLOATS / krow;
-    if (chunk < 256) chunk = 256;
-    if (chunk > rows) chunk = rows;
+    int64_t chunk = us_chunk_rows(US_IM2COL_TARGET_FLOATS, krow, 256, rows);
     const us_patch_geom pg = us_patch_geom_conv(g);
     float *col = us_malloc_array((size_t)(chunk * krow), sizeof(float));
     if (!col) return us_fail(UNETSEG_E_NOMEM, "conv2d backward: cannot allocate im2col buffer");

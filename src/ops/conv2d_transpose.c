@@ -18,9 +18,7 @@ int32_t us_conv2d_transpose_forward(const us_conv_geom *g, const float *x, const
     const int64_t out_count = g->n * g->ho * g->wo * g->cout;
     memset(y, 0, (size_t)out_count * sizeof(float));
     if (rows > 0) {
-        int64_t chunk = US_COL2IM_TARGET_FLOATS / patch;
-        if (chunk < 64) chunk = 64;
-        if (chunk > rows) chunk = rows;
+        int64_t chunk = us_chunk_rows(US_COL2IM_TARGET_FLOATS, patch, 64, rows);
         const us_patch_geom pg = us_patch_geom_transpose(g);
         float *col = us_malloc_array((size_t)(chunk * patch), sizeof(float));
         if (!col) return us_fail(UNETSEG_E_NOMEM, "conv2d_transpose: cannot allocate buffer");
@@ -34,9 +32,7 @@ int32_t us_conv2d_transpose_forward(const us_conv_geom *g, const float *x, const
         }
         free(col);
     }
-    if (bias)
-        for (int64_t i = 0; i < out_count; i += g->cout)
-            for (int64_t c = 0; c < g->cout; c++) y[i + c] += bias[c];
+    if (bias) us_bias_add_rows(y, out_count / g->cout, g->cout, bias);
     return UNETSEG_OK;
 }
 
@@ -46,13 +42,9 @@ int32_t us_conv2d_transpose_backward(const us_conv_geom *g, const float *x, cons
                                      const float *dy, float *dx, float *dkernel, float *dbias) {
     const int64_t rows = g->n * g->h * g->w;
     const int64_t patch = g->kh * g->kw * g->cout;
-    if (dbias)
-        for (int64_t i = 0; i < g->n * g->ho * g->wo * g->cout; i += g->cout)
-            for (int64_t c = 0; c < g->cout; c++) dbias[c] += dy[i + c];
+    if (dbias) us_bias_grad_rows(dbias, dy, g->n * g->ho * g->wo, g->cout);
     if (rows == 0 || (!dx && !dkernel)) return UNETSEG_OK;
-    int64_t chunk = US_COL2IM_TARGET_FLOATS / patch;
-    if (chunk < 64) chunk = 64;
-    if (chunk > rows) chunk = rows;
+    int64_t chunk = us_chunk_rows(US_COL2IM_TARGET_FLOATS, patch, 64, rows);
     const us_patch_geom pg = us_patch_geom_transpose(g);
     float *col = us_malloc_array((size_t)(chunk * patch), sizeof(float));
     if (!col) return us_fail(UNETSEG_E_NOMEM, "conv2d_transpose backward: cannot allocate buffer");

@@ -237,9 +237,7 @@ int32_t us_conv2d_forward_winograd(const us_conv_geom *g, const float *x, const 
     const int64_t tiles_w = (g->wo + 3) / 4, tiles_hw = ((g->ho + 3) / 4) * tiles_w;
     const int64_t total = g->n * tiles_hw, cmax = g->cin > g->cout ? g->cin : g->cout;
     if (total == 0) return UNETSEG_OK;
-    int64_t chunk = US_WINO_TARGET_FLOATS / (US_WINO_POS * cmax);
-    if (chunk < 16) chunk = 16;
-    if (chunk > total) chunk = total;
+    const int64_t chunk = us_chunk_rows(US_WINO_TARGET_FLOATS, US_WINO_POS * cmax, 16, total);
     float *u = prepared ? NULL : us_malloc_array((size_t)us_winograd_kernel_floats(g->cin, g->cout), sizeof(float));
     float *zeros = us_calloc_array((size_t)g->cin, sizeof(float));
     int32_t st = UNETSEG_OK;

@@ -34,6 +34,13 @@ typedef struct us_patch_geom {
     int64_t kh, kw, sh, sw, pad_top, pad_left;
 } us_patch_geom;
 
+/* y[r][k] += bias[k] and dbias[k] += sum over r of dy[r][k], for rows of c
+ * channels (the rows run in order: sums are reproducible). */
+void us_bias_add_rows(float *y, int64_t rows, int64_t c, const float *bias);
+void us_bias_grad_rows(float *dbias, const float *dy, int64_t rows, int64_t c);
+/* Rows per chunk of a chunked GEMM: about target_floats / row_floats (a
+ * chunk's buffer stays near target_floats), at least min_rows, at most rows. */
+int64_t us_chunk_rows(int64_t target_floats, int64_t row_floats, int64_t min_rows, int64_t rows);
 /* Conv2D: patches of its input at its output positions. */
 us_patch_geom us_patch_geom_conv(const us_conv_geom *g);
 /* Conv2DTranspose: patches of its output at its input positions. */

@@ -7,6 +7,12 @@
 
 #include "ops/ops.h"
 
+int64_t us_chunk_rows(int64_t target_floats, int64_t row_floats, int64_t min_rows, int64_t rows) {
+    int64_t chunk = target_floats / (row_floats > 0 ? row_floats : 1);
+    if (chunk < min_rows) chunk = min_rows;
+    return chunk < rows ? chunk : rows;
+}
+
 us_patch_geom us_patch_geom_conv(const us_conv_geom *g) {
     return (us_patch_geom){g->n, g->ho, g->wo, g->h, g->w, g->cin, g->kh, g->kw,
                            g->sh, g->sw, g->pad_top, g->pad_left};
