@@ -147,3 +147,28 @@ void us_parallel_run(int32_t parts, part_fn fn, void *arg) {
     pool.busy = 0;
     pthread_mutex_unlock(&pool.lock);
 }
+
+typedef struct rows_job {
+    void (*fn)(void *arg, int64_t lo, int64_t hi);
+    void *arg;
+    int64_t rows;
+} rows_job;
+
+static void run_band(void *p, int32_t part, int32_t parts) {
+    const rows_job *j = p;
+    int64_t lo = j->rows * part / parts, hi = j->rows * (part + 1) / parts;
+    if (lo < hi) j->fn(j->arg, lo, hi);
+}
+
+void us_parallel_rows(int64_t rows, int64_t min_rows, void (*fn)(void *arg, int64_t lo, int64_t hi),
+                      void *arg) {
+    int64_t parts = us_parallel_threads();
+    if (min_rows < 1) min_rows = 1;
+    if (parts > rows / min_rows) parts = rows / min_rows;
+    if (parts <= 1) {
+        if (rows > 0) fn(arg, 0, rows);
+        return;
+    }
+    rows_job j = {fn, arg, rows};
+    us_parallel_run((int32_t)parts, run_band, &j);
+}

@@ -14,4 +14,10 @@ int32_t us_parallel_threads(void);
  * changes the speed, never the result). */
 void us_parallel_run(int32_t parts, void (*fn)(void *arg, int32_t part, int32_t parts), void *arg);
 
+/* Run fn(arg, lo, hi) over contiguous bands covering [0, rows), one band
+ * per thread of the pass, each at least min_rows long (fewer threads for
+ * short work). For work whose result per row does not depend on the band. */
+void us_parallel_rows(int64_t rows, int64_t min_rows, void (*fn)(void *arg, int64_t lo, int64_t hi),
+                      void *arg);
+
 #endif

@@ -5,6 +5,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/parallel.h"
 #include "ops/ops.h"
 
 /* Chunks keep the im2col buffer near 16 MB whatever the image size; much
@@ -12,20 +13,51 @@
 #define US_IM2COL_TARGET_FLOATS ((int64_t)1 << 22)
 
 
+/* Below this many rows a band is not worth a thread. */
+#define US_MIN_BAND_ROWS 64
+
 /* Bias, then the epilogue, on rows of output still in cache. The order of
  * operations is the one of separate Conv2D/BatchNormalization/ReLU layers,
  * so fused and unfused results are bit-identical. */
-static void finish_rows(float *y, int64_t rows, int64_t cout, const float *bias,
-                        const us_conv_epilogue *ep) {
-    for (int64_t r = 0; r < rows; r++) {
-        float *row = y + r * cout;
-        if (bias)
-            for (int64_t c = 0; c < cout; c++) row[c] += bias[c];
-        if (ep && ep->scale)
-            for (int64_t c = 0; c < cout; c++) row[c] = row[c] * ep->scale[c] + ep->shift[c];
-        if (ep && ep->relu)
+typedef struct finish_job {
+    float *y;
+    int64_t cout;
+    const float *bias;
+    const us_conv_epilogue *ep;
+} finish_job;
+
+static void finish_band(void *arg, int64_t lo, int64_t hi) {
+    const finish_job *j = arg;
+    const int64_t cout = j->cout;
+    for (int64_t r = lo; r < hi; r++) {
+        float *row = j->y + r * cout;
+        if (j->bias)
+            for (int64_t c = 0; c < cout; c++) row[c] += j->bias[c];
+        if (j->ep && j->ep->scale)
+            for (int64_t c = 0; c < cout; c++) row[c] = row[c] * j->ep->scale[c] + j->ep->shift[c];
+        if (j->ep && j->ep->relu)
             for (int64_t c = 0; c < cout; c++) row[c] = row[c] > 0 ? row[c] : 0.0f;
     }
+}
+
+static void finish_rows(float *y, int64_t rows, int64_t cout, const float *bias,
+                        const us_conv_epilogue *ep) {
+    if (!bias && !(ep && (ep->scale || ep->relu))) return;
+    finish_job j = {y, cout, bias, ep};
+    us_parallel_rows(rows, US_MIN_BAND_ROWS, finish_band, &j);
+}
+
+/* im2col of rows [r0, r0 + m) into col, in bands over the pass's threads. */
+typedef struct gather_job {
+    const us_patch_geom *pg;
+    const float *x;
+    int64_t r0, krow;
+    float *col;
+} gather_job;
+
+static void gather_band(void *arg, int64_t lo, int64_t hi) {
+    const gather_job *j = arg;
+    us_patch_gather(j->pg, j->x, j->r0 + lo, hi - lo, j->col + lo * j->krow);
 }
 
 /* Below this many 4x4 output tiles (a 32x32 output at batch 1), the GEMMs
@@ -73,7 +105,8 @@ int32_t us_conv2d_forward_im2col(const us_conv_geom *g, const float *x, const fl
         if (!col) return us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate im2col buffer");
         for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
             int64_t m = rows - r0 < chunk ? rows - r0 : chunk;
-            us_patch_gather(&pg, x, r0, m, col);
+            gather_job gj = {&pg, x, r0, krow, col};
+            us_parallel_rows(m, US_MIN_BAND_ROWS, gather_band, &gj);
             us_sgemm(0, 0, m, g->cout,
                         krow, 1.0f, col, krow, kernel, g->cout, 0.0f,
                         y + r0 * g->cout, g->cout);
