@@ -22,49 +22,38 @@
  * 1 MB: the working set of one chunk stays in L2). */
 #define US_WINO_TARGET_FLOATS ((int64_t)1 << 18)
 
-/* o[a] = (G g)[a] over n lanes for g = (g0, g1, g2), G =
+/* o[a] = (G g)[a] for a 3-point g with stride s (output stride t), G =
  * [[1/4,0,0],[-1/6,-1/6,-1/6],[-1/6,1/6,-1/6],[1/24,1/12,1/6],[1/24,-1/12,1/6],[0,0,1]]. */
-US_VECTOR_CLONES static void kernel_points(const float *const g[3], float *const o[6], int64_t n) {
-    const float *restrict g0 = g[0], *restrict g1 = g[1], *restrict g2 = g[2];
-    float *restrict o0 = o[0], *restrict o1 = o[1], *restrict o2 = o[2], *restrict o3 = o[3],
-                    *restrict o4 = o[4], *restrict o5 = o[5];
-    for (int64_t k = 0; k < n; k++) {
-        float even = g0[k] + g2[k];
-        o0[k] = g0[k] * 0.25f;
-        o1[k] = -(even + g1[k]) / 6.0f;
-        o2[k] = -(even - g1[k]) / 6.0f;
-        o3[k] = g0[k] / 24.0f + g1[k] / 12.0f + g2[k] / 6.0f;
-        o4[k] = g0[k] / 24.0f - g1[k] / 12.0f + g2[k] / 6.0f;
-        o5[k] = g2[k];
-    }
+static inline __attribute__((always_inline)) void g3(const float *g, float *o, int s, int t) {
+    const float sixth = 1.0f / 6.0f, twelfth = 1.0f / 12.0f, twentyfourth = 1.0f / 24.0f;
+    float even = g[0] + g[2 * s];
+    o[0 * t] = g[0] * 0.25f;
+    o[1 * t] = -(even + g[1 * s]) * sixth;
+    o[2 * t] = -(even - g[1 * s]) * sixth;
+    o[3 * t] = g[0] * twentyfourth + g[1 * s] * twelfth + g[2 * s] * sixth;
+    o[4 * t] = g[0] * twentyfourth - g[1 * s] * twelfth + g[2 * s] * sixth;
+    o[5 * t] = g[2 * s];
 }
-
-/* Kernel elements transformed per block: the block's G g (18 planes) stays
- * on the stack instead of a scratch allocation. */
-#define US_WINO_KERNEL_BLOCK 256
 
 int64_t us_winograd_kernel_floats(int64_t cin, int64_t cout) { return US_WINO_POS * cin * cout; }
 
 /* U[p] = (G g G^T)[p] for the 36 positions p, each a cin x cout matrix; g is
- * the HWIO kernel (plane i * 3 + j is tap (i, j)); t[a * 3 + j] = (G g)[a][j]. */
-void us_winograd_transform_kernel(const float *kernel, int64_t cin, int64_t cout, float *u) {
+ * the HWIO kernel (plane i * 3 + j is tap (i, j)). The loop over the
+ * kernel's elements vectorises; each element's 3x3 -> 6x6 stays in registers. */
+US_VECTOR_CLONES void us_winograd_transform_kernel(const float *kernel, int64_t cin, int64_t cout,
+                                                   float *restrict u) {
     const int64_t plane = cin * cout;
-    float t[18][US_WINO_KERNEL_BLOCK];
-    for (int64_t k0 = 0; k0 < plane; k0 += US_WINO_KERNEL_BLOCK) {
-        int64_t n = plane - k0 < US_WINO_KERNEL_BLOCK ? plane - k0 : US_WINO_KERNEL_BLOCK;
-        for (int64_t j = 0; j < 3; j++) {
-            const float *col[3] = {kernel + j * plane + k0, kernel + (3 + j) * plane + k0,
-                                   kernel + (6 + j) * plane + k0};
-            float *out[6];
-            for (int a = 0; a < 6; a++) out[a] = t[a * 3 + j];
-            kernel_points(col, out, n);
-        }
-        for (int64_t a = 0; a < 6; a++) {
-            const float *row[3] = {t[a * 3], t[a * 3 + 1], t[a * 3 + 2]};
-            float *out[6];
-            for (int b = 0; b < 6; b++) out[b] = u + (a * 6 + b) * plane + k0;
-            kernel_points(row, out, n);
-        }
+#pragma GCC ivdep
+    for (int64_t k = 0; k < plane; k++) {
+        float g[9], t[18], o[36];
+#pragma GCC unroll 9
+        for (int i = 0; i < 9; i++) g[i] = kernel[i * plane + k];
+#pragma GCC unroll 3
+        for (int j = 0; j < 3; j++) g3(g + j, t + j, 3, 3); /* t = G g (6 x 3) */
+#pragma GCC unroll 6
+        for (int a = 0; a < 6; a++) g3(t + 3 * a, o + 6 * a, 1, 1); /* o = t G^T */
+#pragma GCC unroll 36
+        for (int p = 0; p < 36; p++) u[p * plane + k] = o[p];
     }
 }
 
