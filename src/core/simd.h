@@ -7,7 +7,10 @@
 #ifndef US_CORE_SIMD_H
 #define US_CORE_SIMD_H
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+/* Sanitizer builds use the baseline only: ifunc resolvers run before the
+ * sanitizer runtimes are up (ThreadSanitizer crashes on them). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
+    !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__)
 #define US_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define US_VECTOR_CLONES
