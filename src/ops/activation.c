@@ -1,8 +1,13 @@
 /* Element-wise activations and the channel softmax. */
 #include <math.h>
 
+#include "core/parallel.h"
+#include "core/simd.h"
 #include "ops/ops.h"
 #include "unetseg.h"
+
+/* Rows of channels per band when a pass splits element-wise work. */
+#define US_BAND_MIN_FLOATS 16384
 
 static float sigmoid(float v) {
     /* Two branches keep exp() from overflowing for large |v|. */
@@ -22,8 +27,8 @@ static void softmax_run(const float *x, int64_t c, float *y) {
     for (int64_t k = 0; k < c; k++) y[k] = (float)(y[k] / sum);
 }
 
-void us_activation_forward(int32_t activation, const float *x, int64_t count, int64_t c,
-                           float *y) {
+US_VECTOR_CLONES static void forward_band(int32_t activation, const float *x, int64_t count,
+                                          int64_t c, float *y) {
     switch (activation) {
     case UNETSEG_ACT_RELU:
         for (int64_t i = 0; i < count; i++) y[i] = x[i] > 0 ? x[i] : 0.0f;
@@ -44,8 +49,8 @@ void us_activation_forward(int32_t activation, const float *x, int64_t count, in
     }
 }
 
-void us_activation_backward(int32_t activation, const float *y, const float *dy, int64_t count,
-                            int64_t c, float *dx) {
+US_VECTOR_CLONES static void backward_band(int32_t activation, const float *y, const float *dy,
+                                           int64_t count, int64_t c, float *dx) {
     switch (activation) {
     case UNETSEG_ACT_RELU:
         for (int64_t i = 0; i < count; i++) dx[i] += y[i] > 0 ? dy[i] : 0.0f;
@@ -67,4 +72,37 @@ void us_activation_backward(int32_t activation, const float *y, const float *dy,
         for (int64_t i = 0; i < count; i++) dx[i] += dy[i];
         break;
     }
+}
+
+/* The public entry points split the rows of c channels into bands over the
+ * pass's threads; every element is computed alone, so results do not depend
+ * on the split. */
+typedef struct act_job {
+    int32_t activation;
+    const float *in, *dy;
+    float *out;
+    int64_t c;
+} act_job;
+
+static void forward_rows(void *arg, int64_t lo, int64_t hi) {
+    const act_job *j = arg;
+    forward_band(j->activation, j->in + lo * j->c, (hi - lo) * j->c, j->c, j->out + lo * j->c);
+}
+
+static void backward_rows(void *arg, int64_t lo, int64_t hi) {
+    const act_job *j = arg;
+    backward_band(j->activation, j->in + lo * j->c, j->dy + lo * j->c, (hi - lo) * j->c, j->c,
+                  j->out + lo * j->c);
+}
+
+void us_activation_forward(int32_t activation, const float *x, int64_t count, int64_t c,
+                           float *y) {
+    act_job j = {activation, x, NULL, y, c};
+    us_parallel_rows(count / c, US_BAND_MIN_FLOATS / c + 1, forward_rows, &j);
+}
+
+void us_activation_backward(int32_t activation, const float *y, const float *dy, int64_t count,
+                            int64_t c, float *dx) {
+    act_job j = {activation, y, dy, dx, c};
+    us_parallel_rows(count / c, US_BAND_MIN_FLOATS / c + 1, backward_rows, &j);
 }

@@ -3,6 +3,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "core/parallel.h"
+#include "core/simd.h"
 #include "ops/ops.h"
 
 /* Channel counts above this fall back to computing the fold on the fly. */
@@ -15,6 +17,21 @@ void us_batchnorm_fold(int64_t c, const float *gamma, const float *beta, const f
         scale[k] = (float)s;
         shift[k] = (float)((beta ? beta[k] : 0.0) - mean[k] * s);
     }
+}
+
+/* y = x * scale + shift per channel, on rows [lo, hi) of c channels. */
+typedef struct affine_job {
+    const float *x;
+    float *y;
+    const float *scale, *shift;
+    int64_t c;
+} affine_job;
+
+US_VECTOR_CLONES static void affine_rows(void *arg, int64_t lo, int64_t hi) {
+    const affine_job *j = arg;
+    const int64_t c = j->c;
+    for (int64_t r = lo; r < hi; r++)
+        for (int64_t k = 0; k < c; k++) j->y[r * c + k] = j->x[r * c + k] * j->scale[k] + j->shift[k];
 }
 
 void us_batchnorm_inference(const float *x, int64_t count, int64_t c, const float *gamma,
@@ -30,6 +47,6 @@ void us_batchnorm_inference(const float *x, int64_t count, int64_t c, const floa
         return;
     }
     us_batchnorm_fold(c, gamma, beta, mean, var, eps, scale, shift);
-    for (int64_t i = 0; i < count; i += c)
-        for (int64_t k = 0; k < c; k++) y[i + k] = x[i + k] * scale[k] + shift[k];
+    affine_job j = {x, y, scale, shift, c};
+    us_parallel_rows(count / c, 16384 / c + 1, affine_rows, &j);
 }

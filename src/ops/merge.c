@@ -1,6 +1,8 @@
 /* Layers that merge several inputs: channel concatenation and addition. */
 #include <string.h>
 
+#include "core/parallel.h"
+#include "core/simd.h"
 #include "ops/ops.h"
 
 void us_concat_forward(const float *const *xs, const int64_t *cs, int32_t n_in, int64_t pixels,
@@ -16,10 +18,24 @@ void us_concat_forward(const float *const *xs, const int64_t *cs, int32_t n_in, 
     }
 }
 
+typedef struct add_job {
+    const float *const *xs;
+    int32_t n_in;
+    float *y;
+} add_job;
+
+US_VECTOR_CLONES static void add_band(void *arg, int64_t lo, int64_t hi) {
+    const add_job *j = arg;
+    if (j->y != j->xs[0]) memcpy(j->y + lo, j->xs[0] + lo, (size_t)(hi - lo) * sizeof(float));
+    for (int32_t i = 1; i < j->n_in; i++) {
+        const float *x = j->xs[i];
+        for (int64_t k = lo; k < hi; k++) j->y[k] += x[k];
+    }
+}
+
 void us_add_forward(const float *const *xs, int32_t n_in, int64_t count, float *y) {
-    if (y != xs[0]) memcpy(y, xs[0], (size_t)count * sizeof(float));
-    for (int32_t i = 1; i < n_in; i++)
-        for (int64_t k = 0; k < count; k++) y[k] += xs[i][k];
+    add_job j = {xs, n_in, y};
+    us_parallel_rows(count, 16384, add_band, &j);
 }
 
 void us_concat_backward(const float *dy, const int64_t *cs, int32_t n_in, int64_t pixels,
