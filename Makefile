@@ -119,11 +119,11 @@ build/examples/%: examples/%.c lib/libunetseg.a
 
 build/tests/%: tests/%.c $(TEST_SUPPORT) tests/support/test_support.h lib/libunetseg.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) -Itests -o $@ $< $(TEST_SUPPORT) lib/libunetseg.a -lcmocka $(LIBS)
+	$(CC) $(CFLAGS_BASE) -Itests -o $@ $< $(TEST_SUPPORT) $(TEST_EXTRA) lib/libunetseg.a -lcmocka $(LIBS)
 
 build/tests-asan/%: tests/%.c $(TEST_SUPPORT) tests/support/test_support.h build/libunetseg-asan.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) $(ASAN) -Itests -o $@ $< $(TEST_SUPPORT) build/libunetseg-asan.a -lcmocka $(LIBS)
+	$(CC) $(CFLAGS_BASE) $(ASAN) -Itests -o $@ $< $(TEST_SUPPORT) $(TEST_EXTRA) build/libunetseg-asan.a -lcmocka $(LIBS)
 
 # Runs every test binary from the repository root (fixtures are read from
 # tests/fixtures); the symbol check proves only unetseg_* is exported.
@@ -204,6 +204,14 @@ build/libunetseg-fuzz.a: $(LIB_OBJ_FUZZ)
 build/fuzz/%: tests/fuzz/%.c build/libunetseg-fuzz.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build/libunetseg-fuzz.a $(LIBS)
 
+# fuzz_images also needs the CLI's image code, and stb_image compiled from
+# Debian's header (tests/fuzz/stb_image_impl.c) so the decoders are covered.
+FUZZ_IMAGES_SRC := examples/cli/images.c examples/cli/image_bytes.c examples/cli/folder_data.c
+build/fuzz/fuzz_images: tests/fuzz/fuzz_images.c $(FUZZ_IMAGES_SRC) examples/cli/images.h \
+                        examples/cli/folder_data.h tests/fuzz/stb_image_impl.c build/libunetseg-fuzz.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iexamples/cli -fsanitize=fuzzer -o $@ $< $(FUZZ_IMAGES_SRC) \
+	  tests/fuzz/stb_image_impl.c build/libunetseg-fuzz.a $(LIBS)
+
 fuzz: $(FUZZ_BIN)
 	@set -e; mkdir -p build/fuzz/crashes; for t in $(FUZZ_TARGETS); do \
 	  work=$$(mktemp -d); cp -R tests/fuzz/corpus/$$t/. "$$work"; \
@@ -213,8 +221,11 @@ fuzz: $(FUZZ_BIN)
 	       -print_final_stats=1 -artifact_prefix=build/fuzz/crashes/$$t- $$dict "$$work"; then \
 	    rm -rf "$$work"; echo "fuzz: $$t failed; reproducer in build/fuzz/crashes/"; exit 1; fi; \
 	  rm -rf "$$work"; done; echo "fuzz: no crashes"
-# The regression test replays inputs through the fuzz targets' own code.
-build/tests/test_fuzz_regressions build/tests-asan/test_fuzz_regressions: $(wildcard tests/fuzz/*.c)
+# The regression test replays inputs through the fuzz targets' own code;
+# fuzz_images' with the CLI's image code and the system stb, as bin/unetseg.
+FUZZ_REGRESSIONS := $(addsuffix /test_fuzz_regressions,build/tests build/tests-asan build/tests-tsan)
+$(FUZZ_REGRESSIONS): $(wildcard tests/fuzz/*.c) $(FUZZ_IMAGES_SRC) $(wildcard examples/cli/*.h)
+$(FUZZ_REGRESSIONS): TEST_EXTRA = -Iexamples/cli $(FUZZ_IMAGES_SRC) $(STB_LIBS)
 
 # ThreadSanitizer (gcc): the library and TSAN_TESTS rebuilt with
 # -fsanitize=thread. OpenBLAS is not instrumented: its worker threads' writes
@@ -236,7 +247,7 @@ build/libunetseg-tsan.a: $(LIB_OBJ_TSAN)
 
 build/tests-tsan/%: tests/%.c $(TEST_SUPPORT) tests/support/test_support.h build/libunetseg-tsan.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) $(TSAN) -Itests -o $@ $< $(TEST_SUPPORT) build/libunetseg-tsan.a -lcmocka $(LIBS)
+	$(CC) $(CFLAGS_BASE) $(TSAN) -Itests -o $@ $< $(TEST_SUPPORT) $(TEST_EXTRA) build/libunetseg-tsan.a -lcmocka $(LIBS)
 
 check-tsan: $(addprefix build/tests-tsan/,$(TSAN_TESTS))
 	@set -e; for t in $^; do echo "== $$t (tsan)"; \

@@ -21,6 +21,11 @@
 #include "fuzz/fuzz_matcher.c"
 #undef LLVMFuzzerTestOneInput
 #undef LLVMFuzzerInitialize
+#define LLVMFuzzerInitialize fuzz_images_init
+#define LLVMFuzzerTestOneInput fuzz_images_one
+#include "fuzz/fuzz_images.c" /* with examples/cli/images.c, folder_data.c */
+#undef LLVMFuzzerTestOneInput
+#undef LLVMFuzzerInitialize
 
 #include "io/safetensors.h"
 #include "io/graph_text.h"
@@ -74,7 +79,9 @@ static void replay_all(void **state) {
     n += replay("fuzz_matcher", fuzz_matcher_one);
     unetseg_model_free(model); /* fuzz_matcher.c's model */
     model = NULL;
-    assert_true(n >= 5);
+    n += replay("fuzz_images", fuzz_images_one);
+    cli_image_set_limits(CLI_IMAGE_MAX_SIDE, CLI_IMAGE_MAX_PIXELS); /* fuzz_images lowers them */
+    assert_true(n >= 12);
 }
 
 /* Hostile regexes are refused before glibc's regcomp/regexec sees them. */
@@ -144,12 +151,93 @@ static void parameter_budget(void **state) {
     free(text);
 }
 
+/* A fuzz_images input (6 bytes of settings, then the file) decoded as the
+ * CLI does, with the CLI's own limits: 1 if it loads. */
+static int image_loads(const char *path) {
+    size_t size;
+    char *data = slurp(path, &size);
+    cli_image img = {0};
+    assert_true(size >= FUZZ_IMAGES_HEADER);
+    int ok = cli_image_decode(data + FUZZ_IMAGES_HEADER, size - FUZZ_IMAGES_HEADER, path,
+                              data[0] & 7, &img);
+    assert_true(ok ? img.px != NULL && img.w > 0 && img.h > 0 : img.px == NULL);
+    cli_image_free(&img);
+    free(data);
+    return ok;
+}
+
+/* Every image finding is refused before stb decodes it, under the CLI's own
+ * limits too (the replay runs with the fuzz target's lower ones), and the
+ * formats and layouts that stb reads correctly still load. */
+static void image_refusals(void **state) {
+    (void)state;
+    const char *refused[] = {"bmp_20000x20000_header_timeout",
+                             "jpeg_huffman_over_256_codes_heap_overflow",
+                             "jpeg_undefined_huffman_table_uninit", "png_idat_length_2gb_oom",
+                             "pnm_16bit_convert_overread", "pnm_channels_5_assert",
+                             "pnm_zero_rows_resize_nan"};
+    const char *loads[] = {"png_gray16", "png_palette_trns", "png_interlaced", "jpeg_rgb420",
+                           "jpeg_rgb444_progressive", "jpeg_cmyk", "bmp_1bit_top_down",
+                           "bmp_32_bitfields"};
+    char path[512];
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        snprintf(path, sizeof path, REGRESSIONS "fuzz_images/%s", refused[i]);
+        assert_false(image_loads(path));
+    }
+    for (size_t i = 0; i < sizeof loads / sizeof *loads; i++) {
+        snprintf(path, sizeof path, "tests/fuzz/corpus/fuzz_images/%s", loads[i]);
+        assert_true(image_loads(path));
+    }
+    /* a 54-byte BMP header of 4 x 70000: within the pixel limit, past the side one */
+    unsigned char bmp[54] = {'B', 'M', 54, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0, 40, 0, 0, 0, 4, 0, 0, 0,
+                             0x70, 0x11, 0x01, 0, 1, 0, 24, 0};
+    cli_image img = {0};
+    assert_false(cli_image_decode(bmp, sizeof bmp, "strip.bmp", 3, &img));
+    assert_null(img.px);
+}
+
+/* cli_image_read reads through cli_image_decode. */
+static void image_read_file(void **state) {
+    (void)state;
+    size_t size;
+    char *data = slurp("tests/fuzz/corpus/fuzz_images/jpeg_gray", &size);
+    char path[] = "/tmp/unetseg_image_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, data + FUZZ_IMAGES_HEADER, size - FUZZ_IMAGES_HEADER),
+                     (ssize_t)(size - FUZZ_IMAGES_HEADER));
+    close(fd);
+    cli_image img = {0};
+    assert_true(cli_image_read(path, 3, &img));
+    assert_true(img.w == 16 && img.h == 16 && img.c == 3);
+    cli_image_free(&img);
+    unlink(path);
+    assert_false(cli_image_read(path, 3, &img)); /* gone */
+    assert_null(img.px);
+    free(data);
+}
+
+/* The training pair: one-hot class masks, and the refusals. */
+static void folder_pair(void **state) {
+    (void)state;
+    float px[4] = {0, 1, 2, 3}, x[16], y[16 * 4];
+    cli_image img = {2, 2, 1, px}, mask = {2, 2, 1, px}, narrow = {1, 2, 1, px};
+    assert_true(cli_folder_pair(&img, &mask, "mask.png", 4, 4, 1, 4, x, y));
+    for (int p = 0; p < 16; p++) /* nearest neighbour: pixel (r, c) takes class 2 (r / 2) + c / 2 */
+        for (int k = 0; k < 4; k++) assert_true(y[p * 4 + k] == (k == 2 * (p / 8) + (p % 4) / 2));
+    assert_false(cli_folder_pair(&img, &mask, "mask.png", 4, 4, 1, 3, x, y)); /* index 3, 3 classes */
+    assert_false(cli_folder_pair(&img, &narrow, "mask.png", 4, 4, 1, 1, x, y)); /* 1x2 mask, 2x2 image */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(replay_all),
         cmocka_unit_test(regex_refusals),
         cmocka_unit_test(upsampling_overflow),
         cmocka_unit_test(parameter_budget),
+        cmocka_unit_test(image_refusals),
+        cmocka_unit_test(image_read_file),
+        cmocka_unit_test(folder_pair),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,20 +48,17 @@ static void mask_path(const char *dir, const char *image_name, char *out, size_t
     snprintf(out, size, "%s/masks/%.*s.png", dir, (int)(dot - image_name), image_name);
 }
 
-static int load_pair(const char *dir, const char *name, int64_t h, int64_t w, int64_t c,
-                     int64_t classes, float *img_dst, float *mask_dst) {
-    char path[4096];
-    cli_image img = {0}, mask = {0}, ri = {0}, rm = {0};
-    snprintf(path, sizeof path, "%s/images/%s", dir, name);
-    int ok = cli_image_read(path, (int)c, &img);
-    mask_path(dir, name, path, sizeof path);
-    ok = ok && cli_image_read(path, 1, &mask);
-    if (ok && (mask.w != img.w || mask.h != img.h)) {
-        fprintf(stderr, "unetseg: %s is %dx%d but its image is %dx%d\n", path, mask.w, mask.h,
-                img.w, img.h);
+int cli_folder_pair(const cli_image *img, const cli_image *mask, const char *mask_name,
+                    int64_t h, int64_t w, int64_t c, int64_t classes, float *img_dst,
+                    float *mask_dst) {
+    cli_image ri = {0}, rm = {0};
+    int ok = 1;
+    if (mask->w != img->w || mask->h != img->h) {
+        fprintf(stderr, "unetseg: %s is %dx%d but its image is %dx%d\n", mask_name, mask->w,
+                mask->h, img->w, img->h);
         ok = 0;
     }
-    ok = ok && cli_image_resize(&img, (int)w, (int)h, &ri);
+    ok = ok && cli_image_resize(img, (int)w, (int)h, &ri);
     /* masks are resized by nearest neighbour: class indices must not blend */
     if (ok) {
         rm.w = (int)w, rm.h = (int)h, rm.c = 1;
@@ -69,7 +66,7 @@ static int load_pair(const char *dir, const char *name, int64_t h, int64_t w, in
         ok = rm.px != NULL;
         for (int64_t y = 0; ok && y < h; y++)
             for (int64_t x = 0; x < w; x++)
-                rm.px[y * w + x] = mask.px[(y * mask.h / h) * mask.w + x * mask.w / w];
+                rm.px[y * w + x] = mask->px[(y * mask->h / h) * mask->w + x * mask->w / w];
     }
     if (ok) {
         memcpy(img_dst, ri.px, (size_t)(h * w * c) * sizeof(float));
@@ -80,7 +77,7 @@ static int load_pair(const char *dir, const char *name, int64_t h, int64_t w, in
             } else {
                 int64_t k = (int64_t)v;
                 if (k >= classes) {
-                    fprintf(stderr, "unetseg: %s: class index %lld >= %lld classes\n", path,
+                    fprintf(stderr, "unetseg: %s: class index %lld >= %lld classes\n", mask_name,
                             (long long)k, (long long)classes);
                     ok = 0;
                     break;
@@ -89,11 +86,30 @@ static int load_pair(const char *dir, const char *name, int64_t h, int64_t w, in
             }
         }
     }
-    cli_image_free(&img);
-    cli_image_free(&mask);
     cli_image_free(&ri);
     cli_image_free(&rm);
     return ok;
+}
+
+static int load_pair(const char *dir, const char *name, int64_t h, int64_t w, int64_t c,
+                     int64_t classes, float *img_dst, float *mask_dst) {
+    char path[4096];
+    cli_image img = {0}, mask = {0};
+    snprintf(path, sizeof path, "%s/images/%s", dir, name);
+    int ok = cli_image_read(path, (int)c, &img);
+    mask_path(dir, name, path, sizeof path);
+    ok = ok && cli_image_read(path, 1, &mask) &&
+         cli_folder_pair(&img, &mask, path, h, w, c, classes, img_dst, mask_dst);
+    cli_image_free(&img);
+    cli_image_free(&mask);
+    return ok;
+}
+
+int cli_folder_size(const cli_image *first, const char *name, int64_t *h, int64_t *w) {
+    *h = first->h / 32 * 32, *w = first->w / 32 * 32;
+    if (*h >= 32 && *w >= 32) return 1;
+    fprintf(stderr, "unetseg: %s is smaller than 32x32\n", name);
+    return 0;
 }
 
 int cli_load_folder(const char *dir, int64_t h, int64_t w, int64_t c, int64_t classes,
@@ -109,13 +125,8 @@ int cli_load_folder(const char *dir, int64_t h, int64_t w, int64_t c, int64_t cl
         char path[4096];
         cli_image first = {0};
         snprintf(path, sizeof path, "%s/images/%s", dir, names[0]);
-        ok = cli_image_read(path, (int)c, &first);
-        h = first.h / 32 * 32, w = first.w / 32 * 32;
+        ok = cli_image_read(path, (int)c, &first) && cli_folder_size(&first, path, &h, &w);
         cli_image_free(&first);
-        if (ok && (h < 32 || w < 32)) {
-            fprintf(stderr, "unetseg: %s is smaller than 32x32\n", path);
-            ok = 0;
-        }
     }
     int64_t ishape[4] = {n, h, w, c}, mshape[4] = {n, h, w, classes};
     ok = ok && !unetseg_tensor_create(4, ishape, images) && !unetseg_tensor_create(4, mshape, masks);

@@ -1,5 +1,8 @@
 #include "images.h"
+#include "image_bytes.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,18 +22,114 @@ void cli_image_free(cli_image *img) {
     img->px = NULL;
 }
 
-int cli_image_read(const char *path, int channels, cli_image *out) {
-    int w, h, n;
-    unsigned char *data = stbi_load(path, &w, &h, &n, channels);
-    if (!data) {
-        fprintf(stderr, "unetseg: %s: cannot read image: %s\n", path, stbi_failure_reason());
+static int64_t max_side = CLI_IMAGE_MAX_SIDE, max_pixels = CLI_IMAGE_MAX_PIXELS;
+
+void cli_image_set_limits(int64_t side, int64_t pixels) { max_side = side, max_pixels = pixels; }
+
+/* 1 if a w x h image is within the limits; else 0 with a message. Empty
+ * images are refused too: stb takes some (a PNM of 0 rows) and nothing
+ * downstream can resize or index them. */
+static int size_ok(int64_t w, int64_t h, const char *name) {
+    if (w < 1 || h < 1) {
+        fprintf(stderr, "unetseg: %s: empty image (%lldx%lld)\n", name, (long long)w, (long long)h);
         return 0;
     }
-    int c = channels ? channels : n;
-    int ok = image_alloc(w, h, c, out);
+    if (w > max_side || h > max_side || w * h > max_pixels) {
+        fprintf(stderr, "unetseg: %s: image of %lldx%lld pixels, more than %lld a side or %lld in all\n",
+                name, (long long)w, (long long)h, (long long)max_side, (long long)max_pixels);
+        return 0;
+    }
+    return 1;
+}
+
+/* size_ok from the header alone, before stb allocates anything. */
+static int header_ok(const void *bytes, int size, const char *name) {
+    int w, h, n;
+    if (!stbi_info_from_memory(bytes, size, &w, &h, &n)) {
+        fprintf(stderr, "unetseg: %s: cannot read image: %s\n", name, stbi_failure_reason());
+        return 0;
+    }
+    return size_ok(w, h < 0 ? -(int64_t)h : h, name); /* stb's BMP info: top-down is negative */
+}
+
+int cli_image_decode(const void *bytes, size_t size, const char *name, int channels,
+                     cli_image *out) {
+    if (channels < 0 || channels > 4) { /* stb asserts, or leaves channels unset */
+        fprintf(stderr, "unetseg: %s: images have 1 to 4 channels, not %d\n", name, channels);
+        return 0;
+    }
+    if (size > INT_MAX) { /* stb's length is an int */
+        fprintf(stderr, "unetseg: %s: image files of 2 GB and more are not read\n", name);
+        return 0;
+    }
+    const char *problem = cli_image_bytes_problem(bytes, size);
+    if (problem) {
+        fprintf(stderr, "unetseg: %s: %s\n", name, problem);
+        return 0;
+    }
+    /* stb allocates what the header claims before it reads a pixel, and BMP
+     * and JPEG decode the pixels missing from a short file as zeros: a
+     * 60-byte file can cost gigabytes and minutes. So the header's size is
+     * checked before decoding. */
+    if (!header_ok(bytes, (int)size, name)) return 0;
+    int w, h, n;
+    unsigned char *data = stbi_load_from_memory(bytes, (int)size, &w, &h, &n, channels);
+    if (!data) {
+        fprintf(stderr, "unetseg: %s: cannot read image: %s\n", name, stbi_failure_reason());
+        return 0;
+    }
+    const int c = channels ? channels : n;
+    /* stb parsed the header twice: the limits must hold for what it decoded */
+    int ok = size_ok(w, h, name) && c >= 1 && c <= 4;
+    if (ok && !(ok = image_alloc(w, h, c, out))) fprintf(stderr, "unetseg: %s: out of memory\n", name);
     for (size_t i = 0; ok && i < (size_t)w * h * c; i++) out->px[i] = data[i];
     stbi_image_free(data);
-    if (!ok) fprintf(stderr, "unetseg: %s: out of memory\n", path);
+    return ok;
+}
+
+/* The whole file in a new buffer (NULL with errno set on failure). stb
+ * takes an int length, so files of 2 GB and more are refused. */
+static unsigned char *read_file(const char *path, size_t *size) {
+    const size_t max = (size_t)INT_MAX + 1;
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    unsigned char *data = NULL;
+    size_t n = 0, cap = 0, got = 1;
+    int err = 0;
+    while (!err && got > 0) {
+        if (n == cap) {
+            size_t grow = cap ? (2 * cap < max ? 2 * cap : max) : 65536;
+            unsigned char *grown = n < max ? realloc(data, grow) : NULL;
+            if (!grown) {
+                err = n < max ? ENOMEM : EFBIG;
+                break;
+            }
+            data = grown, cap = grow;
+        }
+        errno = 0;
+        got = fread(data + n, 1, cap - n, f);
+        n += got;
+        if (ferror(f)) err = errno ? errno : EIO; /* e.g. EISDIR */
+    }
+    fclose(f);
+    if (err) {
+        free(data);
+        errno = err;
+        return NULL;
+    }
+    *size = n;
+    return data;
+}
+
+int cli_image_read(const char *path, int channels, cli_image *out) {
+    size_t size = 0;
+    unsigned char *bytes = read_file(path, &size);
+    if (!bytes) {
+        fprintf(stderr, "unetseg: %s: %s\n", path, strerror(errno));
+        return 0;
+    }
+    int ok = cli_image_decode(bytes, size, path, channels, out);
+    free(bytes);
     return ok;
 }
 

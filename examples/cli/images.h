@@ -3,6 +3,7 @@
 #ifndef UNETSEG_CLI_IMAGES_H
 #define UNETSEG_CLI_IMAGES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* An interleaved float image, values 0..255 (or 0..1 for masks). */
@@ -15,6 +16,19 @@ void cli_image_free(cli_image *img);
 /* Read PNG/JPEG/BMP with `channels` channels (0 keeps the file's). Prints
  * the file and the reason on failure; returns 0 then. */
 int cli_image_read(const char *path, int channels, cli_image *out);
+/* cli_image_read on the file's bytes (`name` is for messages): the decoder
+ * proper, which tests/fuzz/fuzz_images.c feeds with untrusted bytes. */
+int cli_image_decode(const void *bytes, size_t size, const char *name, int channels,
+                     cli_image *out);
+/* Larger images are refused before decoding. 2^28 pixels (16384 x 16384) is
+ * far more than the network takes in one piece and keeps w * h * c (c <= 4)
+ * inside the ints of stb and stb_image_resize. The side limit bounds the
+ * resize: stb_image_resize's time grows with height x the new width, so a
+ * 4 x 655364 strip took 5 s to become 256 x 256. */
+#define CLI_IMAGE_MAX_PIXELS ((int64_t)1 << 28)
+#define CLI_IMAGE_MAX_SIDE 65536
+/* Change the limits (the fuzz target lowers them to keep inputs fast). */
+void cli_image_set_limits(int64_t max_side, int64_t max_pixels);
 /* Bilinear resize into a new image (0 on failure). */
 int cli_image_resize(const cli_image *in, int w, int h, cli_image *out);
 /* Write 8-bit PNG from floats in [lo, hi] mapped to 0..255. */

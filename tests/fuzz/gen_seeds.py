@@ -1,16 +1,19 @@
 """Write the seed corpora of the fuzz targets into tests/fuzz/corpus/<target>/.
 
-    /usr/bin/python3 tests/fuzz/gen_seeds.py      (after `make`; needs bin/unetseg)
+    /usr/bin/python3 tests/fuzz/gen_seeds.py      (after `make`; needs bin/unetseg,
+                                                   and python3-pil for the JPEG seeds)
 
 Seeds are small on purpose: a few valid inputs that reach deep into each parser
 and a few classic invalid ones. The fuzzers mutate from here.
 """
+import io
 import json
 import os
 import struct
 import subprocess
 import sys
 import tempfile
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -122,9 +125,138 @@ def graph_seeds():
             header_of(p)["__metadata__"]["unetseg.graph"])
 
 
+# ------------------------------------------------------------- fuzz_images
+# PNG, BMP and PNM are written byte by byte (every field under control); JPEG
+# needs an encoder (Debian's python3-pil). Each seed is the 6-byte settings
+# header of tests/fuzz/fuzz_images.c followed by the file(s).
+
+def images_header(channels=3, classes=1, h=16, w=16, split=0):
+    return bytes([channels, classes - 1, h, w]) + struct.pack("<H", split)
+
+
+def gradient(w, h, c, scale=255):
+    return [[[(x * 37 + y * 11 + k * 80) * scale // 255 % (scale + 1) for k in range(c)]
+             for x in range(w)] for y in range(h)]
+
+
+def png(w, h, color_type, rows, depth=8, palette=None, trns=None, interlace=0, filters=(0,)):
+    """rows: h lists of w pixel tuples (or indices); depth 8 or 16 (or 1..4 packed).
+    Row y has filter type filters[y % len(filters)]: with other types than 0
+    (None) the decoded pixels differ from `rows`, fine where values do not matter."""
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    def scanlines(pixels, ww):
+        out = b""
+        for y, row in enumerate(pixels):
+            if depth < 8:  # packed indices/grays, high bits first
+                bits = "".join(format(v, "0%db" % depth) for v in row).ljust(-(-ww * depth // 8) * 8, "0")
+                out += bytes([filters[y % len(filters)]]) + int(bits, 2).to_bytes(len(bits) // 8, "big")
+            else:
+                flat = [v for px in row for v in (px if isinstance(px, (list, tuple)) else [px])]
+                out += bytes([filters[y % len(filters)]]) + b"".join(v.to_bytes(depth // 8, "big") for v in flat)
+        return out
+
+    if interlace:  # Adam7: the 7 passes, each a sub-image of its own
+        passes = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
+        raw = b""
+        for x0, y0, dx, dy in passes:
+            sub = [row[x0::dx] for row in rows[y0::dy]]
+            if sub and sub[0]:
+                raw += scanlines(sub, len(sub[0]))
+    else:
+        raw = scanlines(rows, w)
+    out = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, depth, color_type, 0, 0, interlace))
+    if palette:
+        out += chunk(b"PLTE", bytes(v for rgb in palette for v in rgb))
+    if trns:
+        out += chunk(b"tRNS", trns)
+    return out + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+
+
+def bmp(w, h, bpp, pixels, palette=None, top_down=False, masks=None):
+    """Uncompressed (BI_RGB) or BI_BITFIELDS with `masks` (32 bpp)."""
+    stride = (w * bpp + 31) // 32 * 4
+    rows = []
+    for row in pixels:
+        if bpp < 8:
+            bits = "".join(format(v, "0%db" % bpp) for v in row)
+            data = int(bits.ljust(-(-len(bits) // 8) * 8, "0"), 2).to_bytes(-(-len(bits) // 8), "big")
+        elif bpp == 8:
+            data = bytes(row)
+        else:  # BGR(A) order
+            data = b"".join(bytes(px[:3][::-1] + px[3:]) for px in row)
+        rows.append(data.ljust(stride, b"\0"))
+    body = b"".join(rows if top_down else rows[::-1])
+    pal = b"".join(bytes([b, g, r, 0]) for r, g, b in (palette or []))
+    info = 40 if not masks else 108
+    dib = struct.pack("<IiiHHIIiiII", info, w, -h if top_down else h, 1, bpp, 3 if masks else 0,
+                      len(body), 2835, 2835, len(palette or []), 0)
+    if masks:
+        dib += struct.pack("<IIII", *masks) + b"sRGB" + b"\0" * 48
+    offset = 14 + len(dib) + len(pal)
+    return b"BM" + struct.pack("<IHHI", offset + len(body), 0, 0, offset) + dib + pal + body
+
+
+def pnm(magic, w, h, values):
+    return b"%s\n# fuzz seed\n%d %d\n255\n" % (magic, w, h) + bytes(values)
+
+
+def jpeg(mode, w, h, **save):
+    from PIL import Image  # Debian: python3-pil
+    img = Image.new(mode, (w, h))
+    img.putdata([tuple(px) if len(px) > 1 else px[0] for row in gradient(w, h, len(mode)) for px in row])
+    out = io.BytesIO()
+    img.save(out, "JPEG", **save)
+    return out.getvalue()
+
+
+def image_seeds():
+    t = "fuzz_images"
+    g8 = gradient(8, 8, 1)
+    rgb8 = gradient(8, 8, 3)
+    gray_png = png(8, 8, 0, g8, filters=range(5))  # every defilter
+    rgb_png = png(8, 8, 2, rgb8, filters=range(5))
+    put(t, "png_gray8", images_header(1) + gray_png)
+    put(t, "png_gray16", images_header(3, h=8, w=24) + png(4, 4, 0, gradient(4, 4, 1, 65535), depth=16))
+    put(t, "png_rgb8", images_header(3, h=0, w=0) + png(40, 33, 2, gradient(40, 33, 3), filters=range(5)))
+    put(t, "png_rgba8", images_header(4) + png(6, 5, 6, gradient(6, 5, 4)))
+    put(t, "png_rgb16", images_header(3) + png(3, 3, 2, gradient(3, 3, 3, 65535), depth=16))
+    put(t, "png_gray_alpha", images_header(2, h=4, w=4) + png(5, 4, 4, gradient(5, 4, 2)))
+    put(t, "png_palette_trns", images_header(3) + png(8, 4, 3, [[(x + y) % 4 for x in range(8)] for y in range(4)],
+                                                      palette=[(0, 0, 0), (255, 0, 0), (0, 255, 0), (0, 0, 255)],
+                                                      trns=b"\0\x80"))
+    put(t, "png_gray2bit", images_header(1) + png(7, 3, 0, [[(x + y) % 4 for x in range(7)] for y in range(3)], depth=2))
+    put(t, "png_interlaced", images_header(3) + png(9, 9, 2, gradient(9, 9, 3), interlace=1, filters=range(5)))
+    # masks: class indices 0..3 for 4 classes (the image is its own mask);
+    # an RGB image with its own binary mask; a mask of the wrong size.
+    classes = png(8, 8, 0, [[(x // 2 + y // 4) % 4 for x in range(8)] for y in range(8)])
+    put(t, "mask_class_indices", images_header(1, classes=4) + classes)
+    put(t, "mask_index_too_big", images_header(1, classes=3) + classes)
+    put(t, "mask_separate", images_header(3, split=len(rgb_png)) + rgb_png + gray_png)
+    put(t, "mask_size_mismatch", images_header(3, split=len(rgb_png)) + rgb_png + png(4, 8, 0, gradient(4, 8, 1)))
+    put(t, "jpeg_gray", images_header(1) + jpeg("L", 16, 16, quality=50))
+    put(t, "jpeg_rgb420", images_header(3) + jpeg("RGB", 16, 16, quality=50, subsampling=2))
+    put(t, "jpeg_rgb444_progressive", images_header(3) + jpeg("RGB", 8, 8, quality=50, subsampling=0,
+                                                                progressive=True))
+    put(t, "jpeg_cmyk", images_header(3) + jpeg("CMYK", 8, 8, quality=50))
+    put(t, "bmp_24", images_header(3) + bmp(5, 3, 24, gradient(5, 3, 3)))
+    put(t, "bmp_8_palette", images_header(1) + bmp(6, 2, 8, [[x for x in range(6)]] * 2,
+                                                   palette=[(v * 40, 255 - v * 40, v) for v in range(6)]))
+    put(t, "bmp_1bit_top_down", images_header(1) + bmp(9, 3, 1, [[(x + y) % 2 for x in range(9)] for y in range(3)],
+                                                       palette=[(0, 0, 0), (255, 255, 255)], top_down=True))
+    put(t, "bmp_32_bitfields", images_header(4) + bmp(4, 4, 32, gradient(4, 4, 4),
+                                                      masks=(0xFF0000, 0xFF00, 0xFF, 0xFF000000)))
+    # refused: stb reads PNM, but the CLI takes PNG, JPEG and BMP only
+    put(t, "bad_pnm", images_header(3) + pnm(b"P6", 4, 3, [v for row in gradient(4, 3, 3) for px in row for v in px]))
+    put(t, "bad_png_truncated", images_header(3) + rgb_png[:60])
+    put(t, "bad_channels_5", images_header(5) + gray_png)
+
+
 if __name__ == "__main__":
     safetensors_seeds()
     for name, text in MATCHER.items():
         put("fuzz_matcher", name, text)
     graph_seeds()
+    image_seeds()
     print("seeds written under", os.path.join(HERE, "corpus"))
