@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/parallel.h"
 
 float *us_pool_acquire(us_buffer_pool *p, int64_t count) {
     int32_t best = -1;
@@ -28,9 +29,13 @@ float *us_pool_acquire(us_buffer_pool *p, int64_t count) {
     return p->bufs[best].data;
 }
 
+static void zero_band(void *arg, int64_t lo, int64_t hi) {
+    memset((float *)arg + lo, 0, (size_t)(hi - lo) * sizeof(float));
+}
+
 float *us_pool_acquire_zeroed(us_buffer_pool *p, int64_t count) {
     float *data = us_pool_acquire(p, count);
-    if (data) memset(data, 0, (size_t)count * sizeof(float));
+    if (data) us_parallel_rows(count, 1 << 16, zero_band, data);
     return data;
 }
 

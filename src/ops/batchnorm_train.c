@@ -6,69 +6,164 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/parallel.h"
 #include "ops/ops.h"
+
+/* Sums over pixels run in a fixed number of bands (from the shape alone),
+ * each into its own double partial sums, combined in band order: threads
+ * take whole bands, so the sums never depend on the thread count. */
+#define US_BN_MAX_BANDS 8
+#define US_BN_MIN_BAND_ROWS 256
+
+typedef struct bn_job {
+    const float *x, *dy, *gamma, *beta;
+    float *y, *dx;
+    int64_t rows, c, bands;
+    const float *mean, *inv_std;
+    double *partial;       /* bands x 2c: per band, two sums per channel */
+    const double *sum_dy, *sum_dy_xhat; /* backward: the totals */
+    double n;
+} bn_job;
+
+static int64_t band_count(int64_t rows) {
+    int64_t b = rows / US_BN_MIN_BAND_ROWS;
+    return b < 1 ? 1 : b > US_BN_MAX_BANDS ? US_BN_MAX_BANDS : b;
+}
+
+static void band_range(const bn_job *j, int64_t band, int64_t *lo, int64_t *hi) {
+    *lo = j->rows * band / j->bands;
+    *hi = j->rows * (band + 1) / j->bands;
+}
+
+/* Band sums of x (pass 0) or of (x - mean)^2 (pass 1), into partial[b][0..c). */
+static void sum_x_bands(void *arg, int64_t b0, int64_t b1, int squares) {
+    const bn_job *j = arg;
+    const int64_t c = j->c;
+    for (int64_t b = b0; b < b1; b++) {
+        double *acc = j->partial + b * 2 * c;
+        int64_t lo, hi;
+        band_range(j, b, &lo, &hi);
+        for (int64_t k = 0; k < c; k++) acc[k] = 0;
+        for (int64_t r = lo; r < hi; r++)
+            for (int64_t k = 0; k < c; k++) {
+                double v = j->x[r * c + k];
+                if (squares) v = (v - j->mean[k]) * (v - j->mean[k]);
+                acc[k] += v;
+            }
+    }
+}
+static void sum_mean_bands(void *arg, int64_t b0, int64_t b1) { sum_x_bands(arg, b0, b1, 0); }
+static void sum_var_bands(void *arg, int64_t b0, int64_t b1) { sum_x_bands(arg, b0, b1, 1); }
+
+/* total[k] = sum over bands of partial[b][offset + k], in band order. */
+static void combine(const bn_job *j, int64_t offset, double *total) {
+    for (int64_t k = 0; k < j->c; k++) {
+        double s = 0;
+        for (int64_t b = 0; b < j->bands; b++) s += j->partial[b * 2 * j->c + offset + k];
+        total[k] = s;
+    }
+}
+
+static void normalise_rows(void *arg, int64_t lo, int64_t hi) {
+    const bn_job *j = arg;
+    const int64_t c = j->c;
+    for (int64_t r = lo; r < hi; r++)
+        for (int64_t k = 0; k < c; k++) {
+            float xhat = (j->x[r * c + k] - j->mean[k]) * j->inv_std[k];
+            j->y[r * c + k] = xhat * (j->gamma ? j->gamma[k] : 1.0f) + (j->beta ? j->beta[k] : 0.0f);
+        }
+}
 
 int32_t us_batchnorm_train_forward(const float *x, int64_t count, int64_t c, const float *gamma,
                                 const float *beta, double eps, float *y, float *mean_out,
                                 float *inv_std_out, float *batch_var_out) {
-    const int64_t n = count / c;
+    const int64_t rows = count / c;
     /* Two passes in double: mean, then the centred sum of squares, which is
      * accurate even when |mean| >> std (e.g. raw 0..255 pixels in bn_data). */
-    double *acc = us_calloc((size_t)c, sizeof(double));
-    if (!acc) return us_fail(UNETSEG_E_NOMEM, "batchnorm: out of memory");
-    for (int64_t i = 0; i < count; i += c)
-        for (int64_t k = 0; k < c; k++) acc[k] += x[i + k];
-    for (int64_t k = 0; k < c; k++) mean_out[k] = (float)(acc[k] / (double)n);
-    memset(acc, 0, (size_t)c * sizeof(double));
-    for (int64_t i = 0; i < count; i += c)
-        for (int64_t k = 0; k < c; k++) {
-            double d = (double)x[i + k] - mean_out[k];
-            acc[k] += d * d;
-        }
+    bn_job j = {.x = x, .gamma = gamma, .beta = beta, .y = y, .rows = rows, .c = c,
+                .bands = band_count(rows), .mean = mean_out, .inv_std = inv_std_out};
+    double *partial = us_calloc_array((size_t)(j.bands * 2 * c), sizeof(double));
+    double *total = us_calloc_array((size_t)c, sizeof(double));
+    if (!partial || !total) {
+        free(partial);
+        free(total);
+        return us_fail(UNETSEG_E_NOMEM, "batchnorm: out of memory");
+    }
+    j.partial = partial;
+    us_parallel_rows(j.bands, 1, sum_mean_bands, &j);
+    combine(&j, 0, total);
+    for (int64_t k = 0; k < c; k++) mean_out[k] = (float)(total[k] / (double)rows);
+    us_parallel_rows(j.bands, 1, sum_var_bands, &j);
+    combine(&j, 0, total);
     for (int64_t k = 0; k < c; k++) {
-        double var = acc[k] / (double)n;
+        double var = total[k] / (double)rows;
         batch_var_out[k] = (float)var;
         inv_std_out[k] = (float)(1.0 / sqrt(var + eps));
     }
-    free(acc);
-    for (int64_t i = 0; i < count; i += c)
-        for (int64_t k = 0; k < c; k++) {
-            float xhat = (x[i + k] - mean_out[k]) * inv_std_out[k];
-            y[i + k] = xhat * (gamma ? gamma[k] : 1.0f) + (beta ? beta[k] : 0.0f);
-        }
+    free(partial);
+    free(total);
+    us_parallel_rows(rows, US_BN_MIN_BAND_ROWS, normalise_rows, &j);
     return UNETSEG_OK;
+}
+
+/* Band sums of dy and dy * xhat into partial[b][0..c) and [c..2c). */
+static void sum_grad_bands(void *arg, int64_t b0, int64_t b1) {
+    const bn_job *j = arg;
+    const int64_t c = j->c;
+    for (int64_t b = b0; b < b1; b++) {
+        double *s_dy = j->partial + b * 2 * c, *s_dyx = s_dy + c;
+        int64_t lo, hi;
+        band_range(j, b, &lo, &hi);
+        for (int64_t k = 0; k < 2 * c; k++) s_dy[k] = 0;
+        for (int64_t r = lo; r < hi; r++)
+            for (int64_t k = 0; k < c; k++) {
+                double xhat = ((double)j->x[r * c + k] - j->mean[k]) * j->inv_std[k];
+                s_dy[k] += j->dy[r * c + k];
+                s_dyx[k] += j->dy[r * c + k] * xhat;
+            }
+    }
+}
+
+/* dx = gamma * inv_std * (dy - mean(dy) - xhat * mean(dy * xhat)) */
+static void input_grad_rows(void *arg, int64_t lo, int64_t hi) {
+    const bn_job *j = arg;
+    const int64_t c = j->c;
+    for (int64_t r = lo; r < hi; r++)
+        for (int64_t k = 0; k < c; k++) {
+            double xhat = ((double)j->x[r * c + k] - j->mean[k]) * j->inv_std[k];
+            double g = (j->gamma ? j->gamma[k] : 1.0) * j->inv_std[k];
+            j->dx[r * c + k] += (float)(g * (j->dy[r * c + k] - j->sum_dy[k] / j->n -
+                                             xhat * j->sum_dy_xhat[k] / j->n));
+        }
 }
 
 int32_t us_batchnorm_train_backward(const float *x, const float *dy, int64_t count, int64_t c,
                                  const float *gamma, const float *mean, const float *inv_std,
                                  float *dx, float *dgamma, float *dbeta) {
-    const double n = (double)(count / c);
-    double *sum_dy = us_calloc((size_t)c, sizeof(double));
-    double *sum_dy_xhat = us_calloc((size_t)c, sizeof(double));
-    int32_t st = sum_dy && sum_dy_xhat ? UNETSEG_OK : us_fail(UNETSEG_E_NOMEM, "batchnorm: out of memory");
-    if (!st) {
-        for (int64_t i = 0; i < count; i += c)
-            for (int64_t k = 0; k < c; k++) {
-                double xhat = ((double)x[i + k] - mean[k]) * inv_std[k];
-                sum_dy[k] += dy[i + k];
-                sum_dy_xhat[k] += dy[i + k] * xhat;
-            }
-        for (int64_t k = 0; k < c; k++) {
-            if (dgamma) dgamma[k] += (float)sum_dy_xhat[k];
-            if (dbeta) dbeta[k] += (float)sum_dy[k];
-        }
-        /* dx = gamma * inv_std * (dy - mean(dy) - xhat * mean(dy * xhat)) */
-        if (dx)
-            for (int64_t i = 0; i < count; i += c)
-                for (int64_t k = 0; k < c; k++) {
-                    double xhat = ((double)x[i + k] - mean[k]) * inv_std[k];
-                    double g = (gamma ? gamma[k] : 1.0) * inv_std[k];
-                    dx[i + k] += (float)(g * (dy[i + k] - sum_dy[k] / n - xhat * sum_dy_xhat[k] / n));
-                }
+    const int64_t rows = count / c;
+    bn_job j = {.x = x, .dy = dy, .gamma = gamma, .dx = dx, .rows = rows, .c = c,
+                .bands = band_count(rows), .mean = mean, .inv_std = inv_std, .n = (double)rows};
+    double *partial = us_calloc_array((size_t)(j.bands * 2 * c), sizeof(double));
+    double *sums = us_calloc_array((size_t)(2 * c), sizeof(double));
+    if (!partial || !sums) {
+        free(partial);
+        free(sums);
+        return us_fail(UNETSEG_E_NOMEM, "batchnorm: out of memory");
     }
-    free(sum_dy);
-    free(sum_dy_xhat);
-    return st;
+    j.partial = partial;
+    us_parallel_rows(j.bands, 1, sum_grad_bands, &j);
+    combine(&j, 0, sums);
+    combine(&j, c, sums + c);
+    j.sum_dy = sums;
+    j.sum_dy_xhat = sums + c;
+    for (int64_t k = 0; k < c; k++) {
+        if (dgamma) dgamma[k] += (float)sums[c + k];
+        if (dbeta) dbeta[k] += (float)sums[k];
+    }
+    if (dx) us_parallel_rows(rows, US_BN_MIN_BAND_ROWS, input_grad_rows, &j);
+    free(partial);
+    free(sums);
+    return UNETSEG_OK;
 }
 
 void us_batchnorm_inference_backward(const float *dy, int64_t count, int64_t c,

@@ -176,7 +176,8 @@ int32_t us_conv2d_backward(const us_conv_geom *g, const float *x, const float *k
         int64_t m = rows - r0 < chunk ? rows - r0 : chunk;
         const float *dy_chunk = dy + r0 * g->cout;
         if (dkernel) {
-            us_patch_gather(&pg, x, r0, m, col);
+            gather_job gj = {&pg, x, r0, krow, col};
+            us_parallel_rows(m, US_MIN_BAND_ROWS, gather_band, &gj);
             us_sgemm(1, 0, krow, g->cout, m,
                         1.0f, col, krow, dy_chunk, g->cout, 1.0f, dkernel,
                         g->cout);
