@@ -37,24 +37,37 @@ static inline __attribute__((always_inline)) void g3(const float *g, float *o, i
 
 int64_t us_winograd_kernel_floats(int64_t cin, int64_t cout) { return US_WINO_POS * cin * cout; }
 
+typedef struct kernel_job {
+    const float *kernel;
+    float *u;
+    int64_t plane;
+} kernel_job;
+
 /* U[p] = (G g G^T)[p] for the 36 positions p, each a cin x cout matrix; g is
- * the HWIO kernel (plane i * 3 + j is tap (i, j)). The loop over the
- * kernel's elements vectorises; each element's 3x3 -> 6x6 stays in registers. */
-US_VECTOR_CLONES void us_winograd_transform_kernel(const float *kernel, int64_t cin, int64_t cout,
-                                                   float *restrict u) {
-    const int64_t plane = cin * cout;
+ * the HWIO kernel (plane i * 3 + j is tap (i, j)). Elements [lo, hi) of the
+ * planes: the loop vectorises, each element's 3x3 -> 6x6 stays in registers. */
+US_VECTOR_CLONES static void kernel_band(void *arg, int64_t lo, int64_t hi) {
+    const kernel_job *j = arg;
+    const float *kernel = j->kernel;
+    float *restrict u = j->u;
+    const int64_t plane = j->plane;
 #pragma GCC ivdep
-    for (int64_t k = 0; k < plane; k++) {
+    for (int64_t k = lo; k < hi; k++) {
         float g[9], t[18], o[36];
 #pragma GCC unroll 9
         for (int i = 0; i < 9; i++) g[i] = kernel[i * plane + k];
 #pragma GCC unroll 3
-        for (int j = 0; j < 3; j++) g3(g + j, t + j, 3, 3); /* t = G g (6 x 3) */
+        for (int c = 0; c < 3; c++) g3(g + c, t + c, 3, 3); /* t = G g (6 x 3) */
 #pragma GCC unroll 6
         for (int a = 0; a < 6; a++) g3(t + 3 * a, o + 6 * a, 1, 1); /* o = t G^T */
 #pragma GCC unroll 36
         for (int p = 0; p < 36; p++) u[p * plane + k] = o[p];
     }
+}
+
+void us_winograd_transform_kernel(const float *kernel, int64_t cin, int64_t cout, float *u) {
+    kernel_job j = {kernel, u, cin * cout};
+    us_parallel_rows(j.plane, 4096, kernel_band, &j);
 }
 
 /* The 6-point transforms on values in registers. B^T =
@@ -226,7 +239,15 @@ int32_t us_conv2d_forward_winograd(const us_conv_geom *g, const float *x, const 
     const int64_t tiles_w = (g->wo + 3) / 4, tiles_hw = ((g->ho + 3) / 4) * tiles_w;
     const int64_t total = g->n * tiles_hw, cmax = g->cin > g->cout ? g->cin : g->cout;
     if (total == 0) return UNETSEG_OK;
-    const int64_t chunk = us_chunk_rows(US_WINO_TARGET_FLOATS, US_WINO_POS * cmax, 16, total);
+    int64_t chunk = us_chunk_rows(US_WINO_TARGET_FLOATS, US_WINO_POS * cmax, 16, total);
+    /* An even number of equal chunks, so that two threads share them evenly
+     * (3 chunks of a 64x64 layer left one thread idle a third of the time);
+     * the split depends on the shape only, never on the thread count. */
+    int64_t chunks = (total + chunk - 1) / chunk;
+    if (chunks > 1) {
+        chunks += chunks % 2;
+        chunk = (total + chunks - 1) / chunks;
+    }
     float *u = prepared ? NULL : us_malloc_array((size_t)us_winograd_kernel_floats(g->cin, g->cout), sizeof(float));
     float *zeros = us_calloc_array((size_t)g->cin, sizeof(float));
     int32_t st = UNETSEG_OK;
@@ -235,7 +256,7 @@ int32_t us_conv2d_forward_winograd(const us_conv_geom *g, const float *x, const 
     } else {
         if (!prepared) us_winograd_transform_kernel(kernel, g->cin, g->cout, u);
         wino_job j = {g, x, prepared ? prepared : u, bias, zeros, ep, y, tiles_w, tiles_hw, total, chunk, 0};
-        int64_t chunks = (total + chunk - 1) / chunk;
+        chunks = (total + chunk - 1) / chunk;
         int32_t parts = us_parallel_threads();
         if (parts > chunks) parts = (int32_t)chunks;
         if (parts > 1)

@@ -5,17 +5,30 @@
 #include "core/simd.h"
 #include "ops/ops.h"
 
-void us_concat_forward(const float *const *xs, const int64_t *cs, int32_t n_in, int64_t pixels,
-                       float *y) {
-    int64_t ctotal = 0;
-    for (int32_t i = 0; i < n_in; i++) ctotal += cs[i];
-    for (int64_t p = 0; p < pixels; p++) {
-        float *dst = y + p * ctotal;
-        for (int32_t i = 0; i < n_in; i++) {
-            memcpy(dst, xs[i] + p * cs[i], (size_t)cs[i] * sizeof(float));
-            dst += cs[i];
+typedef struct concat_job {
+    const float *const *xs;
+    const int64_t *cs;
+    int32_t n_in;
+    int64_t ctotal;
+    float *y;
+} concat_job;
+
+static void concat_pixels(void *arg, int64_t lo, int64_t hi) {
+    const concat_job *j = arg;
+    for (int64_t p = lo; p < hi; p++) {
+        float *dst = j->y + p * j->ctotal;
+        for (int32_t i = 0; i < j->n_in; i++) {
+            memcpy(dst, j->xs[i] + p * j->cs[i], (size_t)j->cs[i] * sizeof(float));
+            dst += j->cs[i];
         }
     }
+}
+
+void us_concat_forward(const float *const *xs, const int64_t *cs, int32_t n_in, int64_t pixels,
+                       float *y) {
+    concat_job j = {xs, cs, n_in, 0, y};
+    for (int32_t i = 0; i < n_in; i++) j.ctotal += cs[i];
+    us_parallel_rows(pixels, 1024, concat_pixels, &j);
 }
 
 typedef struct add_job {

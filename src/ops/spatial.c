@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/parallel.h"
 #include "ops/ops.h"
 #include "unetseg.h"
 
@@ -46,35 +47,50 @@ static void bilinear_tap(int64_t o, int64_t f, int64_t in, int64_t *i0, int64_t 
     *t = (float)(src - lo);
 }
 
-void us_upsample_forward(const float *x, int64_t n, int64_t h, int64_t w, int64_t c,
-                         int64_t fh, int64_t fw, int32_t interpolation, float *y) {
+typedef struct upsample_job {
+    const float *x;
+    int64_t h, w, c, fh, fw;
+    int32_t interpolation;
+    float *y;
+} upsample_job;
+
+/* Output rows [lo, hi) of all images (row r is image r / ho, row r % ho). */
+static void upsample_rows(void *arg, int64_t lo, int64_t hi) {
+    const upsample_job *j = arg;
+    const int64_t h = j->h, w = j->w, c = j->c, fh = j->fh, fw = j->fw;
     const int64_t ho = h * fh, wo = w * fw;
-    for (int64_t b = 0; b < n; b++)
-        for (int64_t oh = 0; oh < ho; oh++)
-            for (int64_t ow = 0; ow < wo; ow++) {
-                float *dst = y + ((b * ho + oh) * wo + ow) * c;
-                if (interpolation == UNETSEG_INTERP_NEAREST) {
-                    memcpy(dst, x + ((b * h + oh / fh) * w + ow / fw) * c,
-                           (size_t)c * sizeof(float));
-                    continue;
-                }
-                int64_t h0, h1, w0, w1;
-                float th, tw;
-                bilinear_tap(oh, fh, h, &h0, &h1, &th);
-                bilinear_tap(ow, fw, w, &w0, &w1, &tw);
-                const float *p00 = x + ((b * h + h0) * w + w0) * c;
-                const float *p01 = x + ((b * h + h0) * w + w1) * c;
-                const float *p10 = x + ((b * h + h1) * w + w0) * c;
-                const float *p11 = x + ((b * h + h1) * w + w1) * c;
-                for (int64_t k = 0; k < c; k++) {
-                    float top = p00[k] + (p01[k] - p00[k]) * tw;
-                    float bot = p10[k] + (p11[k] - p10[k]) * tw;
-                    dst[k] = top + (bot - top) * th;
-                }
+    const float *x = j->x;
+    for (int64_t r = lo; r < hi; r++) {
+        const int64_t b = r / ho, oh = r % ho;
+        for (int64_t ow = 0; ow < wo; ow++) {
+            float *dst = j->y + (r * wo + ow) * c;
+            if (j->interpolation == UNETSEG_INTERP_NEAREST) {
+                memcpy(dst, x + ((b * h + oh / fh) * w + ow / fw) * c, (size_t)c * sizeof(float));
+                continue;
             }
+            int64_t h0, h1, w0, w1;
+            float th, tw;
+            bilinear_tap(oh, fh, h, &h0, &h1, &th);
+            bilinear_tap(ow, fw, w, &w0, &w1, &tw);
+            const float *p00 = x + ((b * h + h0) * w + w0) * c;
+            const float *p01 = x + ((b * h + h0) * w + w1) * c;
+            const float *p10 = x + ((b * h + h1) * w + w0) * c;
+            const float *p11 = x + ((b * h + h1) * w + w1) * c;
+            for (int64_t k = 0; k < c; k++) {
+                float top = p00[k] + (p01[k] - p00[k]) * tw;
+                float bot = p10[k] + (p11[k] - p10[k]) * tw;
+                dst[k] = top + (bot - top) * th;
+            }
+        }
+    }
 }
 
-/* ------------------------------------------------------------- backward */
+void us_upsample_forward(const float *x, int64_t n, int64_t h, int64_t w, int64_t c,
+                         int64_t fh, int64_t fw, int32_t interpolation, float *y) {
+    upsample_job j = {x, h, w, c, fh, fw, interpolation, y};
+    us_parallel_rows(n * h * fh, 8, upsample_rows, &j);
+}
+
 void us_zero_pad_backward(const float *dy, int64_t n, int64_t h, int64_t w, int64_t c,
                           int64_t top, int64_t bottom, int64_t left, int64_t right, float *dx) {
     const int64_t ho = h + top + bottom, wo = w + left + right;
