@@ -7,9 +7,13 @@
  * `make check-tsan` runs this under ThreadSanitizer. Workers only record
  * what they saw; CMocka asserts run on the main thread. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "io/graph_text.h" /* tests are built with -Isrc */
 #include "support/test_support.h"
@@ -185,10 +189,47 @@ static void last_error_is_per_thread(void **state) {
     assert_int_equal(f[1].wrong, 0);
 }
 
+/* A 2-thread forward of a fresh model (NULL on failure). */
+static unetseg_tensor *forward_two_threads(void) {
+    unetseg_model *m = build_model(2);
+    unetseg_tensor *in = make_input(), *out = NULL;
+    if (!m || !in || unetseg_model_forward(m, in, &out)) out = NULL;
+    unetseg_tensor_free(in);
+    unetseg_model_free(m);
+    return out;
+}
+
+/* Host programs fork (Python's multiprocessing does): a child has none of
+ * the parent's pool workers and must get its own, not wait for them. */
+static void forked_child_runs_parallel_passes(void **state) {
+    (void)state;
+#if defined(__SANITIZE_THREAD__)
+    skip(); /* ThreadSanitizer does not follow fork in a threaded process */
+#else
+    unetseg_tensor *ref = forward_two_threads(); /* the parent's pool exists now */
+    assert_non_null(ref);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        alarm(120); /* a child stuck waiting for the parent's workers dies */
+        unetseg_tensor *out = forward_two_threads();
+        int same = out && !memcmp(unetseg_tensor_data(out), unetseg_tensor_data(ref),
+                                  64 * 64 * sizeof(float));
+        _exit(same ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    unetseg_tensor_free(ref);
+#endif
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(concurrent_models_match_single_threaded),
         cmocka_unit_test(last_error_is_per_thread),
+        cmocka_unit_test(forked_child_runs_parallel_passes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
