@@ -189,6 +189,7 @@ static void last_error_is_per_thread(void **state) {
     assert_int_equal(f[1].wrong, 0);
 }
 
+#if !defined(__SANITIZE_THREAD__)
 /* A 2-thread forward of a fresh model (NULL on failure). */
 static unetseg_tensor *forward_two_threads(void) {
     unetseg_model *m = build_model(2);
@@ -198,6 +199,7 @@ static unetseg_tensor *forward_two_threads(void) {
     unetseg_model_free(m);
     return out;
 }
+#endif
 
 /* Host programs fork (Python's multiprocessing does): a child has none of
  * the parent's pool workers and must get its own, not wait for them. */
