@@ -1,5 +1,5 @@
-/* C = A . B for B with 16, 32, 48 or 64 columns: the GEMMs of U-Net decoder
- * convs with 16-64 output channels. OpenBLAS packs A and B for every call
+/* C = A . B for B with 16 or 32 columns (any multiple of 16 works): the
+ * GEMMs of U-Net decoder convs with 16 and 32 output channels. OpenBLAS packs A and B for every call
  * and reaches only 35-58 GFLOP/s on them; here a 4 x 16 block of C stays in
  * registers (8 vectors of 8 floats: fits the 16 AVX2 registers with the
  * operands) while A and B (k x n, a few KB) stream from L1. Every element
@@ -50,7 +50,8 @@ US_VECTOR_CLONES static void gemm_panels(int64_t m, int64_t n, int64_t k, const 
         for (int64_t p = 0; p < n; p += 16) block(1, k, a + r * lda, lda, b + p, n, c + r * ldc + p, ldc);
 }
 
-/* measured on Zen 4 (AVX2): 2.2x OpenBLAS at n = 16, 1.25x at 32, even at 64 */
+/* measured on this Zen machine (AVX2): 2.2x OpenBLAS at n = 16, 1.25x at 32,
+ * even at 64 (and not faster in the whole forward pass) */
 int us_sgemm_narrow_fits(int64_t n) { return n == 16 || n == 32; }
 
 void us_sgemm_narrow(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,

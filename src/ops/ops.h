@@ -22,7 +22,8 @@ void us_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float a
               const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
               int64_t ldc);
 /* C (m x n, row stride ldc) = A (m x k, row stride lda) . B (k x n, dense)
- * by the narrow-GEMM kernel, for n in {16, 32, 48, 64} (us_sgemm_narrow_fits). */
+ * by the narrow-GEMM kernel (any n multiple of 16; us_sgemm_narrow_fits says
+ * where it beats OpenBLAS: n = 16 and 32). */
 int us_sgemm_narrow_fits(int64_t n);
 void us_sgemm_narrow(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
                      float *c, int64_t ldc);
