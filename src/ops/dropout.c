@@ -1,31 +1,54 @@
-/* Dropout masks from the counter-based generator (Keras semantics). */
+/* Dropout masks from the counter-based generator (Keras semantics). Every
+ * element's draw depends on (key, element) only, so rows of pixels are split
+ * over the pass's threads without changing a mask. */
+#include <stddef.h>
+
+#include "core/parallel.h"
 #include "core/rng.h"
 #include "ops/ops.h"
 
+typedef struct dropout_job {
+    const float *in; /* x (forward) or dy (backward) */
+    float *out;      /* y (forward) or dx, accumulated (backward) */
+    uint8_t *mask;   /* forward, may be NULL */
+    int64_t pixels, c;
+    float rate, scale;
+    int32_t spatial, backward;
+    uint64_t key;
+} dropout_job;
+
+/* Rows [lo, hi) of n * pixels rows of c channels; row r is in image r / pixels. */
+static void dropout_rows(void *arg, int64_t lo, int64_t hi) {
+    const dropout_job *j = arg;
+    for (int64_t row = lo; row < hi; row++) {
+        const int64_t b = row / j->pixels;
+        for (int64_t k = 0; k < j->c; k++) {
+            const int64_t i = row * j->c + k;
+            const uint64_t draw = j->spatial ? (uint64_t)(b * j->c + k) : (uint64_t)i;
+            const int keep = us_rng_uniform(j->key, draw) >= j->rate;
+            if (j->backward) {
+                if (keep) j->out[i] += j->in[i] * j->scale;
+                continue;
+            }
+            j->out[i] = keep ? j->in[i] * j->scale : 0.0f;
+            if (j->mask) j->mask[i] = (uint8_t)keep;
+        }
+    }
+}
+
+static void run(const float *in, int64_t n, int64_t pixels, int64_t c, double rate,
+                int32_t spatial, int32_t backward, uint64_t key, float *out, uint8_t *mask) {
+    dropout_job j = {in, out, mask, pixels, c, (float)rate, (float)(1.0 / (1.0 - rate)),
+                     spatial, backward, key};
+    us_parallel_rows(n * pixels, 4096 / (c > 0 ? c : 1) + 1, dropout_rows, &j);
+}
+
 void us_dropout_forward(const float *x, int64_t n, int64_t pixels, int64_t c, double rate,
                         int32_t spatial, uint64_t key, float *y, uint8_t *mask) {
-    const float r = (float)rate;
-    const float scale = (float)(1.0 / (1.0 - rate));
-    for (int64_t b = 0; b < n; b++)
-        for (int64_t p = 0; p < pixels; p++)
-            for (int64_t k = 0; k < c; k++) {
-                int64_t i = (b * pixels + p) * c + k;
-                uint64_t draw = spatial ? (uint64_t)(b * c + k) : (uint64_t)i;
-                int keep = us_rng_uniform(key, draw) >= r;
-                y[i] = keep ? x[i] * scale : 0.0f;
-                if (mask) mask[i] = (uint8_t)keep;
-            }
+    run(x, n, pixels, c, rate, spatial, 0, key, y, mask);
 }
 
 void us_dropout_backward(const float *dy, int64_t n, int64_t pixels, int64_t c, double rate,
                          int32_t spatial, uint64_t key, float *dx) {
-    const float r = (float)rate;
-    const float scale = (float)(1.0 / (1.0 - rate));
-    for (int64_t b = 0; b < n; b++)
-        for (int64_t p = 0; p < pixels; p++)
-            for (int64_t k = 0; k < c; k++) {
-                int64_t i = (b * pixels + p) * c + k;
-                uint64_t draw = spatial ? (uint64_t)(b * c + k) : (uint64_t)i;
-                if (us_rng_uniform(key, draw) >= r) dx[i] += dy[i] * scale;
-            }
+    run(dy, n, pixels, c, rate, spatial, 1, key, dx, NULL);
 }
