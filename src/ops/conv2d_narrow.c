@@ -25,7 +25,7 @@ typedef struct narrow_job {
     const us_conv_epilogue *ep;
     float *y;
     const float *wrow; /* stride 1: (cout, taps, wo * cin), NULL otherwise */
-    int32_t failed;    /* a part could not allocate its row */
+    _Atomic int32_t failed; /* a part could not allocate its row (parts run at once) */
 } narrow_job;
 
 /* Bias and epilogue, in the order of separate layers. */
@@ -101,7 +101,7 @@ static void narrow_part(void *arg, int32_t part, int32_t parts) {
     if (j->wrow) {
         float *row = us_malloc_array((size_t)(g->wo * g->cin), sizeof(float));
         if (!row) {
-            j->failed = 1; /* parts write the flag only to set it */
+            j->failed = 1;
             return;
         }
         for (int64_t r = lo; r < hi; r++)

@@ -2,8 +2,9 @@
  * output tile is A^T [(G g G^T) . (B^T d B)] A over a 6x6 input tile. The
  * element-wise product over the 36 positions becomes 36 GEMMs
  * (tiles x cin) . (cin x cout): 4x fewer multiply-adds than im2col + GEMM
- * (F(2x2, 3x3): 2.25x). Transforms run on whole channel vectors (NHWC keeps
- * a pixel's channels contiguous), one fused pass per 6-point transform.
+ * (F(2x2, 3x3): 2.25x). A tile of one channel is transformed in registers
+ * and the loop over channels vectorises (NHWC keeps a pixel's channels
+ * contiguous).
  * Chunks of tiles are independent, so threads take whole chunks; chunk
  * boundaries depend on the shape only, so results never depend on the
  * thread count. */
@@ -155,7 +156,7 @@ typedef struct wino_job {
     const us_conv_epilogue *ep;
     float *y;
     int64_t tiles_w, tiles_hw, total, chunk;
-    int32_t failed; /* a part could not allocate its buffers */
+    _Atomic int32_t failed; /* a part could not allocate its buffers (parts run at once) */
 } wino_job;
 
 /* V[p][t] = (B^T d B)[p] for the 6x6 input tile of tile t (from
@@ -223,7 +224,7 @@ static void wino_part(void *arg, int32_t part, int32_t parts) {
     int32_t saved = us_parallel_threads();
     if (parts > 1) us_parallel_set_threads(1);
     if (!v || !m || !scratch)
-        j->failed = 1; /* parts write the flag only to set it */
+        j->failed = 1;
     else
         for (int64_t c = part; c * j->chunk < j->total; c += parts)
             run_chunk(j, c * j->chunk, v, m, scratch);
