@@ -206,7 +206,8 @@ build/fuzz/%: tests/fuzz/%.c build/libunetseg-fuzz.a
 
 # fuzz_images also needs the CLI's image code, and stb_image compiled from
 # Debian's header (tests/fuzz/stb_image_impl.c) so the decoders are covered.
-FUZZ_IMAGES_SRC := examples/cli/images.c examples/cli/image_bytes.c examples/cli/folder_data.c
+FUZZ_IMAGES_SRC := examples/cli/images.c examples/cli/image_bytes.c examples/cli/folder_data.c \
+                   examples/cli/paths.c
 build/fuzz/fuzz_images: tests/fuzz/fuzz_images.c $(FUZZ_IMAGES_SRC) examples/cli/images.h \
                         examples/cli/folder_data.h tests/fuzz/stb_image_impl.c build/libunetseg-fuzz.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iexamples/cli -fsanitize=fuzzer -o $@ $< $(FUZZ_IMAGES_SRC) \

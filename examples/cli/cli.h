@@ -54,6 +54,10 @@ typedef struct cli_image_outputs {
 } cli_image_outputs;
 
 int cli_is_image_path(const char *path);
+/* mkdir -p `path`; 1 on success. */
+int cli_make_dirs(const char *path);
+/* mkdir -p of the directory part of `file_path` (none: 1); reports failures. */
+int cli_make_parent_dirs(const char *file_path);
 /* Exit code; reports problems on stderr. */
 int cli_predict_image(unetseg_model *m, const char *input_path, const cli_image_outputs *o,
                       int32_t mc, uint64_t mc_seed);

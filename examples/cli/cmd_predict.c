@@ -168,6 +168,10 @@ int cli_predict(int argc, char **argv) {
         predict_usage(stderr);
         rc = CLI_EXIT_USAGE;
     }
+    /* output files may name directories that do not exist yet */
+    const char *outputs[] = {output_path, images.probabilities, images.overlay, images.panel};
+    for (size_t k = 0; rc == CLI_EXIT_OK && k < sizeof outputs / sizeof outputs[0]; k++)
+        if (!cli_make_parent_dirs(outputs[k])) rc = CLI_EXIT_RUNTIME;
     unetseg_model *m = NULL;
     unetseg_tensor *input = NULL, *output = NULL, *acts[MAX_DUMP] = {0};
     const char *layers[MAX_DUMP];

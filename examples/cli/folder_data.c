@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli.h"
 #include "images.h"
 
 #define MAX_FILES 100000
@@ -187,25 +188,12 @@ static int write_sample(const char *img_path, const char *mask_path_, int size,
     return ok;
 }
 
-/* mkdir -p */
-static int make_dirs(const char *path) {
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) && errno != EEXIST) return 0;
-        *p = '/';
-    }
-    return !mkdir(buf, 0777) || errno == EEXIST;
-}
-
 int cli_write_demo_data(const char *dir, int count, int size, unsigned long long seed) {
     char a[4096], b[4096];
     unsigned long long s = seed * 0x9E3779B97F4A7C15ULL + 1;
     snprintf(a, sizeof a, "%s/images", dir);
     snprintf(b, sizeof b, "%s/masks", dir);
-    if (!make_dirs(a) || !make_dirs(b)) {
+    if (!cli_make_dirs(a) || !cli_make_dirs(b)) {
         fprintf(stderr, "unetseg: cannot create %s: %s\n", a, strerror(errno));
         return 0;
     }

@@ -73,6 +73,18 @@ def main():
         r = run("predict", "--weights", model, "--input", odd, "--output", os.path.join(tmp, "odd_mask.png"))
         check(r.returncode == 0 and png_size(os.path.join(tmp, "odd_mask.png")) == (50, 40, 1),
               "a 50x40 image gives a 50x40 mask")
+        # output directories that do not exist yet are created
+        nested = os.path.join(tmp, "new", "dirs", "mask.png")
+        overlay = os.path.join(tmp, "other", "overlay.png")
+        r = run("predict", "--weights", model, "--input", odd, "--output", nested, "--overlay", overlay)
+        check(r.returncode == 0 and png_size(nested) == (50, 40, 1) and os.path.exists(overlay),
+              "predict creates the directories of --output and --overlay")
+        blocker = os.path.join(tmp, "a_file")
+        with open(blocker, "w") as f:
+            f.write("x")
+        r = run("predict", "--weights", model, "--input", odd, "--output", os.path.join(blocker, "m.png"))
+        check(r.returncode == 1 and "a_file" in r.stderr,
+              "an output directory that cannot be made: runtime error naming it")
         bad = os.path.join(tmp, "bad.png")
         with open(bad, "wb") as f:
             f.write(b"not a png")
