@@ -55,6 +55,16 @@ static void sum_x_bands(void *arg, int64_t b0, int64_t b1, int squares) {
 static void sum_mean_bands(void *arg, int64_t b0, int64_t b1) { sum_x_bands(arg, b0, b1, 0); }
 static void sum_var_bands(void *arg, int64_t b0, int64_t b1) { sum_x_bands(arg, b0, b1, 1); }
 
+/* The band partial sums (bands x 2c) and n_totals totals; NOMEM frees both. */
+static int32_t alloc_sums(bn_job *j, int64_t n_totals, double **totals) {
+    j->partial = us_calloc_array((size_t)(j->bands * 2 * j->c), sizeof(double));
+    *totals = us_calloc_array((size_t)n_totals, sizeof(double));
+    if (j->partial && *totals) return UNETSEG_OK;
+    free(j->partial);
+    free(*totals);
+    return us_fail(UNETSEG_E_NOMEM, "batchnorm: out of memory");
+}
+
 /* total[k] = sum over bands of partial[b][offset + k], in band order. */
 static void combine(const bn_job *j, int64_t offset, double *total) {
     for (int64_t k = 0; k < j->c; k++) {
@@ -82,14 +92,9 @@ int32_t us_batchnorm_train_forward(const float *x, int64_t count, int64_t c, con
      * accurate even when |mean| >> std (e.g. raw 0..255 pixels in bn_data). */
     bn_job j = {.x = x, .gamma = gamma, .beta = beta, .y = y, .rows = rows, .c = c,
                 .bands = band_count(rows), .mean = mean_out, .inv_std = inv_std_out};
-    double *partial = us_calloc_array((size_t)(j.bands * 2 * c), sizeof(double));
-    double *total = us_calloc_array((size_t)c, sizeof(double));
-    if (!partial || !total) {
-        free(partial);
-        free(total);
-        return us_fail(UNETSEG_E_NOMEM, "batchnorm: out of memory");
-    }
-    j.partial = partial;
+    double *total = NULL;
+    int32_t st = alloc_sums(&j, c, &total);
+    if (st) return st;
     us_parallel_rows(j.bands, 1, sum_mean_bands, &j);
     combine(&j, 0, total);
     for (int64_t k = 0; k < c; k++) mean_out[k] = (float)(total[k] / (double)rows);
@@ -100,7 +105,7 @@ int32_t us_batchnorm_train_forward(const float *x, int64_t count, int64_t c, con
         batch_var_out[k] = (float)var;
         inv_std_out[k] = (float)(1.0 / sqrt(var + eps));
     }
-    free(partial);
+    free(j.partial);
     free(total);
     us_parallel_rows(rows, US_BN_MIN_BAND_ROWS, normalise_rows, &j);
     return UNETSEG_OK;
@@ -143,14 +148,9 @@ int32_t us_batchnorm_train_backward(const float *x, const float *dy, int64_t cou
     const int64_t rows = count / c;
     bn_job j = {.x = x, .dy = dy, .gamma = gamma, .dx = dx, .rows = rows, .c = c,
                 .bands = band_count(rows), .mean = mean, .inv_std = inv_std, .n = (double)rows};
-    double *partial = us_calloc_array((size_t)(j.bands * 2 * c), sizeof(double));
-    double *sums = us_calloc_array((size_t)(2 * c), sizeof(double));
-    if (!partial || !sums) {
-        free(partial);
-        free(sums);
-        return us_fail(UNETSEG_E_NOMEM, "batchnorm: out of memory");
-    }
-    j.partial = partial;
+    double *sums = NULL;
+    int32_t st = alloc_sums(&j, 2 * c, &sums);
+    if (st) return st;
     us_parallel_rows(j.bands, 1, sum_grad_bands, &j);
     combine(&j, 0, sums);
     combine(&j, c, sums + c);
@@ -161,7 +161,7 @@ int32_t us_batchnorm_train_backward(const float *x, const float *dy, int64_t cou
         if (dbeta) dbeta[k] += (float)sums[k];
     }
     if (dx) us_parallel_rows(rows, US_BN_MIN_BAND_ROWS, input_grad_rows, &j);
-    free(partial);
+    free(j.partial);
     free(sums);
     return UNETSEG_OK;
 }
