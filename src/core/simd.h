@@ -16,4 +16,12 @@
 #define US_VECTOR_CLONES
 #endif
 
+/* "No dependence between iterations" for GCC's vectoriser (clang has no
+ * such pragma and would warn). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define US_IVDEP _Pragma("GCC ivdep")
+#else
+#define US_IVDEP
+#endif
+
 #endif

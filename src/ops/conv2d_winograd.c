@@ -52,7 +52,7 @@ US_VECTOR_CLONES static void kernel_band(void *arg, int64_t lo, int64_t hi) {
     const float *kernel = j->kernel;
     float *restrict u = j->u;
     const int64_t plane = j->plane;
-#pragma GCC ivdep
+US_IVDEP
     for (int64_t k = lo; k < hi; k++) {
         float g[9], t[18], o[36];
 #pragma GCC unroll 9
@@ -100,7 +100,7 @@ static inline __attribute__((always_inline)) void at6(const float *m, float *o, 
  * over channels vectorises; each channel's tile stays in registers. */
 US_VECTOR_CLONES static void input_tile(const float *const d[36], float *restrict v,
                                         int64_t stride_p, int64_t n) {
-#pragma GCC ivdep
+US_IVDEP
     for (int64_t k = 0; k < n; k++) {
         float t[36], r[36];
 #pragma GCC unroll 36
