@@ -160,10 +160,10 @@ static void run_band(void *p, int32_t part, int32_t parts) {
     if (lo < hi) j->fn(j->arg, lo, hi);
 }
 
-void us_parallel_rows(int64_t rows, int64_t min_rows, void (*fn)(void *arg, int64_t lo, int64_t hi),
-                      void *arg) {
+void us_parallel_rows(int64_t rows, int64_t row_floats,
+                      void (*fn)(void *arg, int64_t lo, int64_t hi), void *arg) {
     int64_t parts = us_parallel_threads();
-    if (min_rows < 1) min_rows = 1;
+    const int64_t min_rows = US_MIN_BAND_FLOATS / (row_floats > 0 ? row_floats : 1) + 1;
     if (parts > rows / min_rows) parts = rows / min_rows;
     if (parts <= 1) {
         if (rows > 0) fn(arg, 0, rows);

@@ -35,7 +35,7 @@ static void zero_band(void *arg, int64_t lo, int64_t hi) {
 
 float *us_pool_acquire_zeroed(us_buffer_pool *p, int64_t count) {
     float *data = us_pool_acquire(p, count);
-    if (data) us_parallel_rows(count, 1 << 16, zero_band, data);
+    if (data) us_parallel_rows(count, 1, zero_band, data);
     return data;
 }
 

@@ -6,9 +6,6 @@
 #include "ops/ops.h"
 #include "unetseg.h"
 
-/* Rows of channels per band when a pass splits element-wise work. */
-#define US_BAND_MIN_FLOATS 16384
-
 static float sigmoid(float v) {
     /* Two branches keep exp() from overflowing for large |v|. */
     if (v >= 0) return 1.0f / (1.0f + expf(-v));
@@ -98,11 +95,11 @@ static void backward_rows(void *arg, int64_t lo, int64_t hi) {
 void us_activation_forward(int32_t activation, const float *x, int64_t count, int64_t c,
                            float *y) {
     act_job j = {activation, x, NULL, y, c};
-    us_parallel_rows(count / c, US_BAND_MIN_FLOATS / c + 1, forward_rows, &j);
+    us_parallel_rows(count / c, c, forward_rows, &j);
 }
 
 void us_activation_backward(int32_t activation, const float *y, const float *dy, int64_t count,
                             int64_t c, float *dx) {
     act_job j = {activation, y, dy, dx, c};
-    us_parallel_rows(count / c, US_BAND_MIN_FLOATS / c + 1, backward_rows, &j);
+    us_parallel_rows(count / c, c, backward_rows, &j);
 }

@@ -48,5 +48,5 @@ void us_batchnorm_inference(const float *x, int64_t count, int64_t c, const floa
     }
     us_batchnorm_fold(c, gamma, beta, mean, var, eps, scale, shift);
     affine_job j = {x, y, scale, shift, c};
-    us_parallel_rows(count / c, 16384 / c + 1, affine_rows, &j);
+    us_parallel_rows(count / c, c, affine_rows, &j);
 }

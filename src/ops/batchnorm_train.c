@@ -95,10 +95,10 @@ int32_t us_batchnorm_train_forward(const float *x, int64_t count, int64_t c, con
     double *total = NULL;
     int32_t st = alloc_sums(&j, c, &total);
     if (st) return st;
-    us_parallel_rows(j.bands, 1, sum_mean_bands, &j);
+    us_parallel_rows(j.bands, rows / j.bands * c, sum_mean_bands, &j);
     combine(&j, 0, total);
     for (int64_t k = 0; k < c; k++) mean_out[k] = (float)(total[k] / (double)rows);
-    us_parallel_rows(j.bands, 1, sum_var_bands, &j);
+    us_parallel_rows(j.bands, rows / j.bands * c, sum_var_bands, &j);
     combine(&j, 0, total);
     for (int64_t k = 0; k < c; k++) {
         double var = total[k] / (double)rows;
@@ -107,7 +107,7 @@ int32_t us_batchnorm_train_forward(const float *x, int64_t count, int64_t c, con
     }
     free(j.partial);
     free(total);
-    us_parallel_rows(rows, US_BN_MIN_BAND_ROWS, normalise_rows, &j);
+    us_parallel_rows(rows, c, normalise_rows, &j);
     return UNETSEG_OK;
 }
 
@@ -151,7 +151,7 @@ int32_t us_batchnorm_train_backward(const float *x, const float *dy, int64_t cou
     double *sums = NULL;
     int32_t st = alloc_sums(&j, 2 * c, &sums);
     if (st) return st;
-    us_parallel_rows(j.bands, 1, sum_grad_bands, &j);
+    us_parallel_rows(j.bands, rows / j.bands * 2 * c, sum_grad_bands, &j);
     combine(&j, 0, sums);
     combine(&j, c, sums + c);
     j.sum_dy = sums;
@@ -160,7 +160,7 @@ int32_t us_batchnorm_train_backward(const float *x, const float *dy, int64_t cou
         if (dgamma) dgamma[k] += (float)sums[c + k];
         if (dbeta) dbeta[k] += (float)sums[k];
     }
-    if (dx) us_parallel_rows(rows, US_BN_MIN_BAND_ROWS, input_grad_rows, &j);
+    if (dx) us_parallel_rows(rows, 2 * c, input_grad_rows, &j);
     free(j.partial);
     free(sums);
     return UNETSEG_OK;

@@ -13,9 +13,6 @@
 #define US_IM2COL_TARGET_FLOATS ((int64_t)1 << 22)
 
 
-/* Below this many rows a band is not worth a thread. */
-#define US_MIN_BAND_ROWS 64
-
 /* Bias, then the epilogue, on rows of output still in cache. The order of
  * operations is the one of separate Conv2D/BatchNormalization/ReLU layers,
  * so fused and unfused results are bit-identical. */
@@ -29,22 +26,14 @@ typedef struct finish_job {
 static void finish_band(void *arg, int64_t lo, int64_t hi) {
     const finish_job *j = arg;
     const int64_t cout = j->cout;
-    for (int64_t r = lo; r < hi; r++) {
-        float *row = j->y + r * cout;
-        if (j->bias)
-            for (int64_t c = 0; c < cout; c++) row[c] += j->bias[c];
-        if (j->ep && j->ep->scale)
-            for (int64_t c = 0; c < cout; c++) row[c] = row[c] * j->ep->scale[c] + j->ep->shift[c];
-        if (j->ep && j->ep->relu)
-            for (int64_t c = 0; c < cout; c++) row[c] = row[c] > 0 ? row[c] : 0.0f;
-    }
+    for (int64_t r = lo; r < hi; r++) us_conv_finish_row(j->y + r * cout, cout, j->bias, j->ep);
 }
 
 static void finish_rows(float *y, int64_t rows, int64_t cout, const float *bias,
                         const us_conv_epilogue *ep) {
     if (!bias && !(ep && (ep->scale || ep->relu))) return;
     finish_job j = {y, cout, bias, ep};
-    us_parallel_rows(rows, US_MIN_BAND_ROWS, finish_band, &j);
+    us_parallel_rows(rows, cout, finish_band, &j);
 }
 
 /* im2col of rows [r0, r0 + m) into col, in bands over the pass's threads. */
@@ -106,7 +95,7 @@ int32_t us_conv2d_forward_im2col(const us_conv_geom *g, const float *x, const fl
         for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
             int64_t m = rows - r0 < chunk ? rows - r0 : chunk;
             gather_job gj = {&pg, x, r0, krow, col};
-            us_parallel_rows(m, US_MIN_BAND_ROWS, gather_band, &gj);
+            us_parallel_rows(m, krow, gather_band, &gj);
             us_sgemm(0, 0, m, g->cout,
                         krow, 1.0f, col, krow, kernel, g->cout, 0.0f,
                         y + r0 * g->cout, g->cout);
@@ -177,7 +166,7 @@ int32_t us_conv2d_backward(const us_conv_geom *g, const float *x, const float *k
         const float *dy_chunk = dy + r0 * g->cout;
         if (dkernel) {
             gather_job gj = {&pg, x, r0, krow, col};
-            us_parallel_rows(m, US_MIN_BAND_ROWS, gather_band, &gj);
+            us_parallel_rows(m, krow, gather_band, &gj);
             us_sgemm(1, 0, krow, g->cout, m,
                         1.0f, col, krow, dy_chunk, g->cout, 1.0f, dkernel,
                         g->cout);

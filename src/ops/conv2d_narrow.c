@@ -91,13 +91,12 @@ US_VECTOR_CLONES static float output_value(const narrow_job *j, int64_t b, int64
     return finish_value(j, v, co);
 }
 
-/* Part `part` of `parts` computes a contiguous band of output rows; every
- * value is computed alone, so the split never changes a result. */
-static void narrow_part(void *arg, int32_t part, int32_t parts) {
+/* Output rows [lo, hi) (row r: image r / ho, row r % ho); every value is
+ * computed alone, so the split into bands never changes a result. */
+static void narrow_rows(void *arg, int64_t lo, int64_t hi) {
     narrow_job *j = arg;
     const us_conv_geom *g = j->g;
     float acc[US_NARROW_MAX_CIN];
-    int64_t rows = g->n * g->ho, lo = rows * part / parts, hi = rows * (part + 1) / parts;
     if (j->wrow) {
         float *row = us_malloc_array((size_t)(g->wo * g->cin), sizeof(float));
         if (!row) {
@@ -143,12 +142,7 @@ int32_t us_conv2d_forward_narrow(const us_conv_geom *g, const float *x, const fl
                 memcpy(wrow + (t * g->wo + ow) * g->cin, wt + t * g->cin, (size_t)g->cin * sizeof(float));
     }
     narrow_job j = {g, x, wt, bias, ep, y, wrow, 0};
-    int32_t threads = us_parallel_threads();
-    if (threads > g->n * g->ho) threads = (int32_t)(g->n * g->ho);
-    if (threads > 1)
-        us_parallel_run(threads, narrow_part, &j);
-    else
-        narrow_part(&j, 0, 1);
+    us_parallel_rows(g->n * g->ho, g->wo * g->cout * taps * g->cin, narrow_rows, &j);
     free(wt);
     free(wrow);
     return j.failed ? us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate the narrow kernel") : UNETSEG_OK;

@@ -68,7 +68,7 @@ US_IVDEP
 
 void us_winograd_transform_kernel(const float *kernel, int64_t cin, int64_t cout, float *u) {
     kernel_job j = {kernel, u, cin * cout};
-    us_parallel_rows(j.plane, 4096, kernel_band, &j);
+    us_parallel_rows(j.plane, 9 + US_WINO_POS, kernel_band, &j); /* 9 in, 36 out */
 }
 
 /* The 6-point transforms on values in registers. B^T =
@@ -131,23 +131,16 @@ US_VECTOR_CLONES static void output_tile(const float *restrict m, int64_t stride
     }
 }
 
-/* Bias, then the epilogue, on n channels (same order as the im2col path). */
+/* y = the output row v, then bias and epilogue (as the im2col path); or
+ * y += v for an accumulating epilogue. */
 US_VECTOR_CLONES static void finish_row(float *restrict y, const float *restrict v, int64_t n,
-                                        const float *restrict bias, const us_conv_epilogue *ep) {
+                                        const float *bias, const us_conv_epilogue *ep) {
     if (ep && ep->accumulate) {
         for (int64_t k = 0; k < n; k++) y[k] += v[k];
         return;
     }
-    if (bias)
-        for (int64_t k = 0; k < n; k++) y[k] = v[k] + bias[k];
-    else
-        memcpy(y, v, (size_t)n * sizeof(float));
-    if (ep && ep->scale) {
-        const float *restrict scale = ep->scale, *restrict shift = ep->shift;
-        for (int64_t k = 0; k < n; k++) y[k] = y[k] * scale[k] + shift[k];
-    }
-    if (ep && ep->relu)
-        for (int64_t k = 0; k < n; k++) y[k] = y[k] > 0.0f ? y[k] : 0.0f;
+    memcpy(y, v, (size_t)n * sizeof(float));
+    us_conv_finish_row(y, n, bias, ep);
 }
 
 typedef struct wino_job {

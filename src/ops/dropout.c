@@ -40,7 +40,7 @@ static void run(const float *in, int64_t n, int64_t pixels, int64_t c, double ra
                 int32_t spatial, int32_t backward, uint64_t key, float *out, uint8_t *mask) {
     dropout_job j = {in, out, mask, pixels, c, (float)rate, (float)(1.0 / (1.0 - rate)),
                      spatial, backward, key};
-    us_parallel_rows(n * pixels, 4096 / (c > 0 ? c : 1) + 1, dropout_rows, &j);
+    us_parallel_rows(n * pixels, c, dropout_rows, &j);
 }
 
 void us_dropout_forward(const float *x, int64_t n, int64_t pixels, int64_t c, double rate,

@@ -28,7 +28,7 @@ void us_concat_forward(const float *const *xs, const int64_t *cs, int32_t n_in, 
                        float *y) {
     concat_job j = {xs, cs, n_in, 0, y};
     for (int32_t i = 0; i < n_in; i++) j.ctotal += cs[i];
-    us_parallel_rows(pixels, 1024, concat_pixels, &j);
+    us_parallel_rows(pixels, j.ctotal, concat_pixels, &j);
 }
 
 typedef struct add_job {
@@ -48,7 +48,7 @@ US_VECTOR_CLONES static void add_band(void *arg, int64_t lo, int64_t hi) {
 
 void us_add_forward(const float *const *xs, int32_t n_in, int64_t count, float *y) {
     add_job j = {xs, n_in, y};
-    us_parallel_rows(count, 16384, add_band, &j);
+    us_parallel_rows(count, n_in, add_band, &j);
 }
 
 void us_concat_backward(const float *dy, const int64_t *cs, int32_t n_in, int64_t pixels,

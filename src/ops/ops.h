@@ -67,6 +67,11 @@ typedef struct us_conv_epilogue {
     int32_t relu;
     int32_t accumulate; /* Winograd only: y += result (no bias, scale or ReLU) */} us_conv_epilogue;
 
+/* One output row of n channels in place: + bias (may be NULL), then the
+ * epilogue's scale/shift and ReLU (ep may be NULL; `accumulate` is not
+ * read), in the order of separate Conv2D/BatchNormalization/ReLU layers. */
+void us_conv_finish_row(float *row, int64_t n, const float *bias, const us_conv_epilogue *ep);
+
 /* y = conv(x, kernel HWIO) + bias (bias may be NULL), then the epilogue
  * (may be NULL); im2col + sgemm. */
 int32_t us_conv2d_forward(const us_conv_geom *g, const float *x, const float *kernel,

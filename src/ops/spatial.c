@@ -88,7 +88,7 @@ static void upsample_rows(void *arg, int64_t lo, int64_t hi) {
 void us_upsample_forward(const float *x, int64_t n, int64_t h, int64_t w, int64_t c,
                          int64_t fh, int64_t fw, int32_t interpolation, float *y) {
     upsample_job j = {x, h, w, c, fh, fw, interpolation, y};
-    us_parallel_rows(n * h * fh, 8, upsample_rows, &j);
+    us_parallel_rows(n * h * fh, w * fw * c, upsample_rows, &j);
 }
 
 void us_zero_pad_backward(const float *dy, int64_t n, int64_t h, int64_t w, int64_t c,

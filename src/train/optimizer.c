@@ -56,9 +56,6 @@ US_VECTOR_CLONES static void adam_band(void *arg, int64_t lo, int64_t hi) {
     }
 }
 
-/* Below this many weights a band is not worth a thread. */
-#define US_ADAM_MIN_BAND 16384
-
 void us_adam_update(const us_optim_config *c, double lr, int64_t t, float *w, const float *g,
                     float *m, float *v, int64_t n) {
     /* float arithmetic with hoisted constants: this loop streams 4 arrays of
@@ -66,5 +63,5 @@ void us_adam_update(const us_optim_config *c, double lr, int64_t t, float *w, co
     adam_job j = {(float)(lr * sqrt(1.0 - pow(c->beta2, (double)t)) / (1.0 - pow(c->beta1, (double)t))),
                   (float)c->beta1, (float)c->beta2, (float)c->epsilon, (float)c->weight_decay,
                   w, m, v, g};
-    us_parallel_rows(n, US_ADAM_MIN_BAND, adam_band, &j);
+    us_parallel_rows(n, 4, adam_band, &j); /* w, g, m, v */
 }
