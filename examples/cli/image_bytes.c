@@ -21,17 +21,21 @@ static enum image_format image_format(const unsigned char *p, size_t n) {
 
 /* stb trusts the length of a PNG chunk: an IDAT that claims 1 GB made it
  * reserve 2 GB for a 90-byte file. So the chunks up to IEND must lie in
- * the file (a missing final CRC, which stb does not read, is let pass). */
-static int png_chunks_ok(const unsigned char *p, size_t n) {
+ * the file (a missing final CRC, which stb does not read, is let pass).
+ * An empty IDAT is refused too: 2.27 copies it into its data buffer before
+ * allocating one (NULL + 0, undefined behaviour that fuzz_images' UBSan
+ * stops at); encoders do not write empty IDATs. */
+static const char *png_chunks_problem(const unsigned char *p, size_t n) {
     for (size_t at = 8; n - at >= 8;) {
         const uint32_t len = (uint32_t)p[at] << 24 | (uint32_t)p[at + 1] << 16 |
                              (uint32_t)p[at + 2] << 8 | p[at + 3];
-        if (len > n - at - 8) return 0;
+        if (len > n - at - 8) return "corrupt PNG: a chunk runs past the end of the file";
         if (!memcmp(p + at + 4, "IEND", 4)) break;
+        if (len == 0 && !memcmp(p + at + 4, "IDAT", 4)) return "corrupt PNG: an empty IDAT chunk";
         at += 8 + (size_t)len;
         at += n - at < 4 ? n - at : 4; /* the CRC */
     }
-    return 1;
+    return NULL;
 }
 
 /* stb_image 2.27 (Debian 12's libstb) trusts two things in a JPEG that
@@ -163,8 +167,7 @@ static int jpeg_tables_ok(const unsigned char *p, size_t n) {
 const char *cli_image_bytes_problem(const unsigned char *p, size_t n) {
     enum image_format format = image_format(p, n);
     if (format == FORMAT_OTHER) return "not a PNG, JPEG or BMP file";
-    if (format == FORMAT_PNG && !png_chunks_ok(p, n))
-        return "corrupt PNG: a chunk runs past the end of the file";
+    if (format == FORMAT_PNG) return png_chunks_problem(p, n);
     if (format == FORMAT_JPEG && !jpeg_tables_ok(p, n))
         return "corrupt JPEG: a Huffman table too long or not defined";
     return NULL;
