@@ -30,6 +30,7 @@ UNETSEG_API void unetseg_model_free(unetseg_model *model) {
     us_pool_free(&model->train_pool);
     for (int32_t i = 0; i < model->n_layers; i++) us_layer_clear(&model->layers[i]);
     free(model->layers);
+    us_layer_index_free(&model->index);
     free(model->description);
     free(model);
 }

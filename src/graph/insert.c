@@ -90,6 +90,7 @@ static void apply(unetseg_model *m, const us_insert_spec *s, plan *p) {
     m->n_layers = out;
     m->cap_layers = out;
     p->layers = NULL;
+    us_layer_index_rebuild(&m->index, m->layers, m->n_layers, m->next_id);
     for (int32_t i = 0; i < p->n; i++) {
         const us_layer *d = &p->fresh[i];
         if (s->position == UNETSEG_INSERT_BEFORE) {

@@ -12,12 +12,15 @@
 #include "core/threads.h"
 
 int32_t us_model_find(const unetseg_model *m, const char *name) {
+    if (us_layer_index_fresh(&m->index, m->n_layers))
+        return us_layer_index_find_name(&m->index, m->layers, name);
     for (int32_t i = 0; i < m->n_layers; i++)
         if (strcmp(m->layers[i].name, name) == 0) return i;
     return -1;
 }
 
 int32_t us_model_index_of_id(const unetseg_model *m, int32_t id) {
+    if (us_layer_index_fresh(&m->index, m->n_layers)) return us_layer_index_find_id(&m->index, id);
     for (int32_t i = 0; i < m->n_layers; i++)
         if (m->layers[i].id == id) return i;
     return -1;
@@ -32,7 +35,8 @@ void us_layer_clear(us_layer *l) {
 }
 
 void us_model_invalidate(unetseg_model *m) {
-    for (int32_t i = 0; i < m->n_layers; i++) {
+    /* every append calls this: no pass over the layers unless kernels are kept */
+    for (int32_t i = 0; m->cache_floats > 0 && i < m->n_layers; i++) {
         free(m->layers[i].wino_kernel);
         m->layers[i].wino_kernel = NULL;
         m->layers[i].wino_floats = 0;
@@ -48,15 +52,15 @@ void us_model_invalidate(unetseg_model *m) {
 
 us_param *us_model_find_param(const unetseg_model *m, const char *full_name) {
     const char *slash = strrchr(full_name, '/');
-    if (!slash) return NULL;
-    size_t layer_len = (size_t)(slash - full_name);
-    for (int32_t i = 0; i < m->n_layers; i++) {
-        us_layer *l = &m->layers[i];
-        if (strlen(l->name) != layer_len || strncmp(l->name, full_name, layer_len) != 0) continue;
-        for (int32_t p = 0; p < l->n_params; p++)
-            if (strcmp(l->params[p].name, slash + 1) == 0) return &l->params[p];
-        return NULL;
-    }
+    char layer_name[US_MAX_NAME + 1];
+    if (!slash || (size_t)(slash - full_name) > US_MAX_NAME) return NULL;
+    memcpy(layer_name, full_name, (size_t)(slash - full_name));
+    layer_name[slash - full_name] = '\0';
+    int32_t i = us_model_find(m, layer_name);
+    if (i < 0) return NULL;
+    us_layer *l = &m->layers[i];
+    for (int32_t p = 0; p < l->n_params; p++)
+        if (strcmp(l->params[p].name, slash + 1) == 0) return &l->params[p];
     return NULL;
 }
 
@@ -149,6 +153,7 @@ int32_t us_model_append(unetseg_model *m, const char *name, int32_t kind,
     }
     l.id = m->next_id++;
     m->layers[m->n_layers++] = l;
+    us_layer_index_appended(&m->index, m->layers, m->n_layers, m->next_id);
     us_model_invalidate(m);
     return UNETSEG_OK;
 }

@@ -7,6 +7,7 @@
 
 #include "core/tensor.h"
 #include "graph/buffer_pool.h"
+#include "graph/layer_index.h"
 #include "unetseg.h"
 
 #define US_MAX_NAME 127
@@ -56,6 +57,7 @@ struct unetseg_model {
     us_layer *layers;
     int32_t n_layers, cap_layers;
     int32_t next_id;
+    us_layer_index index; /* by name and id; rebuilt by whatever reorders layers */
     /* Builder facts: a description line for the summary ("Unet('resnet34') {...}"),
      * the input size multiple forward() requires, backbone layer count. */
     char *description;
