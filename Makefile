@@ -281,10 +281,6 @@ check-tsan: $(addprefix build/tests-tsan/,$(TSAN_TESTS))
 # definitely/indirectly lost blocks. The whole suite takes ~30 min on 2 cores.
 # Valgrind emulates FMA instructions slowly: VALGRIND_ENV="OPENBLAS_NUM_THREADS=1
 # OPENBLAS_CORETYPE=Sandybridge" (AVX kernels without FMA) is ~3x faster.
-# Known: with OPENBLAS_NUM_THREADS=1 in the environment (natively as well as
-# here) or that core type, test_train_parity's decoder_stage2b_bn/beta gradient
-# is 1.7e-2 from PyTorch's, over its 1e-2 tolerance (1e-5 without them); no
-# memcheck error is involved.
 VALGRIND_TESTS ?= $(patsubst tests/%.c,%,$(TEST_SRC))
 VALGRIND_ENV ?= OPENBLAS_NUM_THREADS=1
 VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full \

@@ -35,6 +35,15 @@ Stored (all F32):
                              "proj3/conv0/kernel"), i the flat Keras index
     for every BatchNormalization layer L, after the update:
       "moving_mean/L", "moving_variance/L"
+    "gradmag/L/beta", "gradmag/L/gamma" (1,) for every BatchNormalization
+      layer L: the L2 norm over channels of sum |dloss/dy| (beta) and of
+      sum |dloss/dy * x_hat| (gamma) over (N, H, W), y the layer's output.
+      A BN gradient is a sum over all pixels whose terms largely cancel
+      (||g|| is 1e-3..1e-2 of these magnitudes here), so float32 rounding,
+      and a ReLU input within rounding of 0 taking the other side of the kink
+      (one moved decoder_stage2b_bn/beta by 1.7e-2 relative with OpenBLAS
+      single-threaded), shows in it magnified; test_train_parity.c bounds
+      their error by a fraction of this magnitude as well.
 Metadata: the configuration, FULL_MAX and the formulas above.
 
 Checks before writing: a second, independently written torch network
@@ -109,17 +118,18 @@ def batchnorm_train(x, gamma, beta, eps):
     return y, mean, var
 
 
-def forward_train(layers, params, x_nhwc, stop=LOSS_LAYER, momentum=MOMENTUM):
+def forward_train(layers, params, x_nhwc, stop=LOSS_LAYER, momentum=MOMENTUM, outs=None):
     """Training-mode forward of the layer list up to layer `stop` (included).
 
     `params` maps "{layer}/{param}" to float64 torch tensors (Keras layout;
     trainable ones may require grad). Returns (output of `stop` as NCHW torch
     tensor, {bn layer: (new moving_mean, new moving_variance)} as detached
-    float64 tensors)."""
+    float64 tensors). Every layer's output is left in `outs` if given."""
     def w(layer, p):
         return params.get("%s/%s" % (layer.name, p))
 
-    outs, new_stats = {}, {}
+    outs = {} if outs is None else outs
+    new_stats = {}
     for L in layers:
         ins = [outs[n] for n in L.inbound]
         c = L.cfg
@@ -161,6 +171,24 @@ def forward_train(layers, params, x_nhwc, stop=LOSS_LAYER, momentum=MOMENTUM):
         if L.name == stop:
             return y, new_stats
     raise ValueError("layer %s not found" % stop)
+
+
+def bn_grad_magnitudes(layers, params, outs, loss):
+    """{"L/beta": m, "L/gamma": m} (see the module doc) for every BN layer L."""
+    bns = [L for L in layers if L.kind == "BatchNormalization"]
+    d_out = torch.autograd.grad(loss, [outs[L.name] for L in bns], retain_graph=True)
+    mags = {}
+    for L, g in zip(bns, d_out):
+        gamma, beta = params.get(L.name + "/gamma"), params.get(L.name + "/beta")
+        if beta is not None:
+            mags[L.name + "/beta"] = float(torch.linalg.norm(g.abs().sum(dim=(0, 2, 3))))
+        if gamma is not None:
+            y = outs[L.name].detach()
+            shift = beta.detach().view(1, -1, 1, 1) if beta is not None else 0.0
+            x_hat = (y - shift) / gamma.detach().view(1, -1, 1, 1)
+            mags[L.name + "/gamma"] = float(torch.linalg.norm((g * x_hat).abs()
+                                                              .sum(dim=(0, 2, 3))))
+    return mags
 
 
 def bce_logits(z, t):
@@ -254,8 +282,10 @@ def main():
 
     # the reference: keras_unet_torch ops + training-mode BN
     params = make_params()
-    z, new_stats = forward_train(layers, params, images)
+    outs = {}
+    z, new_stats = forward_train(layers, params, images, outs=outs)
     loss = bce_logits(z, t_nchw)
+    mags = bn_grad_magnitudes(layers, params, outs, loss)
     grads = torch.autograd.grad(loss, [params[n] for n in trainable])
     grads = {n: g.detach().numpy() for n, g in zip(trainable, grads)}
     loss = float(loss.detach())
@@ -327,6 +357,11 @@ def main():
     for L in bn_layers:
         tensors["moving_mean/" + L] = new_stats[L][0].numpy()
         tensors["moving_variance/" + L] = new_stats[L][1].numpy()
+    for n, v in sorted(mags.items()):
+        tensors["gradmag/" + n] = np.array([v])
+    ratio = sorted((np.linalg.norm(grads[n]) / v, n) for n, v in mags.items())
+    print("BN gradients: ||g|| / magnitude from %.3g (%s) to %.3g (%s)"
+          % (ratio[0][0], ratio[0][1], ratio[-1][0], ratio[-1][1]))
 
     norms.sort(reverse=True)
     print("largest gradient norms (||g||, max|g|):")
@@ -348,6 +383,7 @@ def main():
         "images": "float32(255*u(k)) over the name 'images'",
         "masks": "1 if u(k) >= 0.5 else 0 over the name 'masks'",
         "full_max": str(FULL_MAX),
+        "gradmag": "BN beta/gamma: L2 over channels of sum |dloss/dy| (|dloss/dy x_hat|)",
         "n_proj": str(N_PROJ),
         "proj": "r_k[i] = -1 if u(i) < 0.5 else +1, u over the name 'proj{k}/{param}'",
         "generator": "tests/gen/gen_train_parity.py (float64 torch autograd)",
