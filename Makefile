@@ -218,20 +218,17 @@ build/fuzz/fuzz_images: tests/fuzz/fuzz_images.c $(FUZZ_IMAGES_SRC) examples/cli
 	  tests/fuzz/stb_image_impl.c build/libunetseg-fuzz.a $(LIBS)
 
 # FUZZ_SECONDS per target (and at most FUZZ_RUNS inputs, if given), from
-# FUZZ_SEED (0: a random one, for exploring). CI fixes the seed and caps the
-# inputs: libFuzzer then tries the same inputs in the same order on every run
-# of a commit, at most FUZZ_RUNS of them whatever the machine's speed, so a
-# CI failure is a regression, not the luck of the draw, and a local run
-# with a longer FUZZ_SECONDS has tried everything CI will. What exploring
-# finds becomes a file in tests/fuzz/regressions/; those files are given to
-# each run too, so the instrumented decoders replay them first.
+# FUZZ_SEED (0: a random one, for exploring). Every run also replays the
+# findings in tests/fuzz/regressions/ first, under the instrumented build.
+# A fixed seed makes a run repeatable: with address randomisation off
+# (setarch -R, where allowed; pointer values reach libFuzzer's comparison
+# feedback) two runs from the same checkout tried the same 40,000 inputs. A
+# checkout elsewhere, with another environment, drifts apart after some
+# thousands, so CI (seed 1) can still reach something new; what it or
+# exploring finds becomes a file in tests/fuzz/regressions/.
 FUZZ_RUNS ?=
 FUZZ_SEED ?= 0
 FUZZ_BUDGET = -max_total_time=$(FUZZ_SECONDS) $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS)) -seed=$(FUZZ_SEED)
-# Comparisons of pointers feed libFuzzer's mutations too, so the same seed
-# gives the same inputs only without address randomisation (where setarch -R
-# is allowed: two runs of fuzz_images, 40,000 inputs each, then match exactly;
-# with it they part after ~23,000).
 FUZZ_FIXED_ADDRESSES := $(shell setarch $$(uname -m) -R true 2>/dev/null && echo setarch $$(uname -m) -R)
 fuzz: $(FUZZ_BIN)
 	@set -e; mkdir -p build/fuzz/crashes; for t in $(FUZZ_TARGETS); do \
