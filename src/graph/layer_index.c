@@ -7,16 +7,22 @@
 #include "core/alloc.h"
 #include "graph/model.h"
 
-/* FNV-1a: layer names are short, and a weights file cannot choose them to
- * collide in a way that matters more than a longer probe. */
-static uint32_t name_hash(const char *s) {
-    uint32_t h = 2166136261u;
+/* FNV-1a from a per-index seed, then a final mix so the low bits (the
+ * slot) depend on every byte. Names come from weights files: with a fixed
+ * hash a file could bring thousands of names that share one slot and make
+ * loading quadratic again; the seed (the table's heap address, which
+ * address randomisation varies) keeps the slots of a name unpredictable. */
+static uint32_t name_hash(const us_layer_index *x, const char *s) {
+    uint32_t h = 2166136261u ^ x->seed;
     for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+    h ^= h >> 16;
+    h *= 0x7feb352du;
+    h ^= h >> 15;
     return h;
 }
 
 static void put_name(us_layer_index *x, const char *name, int32_t index) {
-    uint32_t mask = (uint32_t)x->n_slots - 1, s = name_hash(name) & mask;
+    uint32_t mask = (uint32_t)x->n_slots - 1, s = name_hash(x, name) & mask;
     while (x->by_name[s]) s = (s + 1) & mask;
     x->by_name[s] = index + 1;
 }
@@ -46,6 +52,8 @@ static int make_room(us_layer_index *x, int32_t n_layers, int32_t next_id) {
     }
     x->n_slots = (int32_t)slots;
     x->n_ids = (int32_t)ids;
+    const uintptr_t where = (uintptr_t)x->by_name;
+    x->seed = (uint32_t)((uint64_t)where ^ ((uint64_t)where >> 32)) * 0x9e3779b9u;
     return 1;
 }
 
@@ -81,7 +89,7 @@ int us_layer_index_fresh(const us_layer_index *x, int32_t n_layers) {
 int32_t us_layer_index_find_name(const us_layer_index *x, const us_layer *layers,
                                  const char *name) {
     uint32_t mask = (uint32_t)x->n_slots - 1;
-    for (uint32_t s = name_hash(name) & mask; x->by_name[s]; s = (s + 1) & mask)
+    for (uint32_t s = name_hash(x, name) & mask; x->by_name[s]; s = (s + 1) & mask)
         if (strcmp(layers[x->by_name[s] - 1].name, name) == 0) return x->by_name[s] - 1;
     return -1;
 }

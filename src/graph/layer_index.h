@@ -16,6 +16,7 @@ typedef struct us_layer_index {
     int32_t *by_id;   /* layer index of each id, -1 = none */
     int32_t n_ids;
     int32_t n_layers; /* layers indexed; -1 = stale (scan) */
+    uint32_t seed;    /* of the name hash (layer_index.c) */
 } us_layer_index;
 
 /* The index of layers[0..n_layers) with ids below next_id, from scratch;
