@@ -62,6 +62,16 @@ static float *read_entry(us_st_file *f, const char *name, int64_t *count) {
     return data;
 }
 
+/* A (1,) entry of the fixture. */
+static double read_scalar(us_st_file *f, const char *name) {
+    int64_t count = 0;
+    float *v = read_entry(f, name, &count);
+    assert_int_equal(count, 1);
+    const double value = v[0];
+    free(v);
+    return value;
+}
+
 static int ends_with(const char *s, const char *suffix) {
     size_t n = strlen(s), k = strlen(suffix);
     return n >= k && strcmp(s + n - k, suffix) == 0;
@@ -295,29 +305,20 @@ static void train_pass_matches_torch(void **state) {
             int64_t n_ref = 0;
             float *ref = read_entry(f, key, &n_ref);
             assert_int_equal(n_ref, numel[s]);
-            double magnitude = 0;
             snprintf(key, sizeof key, "gradmag/%s", names[s]);
-            if (us_st_find(f, key)) {
-                int64_t n1 = 0;
-                float *v = read_entry(f, key, &n1);
-                assert_int_equal(n1, 1);
-                magnitude = v[0];
-                free(v);
-            }
+            const double magnitude = us_st_find(f, key) ? read_scalar(f, key) : 0;
             check_full(&t, names[s], grads[s], ref, n_ref, magnitude);
             free(ref);
             n_full++;
             continue;
         }
-        int64_t n1 = 0, n8 = 0;
+        int64_t n8 = 0;
         snprintf(key, sizeof key, "gradnorm/%s", names[s]);
-        float *norm_ref = read_entry(f, key, &n1);
+        const double norm_ref = read_scalar(f, key);
         snprintf(key, sizeof key, "gradproj/%s", names[s]);
         float *proj_ref = read_entry(f, key, &n8);
-        assert_int_equal(n1, 1);
         assert_int_equal(n8, N_PROJ);
-        check_projected(&t, names[s], grads[s], numel[s], norm_ref[0], proj_ref);
-        free(norm_ref);
+        check_projected(&t, names[s], grads[s], numel[s], norm_ref, proj_ref);
         free(proj_ref);
         n_proj++;
     }
