@@ -3,7 +3,6 @@
  * output channels, and the narrow GEMM against OpenBLAS. Odd and even
  * sizes, 'same'/'valid'/asymmetric padding, strides, batch, bias and the
  * fused epilogue. */
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -126,29 +125,6 @@ static void narrow_matches_reference(void **state) {
     }
 }
 
-static void narrow_gemm_matches_blas(void **state) {
-    (void)state;
-    const int64_t shapes[][3] = {{1, 16, 1}, {7, 16, 33}, {130, 32, 128}, {5, 32, 3}};
-    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
-        int64_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2], lda = k + 3, ldc = n + 5;
-        assert_true(us_sgemm_narrow_fits(n));
-        float *a = malloc((size_t)(m * lda) * sizeof(float)), *b = malloc((size_t)(k * n) * sizeof(float));
-        float *c = malloc((size_t)(m * ldc) * sizeof(float)), *r = malloc((size_t)(m * ldc) * sizeof(float));
-        for (int64_t i = 0; i < m * lda; i++) a[i] = value(i, 0.9);
-        for (int64_t i = 0; i < k * n; i++) b[i] = value(i, 0.4);
-        for (int64_t i = 0; i < m * ldc; i++) c[i] = r[i] = -7.0f; /* padding must survive */
-        us_sgemm_narrow(m, n, k, a, lda, b, c, ldc);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)k, 1.0f, a,
-                    (int)lda, b, (int)n, 0.0f, r, (int)ldc);
-        for (int64_t i = 0; i < m; i++)
-            for (int64_t j = 0; j < ldc; j++)
-                assert_true(fabs(c[i * ldc + j] - r[i * ldc + j]) <= 1e-5 * (1.0 + sqrt((double)k)));
-        free(a), free(b), free(c), free(r);
-    }
-    assert_false(us_sgemm_narrow_fits(8));
-    assert_false(us_sgemm_narrow_fits(64));
-}
-
 /* dx of a 3x3 stride-1 conv large enough for the Winograd input gradient,
  * accumulated onto what dx held, against the float64 definition. */
 static void check_dx(int64_t h, int64_t w, int64_t cin, int64_t cout, int64_t pad, int64_t ho,
@@ -194,7 +170,6 @@ static void winograd_input_gradient(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(winograd_matches_reference),
                                        cmocka_unit_test(narrow_matches_reference),
-                                       cmocka_unit_test(narrow_gemm_matches_blas),
                                        cmocka_unit_test(winograd_input_gradient)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -83,9 +83,7 @@ int32_t us_conv2d_forward_im2col(const us_conv_geom *g, const float *x, const fl
     if (rows == 0) return UNETSEG_OK;
     if (direct) {
         /* A 1x1 stride-1 conv is a plain matrix product over pixels. */
-        us_sgemm(0, 0, rows, g->cout,
-                    g->cin, 1.0f, x, g->cin, kernel, g->cout, 0.0f, y,
-                    g->cout);
+        us_sgemm(0, 0, rows, g->cout, g->cin, x, g->cin, kernel, g->cout, 0, y, g->cout);
         finish_rows(y, rows, g->cout, bias, ep);
     } else {
         int64_t chunk = us_chunk_rows(US_IM2COL_TARGET_FLOATS, krow, 256, rows);
@@ -96,9 +94,7 @@ int32_t us_conv2d_forward_im2col(const us_conv_geom *g, const float *x, const fl
             int64_t m = rows - r0 < chunk ? rows - r0 : chunk;
             gather_job gj = {&pg, x, r0, krow, col};
             us_parallel_rows(m, krow, gather_band, &gj);
-            us_sgemm(0, 0, m, g->cout,
-                        krow, 1.0f, col, krow, kernel, g->cout, 0.0f,
-                        y + r0 * g->cout, g->cout);
+            us_sgemm(0, 0, m, g->cout, krow, col, krow, kernel, g->cout, 0, y + r0 * g->cout, g->cout);
             finish_rows(y + r0 * g->cout, m, g->cout, bias, ep);
         }
         free(col);
@@ -142,13 +138,9 @@ int32_t us_conv2d_backward(const us_conv_geom *g, const float *x, const float *k
     if (rows == 0 || (!dx && !dkernel)) return UNETSEG_OK;
     if (direct) {
         if (dkernel)
-            us_sgemm(1, 0, g->cin, g->cout,
-                        rows, 1.0f, x, g->cin, dy, g->cout, 1.0f, dkernel,
-                        g->cout);
+            us_sgemm(1, 0, g->cin, g->cout, rows, x, g->cin, dy, g->cout, 1, dkernel, g->cout);
         if (dx)
-            us_sgemm(0, 1, rows, g->cin,
-                        g->cout, 1.0f, dy, g->cout, kernel, g->cout, 1.0f, dx,
-                        g->cin);
+            us_sgemm(0, 1, rows, g->cin, g->cout, dy, g->cout, kernel, g->cout, 1, dx, g->cin);
         return UNETSEG_OK;
     }
     if (dx) {
@@ -167,13 +159,10 @@ int32_t us_conv2d_backward(const us_conv_geom *g, const float *x, const float *k
         if (dkernel) {
             gather_job gj = {&pg, x, r0, krow, col};
             us_parallel_rows(m, krow, gather_band, &gj);
-            us_sgemm(1, 0, krow, g->cout, m,
-                        1.0f, col, krow, dy_chunk, g->cout, 1.0f, dkernel,
-                        g->cout);
+            us_sgemm(1, 0, krow, g->cout, m, col, krow, dy_chunk, g->cout, 1, dkernel, g->cout);
         }
         if (dx) {
-            us_sgemm(0, 1, m, krow, g->cout,
-                        1.0f, dy_chunk, g->cout, kernel, g->cout, 0.0f, col, krow);
+            us_sgemm(0, 1, m, krow, g->cout, dy_chunk, g->cout, kernel, g->cout, 0, col, krow);
             us_patch_scatter_add(&pg, col, r0, m, dx);
         }
     }

@@ -25,9 +25,7 @@ int32_t us_conv2d_transpose_forward(const us_conv_geom *g, const float *x, const
         for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
             int64_t m = rows - r0 < chunk ? rows - r0 : chunk;
             /* kernel viewed as a (kh*kw*cout, cin) matrix; col = x_chunk . K^T */
-            us_sgemm(0, 1, m, patch,
-                        g->cin, 1.0f, x + r0 * g->cin, g->cin, kernel, g->cin,
-                        0.0f, col, patch);
+            us_sgemm(0, 1, m, patch, g->cin, x + r0 * g->cin, g->cin, kernel, g->cin, 0, col, patch);
             us_patch_scatter_add(&pg, col, r0, m, y);
         }
         free(col);
@@ -52,13 +50,9 @@ int32_t us_conv2d_transpose_backward(const us_conv_geom *g, const float *x, cons
         int64_t m = rows - r0 < chunk ? rows - r0 : chunk;
         us_patch_gather(&pg, dy, r0, m, col);
         if (dx)
-            us_sgemm(0, 0, m, g->cin, patch,
-                        1.0f, col, patch, kernel, g->cin, 1.0f, dx + r0 * g->cin,
-                        g->cin);
+            us_sgemm(0, 0, m, g->cin, patch, col, patch, kernel, g->cin, 1, dx + r0 * g->cin, g->cin);
         if (dkernel)
-            us_sgemm(1, 0, patch, g->cin, m,
-                        1.0f, col, patch, x + r0 * g->cin, g->cin, 1.0f, dkernel,
-                        g->cin);
+            us_sgemm(1, 0, patch, g->cin, m, col, patch, x + r0 * g->cin, g->cin, 1, dkernel, g->cin);
     }
     free(col);
     return UNETSEG_OK;

@@ -36,7 +36,10 @@ static inline __attribute__((always_inline)) void g3(const float *g, float *o, i
     o[5 * t] = g[2 * s];
 }
 
-int64_t us_winograd_kernel_floats(int64_t cin, int64_t cout) { return US_WINO_POS * cin * cout; }
+/* The 36 planes U[p] (cin x cout each), each packed for us_sgemm_packed. */
+int64_t us_winograd_kernel_floats(int64_t cin, int64_t cout) {
+    return US_WINO_POS * us_gemm_packed_floats(cin, cout);
+}
 
 typedef struct kernel_job {
     const float *kernel;
@@ -66,9 +69,16 @@ US_IVDEP
     }
 }
 
-void us_winograd_transform_kernel(const float *kernel, int64_t cin, int64_t cout, float *u) {
-    kernel_job j = {kernel, u, cin * cout};
-    us_parallel_rows(j.plane, 9 + US_WINO_POS, kernel_band, &j); /* 9 in, 36 out */
+int32_t us_winograd_transform_kernel(const float *kernel, int64_t cin, int64_t cout, float *u) {
+    const int64_t plane = cin * cout, packed = us_gemm_packed_floats(cin, cout);
+    float *dense = us_malloc_array((size_t)(US_WINO_POS * plane), sizeof(float));
+    if (!dense) return us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate Winograd buffers");
+    kernel_job j = {kernel, dense, plane};
+    us_parallel_rows(plane, 9 + US_WINO_POS, kernel_band, &j); /* 9 in, 36 out */
+    for (int p = 0; p < US_WINO_POS; p++)
+        us_gemm_pack_b(0, cin, cout, dense + p * plane, cout, u + p * packed);
+    free(dense);
+    return UNETSEG_OK;
 }
 
 /* The 6-point transforms on values in registers. B^T =
@@ -195,14 +205,10 @@ static void run_chunk(const wino_job *j, int64_t t0, float *v, float *m, float *
     const us_conv_geom *g = j->g;
     int64_t tiles = j->total - t0 < j->chunk ? j->total - t0 : j->chunk;
     transform_input(j, t0, tiles, v);
-    for (int p = 0; p < US_WINO_POS; p++) {
-        const float *vp = v + p * tiles * g->cin, *up = j->u + p * g->cin * g->cout;
-        float *mp = m + p * tiles * g->cout;
-        if (us_sgemm_narrow_fits(g->cout))
-            us_sgemm_narrow(tiles, g->cout, g->cin, vp, g->cin, up, mp, g->cout);
-        else
-            us_sgemm(0, 0, tiles, g->cout, g->cin, 1.0f, vp, g->cin, up, g->cout, 0.0f, mp, g->cout);
-    }
+    const int64_t packed = us_gemm_packed_floats(g->cin, g->cout);
+    for (int p = 0; p < US_WINO_POS; p++)
+        us_sgemm_packed(tiles, g->cout, g->cin, v + p * tiles * g->cin, g->cin, j->u + p * packed,
+                        0, m + p * tiles * g->cout, g->cout);
     transform_output(j, m, t0, tiles, scratch);
 }
 
@@ -242,13 +248,13 @@ int32_t us_conv2d_forward_winograd(const us_conv_geom *g, const float *x, const 
         chunks += chunks % 2;
         chunk = (total + chunks - 1) / chunks;
     }
+    chunk = (chunk + 23) / 24 * 24; /* whole micro-panels of A for every GEMM kernel */
     float *u = prepared ? NULL : us_malloc_array((size_t)us_winograd_kernel_floats(g->cin, g->cout), sizeof(float));
     float *zeros = us_calloc_array((size_t)g->cin, sizeof(float));
     int32_t st = UNETSEG_OK;
     if ((!prepared && !u) || !zeros) {
         st = us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate Winograd buffers");
-    } else {
-        if (!prepared) us_winograd_transform_kernel(kernel, g->cin, g->cout, u);
+    } else if (prepared || !(st = us_winograd_transform_kernel(kernel, g->cin, g->cout, u))) {
         wino_job j = {g, x, prepared ? prepared : u, bias, zeros, ep, y, tiles_w, tiles_hw, total, chunk, 0};
         chunks = (total + chunk - 1) / chunk;
         int32_t parts = us_parallel_threads();

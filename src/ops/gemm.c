@@ -1,75 +1,208 @@
-/* C = alpha op(A) op(B) + beta C, split over the pass's threads by blocks of
- * rows (or of columns when there are few rows), each block an independent
- * single-threaded OpenBLAS call. Every element of C is then summed in the
- * same order whatever the thread count, so results do not depend on it
- * (OpenBLAS's own threading splits work differently per thread count). */
-#include <cblas.h>
+/* C = op(A) op(B) (+ C) on unetseg's own micro-kernels (gemm_tile.h), or on
+ * OpenBLAS where the CPU has neither AVX2 + FMA nor AVX-512 (gemm_blas.c).
+ *
+ * Loops (Goto/BLIS order): B is packed once (or was packed earlier, e.g. a
+ * layer's weights); for each block of US_GEMM_KC columns of A, each part's
+ * rows are packed US_GEMM_MC at a time and every tile of C in them is
+ * updated by the micro-kernel, which keeps its tile in registers while a
+ * micro-panel pair of B stays in L1 and the packed A block in L2.
+ * Threads take disjoint rows (or columns) of C; as each element's sum is
+ * computed the same way wherever it is, the split never changes a result. */
+#include <stdlib.h>
+#include <string.h>
 
+#include "core/alloc.h"
+#include "core/cpu.h"
 #include "core/parallel.h"
+#include "ops/gemm_tile.h"
 #include "ops/ops.h"
 
-/* Below this many rows (columns) per thread a split is not worth a thread. */
-#define US_GEMM_MIN_BLOCK 64
-
-typedef struct gemm_job {
-    int trans_a, trans_b, split_rows;
-    int64_t m, n, k;
-    float alpha, beta;
-    const float *a, *b;
-    int64_t lda, ldb, ldc;
-    float *c;
-} gemm_job;
-
-static void gemm_part(void *arg, int32_t part, int32_t parts) {
-    const gemm_job *j = arg;
-    const int64_t total = j->split_rows ? j->m : j->n;
-    /* blocks are multiples of 16 so that kernels see aligned panel sizes */
-    int64_t block = ((total + parts - 1) / parts + 15) / 16 * 16;
-    int64_t lo = part * block, hi = lo + block < total ? lo + block : total;
-    if (lo >= hi) return;
-    const float *a = j->a, *b = j->b;
-    float *c = j->c;
-    int64_t m = j->m, n = j->n;
-    if (j->split_rows) {
-        a += j->trans_a ? lo : lo * j->lda;
-        c += lo * j->ldc;
-        m = hi - lo;
-    } else {
-        b += j->trans_b ? lo * j->ldb : lo;
-        c += lo;
-        n = hi - lo;
+static const us_gemm_kernel *active_kernel(void) {
+    switch (us_cpu_isa()) {
+    case US_ISA_AVX512: return &us_gemm_kernel_avx512;
+    case US_ISA_AVX2: return &us_gemm_kernel_avx2;
+    default: return NULL;
     }
-    cblas_sgemm(CblasRowMajor, j->trans_a ? CblasTrans : CblasNoTrans,
-                j->trans_b ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)j->k, j->alpha, a,
-                (int)j->lda, b, (int)j->ldb, j->beta, c, (int)j->ldc);
 }
 
-/* The number of blocks depends only on the shape, never on the thread
- * count: OpenBLAS's kernels may sum a block's edge elements in another order
- * than its interior ones, so the blocks themselves must not move. */
-#define US_GEMM_BLOCKS 2
+static int64_t panels_of(int64_t n) { return (n + US_GEMM_PANEL - 1) / US_GEMM_PANEL; }
 
-typedef struct block_run {
-    const gemm_job *job;
-    int32_t blocks;
-} block_run;
-
-/* Thread `part` of `parts` computes blocks part, part + parts, ... */
-static void run_blocks(void *arg, int32_t part, int32_t parts) {
-    const block_run *r = arg;
-    for (int32_t b = part; b < r->blocks; b += parts) gemm_part((void *)r->job, b, r->blocks);
+int64_t us_gemm_packed_floats(int64_t k, int64_t n) {
+    return active_kernel() ? panels_of(n) * US_GEMM_PANEL * k : k * n;
 }
 
-void us_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-              const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
-              int64_t ldc) {
-    gemm_job j = {trans_a, trans_b, m >= n, m, n, k, alpha, beta, a, b, lda, ldb, ldc, c};
-    int64_t split = m >= n ? m : n;
-    int32_t blocks = split >= 2 * US_GEMM_MIN_BLOCK ? US_GEMM_BLOCKS : 1;
-    int32_t threads = us_parallel_threads();
-    block_run r = {&j, blocks};
-    if (blocks == 1 || threads == 1)
-        run_blocks(&r, 0, 1);
+/* B(p, col) of a row-major k x n B, or of the transpose of a row-major n x k. */
+static inline float b_at(int trans_b, const float *b, int64_t ldb, int64_t p, int64_t col) {
+    return trans_b ? b[col * ldb + p] : b[p * ldb + col];
+}
+
+typedef struct pack_b_job {
+    int trans_b;
+    int64_t k, n, ldb;
+    const float *b;
+    float *packed;
+} pack_b_job;
+
+/* Rows [lo, hi) of every panel. */
+static void pack_b_band(void *arg, int64_t lo, int64_t hi) {
+    const pack_b_job *j = arg;
+    for (int64_t panel = 0; panel < panels_of(j->n); panel++) {
+        const int64_t col0 = panel * US_GEMM_PANEL;
+        const int64_t cols = j->n - col0 < US_GEMM_PANEL ? j->n - col0 : US_GEMM_PANEL;
+        float *dst = j->packed + panel * US_GEMM_PANEL * j->k;
+        for (int64_t p = lo; p < hi; p++) {
+            float *row = dst + p * US_GEMM_PANEL;
+            if (!j->trans_b && cols == US_GEMM_PANEL) {
+                memcpy(row, j->b + p * j->ldb + col0, sizeof(float) * US_GEMM_PANEL);
+                continue;
+            }
+            for (int64_t q = 0; q < US_GEMM_PANEL; q++)
+                row[q] = q < cols ? b_at(j->trans_b, j->b, j->ldb, p, col0 + q) : 0.0f;
+        }
+    }
+}
+
+void us_gemm_pack_b(int trans_b, int64_t k, int64_t n, const float *b, int64_t ldb,
+                    float *packed) {
+    if (!active_kernel()) { /* OpenBLAS takes B as it is: a dense k x n copy */
+        for (int64_t p = 0; p < k; p++)
+            for (int64_t col = 0; col < n; col++) packed[p * n + col] = b_at(trans_b, b, ldb, p, col);
+        return;
+    }
+    pack_b_job j = {trans_b, k, n, ldb, b, packed};
+    us_parallel_rows(k, panels_of(n) * US_GEMM_PANEL, pack_b_band, &j);
+}
+
+/* Rows [row0, row0 + rows) and columns [p0, p0 + kc) of op(A) into
+ * micro-panels of mr rows (zeros past the last row). */
+static void pack_a(int trans_a, const float *a, int64_t lda, int64_t row0, int64_t rows,
+                   int64_t p0, int64_t kc, int32_t mr, float *packed) {
+    for (int64_t i0 = 0; i0 < rows; i0 += mr, packed += mr * kc) {
+        const int64_t valid = rows - i0 < mr ? rows - i0 : mr;
+        if (trans_a) { /* the mr rows of one column are contiguous */
+            for (int64_t p = 0; p < kc; p++) {
+                const float *src = a + (p0 + p) * lda + row0 + i0;
+                float *dst = packed + p * mr;
+                memcpy(dst, src, sizeof(float) * (size_t)valid);
+                for (int64_t r = valid; r < mr; r++) dst[r] = 0.0f;
+            }
+            continue;
+        }
+        for (int64_t r = 0; r < mr; r++) {
+            const float *src = a + (row0 + i0 + (r < valid ? r : 0)) * lda + p0;
+            if (r < valid)
+                for (int64_t p = 0; p < kc; p++) packed[p * mr + r] = src[p];
+            else
+                for (int64_t p = 0; p < kc; p++) packed[p * mr + r] = 0.0f;
+        }
+    }
+}
+
+typedef struct gemm_run {
+    const us_gemm_kernel *kern;
+    int trans_a, accumulate;
+    int64_t m, n, k, lda, ldc;
+    const float *a, *packed_b;
+    float *c;
+    int split_rows;      /* parts take rows (else columns) */
+    int64_t block;       /* rows or columns per part */
+} gemm_run;
+
+/* C[rows [r0, r1), columns [c0, c1)], packing up to mc_max rows of A at a
+ * time into apack. */
+static void run_block(const gemm_run *g, int64_t r0, int64_t r1, int64_t c0, int64_t c1,
+                      float *apack, int64_t mc_max) {
+    const us_gemm_kernel *kern = g->kern;
+    for (int64_t p0 = 0; p0 < g->k; p0 += US_GEMM_KC) {
+        const int64_t kc = g->k - p0 < US_GEMM_KC ? g->k - p0 : US_GEMM_KC;
+        us_gemm_tile t = {.kc = kc, .panel_stride = US_GEMM_PANEL * g->k, .ldc = g->ldc,
+                          .accumulate = g->accumulate || p0 > 0};
+        for (int64_t i0 = r0; i0 < r1; i0 += mc_max) {
+            const int64_t mc = r1 - i0 < mc_max ? r1 - i0 : mc_max;
+            pack_a(g->trans_a, g->a, g->lda, i0, mc, p0, kc, kern->mr, apack);
+            for (int64_t j = c0; j < c1; j += kern->nr) {
+                t.b = g->packed_b + (j / US_GEMM_PANEL) * US_GEMM_PANEL * g->k + p0 * US_GEMM_PANEL;
+                t.cols = (int32_t)(c1 - j < kern->nr ? c1 - j : kern->nr);
+                for (int64_t i = 0; i < mc; i += kern->mr) {
+                    t.a = apack + i * kc;
+                    t.c = g->c + (i0 + i) * g->ldc + j;
+                    t.rows = (int32_t)(mc - i < kern->mr ? mc - i : kern->mr);
+                    kern->run(&t);
+                }
+            }
+        }
+    }
+}
+
+static void run_part(void *arg, int32_t part, int32_t parts) {
+    const gemm_run *g = arg;
+    (void)parts;
+    const int64_t total = g->split_rows ? g->m : g->n;
+    const int64_t lo = part * g->block, hi = lo + g->block < total ? lo + g->block : total;
+    if (lo >= hi) return;
+    /* Without memory for a block of A, one micro-panel at a time on the
+     * stack: slower (B comes from L2 for every tile), same results. */
+    float fallback[US_GEMM_MAX_MR * US_GEMM_KC];
+    float *block = us_malloc_array((size_t)(US_GEMM_MC * US_GEMM_KC), sizeof(float));
+    const int64_t mc = block ? US_GEMM_MC : g->kern->mr;
+    if (g->split_rows)
+        run_block(g, lo, hi, 0, g->n, block ? block : fallback, mc);
     else
-        us_parallel_run(threads < blocks ? threads : blocks, run_blocks, &r);
+        run_block(g, 0, g->m, lo, hi, block ? block : fallback, mc);
+    free(block);
+}
+
+/* Rows (or columns) per thread: whole tiles, and threads only where each
+ * gets at least a few tiles' worth of work. */
+static void plan_split(gemm_run *g, int32_t *parts) {
+    const us_gemm_kernel *kern = g->kern;
+    int32_t threads = us_parallel_threads();
+    g->split_rows = g->m >= 4 * kern->mr * threads || g->m >= g->n;
+    const int64_t total = g->split_rows ? g->m : g->n, unit = g->split_rows ? kern->mr : kern->nr;
+    const int64_t units = (total + unit - 1) / unit;
+    /* below ~1 MFLOP per thread a split costs more than it saves */
+    if ((double)g->m * (double)g->n * (double)g->k < 1e6 * threads) threads = 1;
+    if (threads > units) threads = (int32_t)units;
+    if (threads < 1) threads = 1;
+    g->block = (units + threads - 1) / threads * unit;
+    *parts = (int32_t)((total + g->block - 1) / g->block);
+}
+
+static void gemm_packed(const us_gemm_kernel *kern, int trans_a, int64_t m, int64_t n, int64_t k,
+                        const float *a, int64_t lda, const float *packed_b, int accumulate,
+                        float *c, int64_t ldc) {
+    gemm_run g = {.kern = kern, .trans_a = trans_a, .accumulate = accumulate, .m = m, .n = n,
+                  .k = k, .lda = lda, .ldc = ldc, .a = a, .packed_b = packed_b, .c = c};
+    int32_t parts;
+    plan_split(&g, &parts);
+    if (parts > 1)
+        us_parallel_run(parts, run_part, &g);
+    else
+        run_part(&g, 0, 1);
+}
+
+void us_sgemm_packed(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                     const float *packed_b, int accumulate, float *c, int64_t ldc) {
+    if (m <= 0 || n <= 0) return;
+    const us_gemm_kernel *kern = active_kernel();
+    if (!kern)
+        us_sgemm_blas(0, 0, m, n, k, a, lda, packed_b, n, accumulate, c, ldc);
+    else if (k <= 0 && !accumulate)
+        for (int64_t i = 0; i < m; i++) memset(c + i * ldc, 0, sizeof(float) * (size_t)n);
+    else if (k > 0)
+        gemm_packed(kern, 0, m, n, k, a, lda, packed_b, accumulate, c, ldc);
+}
+
+void us_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float *a,
+              int64_t lda, const float *b, int64_t ldb, int accumulate, float *c, int64_t ldc) {
+    if (m <= 0 || n <= 0) return;
+    const us_gemm_kernel *kern = active_kernel();
+    float *packed = kern && k > 0 ? us_malloc_array((size_t)us_gemm_packed_floats(k, n), sizeof(float)) : NULL;
+    if (!packed) { /* no kernel of ours, or no memory to pack B: OpenBLAS */
+        us_sgemm_blas(trans_a, trans_b, m, n, k, a, lda, b, ldb, accumulate, c, ldc);
+        return;
+    }
+    us_gemm_pack_b(trans_b, k, n, b, ldb, packed);
+    gemm_packed(kern, trans_a, m, n, k, a, lda, packed, accumulate, c, ldc);
+    free(packed);
 }

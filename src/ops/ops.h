@@ -16,17 +16,21 @@ typedef struct us_conv_geom {
     int64_t pad_top, pad_left;
 } us_conv_geom;
 
-/* Row-major C = alpha op(A) op(B) + beta C over the current pass's threads,
- * with results independent of the thread count (see gemm.c). */
-void us_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-              const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
-              int64_t ldc);
-/* C (m x n, row stride ldc) = A (m x k, row stride lda) . B (k x n, dense)
- * by the narrow-GEMM kernel (any n multiple of 16; us_sgemm_narrow_fits says
- * where it beats OpenBLAS: n = 16 and 32). */
-int us_sgemm_narrow_fits(int64_t n);
-void us_sgemm_narrow(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
-                     float *c, int64_t ldc);
+/* Row-major C = op(A) op(B), or C += op(A) op(B) when accumulate, over the
+ * current pass's threads (op = transpose when trans_*), on unetseg's own
+ * kernels for the CPU (gemm.c) or OpenBLAS. Results never depend on the
+ * thread count. */
+void us_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float *a,
+              int64_t lda, const float *b, int64_t ldb, int accumulate, float *c, int64_t ldc);
+/* B packed once for many products (a layer's weights): the size (floats) of
+ * op(B) (k x n) packed for the kernel variant in use, the packing, and C
+ * (+)= A . B from it (A row-major m x k, not transposed). A packed B is only
+ * valid for the variant it was packed for (us_cpu_isa()). */
+int64_t us_gemm_packed_floats(int64_t k, int64_t n);
+void us_gemm_pack_b(int trans_b, int64_t k, int64_t n, const float *b, int64_t ldb,
+                    float *packed);
+void us_sgemm_packed(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                     const float *packed_b, int accumulate, float *c, int64_t ldc);
 
 /* kh x kw patches of an image (img_h, img_w, c) taken at the positions of a
  * grid (n, grid_h, grid_w): GEMM row q is the patch of grid position q. */
@@ -84,9 +88,10 @@ int us_conv2d_uses_winograd(const us_conv_geom *g);
 int32_t us_conv2d_forward_winograd(const us_conv_geom *g, const float *x, const float *kernel,
                                    const float *prepared, const float *bias,
                                    const us_conv_epilogue *ep, float *y);
-/* Size (floats) and computation of a transformed Winograd kernel. */
+/* Size (floats) and computation of a transformed Winograd kernel (packed
+ * for the GEMM kernel variant in use); UNETSEG_E_NOMEM if out of memory. */
 int64_t us_winograd_kernel_floats(int64_t cin, int64_t cout);
-void us_winograd_transform_kernel(const float *kernel, int64_t cin, int64_t cout, float *u);
+int32_t us_winograd_transform_kernel(const float *kernel, int64_t cin, int64_t cout, float *u);
 /* Any kernel and stride with cout <= US_NARROW_MAX_COUT and cin <=
  * US_NARROW_MAX_CIN, one output value at a time (a segmentation head). */
 #define US_NARROW_MAX_COUT 4

@@ -1,0 +1,52 @@
+/* The AVX2 + FMA GEMM micro-kernel: a 6 x 16 tile of C in 12 of the 16 ymm
+ * registers, two for a row of B and one for a broadcast of A. See
+ * gemm_tile.h. */
+#include "ops/gemm_tile.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+#define MR 6
+_Static_assert(MR <= US_GEMM_MAX_MR && US_GEMM_MC % MR == 0, "A blocks are whole micro-panels");
+
+/* Loads and stores of the first `cols` (0..8) floats, others read as 0. */
+__attribute__((target("avx2,fma"))) static inline __m256i lane_mask(int cols) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(cols), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+__attribute__((target("avx2,fma"))) static void tile_6x16(const us_gemm_tile *t) {
+    __m256 acc[MR][2];
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+    const int64_t kc = t->kc;
+    const int rows = t->rows;
+    const float *a = t->a, *b = t->b;
+    for (int64_t p = 0; p < kc; p++, a += MR, b += 16) {
+        __m256 x0 = _mm256_loadu_ps(b), x1 = _mm256_loadu_ps(b + 8);
+#pragma GCC unroll 6
+        for (int r = 0; r < MR; r++) {
+            __m256 s = _mm256_broadcast_ss(a + r);
+            acc[r][0] = _mm256_fmadd_ps(s, x0, acc[r][0]);
+            acc[r][1] = _mm256_fmadd_ps(s, x1, acc[r][1]);
+        }
+    }
+    const int cols0 = t->cols < 8 ? t->cols : 8;
+    const __m256i m0 = lane_mask(cols0), m1 = lane_mask(t->cols - cols0);
+    /* constant row indices keep the accumulators in registers */
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; r++) {
+        if (r >= rows) break;
+        float *c = t->c + r * t->ldc;
+        if (t->accumulate) {
+            acc[r][0] = _mm256_add_ps(_mm256_maskload_ps(c, m0), acc[r][0]);
+            acc[r][1] = _mm256_add_ps(_mm256_maskload_ps(c + 8, m1), acc[r][1]);
+        }
+        _mm256_maskstore_ps(c, m0, acc[r][0]);
+        _mm256_maskstore_ps(c + 8, m1, acc[r][1]);
+    }
+}
+
+const us_gemm_kernel us_gemm_kernel_avx2 = {MR, 16, tile_6x16};
+#else
+const us_gemm_kernel us_gemm_kernel_avx2 = {0, 0, 0};
+#endif

@@ -1,0 +1,49 @@
+/* The AVX-512F GEMM micro-kernel: a 12 x 32 tile of C in 24 of the 32 zmm
+ * registers; per step of k, two vectors of B and 12 broadcasts of A (folded
+ * into the multiply-adds as embedded broadcasts). See gemm_tile.h. */
+#include "ops/gemm_tile.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+#define MR 12
+_Static_assert(MR <= US_GEMM_MAX_MR && US_GEMM_MC % MR == 0, "A blocks are whole micro-panels");
+
+__attribute__((target("avx512f,avx2,fma"))) static void tile_12x32(const us_gemm_tile *t) {
+    __m512 acc[MR][2];
+#pragma GCC unroll 12
+    for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+    const int64_t kc = t->kc;
+    const int rows = t->rows;
+    const float *a = t->a, *b0 = t->b;
+    /* a tile of 16 columns or fewer reads its one panel twice */
+    const float *b1 = t->cols > 16 ? t->b + t->panel_stride : t->b;
+    for (int64_t p = 0; p < kc; p++, a += MR) {
+        __m512 x0 = _mm512_loadu_ps(b0 + 16 * p), x1 = _mm512_loadu_ps(b1 + 16 * p);
+#pragma GCC unroll 12
+        for (int r = 0; r < MR; r++) {
+            __m512 s = _mm512_set1_ps(a[r]);
+            acc[r][0] = _mm512_fmadd_ps(s, x0, acc[r][0]);
+            acc[r][1] = _mm512_fmadd_ps(s, x1, acc[r][1]);
+        }
+    }
+    const int cols0 = t->cols < 16 ? t->cols : 16, cols1 = t->cols - cols0;
+    const __mmask16 m0 = (__mmask16)((1u << cols0) - 1), m1 = (__mmask16)((1u << cols1) - 1);
+    /* constant row indices keep the accumulators in registers */
+#pragma GCC unroll 12
+    for (int r = 0; r < MR; r++) {
+        if (r >= rows) break;
+        float *c = t->c + r * t->ldc;
+        if (t->accumulate) {
+            acc[r][0] = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, c), acc[r][0]);
+            acc[r][1] = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, c + 16), acc[r][1]);
+        }
+        _mm512_mask_storeu_ps(c, m0, acc[r][0]);
+        _mm512_mask_storeu_ps(c + 16, m1, acc[r][1]);
+    }
+}
+
+const us_gemm_kernel us_gemm_kernel_avx512 = {MR, 32, tile_12x32};
+#else
+const us_gemm_kernel us_gemm_kernel_avx512 = {0, 0, 0};
+#endif
