@@ -50,7 +50,10 @@ SHLIB := lib/libunetseg.so.$(ABI).$(VERSION_MINOR).$(VERSION_PATCH)
 .DEFAULT_GOAL := all
 
 .PHONY: bench bench-deps
-# Side-by-side benchmark against PyTorch (bench/RESULTS.md); run on an idle machine.
+# Side-by-side benchmark against PyTorch and ONNX Runtime (bench/RESULTS.md,
+# docs/PERFORMANCE.md); run on an idle machine. bench/run_bench.py writes the
+# shared weights and inputs into build/bench/ first (bench/make_bench_weights.py).
+ORT_NODE_VERSION ?= 1.31.1
 build/bench/bench_unetseg: bench/bench_unetseg.c lib/libunetseg.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -o $@ $< lib/libunetseg.a $(LIBS)
@@ -58,9 +61,16 @@ build/bench/bench_unetseg: bench/bench_unetseg.c lib/libunetseg.a
 bench: build/bench/bench_unetseg
 	$(PYTHON) bench/run_bench.py
 
+# python3-torch from Debian; onnxruntime-node (its CPU binaries ship inside
+# the npm package, so no install script runs) into build/bench/node_modules.
 bench-deps:
-	@dpkg -s python3-torch >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get install -y -q python3-torch; }
+	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  dpkg -s python3-torch >/dev/null 2>&1 || $$SUDO apt-get install -y -q python3-torch; \
+	  command -v node >/dev/null 2>&1 || $$SUDO apt-get install -y -q nodejs npm
+	@mkdir -p build/bench
+	@grep -qs '"version": "$(ORT_NODE_VERSION)"' build/bench/node_modules/onnxruntime-node/package.json || \
+	  (cd build/bench && npm install --no-audit --no-fund --ignore-scripts --prefix . \
+	    onnxruntime-node@$(ORT_NODE_VERSION))
 
 .PHONY: all check check-asan check-python clean install uninstall deps demo help symbols-check
 
