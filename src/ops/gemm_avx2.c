@@ -21,7 +21,8 @@ __attribute__((target("avx2,fma"))) static void tile_6x16(const us_gemm_tile *t)
     const int64_t kc = t->kc;
     const int rows = t->rows;
     const float *a = t->a, *b = t->b;
-    for (int64_t p = 0; p < kc; p++, a += MR, b += 16) {
+    const int64_t b_row = t->b_row;
+    for (int64_t p = 0; p < kc; p++, a += MR, b += b_row) {
         __m256 x0 = _mm256_loadu_ps(b), x1 = _mm256_loadu_ps(b + 8);
 #pragma GCC unroll 6
         for (int r = 0; r < MR; r++) {

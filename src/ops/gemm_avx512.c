@@ -15,11 +15,12 @@ __attribute__((target("avx512f,avx2,fma"))) static void tile_12x32(const us_gemm
     for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
     const int64_t kc = t->kc;
     const int rows = t->rows;
+    const int64_t b_row = t->b_row;
     const float *a = t->a, *b0 = t->b;
-    /* a tile of 16 columns or fewer reads its one panel twice */
-    const float *b1 = t->cols > 16 ? t->b + t->panel_stride : t->b;
-    for (int64_t p = 0; p < kc; p++, a += MR) {
-        __m512 x0 = _mm512_loadu_ps(b0 + 16 * p), x1 = _mm512_loadu_ps(b1 + 16 * p);
+    /* a tile of 16 columns or fewer reads its first columns twice */
+    const float *b1 = t->cols > 16 ? t->b_next : t->b;
+    for (int64_t p = 0; p < kc; p++, a += MR, b0 += b_row, b1 += b_row) {
+        __m512 x0 = _mm512_loadu_ps(b0), x1 = _mm512_loadu_ps(b1);
 #pragma GCC unroll 12
         for (int r = 0; r < MR; r++) {
             __m512 s = _mm512_set1_ps(a[r]);

@@ -1,6 +1,7 @@
 /* The register-blocked GEMM micro-kernels (internal to src/ops/gemm*.c).
  *
- * Layouts. B is packed into panels of US_GEMM_PANEL columns: panel j holds
+ * Layouts. B is read in place when it is not transposed and every tile
+ * has whole columns (n a multiple of nr); otherwise it is packed into panels of US_GEMM_PANEL columns: panel j holds
  * columns [16 j, 16 j + 16) of all k rows, row p at panel + 16 p (columns
  * past n are zeros). A block of A is packed for a kernel of `mr` rows into
  * micro-panels of mr rows: micro-panel i holds rows [mr i, mr i + mr) of kc
@@ -23,8 +24,9 @@
 typedef struct us_gemm_tile {
     int64_t kc;                /* depth of this block */
     const float *a;            /* packed micro-panel of A (mr x kc) */
-    const float *b;            /* packed B, first panel of the tile, at row 0 of the block */
-    int64_t panel_stride;      /* floats from one panel of B to the next (16 k) */
+    const float *b;            /* B's first 16 columns of the tile, at row 0 of the block */
+    const float *b_next;       /* its next 16 columns (AVX-512 tiles) */
+    int64_t b_row;             /* floats from one row of B to the next (16 when packed) */
     float *c;                  /* C(0, 0) of the tile */
     int64_t ldc;
     int32_t rows, cols;        /* the valid part of the tile (<= mr, <= nr) */
