@@ -18,6 +18,15 @@ int cli_parse_model_option(unetseg_unet_options *o, int argc, char **argv, int *
 /* Print "unetseg: <what>: <status text>: <last error>" on stderr. */
 void cli_report(const char *what, int32_t status);
 
+/* Numeric option values, parsed whole (no leading blanks, no trailing junk):
+ * a decimal integer in [min, max]; a decimal unsigned integer (no sign); a
+ * finite real number. On failure they print "unetseg: OPT: <why>" on stderr
+ * and return 0; on success they store the value and return 1. */
+int cli_parse_integer(const char *opt, const char *v, long long min, long long max,
+                      long long *out);
+int cli_parse_unsigned(const char *opt, const char *v, unsigned long long *out);
+int cli_parse_real(const char *opt, const char *v, double *out);
+
 /* Dropout insertions requested on the command line. */
 #define CLI_MAX_INSERTIONS 32
 typedef struct cli_insertion {

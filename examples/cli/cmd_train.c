@@ -1,5 +1,6 @@
 /* unetseg train --data D.safetensors [options]: train a Unet on tensors
  * "images" (N,H,W,C) and "masks" (N,H,W,classes) and save the weights. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,19 +71,36 @@ static int parse_train_option(train_args *a, int argc, char **argv, int *i) {
         return -1;
     }
     const char *v = argv[++*i];
-    if (!strcmp(o, "--data")) a->data = v;
+    /* numbers are parsed whole and range-checked: "2x", "abc", "1e9" or -1
+     * are usage errors, not 2, 0, 1 or a wrapped value */
+    long long n = 0;
+    long *count = !strcmp(o, "--epochs")             ? &a->epochs
+                  : !strcmp(o, "--steps")            ? &a->steps
+                  : !strcmp(o, "--batch")            ? &a->batch
+                  : !strcmp(o, "--checkpoint-every") ? &a->checkpoint_every
+                                                     : NULL;
+    double *real = !strcmp(o, "--lr")          ? &a->lr
+                   : !strcmp(o, "--momentum")  ? &a->momentum
+                   : !strcmp(o, "--val-split") ? &a->val_split
+                                               : NULL;
+    if (count) {
+        if (!cli_parse_integer(o, v, 1, LONG_MAX, &n)) return -1;
+        *count = (long)n;
+    } else if (!strcmp(o, "--threads")) {
+        /* the library's range: 1..256, or 0 for all cores */
+        if (!cli_parse_integer(o, v, 0, 256, &n)) return -1;
+        a->threads = (long)n;
+    } else if (real) {
+        if (!cli_parse_real(o, v, real)) return -1;
+        if (real == &a->lr && !(*real > 0))
+            return fprintf(stderr, "unetseg: --lr: %s is not > 0\n", v), -1;
+        if (real != &a->lr && !(*real >= 0 && *real < 1))
+            return fprintf(stderr, "unetseg: %s: %s is not in [0, 1)\n", o, v), -1;
+    } else if (!strcmp(o, "--data")) a->data = v;
     else if (!strcmp(o, "--weights")) a->weights = v;
     else if (!strcmp(o, "--save")) a->save = v;
     else if (!strcmp(o, "--checkpoint")) a->checkpoint = v;
     else if (!strcmp(o, "--resume")) a->resume = v;
-    else if (!strcmp(o, "--epochs")) a->epochs = strtol(v, NULL, 10);
-    else if (!strcmp(o, "--steps")) a->steps = strtol(v, NULL, 10);
-    else if (!strcmp(o, "--batch")) a->batch = strtol(v, NULL, 10);
-    else if (!strcmp(o, "--checkpoint-every")) a->checkpoint_every = strtol(v, NULL, 10);
-    else if (!strcmp(o, "--lr")) a->lr = strtod(v, NULL);
-    else if (!strcmp(o, "--threads")) a->threads = strtol(v, NULL, 10);
-    else if (!strcmp(o, "--momentum")) a->momentum = strtod(v, NULL);
-    else if (!strcmp(o, "--val-split")) a->val_split = strtod(v, NULL);
     else if (!strcmp(o, "--optimizer")) {
         a->optimizer = !strcmp(v, "sgd") ? UNETSEG_OPTIMIZER_SGD : !strcmp(v, "adam") ? UNETSEG_OPTIMIZER_ADAM : -1;
         if (a->optimizer < 0) return fprintf(stderr, "unetseg train: --optimizer sgd|adam\n"), -1;
@@ -116,12 +134,22 @@ static void copy_sample(float *dst, const float *src, int64_t h, int64_t w, int6
         }
 }
 
-/* Copy samples order[first .. first+n) of src (N, ...) into a new tensor. */
+/* Copy samples order[first .. first+n) of src (N, H, W, C) into a new
+ * tensor. check_data() has made sure that images and masks are rank 4 with
+ * the same N; the checks here only keep a slip of the caller from reading
+ * outside src. */
 static int32_t gather_flipped(const unetseg_tensor *src, const long *order, long first, long n,
                               const flips *f, unetseg_tensor **out) {
     int64_t shape[4];
-    int32_t st = unetseg_tensor_shape(src, shape, 4);
-    if (st) return st;
+    int32_t rank = 0, st = unetseg_tensor_rank(src, &rank);
+    if (!st) st = rank == 4 ? unetseg_tensor_shape(src, shape, 4) : UNETSEG_E_SHAPE;
+    for (long k = 0; !st && k < n; k++)
+        if (order[first + k] < 0 || order[first + k] >= shape[0]) st = UNETSEG_E_SHAPE;
+    if (st) {
+        fprintf(stderr, "unetseg train: internal error: samples %ld..%ld of a rank %d tensor\n", first,
+                first + n - 1, (int)rank);
+        return st;
+    }
     const int64_t per = shape[1] * shape[2] * shape[3];
     shape[0] = n;
     if ((st = unetseg_tensor_create(4, shape, out))) return st;
@@ -155,24 +183,24 @@ static double now_seconds(void) {
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* Mean loss/IoU over samples [first, first+n) of the order, in batches. */
+/* Mean loss/IoU over samples [first, first+n) of the order, in batches
+ * (counted by what is left, so that no batch size can overflow). */
 static int32_t evaluate(unetseg_trainer *t, const unetseg_tensor *images, const unetseg_tensor *masks,
                         const long *order, long first, long n, long batch, double *loss, double *iou) {
     double sum_l = 0, sum_i = 0;
     long seen = 0;
-    for (long b = first; b < first + n; b += batch) {
-        long size = first + n - b < batch ? first + n - b : batch;
+    for (long size; seen < n; seen += size) {
+        size = n - seen < batch ? n - seen : batch;
         unetseg_tensor *x = NULL, *y = NULL;
         double l = 0, i = 0;
-        int32_t st = gather(images, order, b, size, &x);
-        if (!st) st = gather(masks, order, b, size, &y);
+        int32_t st = gather(images, order, first + seen, size, &x);
+        if (!st) st = gather(masks, order, first + seen, size, &y);
         if (!st) st = unetseg_trainer_evaluate(t, x, y, &l, &i, NULL);
         unetseg_tensor_free(x);
         unetseg_tensor_free(y);
         if (st) return st;
         sum_l += l * (double)size;
         sum_i += i * (double)size;
-        seen += size;
     }
     *loss = seen ? sum_l / (double)seen : 0;
     *iou = seen ? sum_i / (double)seen : 0;
@@ -217,8 +245,8 @@ static int32_t make_trainer(const train_args *a, unetseg_model *m, unetseg_train
 static int recalibrate(const train_args *a, unetseg_trainer *t, const unetseg_tensor *images,
                        const unetseg_tensor *masks, const long *order, long n_train, long n_val) {
     int32_t st = UNETSEG_OK;
-    for (long b = 0; b < n_train && !st; b += a->batch) {
-        long size = n_train - b < a->batch ? n_train - b : a->batch;
+    for (long b = 0, size; b < n_train && !st; b += size) {
+        size = n_train - b < a->batch ? n_train - b : a->batch;
         unetseg_tensor *x = NULL;
         st = gather(images, order, b, size, &x);
         if (!st) st = unetseg_trainer_recalibrate_bn(t, x, b == 0);
@@ -237,32 +265,70 @@ static int recalibrate(const train_args *a, unetseg_trainer *t, const unetseg_te
     return CLI_EXIT_OK;
 }
 
+/* The number of steps of this run into *total (1..LONG_MAX - first), or a
+ * CLI exit code: --steps S, or --epochs E of per_epoch steps each; the
+ * global step numbers first .. first + total must fit a long. */
+static int step_count(const train_args *a, long per_epoch, long first, long *total) {
+    if (first < 0) {
+        fprintf(stderr, "unetseg train: the trainer's step count is negative (%ld)\n", first);
+        return CLI_EXIT_RUNTIME;
+    }
+    const long most = LONG_MAX - first; /* steps left before the step number overflows */
+    if (a->steps > 0) {
+        if (a->steps <= most) return *total = a->steps, CLI_EXIT_OK;
+        fprintf(stderr, "unetseg train: --steps %ld: the resumed trainer is at step %ld, and step %ld + %ld"
+                " is past the largest step number %ld\n", a->steps, first, first, a->steps, LONG_MAX);
+        return CLI_EXIT_USAGE;
+    }
+    if (a->epochs <= most / per_epoch) return *total = a->epochs * per_epoch, CLI_EXIT_OK;
+    fprintf(stderr, "unetseg train: --epochs %ld: %ld epochs of %ld steps from step %ld go past the"
+            " largest step number %ld\n", a->epochs, a->epochs, per_epoch, first, LONG_MAX);
+    return CLI_EXIT_USAGE;
+}
+
 static int run_training(const train_args *a, unetseg_trainer *t, const unetseg_tensor *images,
                         const unetseg_tensor *masks, long n) {
     long n_val = (long)(a->val_split * (double)n), n_train = n - n_val;
-    long *order = malloc((size_t)n * sizeof *order);
-    if (!order) return CLI_EXIT_RUNTIME;
-    for (long i = 0; i < n; i++) order[i] = i;
-    /* the validation samples are the last ones of a first fixed shuffle */
-    if (a->shuffle) shuffle(order, n, a->seed, -1);
-    long per_epoch = (n_train + a->batch - 1) / a->batch;
-    long total = a->steps > 0 ? a->steps : per_epoch * a->epochs;
-    int live = a->progress || isatty(fileno(stderr));
-    double start = now_seconds();
-    int rc = CLI_EXIT_OK;
+    if (n_train < 1) {
+        fprintf(stderr, "unetseg train: --val-split %g leaves no training sample of %ld\n", a->val_split, n);
+        return CLI_EXIT_RUNTIME;
+    }
+    /* Keras: a batch size above the number of samples gives one batch of all
+     * of them per epoch. Clamping also keeps every sum of batch sizes below
+     * 2 n_train, far from overflow. (Evaluation and recalibration count
+     * their batches by what is left, and take --batch as given.) */
+    long batch = a->batch;
+    if (batch > n_train) {
+        fprintf(stderr, "unetseg train: --batch %ld is more than the %ld training samples: batches of %ld\n",
+                batch, n_train, n_train);
+        batch = n_train;
+    }
+    long per_epoch = (n_train - 1) / batch + 1, total = 0;
     /* Global step numbers continue a resumed trainer's: the epoch, the batch
      * within it, the shuffles and the flips all follow from them, so a
      * resumed run sees exactly the batches an uninterrupted one would. */
     int64_t first = 0;
     unetseg_trainer_progress(t, &first, NULL);
+    int rc = step_count(a, per_epoch, (long)first, &total);
+    if (rc) return rc;
+    long *order = malloc((size_t)n * sizeof *order);
+    if (!order) {
+        fprintf(stderr, "unetseg train: out of memory for the order of %ld samples\n", n);
+        return CLI_EXIT_RUNTIME;
+    }
+    for (long i = 0; i < n; i++) order[i] = i;
+    /* the validation samples are the last ones of a first fixed shuffle */
+    if (a->shuffle) shuffle(order, n, a->seed, -1);
+    int live = a->progress || isatty(fileno(stderr));
+    double start = now_seconds();
     long step = (long)first, end = step + total;
     for (long e = 0; a->shuffle && e < step / per_epoch; e++) shuffle(order, n_train, a->seed, e);
     for (long epoch = step / per_epoch; step < end && rc == CLI_EXIT_OK; epoch++) {
         if (a->shuffle) shuffle(order, n_train, a->seed, epoch);
         double sum = 0;
         long batches = 0;
-        for (long b = (step % per_epoch) * a->batch; b < n_train && step < end; b += a->batch, step++) {
-            long size = n_train - b < a->batch ? n_train - b : a->batch;
+        for (long b = (step % per_epoch) * batch; b < n_train && step < end; b += batch, step++) {
+            long size = n_train - b < batch ? n_train - b : batch;
             unetseg_tensor *x = NULL, *y = NULL;
             double loss = 0;
             flips f = {a->flip, a->seed, step};
@@ -315,13 +381,103 @@ static int run_training(const train_args *a, unetseg_trainer *t, const unetseg_t
     return rc;
 }
 
+/* "(8, 64, 64, 3)", as Python prints a shape. */
+static const char *shape_text(const unetseg_tensor *t, char *buf, size_t size) {
+    int64_t shape[UNETSEG_MAX_RANK];
+    int32_t rank = 0;
+    if (unetseg_tensor_rank(t, &rank) || unetseg_tensor_shape(t, shape, UNETSEG_MAX_RANK))
+        return snprintf(buf, size, "(?)"), buf;
+    size_t used = (size_t)snprintf(buf, size, "(");
+    for (int32_t k = 0; k < rank && used < size; k++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%lld", k ? ", " : "",
+                                 (long long)shape[k]);
+    if (used < size) snprintf(buf + used, size - used, rank == 1 ? ",)" : ")");
+    return buf;
+}
+
+/* Images (N, H, W, C) and masks (N, H, W, K) of the same N, H and W (each >= 1)
+ * and, when --classes was given, K == classes: else a message naming both
+ * shapes and CLI_EXIT_RUNTIME (a data error), before anything is trained. */
+static int check_data(const char *data, const unetseg_tensor *images, const unetseg_tensor *masks,
+                      long classes) {
+    char is[160], ms[160];
+    int64_t ish[4] = {0}, msh[4] = {0};
+    int32_t irank = 0, mrank = 0;
+    shape_text(images, is, sizeof is);
+    shape_text(masks, ms, sizeof ms);
+    if (unetseg_tensor_rank(images, &irank) || unetseg_tensor_rank(masks, &mrank)) {
+        fprintf(stderr, "unetseg train: %s: no images or masks\n", data);
+        return CLI_EXIT_RUNTIME;
+    }
+    if (irank != 4 || mrank != 4) {
+        fprintf(stderr, "unetseg train: %s: images %s and masks %s must both have rank 4, "
+                "(N, H, W, C) and (N, H, W, classes)\n", data, is, ms);
+        return CLI_EXIT_RUNTIME;
+    }
+    unetseg_tensor_shape(images, ish, 4);
+    unetseg_tensor_shape(masks, msh, 4);
+    for (int k = 0; k < 4; k++)
+        if (ish[k] < 1 || msh[k] < 1) {
+            fprintf(stderr, "unetseg train: %s: images %s and masks %s: a dimension is 0\n", data, is, ms);
+            return CLI_EXIT_RUNTIME;
+        }
+    const char *differ = ish[0] != msh[0]                      ? "number of samples (N)"
+                         : ish[1] != msh[1] || ish[2] != msh[2] ? "height and width (H, W)"
+                                                                : NULL;
+    if (differ) {
+        fprintf(stderr, "unetseg train: %s: images %s and masks %s differ in the %s\n", data, is, ms,
+                differ);
+        return CLI_EXIT_RUNTIME;
+    }
+    if (classes > 0 && msh[3] != classes) {
+        fprintf(stderr, "unetseg train: %s: masks %s have %lld channel(s) but --classes is %ld "
+                "(images %s)\n", data, ms, (long long)msh[3], classes, is);
+        return CLI_EXIT_RUNTIME;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* The model's input channels must be the images' and its output channels the
+ * masks' (a --weights file brings its own model): else a message naming the
+ * shapes and CLI_EXIT_RUNTIME, before anything is trained. */
+static int check_model(const char *data, const unetseg_model *m, const char *source,
+                       const unetseg_tensor *images, const unetseg_tensor *masks) {
+    char is[160], ms[160];
+    int64_t ish[4], msh[4], in[4], out[4];
+    int32_t count = 0, kind = -1;
+    if (unetseg_model_layer_count(m, &count) || count < 1 || unetseg_model_layer_kind(m, 0, &kind) ||
+        unetseg_model_layer_output_shape(m, 0, in) ||
+        unetseg_model_layer_output_shape(m, count - 1, out) || unetseg_tensor_shape(images, ish, 4) ||
+        unetseg_tensor_shape(masks, msh, 4)) {
+        cli_report("model", UNETSEG_E_STATE);
+        return CLI_EXIT_RUNTIME;
+    }
+    shape_text(images, is, sizeof is);
+    shape_text(masks, ms, sizeof ms);
+    if (kind == UNETSEG_LAYER_INPUT && in[3] != ish[3]) {
+        fprintf(stderr, "unetseg train: %s: images %s have %lld channel(s) but the model (%s) takes "
+                "%lld (masks %s)\n", data, is, (long long)ish[3], source, (long long)in[3], ms);
+        return CLI_EXIT_RUNTIME;
+    }
+    if (out[3] != msh[3]) {
+        fprintf(stderr, "unetseg train: %s: masks %s have %lld channel(s) but the model (%s) outputs "
+                "%lld (images %s)\n", data, ms, (long long)msh[3], source, (long long)out[3], is);
+        return CLI_EXIT_RUNTIME;
+    }
+    return CLI_EXIT_OK;
+}
+
 int cli_train(int argc, char **argv) {
     train_args a = {.epochs = 1, .batch = 4, .optimizer = UNETSEG_OPTIMIZER_ADAM,
                     .loss = UNETSEG_LOSS_BCE, .lr = 1e-3, .shuffle = 1};
     unetseg_unet_options *o = NULL;
     cli_insertions ins;
     cli_insertions_init(&ins);
-    if (unetseg_unet_options_create(&o)) return CLI_EXIT_RUNTIME;
+    int32_t st = unetseg_unet_options_create(&o);
+    if (st) {
+        cli_report("options", st);
+        return CLI_EXIT_RUNTIME;
+    }
     int rc = CLI_EXIT_OK;
     for (int i = 0; i < argc && rc == CLI_EXIT_OK; i++) {
         if (strcmp(argv[i], "--help") == 0) {
@@ -348,8 +504,9 @@ int cli_train(int argc, char **argv) {
         if (r == 0) fprintf(stderr, "unetseg train: unknown option '%s'\n", argv[i]);
         if (r <= 0) rc = CLI_EXIT_USAGE;
     }
-    if (rc == CLI_EXIT_OK && (!a.data || a.batch < 1 || a.epochs < 1 || a.steps < 0 ||
-                              !(a.val_split >= 0 && a.val_split < 1))) {
+    /* the numbers were range-checked as they were parsed */
+    if (rc == CLI_EXIT_OK && !a.data) {
+        fprintf(stderr, "unetseg train: --data is required\n");
         train_usage(stderr);
         rc = CLI_EXIT_USAGE;
     }
@@ -357,27 +514,33 @@ int cli_train(int argc, char **argv) {
     unetseg_tensor *images = NULL, *masks = NULL;
     unetseg_model *m = NULL;
     unetseg_trainer *t = NULL;
-    int64_t shape[4] = {0};
-    int32_t st = UNETSEG_OK;
+    int64_t shape[4] = {0}, mshape[4] = {0};
     struct stat info;
     if (rc == CLI_EXIT_OK && stat(a.data, &info) == 0 && S_ISDIR(info.st_mode)) {
         if (!cli_load_folder(a.data, a.height, a.width, a.channels ? a.channels : 3,
                              a.classes ? a.classes : 1, &images, &masks))
             rc = CLI_EXIT_RUNTIME;
     }
+    if (rc == CLI_EXIT_OK && !images &&
+        ((st = unetseg_tensor_load(a.data, "images", &images)) ||
+         (st = unetseg_tensor_load(a.data, "masks", &masks)))) {
+        cli_report(a.data, st);
+        rc = cli_exit_code(st);
+    }
+    /* every shape is checked before the first step: gather_flipped() and
+     * copy_sample() index the masks by the images' sample numbers */
+    if (rc == CLI_EXIT_OK) rc = check_data(a.data, images, masks, a.classes);
     if (rc == CLI_EXIT_OK) {
-        if (!images && ((st = unetseg_tensor_load(a.data, "images", &images)) ||
-                        (st = unetseg_tensor_load(a.data, "masks", &masks))))
-            cli_report(a.data, st);
-        else if ((st = unetseg_tensor_shape(images, shape, 4)))
-            cli_report(a.data, st);
-        else if (!(st = unetseg_unet_options_set_input_shape(o, -1, -1, shape[3]))) {
-            int64_t mshape[4];
-            if (!unetseg_tensor_shape(masks, mshape, 4)) st = unetseg_unet_options_set_classes(o, mshape[3]);
-            if (st) cli_report("--data", st);
-        }
+        unetseg_tensor_shape(images, shape, 4);
+        unetseg_tensor_shape(masks, mshape, 4);
+        if ((st = unetseg_unet_options_set_input_shape(o, -1, -1, shape[3])) ||
+            (st = unetseg_unet_options_set_classes(o, mshape[3])))
+            cli_report("--data", st);
         if (!st) st = open_or_build(&a, o, &ins, &m);
-        if (!st) st = make_trainer(&a, m, &t);
+        if (!st) {
+            rc = check_model(a.data, m, a.weights ? a.weights : "built from the options", images, masks);
+            if (!rc) st = make_trainer(&a, m, &t);
+        }
         if (st) rc = cli_exit_code(st);
     }
     if (rc == CLI_EXIT_OK) rc = run_training(&a, t, images, masks, (long)shape[0]);

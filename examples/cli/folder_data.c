@@ -130,7 +130,13 @@ int cli_load_folder(const char *dir, int64_t h, int64_t w, int64_t c, int64_t cl
         cli_image_free(&first);
     }
     int64_t ishape[4] = {n, h, w, c}, mshape[4] = {n, h, w, classes};
-    ok = ok && !unetseg_tensor_create(4, ishape, images) && !unetseg_tensor_create(4, mshape, masks);
+    int32_t st = UNETSEG_OK;
+    if (ok && ((st = unetseg_tensor_create(4, ishape, images)) ||
+               (st = unetseg_tensor_create(4, mshape, masks)))) {
+        /* not cli_report(): the fuzz tests link this file without model_options.c */
+        fprintf(stderr, "unetseg: %s: %s: %s\n", dir, unetseg_status_string(st), unetseg_last_error());
+        ok = 0;
+    }
     for (int i = 0; ok && i < n; i++)
         ok = load_pair(dir, names[i], h, w, c, classes,
                        unetseg_tensor_data(*images) + (int64_t)i * h * w * c,

@@ -1,4 +1,7 @@
 /* Parsing of the model options shared by several commands. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,10 +13,75 @@ void cli_report(const char *what, int32_t status) {
             unetseg_last_error());
 }
 
+/* strtoll/strtoull/strtod accept leading blanks; a whole value does not. */
+static int starts_number(const char *v) {
+    return v && *v && !isspace((unsigned char)*v);
+}
+
+int cli_parse_integer(const char *opt, const char *v, long long min, long long max,
+                      long long *out) {
+    char *end = NULL;
+    errno = 0;
+    long long x = starts_number(v) ? strtoll(v, &end, 10) : 0;
+    if (!end || end == v || *end != '\0') {
+        fprintf(stderr, "unetseg: %s: '%s' is not an integer\n", opt, v);
+        return 0;
+    }
+    if (errno == ERANGE || x < min || x > max) {
+        fprintf(stderr, "unetseg: %s: %s is out of range (%lld to %lld)\n", opt, v, min, max);
+        return 0;
+    }
+    *out = x;
+    return 1;
+}
+
+int cli_parse_unsigned(const char *opt, const char *v, unsigned long long *out) {
+    char *end = NULL;
+    errno = 0;
+    /* strtoull takes "-1" as its two's complement: only digits here */
+    unsigned long long x = v && isdigit((unsigned char)*v) ? strtoull(v, &end, 10) : 0;
+    if (!end || *end != '\0') {
+        fprintf(stderr, "unetseg: %s: '%s' is not an unsigned integer\n", opt, v);
+        return 0;
+    }
+    if (errno == ERANGE) {
+        fprintf(stderr, "unetseg: %s: %s is out of range (0 to %llu)\n", opt, v, (unsigned long long)-1);
+        return 0;
+    }
+    *out = x;
+    return 1;
+}
+
+int cli_parse_real(const char *opt, const char *v, double *out) {
+    char *end = NULL;
+    double x = starts_number(v) ? strtod(v, &end) : 0;
+    if (!end || end == v || *end != '\0') {
+        fprintf(stderr, "unetseg: %s: '%s' is not a number\n", opt, v);
+        return 0;
+    }
+    if (!isfinite(x)) {
+        fprintf(stderr, "unetseg: %s: %s is not finite\n", opt, v);
+        return 0;
+    }
+    *out = x;
+    return 1;
+}
+
+/* One integer of a --size value, followed by `stop` (or the end). */
+static const char *size_part(const char *s, char stop, long long *out) {
+    char *end = NULL;
+    errno = 0;
+    *out = starts_number(s) ? strtoll(s, &end, 10) : 0;
+    if (!end || end == s || errno == ERANGE || (*end != stop && *end != '\0')) return NULL;
+    return end;
+}
+
+/* HxW or HxWxC, whole (the library checks the ranges). */
 static int parse_size(const char *s, int64_t *h, int64_t *w, int64_t *c) {
     long long a, b, d = 3;
-    int n = sscanf(s, "%lldx%lldx%lld", &a, &b, &d);
-    if (n < 2) return 0;
+    const char *p = size_part(s, 'x', &a);
+    if (!p || *p != 'x' || !(p = size_part(p + 1, 'x', &b))) return 0;
+    if (*p == 'x' && (!(p = size_part(p + 1, '\0', &d)) || *p)) return 0;
     *h = a;
     *w = b;
     *c = d;
@@ -60,10 +128,13 @@ int cli_parse_model_option(unetseg_unet_options *o, int argc, char **argv, int *
         const char *v = argv[++*i];
         int64_t h, w, c, filters[16];
         int32_t n;
+        long long classes;
+        unsigned long long seed;
         if (strcmp(opt, "--backbone") == 0) {
             st = unetseg_unet_options_set_backbone(o, v);
         } else if (strcmp(opt, "--classes") == 0) {
-            st = unetseg_unet_options_set_classes(o, strtoll(v, NULL, 10));
+            if (!cli_parse_integer(opt, v, 1, INT64_MAX, &classes)) return -1;
+            st = unetseg_unet_options_set_classes(o, classes);
         } else if (strcmp(opt, "--size") == 0) {
             if (!parse_size(v, &h, &w, &c)) {
                 fprintf(stderr, "unetseg: --size wants HxW or HxWxC, got '%s'\n", v);
@@ -81,7 +152,8 @@ int cli_parse_model_option(unetseg_unet_options *o, int argc, char **argv, int *
             }
             st = unetseg_unet_options_set_decoder_filters(o, filters, n);
         } else {
-            st = unetseg_unet_options_set_seed(o, strtoull(v, NULL, 10));
+            if (!cli_parse_unsigned(opt, v, &seed)) return -1;
+            st = unetseg_unet_options_set_seed(o, seed);
         }
     }
     if (st) {
