@@ -28,6 +28,7 @@ UNETSEG_API void unetseg_model_free(unetseg_model *model) {
     if (!model) return;
     us_model_invalidate(model);
     us_pool_free(&model->train_pool);
+    us_pool_free(&model->run_pool);
     for (int32_t i = 0; i < model->n_layers; i++) us_layer_clear(&model->layers[i]);
     free(model->layers);
     us_layer_index_free(&model->index);

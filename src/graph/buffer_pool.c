@@ -50,3 +50,7 @@ void us_pool_free(us_buffer_pool *p) {
     free(p->bufs);
     memset(p, 0, sizeof *p);
 }
+
+void us_pool_release_all(us_buffer_pool *p) {
+    for (int32_t i = 0; i < p->n; i++) p->bufs[i].in_use = 0;
+}

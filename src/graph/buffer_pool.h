@@ -25,5 +25,7 @@ float *us_pool_acquire_zeroed(us_buffer_pool *p, int64_t count);
 void us_pool_release(us_buffer_pool *p, const float *data);
 /* Free every buffer; the pool is empty and reusable afterwards. */
 void us_pool_free(us_buffer_pool *p);
+/* Mark every buffer free for reuse (memory is kept). */
+void us_pool_release_all(us_buffer_pool *p);
 
 #endif

@@ -4,6 +4,8 @@
  * when nobody else reads it). */
 #include "graph/exec.h"
 
+#include "core/cpu.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,6 +76,12 @@ static int32_t run_state_init(const unetseg_model *m, run_state *s) {
  * not cached (the conv then transforms its kernel itself). */
 static const float *prepared_kernel(unetseg_model *m, us_layer *l, const us_conv_geom *g) {
     const int64_t need = us_winograd_kernel_floats(g->cin, g->cout);
+    if (l->wino_kernel && l->wino_isa != (int32_t)us_cpu_isa()) {
+        /* packed for another GEMM variant (tests switch them): make anew */
+        m->cache_floats -= l->wino_floats;
+        free(l->wino_kernel);
+        l->wino_kernel = NULL;
+    }
     if (l->wino_kernel) return l->wino_floats == need ? l->wino_kernel : NULL;
     if (m->cache_floats + need > US_KERNEL_CACHE_FLOATS) return NULL;
     float *u = us_malloc_array((size_t)need, sizeof(float));
@@ -84,6 +92,7 @@ static const float *prepared_kernel(unetseg_model *m, us_layer *l, const us_conv
     }
     l->wino_kernel = u;
     l->wino_floats = need;
+    l->wino_isa = (int32_t)us_cpu_isa();
     m->cache_floats += need;
     return u;
 }
@@ -139,8 +148,12 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
                         us_layer_observer observer, void *user, const float *const *given,
                         const uint8_t *skip, unetseg_tensor **out) {
     run_state s = {0};
-    us_buffer_pool pool = {0};
+    us_buffer_pool *pool = &m->run_pool;
     us_fusion f = {0};
+    if (memcmp(m->run_pool_shape, input->shape, sizeof m->run_pool_shape) != 0) {
+        us_pool_free(pool);
+        memcpy(m->run_pool_shape, input->shape, sizeof m->run_pool_shape);
+    }
     int32_t st = run_state_init(m, &s);
     if (!st) st = us_infer_shapes(m, input->shape, s.shapes);
     if (!st && given) {
@@ -179,7 +192,7 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
             int in_place = k->elementwise && s.readers[src] == 1 &&
                            m->layers[src].kind != UNETSEG_LAYER_INPUT && !(given && given[src]);
             float *dst = in_place ? s.outputs[src]
-                                  : us_pool_acquire(&pool, us_shape_numel(4, s.shapes[i]));
+                                  : us_pool_acquire(pool, us_shape_numel(4, s.shapes[i]));
             if (!dst) {
                 st = us_fail(UNETSEG_E_NOMEM, "%s: cannot allocate the output", l->name);
                 break;
@@ -194,7 +207,7 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
             for (int32_t j = 0; j < l->n_in; j++) {
                 int32_t p = s.in_index[j];
                 int owned = m->layers[p].kind != UNETSEG_LAYER_INPUT && !(given && given[p]);
-                if (--s.readers[p] == 0 && s.outputs[p] && owned) us_pool_release(&pool, s.outputs[p]);
+                if (--s.readers[p] == 0 && s.outputs[p] && owned) us_pool_release(pool, s.outputs[p]);
                 if (s.readers[p] == 0) s.outputs[p] = NULL;
             }
         }
@@ -206,7 +219,7 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
         if (!st) memcpy((*out)->data, s.outputs[from], (size_t)(*out)->numel * sizeof(float));
     }
     us_fusion_free(&f);
-    us_pool_free(&pool);
+    us_pool_release_all(pool);
     run_state_free(&s);
     return st;
 }

@@ -51,6 +51,7 @@ typedef struct us_layer {
      * dropped by us_model_invalidate whenever weights may have changed. */
     float *wino_kernel;
     int64_t wino_floats;
+    int32_t wino_isa;      /* the GEMM variant wino_kernel was packed for */
 } us_layer;
 
 struct unetseg_model {
@@ -74,6 +75,11 @@ struct unetseg_model {
     /* Activations and gradients of training passes, kept between steps so a
      * step touches no fresh pages (freed with the trainer or the model). */
     us_buffer_pool train_pool;
+    /* The same for inference passes: outputs of the layers of the last
+     * input shape, kept so that the next pass of that shape maps no fresh
+     * pages (with a new shape they are freed first; freed with the model). */
+    us_buffer_pool run_pool;
+    int64_t run_pool_shape[4];
 };
 
 /* Index of the layer with this name / id, or -1. */

@@ -162,11 +162,14 @@ typedef struct wino_job {
     _Atomic int32_t failed; /* a part could not allocate its buffers (parts run at once) */
 } wino_job;
 
-/* V[p][t] = (B^T d B)[p] for the 6x6 input tile of tile t (from
- * (4 ty - pad_top, 4 tx - pad_left)), each a cin vector. */
+/* V[t][p] = (B^T d B)[p] for the 6x6 input tile of tile t (from
+ * (4 ty - pad_top, 4 tx - pad_left)), each a cin vector. A tile's 36
+ * vectors are contiguous (one write stream, not 36); the GEMM of position p
+ * reads rows t of V at a stride of 36 cin (it packs them anyway), and writes
+ * M in the same layout. */
 static void transform_input(const wino_job *j, int64_t t0, int64_t tiles, float *v) {
     const us_conv_geom *g = j->g;
-    const int64_t cin = g->cin, stride_p = tiles * cin;
+    const int64_t cin = g->cin;
     const float *d[36];
     for (int64_t t = 0; t < tiles; t++) {
         int64_t tile = t0 + t, b = tile / j->tiles_hw;
@@ -178,7 +181,7 @@ static void transform_input(const wino_job *j, int64_t t0, int64_t tiles, float 
                                    ? j->zeros
                                    : j->x + ((b * g->h + ih) * g->w + iw) * cin;
             }
-        input_tile(d, v + t * cin, stride_p, cin);
+        input_tile(d, v + t * US_WINO_POS * cin, cin, cin);
     }
 }
 
@@ -187,11 +190,11 @@ static void transform_input(const wino_job *j, int64_t t0, int64_t tiles, float 
 static void transform_output(const wino_job *j, const float *m, int64_t t0, int64_t tiles,
                              float *o) {
     const us_conv_geom *g = j->g;
-    const int64_t c = g->cout, stride_p = tiles * c;
+    const int64_t c = g->cout;
     for (int64_t t = 0; t < tiles; t++) {
         int64_t tile = t0 + t, b = tile / j->tiles_hw;
         int64_t oh = 4 * ((tile % j->tiles_hw) / j->tiles_w), ow = 4 * (tile % j->tiles_w);
-        output_tile(m + t * c, stride_p, o, c);
+        output_tile(m + t * US_WINO_POS * c, c, o, c);
         for (int oi = 0; oi < 4 && oh + oi < g->ho; oi++) {
             float *dst = j->y + ((b * g->ho + oh + oi) * g->wo + ow) * c;
             for (int ok = 0; ok < 4 && ow + ok < g->wo; ok++)
@@ -207,8 +210,8 @@ static void run_chunk(const wino_job *j, int64_t t0, float *v, float *m, float *
     transform_input(j, t0, tiles, v);
     const int64_t packed = us_gemm_packed_floats(g->cin, g->cout);
     for (int p = 0; p < US_WINO_POS; p++)
-        us_sgemm_packed(tiles, g->cout, g->cin, v + p * tiles * g->cin, g->cin, j->u + p * packed,
-                        0, m + p * tiles * g->cout, g->cout);
+        us_sgemm_packed(tiles, g->cout, g->cin, v + p * g->cin, US_WINO_POS * g->cin,
+                        j->u + p * packed, 0, m + p * g->cout, US_WINO_POS * g->cout);
     transform_output(j, m, t0, tiles, scratch);
 }
 
