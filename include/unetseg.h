@@ -46,6 +46,11 @@ extern "C" {
 UNETSEG_API const char *unetseg_version_string(void);
 /* ABI number of the library actually loaded; compare with UNETSEG_ABI_VERSION. */
 UNETSEG_API int32_t unetseg_abi_version(void);
+/* What this process runs with, as lines of text: version, CPU model and
+ * vector features, the GEMM kernel variant in use, default threads,
+ * OpenBLAS's build and core. Thread-local text, valid until the next call on
+ * the same thread; do not free it. Cannot fail. */
+UNETSEG_API const char *unetseg_runtime_info(void);
 
 /* ------------------------------------------------------------ status codes */
 #define UNETSEG_OK 0

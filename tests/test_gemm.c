@@ -5,6 +5,7 @@
  * bit-identical to each other, and every result independent of the thread
  * count. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,9 +144,26 @@ static void variant_names(void **state) {
     assert_int_equal(us_cpu_force_isa(US_ISA_COUNT), us_cpu_best_isa());
 }
 
+/* unetseg_runtime_info names the variant in use, and follows a change. */
+static void runtime_info_names_the_variant(void **state) {
+    (void)state;
+    for (int isa = 0; isa <= (int)us_cpu_best_isa(); isa++) {
+        us_cpu_force_isa((us_isa)isa);
+        char want[64];
+        snprintf(want, sizeof want, "gemm kernels: %s (", us_isa_name((us_isa)isa));
+        const char *info = unetseg_runtime_info();
+        if (!strstr(info, want)) fail_msg("no '%s' in:\n%s", want, info);
+        assert_non_null(strstr(info, "cpu features: "));
+        assert_non_null(strstr(info, "openblas: "));
+        assert_non_null(strstr(info, unetseg_version_string()));
+    }
+    us_cpu_force_isa(US_ISA_COUNT);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(every_variant_matches_float64),
                                        cmocka_unit_test(own_kernels_agree_exactly),
-                                       cmocka_unit_test(variant_names)};
+                                       cmocka_unit_test(variant_names),
+                                       cmocka_unit_test(runtime_info_names_the_variant)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,7 +14,7 @@ static void usage(FILE *f) {
             "  predict   run a model on an image or a safetensors tensor\n"
             "  train     train a Unet on images and masks (safetensors or a folder)\n"
             "  demo-data write a synthetic dataset of shapes on noisy backgrounds\n"
-            "options: --help (also after a command), --version\n");
+            "options: --help (also after a command), --version [--verbose]\n");
 }
 
 int main(int argc, char **argv) {
@@ -28,7 +28,10 @@ int main(int argc, char **argv) {
         return CLI_EXIT_OK;
     }
     if (strcmp(cmd, "--version") == 0) {
-        printf("unetseg %s (ABI %d)\n", unetseg_version_string(), unetseg_abi_version());
+        if (argc > 2 && (strcmp(argv[2], "--verbose") == 0 || strcmp(argv[2], "-v") == 0))
+            fputs(unetseg_runtime_info(), stdout);
+        else
+            printf("unetseg %s (ABI %d)\n", unetseg_version_string(), unetseg_abi_version());
         return CLI_EXIT_OK;
     }
     if (strcmp(cmd, "summary") == 0) return cli_summary(argc - 2, argv + 2);

@@ -1,6 +1,9 @@
 /* CPU feature detection and the kernel variant in use. */
 #include "core/cpu.h"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#endif
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -48,4 +51,39 @@ us_isa us_cpu_force_isa(us_isa isa) {
     pthread_once(&once, select_once);
     atomic_store(&selected, lowered(isa));
     return (us_isa)atomic_load(&selected);
+}
+
+void us_cpu_identify(char brand[49], int *family, int *model) {
+    memset(brand, 0, 49);
+    *family = *model = -1;
+#if defined(__x86_64__) && defined(__GNUC__)
+    unsigned a, b, c, d;
+    if (__get_cpuid(1, &a, &b, &c, &d)) {
+        /* the extended fields count only for family 15 (and model for 6) */
+        unsigned base = (a >> 8) & 0xf, ext = (a >> 20) & 0xff;
+        unsigned m = (a >> 4) & 0xf, ext_m = (a >> 16) & 0xf;
+        *family = (int)(base == 15 ? base + ext : base);
+        *model = (int)(base == 6 || base == 15 ? (ext_m << 4) + m : m);
+    }
+    unsigned regs[12];
+    if (__get_cpuid(0x80000000u, &a, &b, &c, &d) && a >= 0x80000004u) {
+        for (unsigned leaf = 0; leaf < 3; leaf++)
+            __get_cpuid(0x80000002u + leaf, &regs[4 * leaf], &regs[4 * leaf + 1],
+                        &regs[4 * leaf + 2], &regs[4 * leaf + 3]);
+        memcpy(brand, regs, 48);
+    }
+#endif
+}
+
+const char *us_cpu_features(void) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    static const char *const texts[] = {"", "avx2", "fma", "avx2 fma", "avx512f", "avx2 avx512f",
+                                        "fma avx512f", "avx2 fma avx512f"};
+    int bits = (__builtin_cpu_supports("avx2") ? 1 : 0) | (__builtin_cpu_supports("fma") ? 2 : 0) |
+               (__builtin_cpu_supports("avx512f") ? 4 : 0);
+    return texts[bits];
+#else
+    return "";
+#endif
 }

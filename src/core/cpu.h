@@ -17,6 +17,11 @@ typedef enum us_isa {
 us_isa us_cpu_best_isa(void);
 /* The variant in use: us_cpu_best_isa(), lowered by UNETSEG_ISA if set. */
 us_isa us_cpu_isa(void);
+/* The CPU's brand string from CPUID ("" where unknown), its family and
+ * model numbers (-1 where unknown), and its vector features as
+ * "avx2 fma avx512f" (those of them it has). */
+void us_cpu_identify(char brand[49], int *family, int *model);
+const char *us_cpu_features(void);
 /* "avx512", "avx2" or "blas". */
 const char *us_isa_name(us_isa isa);
 /* Test hook (not exported by the shared library): use `isa` from now on,

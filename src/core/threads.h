@@ -6,6 +6,10 @@
 
 /* Number of online CPUs (at least 1). */
 int32_t us_cpu_count(void);
+/* OpenBLAS's version/build text and the name of the kernel core it chose
+ * (static text of OpenBLAS). */
+const char *us_blas_config(void);
+const char *us_blas_core_name(void);
 /* Set OpenBLAS's thread count (process-wide). */
 void us_blas_set_threads(int32_t threads);
 

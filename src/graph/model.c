@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "graph/layer_kinds.h"
 #include "core/parallel.h"
+#include "core/cpu.h"
 #include "core/threads.h"
 
 int32_t us_model_find(const unetseg_model *m, const char *name) {
@@ -163,7 +164,9 @@ int32_t us_model_append(unetseg_model *m, const char *name, int32_t kind,
  * keeps one kind of worker thread busy at a time. */
 int32_t us_model_apply_threads(const unetseg_model *m) {
     int32_t n = m->threads > 0 ? m->threads : us_cpu_count();
-    us_blas_set_threads(1);
+    /* OpenBLAS runs GEMMs only on CPUs without AVX2 + FMA (ops/gemm.c), one
+     * call per thread of ours: only then is its process-wide setting touched. */
+    if (us_cpu_isa() == US_ISA_BLAS) us_blas_set_threads(1);
     us_parallel_set_threads(n);
     return n;
 }

@@ -47,6 +47,13 @@ def main():
     r = run("frobnicate")
     check(r.returncode == 2, "unknown command exits 2")
     check(run("--version").stdout.startswith("unetseg "), "--version")
+    r = run("--version", "--verbose")
+    check(r.returncode == 0 and "cpu features: " in r.stdout and "gemm kernels: " in r.stdout
+          and "openblas: " in r.stdout, "--version --verbose prints the runtime info")
+    r = subprocess.run([CLI, "--version", "--verbose"], capture_output=True, text=True,
+                       env=dict(os.environ, UNETSEG_ISA="blas"))
+    check("gemm kernels: blas (OpenBLAS; UNETSEG_ISA=blas)" in r.stdout,
+          "UNETSEG_ISA=blas selects (and names) the OpenBLAS variant")
 
     with tempfile.TemporaryDirectory() as tmp:
         init = os.path.join(tmp, "init.safetensors")
