@@ -251,7 +251,6 @@ int32_t us_conv2d_forward_winograd(const us_conv_geom *g, const float *x, const 
         chunks += chunks % 2;
         chunk = (total + chunks - 1) / chunks;
     }
-    chunk = (chunk + 23) / 24 * 24; /* whole micro-panels of A for every GEMM kernel */
     float *u = prepared ? NULL : us_malloc_array((size_t)us_winograd_kernel_floats(g->cin, g->cout), sizeof(float));
     float *zeros = us_calloc_array((size_t)g->cin, sizeof(float));
     int32_t st = UNETSEG_OK;
