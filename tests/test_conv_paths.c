@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "core/cpu.h"
 #include "ops/ops.h"
 #include "support/test_support.h"
 
@@ -94,14 +95,13 @@ static void check_3x3(int64_t n, int64_t h, int64_t w, int64_t cin, int64_t cout
     compare_with(us_conv2d_forward_im2col, "im2col", &g, use_bias, use_ep, DIRECT_TOL);
 }
 
-static void winograd_matches_reference(void **state) {
-    (void)state;
+static void winograd_cases(void) {
     /* 'same' (pad 1): even, odd, tiny, rectangular; several channel counts */
     check_3x3(1, 8, 8, 3, 5, 1, 1, 8, 8, 1, 0);
     check_3x3(2, 7, 9, 4, 3, 1, 1, 7, 9, 0, 1);
     check_3x3(1, 1, 1, 2, 2, 1, 1, 1, 1, 1, 1);
     check_3x3(1, 3, 2, 17, 9, 1, 1, 3, 2, 1, 1);
-    /* 16 and 32 output channels take the narrow GEMM */
+    /* 16 and 32 output channels: tiles of one or two panels */
     check_3x3(3, 16, 16, 32, 16, 1, 1, 16, 16, 0, 1);
     check_3x3(1, 13, 11, 20, 32, 1, 1, 13, 11, 1, 1);
     /* 'valid' (no pad), and a folded asymmetric ZeroPadding2D (pad 2 on top/left only) */
@@ -109,6 +109,17 @@ static void winograd_matches_reference(void **state) {
     check_3x3(2, 6, 6, 5, 6, 2, 2, 6, 6, 1, 1);
     /* chunked: more tiles than one chunk holds, in several parts */
     check_3x3(1, 130, 98, 64, 8, 1, 1, 130, 98, 1, 1);
+}
+
+/* Under every GEMM variant this CPU has (the transformed kernel is packed
+ * for the variant: panels of 16 columns, or dense for OpenBLAS). */
+static void winograd_matches_reference(void **state) {
+    (void)state;
+    for (int isa = 0; isa <= (int)us_cpu_best_isa(); isa++) {
+        assert_int_equal(us_cpu_force_isa((us_isa)isa), isa);
+        winograd_cases();
+    }
+    us_cpu_force_isa(US_ISA_COUNT);
 }
 
 static void narrow_matches_reference(void **state) {

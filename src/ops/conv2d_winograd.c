@@ -44,41 +44,46 @@ int64_t us_winograd_kernel_floats(int64_t cin, int64_t cout) {
 typedef struct kernel_job {
     const float *kernel;
     float *u;
-    int64_t plane;
+    int64_t cin, cout, width, panels, packed; /* U[p] packed in panels of `width` columns */
 } kernel_job;
 
 /* U[p] = (G g G^T)[p] for the 36 positions p, each a cin x cout matrix; g is
- * the HWIO kernel (plane i * 3 + j is tap (i, j)). Elements [lo, hi) of the
- * planes: the loop vectorises, each element's 3x3 -> 6x6 stays in registers. */
+ * the HWIO kernel (plane i * 3 + j is tap (i, j)). U is written straight in
+ * the GEMM's packed layout (us_gemm_pack_width); rows [lo, hi) of (input
+ * channel, panel) pairs: the loop over a panel's columns vectorises, each
+ * element's 3x3 -> 6x6 stays in registers. */
 US_VECTOR_CLONES static void kernel_band(void *arg, int64_t lo, int64_t hi) {
     const kernel_job *j = arg;
     const float *kernel = j->kernel;
     float *restrict u = j->u;
-    const int64_t plane = j->plane;
+    const int64_t plane = j->cin * j->cout, width = j->width, packed = j->packed;
+    for (int64_t r = lo; r < hi; r++) {
+        const int64_t ci = r / j->panels, col0 = (r % j->panels) * width;
+        const int64_t cols = j->cout - col0 < width ? j->cout - col0 : width;
+        const float *g0 = kernel + ci * j->cout + col0;
+        float *restrict u0 = u + col0 * j->cin + ci * width; /* panel col0 / width, row ci */
 US_IVDEP
-    for (int64_t k = lo; k < hi; k++) {
-        float g[9], t[18], o[36];
+        for (int64_t q = 0; q < cols; q++) {
+            float g[9], t[18], o[36];
 #pragma GCC unroll 9
-        for (int i = 0; i < 9; i++) g[i] = kernel[i * plane + k];
+            for (int i = 0; i < 9; i++) g[i] = g0[i * plane + q];
 #pragma GCC unroll 3
-        for (int c = 0; c < 3; c++) g3(g + c, t + c, 3, 3); /* t = G g (6 x 3) */
+            for (int c = 0; c < 3; c++) g3(g + c, t + c, 3, 3); /* t = G g (6 x 3) */
 #pragma GCC unroll 6
-        for (int a = 0; a < 6; a++) g3(t + 3 * a, o + 6 * a, 1, 1); /* o = t G^T */
+            for (int a = 0; a < 6; a++) g3(t + 3 * a, o + 6 * a, 1, 1); /* o = t G^T */
 #pragma GCC unroll 36
-        for (int p = 0; p < 36; p++) u[p * plane + k] = o[p];
+            for (int p = 0; p < 36; p++) u0[p * packed + q] = o[p];
+        }
+        for (int p = 0; p < 36; p++) /* a last panel's missing columns are zeros */
+            for (int64_t q = cols; q < width; q++) u0[p * packed + q] = 0.0f;
     }
 }
 
-int32_t us_winograd_transform_kernel(const float *kernel, int64_t cin, int64_t cout, float *u) {
-    const int64_t plane = cin * cout, packed = us_gemm_packed_floats(cin, cout);
-    float *dense = us_malloc_array((size_t)(US_WINO_POS * plane), sizeof(float));
-    if (!dense) return us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate Winograd buffers");
-    kernel_job j = {kernel, dense, plane};
-    us_parallel_rows(plane, 9 + US_WINO_POS, kernel_band, &j); /* 9 in, 36 out */
-    for (int p = 0; p < US_WINO_POS; p++)
-        us_gemm_pack_b(0, cin, cout, dense + p * plane, cout, u + p * packed);
-    free(dense);
-    return UNETSEG_OK;
+void us_winograd_transform_kernel(const float *kernel, int64_t cin, int64_t cout, float *u) {
+    const int64_t width = us_gemm_pack_width(cout);
+    kernel_job j = {kernel, u, cin, cout, width, (cout + width - 1) / width,
+                    us_gemm_packed_floats(cin, cout)};
+    us_parallel_rows(cin * j.panels, (9 + US_WINO_POS) * width, kernel_band, &j);
 }
 
 /* The 6-point transforms on values in registers. B^T =
@@ -256,7 +261,8 @@ int32_t us_conv2d_forward_winograd(const us_conv_geom *g, const float *x, const 
     int32_t st = UNETSEG_OK;
     if ((!prepared && !u) || !zeros) {
         st = us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate Winograd buffers");
-    } else if (prepared || !(st = us_winograd_transform_kernel(kernel, g->cin, g->cout, u))) {
+    } else {
+        if (!prepared) us_winograd_transform_kernel(kernel, g->cin, g->cout, u);
         wino_job j = {g, x, prepared ? prepared : u, bias, zeros, ep, y, tiles_w, tiles_hw, total, chunk, 0};
         chunks = (total + chunk - 1) / chunk;
         int32_t parts = us_parallel_threads();

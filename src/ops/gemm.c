@@ -27,8 +27,12 @@ static const us_gemm_kernel *active_kernel(void) {
 
 static int64_t panels_of(int64_t n) { return (n + US_GEMM_PANEL - 1) / US_GEMM_PANEL; }
 
+/* OpenBLAS reads a dense k x n B: one panel of n columns. */
+int64_t us_gemm_pack_width(int64_t n) { return active_kernel() ? US_GEMM_PANEL : n; }
+
 int64_t us_gemm_packed_floats(int64_t k, int64_t n) {
-    return active_kernel() ? panels_of(n) * US_GEMM_PANEL * k : k * n;
+    const int64_t width = us_gemm_pack_width(n);
+    return width > 0 ? (n + width - 1) / width * width * k : 0;
 }
 
 /* B(p, col) of a row-major k x n B, or of the transpose of a row-major n x k. */
@@ -115,8 +119,7 @@ static void pack_a(int trans_a, const float *a, int64_t lda, int64_t row0, int64
         for (int64_t p = 0; p < kc; p++) { /* the mr rows of one column are contiguous */
             const float *src = a + (p0 + p) * lda + row0 + i0;
             float *dst = packed + p * mr;
-            memcpy(dst, src, sizeof(float) * (size_t)valid);
-            for (int64_t r = valid; r < mr; r++) dst[r] = 0.0f;
+            for (int64_t r = 0; r < mr; r++) dst[r] = r < valid ? src[r] : 0.0f;
         }
     }
 }

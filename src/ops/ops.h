@@ -27,6 +27,10 @@ void us_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const f
  * (+)= A . B from it (A row-major m x k, not transposed). A packed B is only
  * valid for the variant it was packed for (us_cpu_isa()). */
 int64_t us_gemm_packed_floats(int64_t k, int64_t n);
+/* The packed layout: panels of this many columns (the last one padded with
+ * zeros), panel j holding its columns of every row p at
+ * packed + j * width * k + p * width. */
+int64_t us_gemm_pack_width(int64_t n);
 void us_gemm_pack_b(int trans_b, int64_t k, int64_t n, const float *b, int64_t ldb,
                     float *packed);
 void us_sgemm_packed(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
@@ -89,9 +93,9 @@ int32_t us_conv2d_forward_winograd(const us_conv_geom *g, const float *x, const 
                                    const float *prepared, const float *bias,
                                    const us_conv_epilogue *ep, float *y);
 /* Size (floats) and computation of a transformed Winograd kernel (packed
- * for the GEMM kernel variant in use); UNETSEG_E_NOMEM if out of memory. */
+ * for the GEMM kernel variant in use). */
 int64_t us_winograd_kernel_floats(int64_t cin, int64_t cout);
-int32_t us_winograd_transform_kernel(const float *kernel, int64_t cin, int64_t cout, float *u);
+void us_winograd_transform_kernel(const float *kernel, int64_t cin, int64_t cout, float *u);
 /* Any kernel and stride with cout <= US_NARROW_MAX_COUT and cin <=
  * US_NARROW_MAX_CIN, one output value at a time (a segmentation head). */
 #define US_NARROW_MAX_COUT 4
