@@ -1,7 +1,7 @@
 /* GEMM kernels on the shapes of Unet('resnet34') at 256x256, batch 1:
  * GFLOP/s of each variant (unetseg's AVX-512 and AVX2 kernels, OpenBLAS)
- * and its largest error against a float64 product, one thread.
- *   build/bench/bench_gemm [REPEAT]
+ * and its largest error against a float64 product, on THREADS threads.
+ *   build/bench/bench_gemm [REPEAT [THREADS]]
  * Internal functions: links the static library. */
 #include <math.h>
 #include <stdio.h>
@@ -49,7 +49,7 @@ static float *random_matrix(int64_t count, unsigned *seed) {
 
 int main(int argc, char **argv) {
     int repeat = argc > 1 ? atoi(argv[1]) : 20;
-    us_parallel_set_threads(1);
+    const int32_t threads = argc > 2 ? atoi(argv[2]) : 1;
     const us_isa best = us_cpu_best_isa();
     printf("| shape | m | n | k |");
     for (int isa = best; isa >= 0; isa--) printf(" %s GFLOP/s |", us_isa_name((us_isa)isa));
@@ -77,6 +77,7 @@ int main(int argc, char **argv) {
             us_cpu_force_isa((us_isa)isa);
             float *packed = malloc((size_t)us_gemm_packed_floats(sh->k, sh->n) * sizeof(float));
             us_gemm_pack_b(0, sh->k, sh->n, b, sh->n, packed);
+            us_parallel_set_threads(threads);
             double t_best = 1e30;
             for (int r = 0; r < repeat; r++) {
                 double t0 = now();
@@ -87,6 +88,7 @@ int main(int argc, char **argv) {
                 double t = now() - t0;
                 if (t < t_best) t_best = t;
             }
+            us_parallel_set_threads(1);
             double scale = 0, err = 0;
             for (int64_t i = 0; i < sh->m * sh->n; i++) {
                 if (fabs(ref[i]) > scale) scale = fabs(ref[i]);
