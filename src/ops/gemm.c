@@ -185,16 +185,29 @@ static void run_part(void *arg, int32_t part, int32_t parts) {
     free(block);
 }
 
-/* Rows (or columns) per thread: whole tiles, and threads only where each
- * gets at least a few tiles' worth of work. */
+/* The largest part over the even share when `total` rows (columns) are
+ * dealt to `threads` in whole tiles of `unit`: 1.0 when they divide evenly. */
+static double imbalance(int64_t total, int64_t unit, int32_t threads) {
+    const int64_t units = (total + unit - 1) / unit;
+    return (double)((units + threads - 1) / threads * unit * threads) / (double)total;
+}
+
+/* Rows (or columns) per thread: whole tiles, split along whichever of the
+ * two shares them more evenly (64 rows are 6 tiles of 12: 3 + 3 tiles of
+ * work for 36 + 28 rows; 512 columns are 16 + 16 tiles), rows on a tie
+ * (each part packs all the rows of A it needs), and threads only where each
+ * gets enough work. */
 static void plan_split(gemm_run *g, int32_t *parts) {
     const us_gemm_kernel *kern = g->kern;
     int32_t threads = us_parallel_threads();
-    g->split_rows = g->m >= 4 * kern->mr * threads || g->m >= g->n;
-    const int64_t total = g->split_rows ? g->m : g->n, unit = g->split_rows ? kern->mr : kern->nr;
-    const int64_t units = (total + unit - 1) / unit;
     /* below ~1 MFLOP per thread a split costs more than it saves */
     if ((double)g->m * (double)g->n * (double)g->k < 1e6 * threads) threads = 1;
+    const int64_t row_units = (g->m + kern->mr - 1) / kern->mr;
+    const int64_t col_units = (g->n + kern->nr - 1) / kern->nr;
+    g->split_rows = threads == 1 || row_units >= 4 * threads ||
+                    imbalance(g->m, kern->mr, threads) <= imbalance(g->n, kern->nr, threads);
+    const int64_t total = g->split_rows ? g->m : g->n, unit = g->split_rows ? kern->mr : kern->nr;
+    const int64_t units = g->split_rows ? row_units : col_units;
     if (threads > units) threads = (int32_t)units;
     if (threads < 1) threads = 1;
     g->block = (units + threads - 1) / threads * unit;
