@@ -6,7 +6,14 @@
 
 #include <stdint.h>
 
-uint64_t us_splitmix64(uint64_t x);
+/* splitmix64 finaliser (Steele, Lea, Flood 2014): a bijective 64-bit mix.
+ * Inline: dropout draws one per element, in loops that vectorise. */
+static inline uint64_t us_splitmix64(uint64_t x) {
+    uint64_t z = x + 0x9E3779B97F4A7C15ULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
 /* FNV-1a 64-bit hash of a string (stable stream ids from layer names). */
 uint64_t us_hash_string(const char *s);
 /* Key of one stream (e.g. one layer) at one step. */
