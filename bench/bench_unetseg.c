@@ -1,9 +1,15 @@
 /* One benchmark case of unetseg, in its own process (so peak RSS is the
- * case's own): prints `median_ms=X gflop=Y peak_rss_kb=Z`.
- *   bench_unetseg fwd|mc|train BATCH SIZE THREADS REPEAT
+ * case's own): prints `median_ms=X cpu_ms=C gflop=Y peak_rss_kb=Z`.
+ *   bench_unetseg fwd|mc|train BATCH SIZE THREADS REPEAT [key=value ...]
  * The network is Keras' Unet('resnet34'), classes=1; `mc` inserts
  * ConditionalDropout(0.2) after the decoder convs and runs 10 samples;
- * `train` is one Adam step with BCE. Public API only. */
+ * `train` is one Adam step with BCE. Public API only. Keys:
+ *   weights=FILE  load the parameters (unetseg_model_load_weights, strict);
+ *                 without it the library's own initialisation
+ *   input=FILE    safetensors with `images` (BATCH, SIZE, SIZE, 3) and
+ *                 `masks` (BATCH, SIZE, SIZE, 1); without it a fixed pattern
+ *   dump=FILE     fwd: run one forward pass and write its output as raw
+ *                 float32 (NHWC) to FILE instead of timing */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,9 +67,36 @@ static double conv_gflop(unetseg_model *m, int64_t batch) {
     return flop * 1e-9;
 }
 
+/* The tensor `name` of FILE into `dst`, which must have the same shape. */
+static void load_into(const char *path, const char *name, unetseg_tensor *dst) {
+    unetseg_tensor *t = NULL;
+    int64_t want[4], got[4] = {0};
+    int32_t rank = 0;
+    CHECK(unetseg_tensor_load(path, name, &t));
+    CHECK(unetseg_tensor_shape(dst, want, 4));
+    CHECK(unetseg_tensor_rank(t, &rank));
+    if (rank == 4) CHECK(unetseg_tensor_shape(t, got, 4));
+    if (rank != 4 || memcmp(want, got, sizeof want)) {
+        fprintf(stderr, "%s: '%s' has not the shape (%lld, %lld, %lld, %lld)\n", path, name,
+                (long long)want[0], (long long)want[1], (long long)want[2], (long long)want[3]);
+        exit(1);
+    }
+    CHECK(unetseg_tensor_copy_from(dst, unetseg_tensor_data(t), want[0] * want[1] * want[2] * want[3]));
+    unetseg_tensor_free(t);
+}
+
 int main(int argc, char **argv) {
-    if (argc != 6) {
-        fprintf(stderr, "usage: bench_unetseg fwd|mc|train BATCH SIZE THREADS REPEAT\n");
+    const char *weights = NULL, *input = NULL, *dump = NULL;
+    int ok = argc >= 6;
+    for (int i = 6; ok && i < argc; i++) {
+        if (!strncmp(argv[i], "weights=", 8)) weights = argv[i] + 8;
+        else if (!strncmp(argv[i], "input=", 6)) input = argv[i] + 6;
+        else if (!strncmp(argv[i], "dump=", 5)) dump = argv[i] + 5;
+        else ok = 0;
+    }
+    if (!ok || (dump && strcmp(argv[1], "fwd")) || (!dump && atoi(argv[5]) < 1)) {
+        fprintf(stderr, "usage: bench_unetseg fwd|mc|train BATCH SIZE THREADS REPEAT "
+                        "[weights=FILE] [input=FILE] [dump=FILE (fwd)]\n");
         return 2;
     }
     const char *mode = argv[1];
@@ -75,6 +108,7 @@ int main(int argc, char **argv) {
     CHECK(unetseg_unet_options_set_input_shape(o, size, size, 3));
     CHECK(unetseg_unet_create(o, &m));
     CHECK(unetseg_model_set_threads(m, threads));
+    if (weights) CHECK(unetseg_model_load_weights(m, weights, UNETSEG_LOAD_STRICT, NULL));
     double gflop = conv_gflop(m, batch);
     int64_t shape[4] = {batch, size, size, 3}, mshape[4] = {batch, size, size, 1};
     unetseg_tensor *x = NULL, *y = NULL, *mask = NULL;
@@ -82,6 +116,25 @@ int main(int argc, char **argv) {
     CHECK(unetseg_tensor_create(4, mshape, &mask));
     for (int64_t i = 0; i < batch * size * size * 3; i++) unetseg_tensor_data(x)[i] = (float)(i * 37 % 256);
     for (int64_t i = 0; i < batch * size * size; i++) unetseg_tensor_data(mask)[i] = (float)(i / size % 2);
+    if (input) {
+        load_into(input, "images", x);
+        load_into(input, "masks", mask);
+    }
+    if (dump) {
+        CHECK(unetseg_model_forward(m, x, &y));
+        FILE *f = fopen(dump, "wb");
+        size_t n = (size_t)(batch * size * size);
+        if (!f || fwrite(unetseg_tensor_data(y), sizeof(float), n, f) != n || fclose(f)) {
+            fprintf(stderr, "bench_unetseg: cannot write %s\n", dump);
+            return 1;
+        }
+        unetseg_tensor_free(y);
+        unetseg_tensor_free(x);
+        unetseg_tensor_free(mask);
+        unetseg_model_free(m);
+        unetseg_unet_options_free(o);
+        return 0;
+    }
     unetseg_trainer *t = NULL;
     if (!strcmp(mode, "mc")) {
         unetseg_matcher *mt = NULL;
