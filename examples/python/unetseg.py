@@ -132,6 +132,7 @@ _SIGNATURES = {
     # versions, status
     "unetseg_version_string": (_str,),
     "unetseg_abi_version": (_i32,),
+    "unetseg_runtime_info": (_str,),
     "unetseg_status_string": (_str, _i32),
     "unetseg_last_error": (_str,),
     # tensors
@@ -288,6 +289,12 @@ _declare()
 def version():
     """"MAJOR.MINOR.PATCH" of the loaded library."""
     return _lib.unetseg_version_string().decode()
+
+
+def runtime_info():
+    """What the process runs with: CPU, vector features, GEMM kernel variant,
+    threads, OpenBLAS (unetseg_runtime_info())."""
+    return _lib.unetseg_runtime_info().decode()
 
 
 __version__ = version()

@@ -87,6 +87,12 @@ def test_import_and_abi():
     assert unetseg.LAYER_KINDS["conv2d"] == 1 and unetseg.LAYER_KINDS["conditionaldropout"] == 12
 
 
+def test_runtime_info():
+    info = unetseg.runtime_info()
+    assert info.startswith("unetseg " + unetseg.__version__)
+    assert "gemm kernels: " in info and "cpu features: " in info
+
+
 def test_unloadable_library_is_import_error():
     env = dict(os.environ, UNETSEG_LIBRARY=os.path.join(ROOT, "no", "such", "libunetseg.so"))
     code = ("import sys; sys.path.insert(0, %r)\n"
