@@ -116,11 +116,16 @@ static void pack_a(int trans_a, const float *a, int64_t lda, int64_t row0, int64
             pack_rows(a + (row0 + i0) * lda + p0, lda, valid, kc, mr, packed);
             continue;
         }
-        for (int64_t p = 0; p < kc; p++) { /* the mr rows of one column are contiguous */
-            const float *src = a + (p0 + p) * lda + row0 + i0;
-            float *dst = packed + p * mr;
-            for (int64_t r = 0; r < mr; r++) dst[r] = r < valid ? src[r] : 0.0f;
-        }
+        /* the mr rows of one column are contiguous: whole micro-panels are
+         * copied with constant sizes (inlined vector moves) */
+        const float *src = a + p0 * lda + row0 + i0;
+        if (valid == mr && mr == 12)
+            for (int64_t p = 0; p < kc; p++) memcpy(packed + p * 12, src + p * lda, 12 * sizeof(float));
+        else if (valid == mr && mr == 6)
+            for (int64_t p = 0; p < kc; p++) memcpy(packed + p * 6, src + p * lda, 6 * sizeof(float));
+        else
+            for (int64_t p = 0; p < kc; p++)
+                for (int64_t r = 0; r < mr; r++) packed[p * mr + r] = r < valid ? src[p * lda + r] : 0.0f;
     }
 }
 
