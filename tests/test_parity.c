@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cpu.h"
 #include "io/safetensors.h"
 #include "support/formula.h"
 #include "support/test_support.h"
@@ -90,6 +91,24 @@ static void check_parity(const char *backbone, int64_t size, const char *decoder
     assert_memory_equal(unetseg_tensor_data(fused), unetseg_tensor_data(output),
                         (size_t)n_out * sizeof(float));
     unetseg_tensor_free(fused);
+
+    /* Bit-identical for any thread count, and with unetseg's AVX2 kernels
+     * in place of the AVX-512 ones (the same fused multiply-adds in the same
+     * order); the OpenBLAS variant only agrees within the tolerance. */
+    for (int isa = US_ISA_BLAS; isa <= (int)us_cpu_best_isa(); isa++)
+        for (int32_t threads = 1; threads <= 3; threads++) {
+            us_cpu_force_isa((us_isa)isa);
+            assert_ok(unetseg_model_set_threads(m, threads));
+            unetseg_tensor *again = NULL;
+            assert_ok(unetseg_model_forward(m, input, &again));
+            if (isa == US_ISA_BLAS)
+                assert_close("output (blas)", unetseg_tensor_data(again), ref_out, n_out);
+            else
+                assert_memory_equal(unetseg_tensor_data(again), unetseg_tensor_data(output),
+                                    (size_t)n_out * sizeof(float));
+            unetseg_tensor_free(again);
+        }
+    us_cpu_force_isa(US_ISA_COUNT);
 
     free(ref_out);
     free(in_data);
