@@ -61,6 +61,18 @@ build/bench/bench_unetseg: bench/bench_unetseg.c lib/libunetseg.a
 bench: build/bench/bench_unetseg
 	$(PYTHON) bench/run_bench.py
 
+# The GEMM kernels and each convolution of the network on their own (internal
+# functions: linked with the static library); tables on stdout.
+.PHONY: bench-kernels
+build/bench/bench_gemm build/bench/bench_conv: build/bench/%: bench/%.c lib/libunetseg.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) -o $@ $< lib/libunetseg.a $(LIBS)
+
+bench-kernels: build/bench/bench_gemm build/bench/bench_conv
+	build/bench/bench_gemm 20 1
+	build/bench/bench_conv 20 1
+	build/bench/bench_conv 20 2
+
 # python3-torch from Debian; onnxruntime-node (its CPU binaries ship inside
 # the npm package, so no install script runs) into build/bench/node_modules.
 bench-deps:
@@ -86,6 +98,7 @@ help:
 	@echo "make check-valgrind  the tests under valgrind memcheck (VALGRIND_TESTS=...)"
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS (FUZZ_RUNS) each, FUZZ_SEED (tests/fuzz/README.md)"
 	@echo "make abi-check  abidiff + export list against abi/; make abi-update"
+	@echo "make bench      unetseg vs PyTorch vs ONNX Runtime (make bench-deps first); make bench-kernels"
 	@echo "make install    PREFIX=... DESTDIR=... ; make uninstall"
 
 build/obj/%.o: src/%.c $(HEADERS)
@@ -111,8 +124,7 @@ lib/libunetseg.so: $(SHLIB)
 	ln -sf $(SONAME) $@
 
 PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
-	    -e 's|@LIBS_PRIVATE@|$(LIBS)|g'
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g'
 
 unetseg.pc: unetseg.pc.in Makefile
 	$(PC_SED) $< > $@
@@ -176,6 +188,8 @@ install: all
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libunetseg.so
 	$(PC_SED) unetseg.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/unetseg.pc  # for this PREFIX
 	install -m 755 bin/unetseg $(DESTDIR)$(BINDIR)/unetseg
+	@# a real install as root refreshes the loader's cache (not for DESTDIR staging)
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/unetseg.h $(DESTDIR)$(LIBDIR)/libunetseg.a \

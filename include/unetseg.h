@@ -42,8 +42,15 @@ extern "C" {
 /* The ABI number is the soname suffix: libunetseg.so.<UNETSEG_ABI_VERSION>. */
 #define UNETSEG_ABI_VERSION 1
 
+/* The same as one number, MAJOR * 10000 + MINOR * 100 + PATCH (as zstd's
+ * ZSTD_VERSION_NUMBER), for comparisons in code and bindings. */
+#define UNETSEG_VERSION_NUMBER \
+    (UNETSEG_VERSION_MAJOR * 10000 + UNETSEG_VERSION_MINOR * 100 + UNETSEG_VERSION_PATCH)
+
 /* "MAJOR.MINOR.PATCH" of the library actually loaded (static text). */
 UNETSEG_API const char *unetseg_version_string(void);
+/* UNETSEG_VERSION_NUMBER of the library actually loaded. Cannot fail. */
+UNETSEG_API int32_t unetseg_version_number(void);
 /* ABI number of the library actually loaded; compare with UNETSEG_ABI_VERSION. */
 UNETSEG_API int32_t unetseg_abi_version(void);
 /* What this process runs with, as lines of text: version, CPU model and
@@ -97,6 +104,8 @@ UNETSEG_API int32_t unetseg_tensor_numel(const unetseg_tensor *tensor, int64_t *
 /* Borrowed pointer to the contiguous row-major data (NULL on a NULL tensor).
  * Valid until the tensor is freed. */
 UNETSEG_API float *unetseg_tensor_data(unetseg_tensor *tensor);
+/* The same, read-only, for a const tensor (read-only views in bindings). */
+UNETSEG_API const float *unetseg_tensor_data_const(const unetseg_tensor *tensor);
 /* Copy `count` floats from `src` into the tensor; count must equal numel.
  * Errors: INVALID_ARG (NULL), SHAPE (count differs). */
 UNETSEG_API int32_t unetseg_tensor_copy_from(unetseg_tensor *tensor, const float *src,

@@ -16,6 +16,9 @@ static void tensor_lifecycle_and_errors(void **state) {
     float src[24], dst[24];
     for (int i = 0; i < 24; i++) src[i] = (float)i;
     assert_ok(unetseg_tensor_create(3, shape, &t));
+    const unetseg_tensor *view = t; /* the read-only accessor: the same data */
+    assert_ptr_equal(unetseg_tensor_data_const(view), unetseg_tensor_data(t));
+    assert_null(unetseg_tensor_data_const(NULL));
     assert_ok(unetseg_tensor_rank(t, &rank));
     assert_int_equal(rank, 3);
     assert_ok(unetseg_tensor_shape(t, got, 3));
@@ -65,6 +68,8 @@ static void status_strings_and_version(void **state) {
         assert_string_not_equal(unetseg_status_string(s), "unknown status");
     assert_int_equal(unetseg_abi_version(), UNETSEG_ABI_VERSION);
     assert_string_equal(unetseg_version_string(), "0.1.0");
+    assert_int_equal(unetseg_version_number(), UNETSEG_VERSION_NUMBER);
+    assert_int_equal(UNETSEG_VERSION_NUMBER, 100); /* 0 * 10000 + 1 * 100 + 0 */
     assert_null(unetseg_layer_kind_name(99));
     assert_string_equal(unetseg_layer_kind_name(UNETSEG_LAYER_CONV2D_TRANSPOSE), "conv2dtranspose");
 }

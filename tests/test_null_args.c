@@ -8,7 +8,7 @@
  * with valid arguments must succeed first. NULL must give a negative status and
  * a fresh unetseg_last_error() message, or UNETSEG_OK where the header documents
  * that the pointer may be NULL (MAY_BE_NULL in the generator).
- * 108 functions, 209 pointer parameters, 380 calls. */
+ * 110 functions, 210 pointer parameters, 383 calls. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,6 +239,18 @@ static void test_version_string(void **state) {
     /* no pointer parameters: one call with valid arguments (no crash) */
     {
         (void)unetseg_version_string();
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* int32_t unetseg_version_number(void) */
+static void test_version_number(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* no pointer parameters: one call with valid arguments (no crash) */
+    {
+        (void)unetseg_version_number();
     }
     assert_int_equal(bad, 0);
 }
@@ -487,6 +499,32 @@ static void test_tensor_data(void **state) {
     {
         const void *r = unetseg_tensor_data(NULL);
         check_null_result(&bad, "unetseg_tensor_data(tensor=NULL)", r);  /* header: 'NULL on a NULL tensor' */
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* const float * unetseg_tensor_data_const(const unetseg_tensor *tensor) */
+static void test_tensor_data_const(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            const void *r = unetseg_tensor_data_const(bx->tensor);
+            if (r == NULL) {
+                print_error("%s: returned NULL\n", "unetseg_tensor_data_const(all valid)");
+                bad++;
+            }
+        }
+        fixture_free(bx);
+    }
+    /* tensor = NULL: must not crash */
+    {
+        const void *r = unetseg_tensor_data_const(NULL);
+        (void)r;
     }
     assert_int_equal(bad, 0);
 }
@@ -4110,6 +4148,7 @@ static void test_unet_create(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_version_string, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_version_number, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_abi_version, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_runtime_info, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_status_string, fixture_setup, fixture_teardown),
@@ -4120,6 +4159,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_tensor_shape, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_tensor_numel, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_tensor_data, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tensor_data_const, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_tensor_copy_from, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_tensor_copy_to, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_tensor_load, fixture_setup, fixture_teardown),

@@ -131,6 +131,7 @@ _MATCH_FN = ctypes.CFUNCTYPE(_i32, _str, _i32, ctypes.c_void_p)
 _SIGNATURES = {
     # versions, status
     "unetseg_version_string": (_str,),
+    "unetseg_version_number": (_i32,),
     "unetseg_abi_version": (_i32,),
     "unetseg_runtime_info": (_str,),
     "unetseg_status_string": (_str, _i32),
@@ -142,6 +143,7 @@ _SIGNATURES = {
     "unetseg_tensor_shape": (_i32, _PT, _P(_i64), _i32),
     "unetseg_tensor_numel": (_i32, _PT, _P(_i64)),
     "unetseg_tensor_data": (_PF, _PT),
+    "unetseg_tensor_data_const": (_PF, _PT),
     "unetseg_tensor_copy_from": (_i32, _PT, _PF, _i64),
     "unetseg_tensor_copy_to": (_i32, _PT, _PF, _i64),
     "unetseg_tensor_load": (_i32, _str, _str, _P(_PT)),

@@ -46,3 +46,5 @@ UNETSEG_API const char *unetseg_version_string(void) {
 }
 
 UNETSEG_API int32_t unetseg_abi_version(void) { return UNETSEG_ABI_VERSION; }
+
+UNETSEG_API int32_t unetseg_version_number(void) { return UNETSEG_VERSION_NUMBER; }

@@ -109,6 +109,10 @@ UNETSEG_API float *unetseg_tensor_data(unetseg_tensor *tensor) {
     return tensor ? tensor->data : NULL;
 }
 
+UNETSEG_API const float *unetseg_tensor_data_const(const unetseg_tensor *tensor) {
+    return tensor ? tensor->data : NULL;
+}
+
 UNETSEG_API int32_t unetseg_tensor_copy_from(unetseg_tensor *tensor, const float *src,
                                              int64_t count) {
     us_clear_error();

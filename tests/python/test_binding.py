@@ -83,6 +83,7 @@ def test_import_and_abi():
     assert unetseg._lib.unetseg_abi_version() == 1
     major, minor, patch = (int(v) for v in unetseg.version().split("."))
     assert unetseg.__version__ == "%d.%d.%d" % (major, minor, patch)
+    assert unetseg._lib.unetseg_version_number() == major * 10000 + minor * 100 + patch
     assert os.path.exists(unetseg.library_path) or unetseg.library_path.startswith("lib")
     assert unetseg.LAYER_KINDS["conv2d"] == 1 and unetseg.LAYER_KINDS["conditionaldropout"] == 12
 
