@@ -80,7 +80,9 @@ static void reset_in_child(void) {
     pthread_cond_init(&pool.wake, NULL);
     pthread_cond_init(&pool.done, NULL);
     pool.n_workers = 0;
-    pool.busy = pool.pending = pool.quit = 0;
+    pool.busy = 0;
+    pool.pending = 0;
+    pool.quit = 0;
 }
 
 /* Workers sleep in pthread_cond_wait; at exit they are woken and joined so
