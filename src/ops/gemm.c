@@ -25,8 +25,6 @@ static const us_gemm_kernel *active_kernel(void) {
     }
 }
 
-static int64_t panels_of(int64_t n) { return (n + US_GEMM_PANEL - 1) / US_GEMM_PANEL; }
-
 /* OpenBLAS reads a dense k x n B: one panel of n columns. */
 int64_t us_gemm_pack_width(int64_t n) { return active_kernel() ? US_GEMM_PANEL : n; }
 
@@ -42,7 +40,7 @@ static inline float b_at(int trans_b, const float *b, int64_t ldb, int64_t p, in
 
 typedef struct pack_b_job {
     int trans_b;
-    int64_t k, n, ldb;
+    int64_t k, n, ldb, width; /* panels of `width` columns (us_gemm_pack_width) */
     const float *b;
     float *packed;
 } pack_b_job;
@@ -50,31 +48,30 @@ typedef struct pack_b_job {
 /* Rows [lo, hi) of every panel. */
 static void pack_b_band(void *arg, int64_t lo, int64_t hi) {
     const pack_b_job *j = arg;
-    for (int64_t panel = 0; panel < panels_of(j->n); panel++) {
-        const int64_t col0 = panel * US_GEMM_PANEL;
-        const int64_t cols = j->n - col0 < US_GEMM_PANEL ? j->n - col0 : US_GEMM_PANEL;
-        float *dst = j->packed + panel * US_GEMM_PANEL * j->k;
+    const int64_t width = j->width;
+    for (int64_t col0 = 0; col0 < j->n; col0 += width) {
+        const int64_t cols = j->n - col0 < width ? j->n - col0 : width;
+        float *dst = j->packed + col0 * j->k;
         for (int64_t p = lo; p < hi; p++) {
-            float *row = dst + p * US_GEMM_PANEL;
-            if (!j->trans_b && cols == US_GEMM_PANEL) {
-                memcpy(row, j->b + p * j->ldb + col0, sizeof(float) * US_GEMM_PANEL);
+            float *row = dst + p * width;
+            if (!j->trans_b && cols == width) {
+                memcpy(row, j->b + p * j->ldb + col0, sizeof(float) * (size_t)width);
                 continue;
             }
-            for (int64_t q = 0; q < US_GEMM_PANEL; q++)
+            for (int64_t q = 0; q < width; q++)
                 row[q] = q < cols ? b_at(j->trans_b, j->b, j->ldb, p, col0 + q) : 0.0f;
         }
     }
 }
 
+/* One layout for every variant: OpenBLAS's dense k x n B is one panel of n
+ * columns. */
 void us_gemm_pack_b(int trans_b, int64_t k, int64_t n, const float *b, int64_t ldb,
                     float *packed) {
-    if (!active_kernel()) { /* OpenBLAS takes B as it is: a dense k x n copy */
-        for (int64_t p = 0; p < k; p++)
-            for (int64_t col = 0; col < n; col++) packed[p * n + col] = b_at(trans_b, b, ldb, p, col);
-        return;
-    }
-    pack_b_job j = {trans_b, k, n, ldb, b, packed};
-    us_parallel_rows(k, panels_of(n) * US_GEMM_PANEL, pack_b_band, &j);
+    const int64_t width = us_gemm_pack_width(n);
+    if (width <= 0) return;
+    pack_b_job j = {trans_b, k, n, ldb, width, b, packed};
+    us_parallel_rows(k, (n + width - 1) / width * width, pack_b_band, &j);
 }
 
 #if defined(__SSE2__)
