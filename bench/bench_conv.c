@@ -42,7 +42,7 @@ static double now_ms(void) {
 int main(int argc, char **argv) {
     const int repeat = argc > 1 ? atoi(argv[1]) : 20;
     us_parallel_set_threads(argc > 2 ? atoi(argv[2]) : 1);
-    printf("kernel variant: %s\n| conv | ms | GFLOP/s (direct-conv flops) | path |\n|---|---|---|---|\n",
+    printf("kernel variant: %s\n| conv | ms | GFLOP/s (direct-conv flops) | path | im2col / F(2x2) / F(4x4) ms |\n|---|---|---|---|---|\n",
            us_isa_name(us_cpu_isa()));
     double total = 0;
     for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
@@ -55,29 +55,39 @@ int main(int argc, char **argv) {
         float *y = malloc(sizeof(float) * (size_t)(ho * ho * c->cout));
         for (int64_t j = 0; j < c->h * c->h * c->cin; j++) x[j] = (float)(j % 255);
         for (int64_t j = 0; j < c->k * c->k * c->cin * c->cout; j++) w[j] = (float)(j % 7) * 0.01f - 0.03f;
-        const int wino = us_conv2d_uses_winograd(&g);
-        float *u = NULL;
-        if (wino) {
-            u = malloc(sizeof(float) * (size_t)us_winograd_kernel_floats(c->cin, c->cout));
-            us_winograd_transform_kernel(w, c->cin, c->cout, u);
+        /* Every path where Winograd applies, so the thresholds can be checked. */
+        const int tile = us_conv2d_winograd_tile(&g);
+        const int wino_ok = c->k == 3 && c->s == 1 && c->cout > US_NARROW_MAX_COUT;
+        float *u[2] = {NULL, NULL}; /* transformed for F(2x2), F(4x4) */
+        for (int t = 0; wino_ok && t < 2; t++) {
+            u[t] = malloc(sizeof(float) * (size_t)us_winograd_kernel_floats(2 + 2 * t, c->cin, c->cout));
+            us_winograd_transform_kernel(2 + 2 * t, w, c->cin, c->cout, u[t]);
         }
         us_conv_epilogue ep = {NULL, NULL, 1, 0};
-        double best = 1e30;
+        double best[3] = {1e30, 1e30, 1e30}; /* im2col, F(2x2), F(4x4) */
         for (int r = 0; r < repeat; r++) {
-            double t0 = now_ms();
-            if (wino)
-                us_conv2d_forward_winograd(&g, x, w, u, NULL, &ep, y);
-            else
-                us_conv2d_forward(&g, x, w, NULL, &ep, y);
-            double t = now_ms() - t0;
-            if (t < best) best = t;
+            for (int path = 0; path < (wino_ok ? 3 : 1); path++) {
+                double t0 = now_ms();
+                if (path)
+                    us_conv2d_forward_winograd(&g, 2 * path, x, w, u[path - 1], NULL, &ep, y);
+                else if (!wino_ok)
+                    us_conv2d_forward(&g, x, w, NULL, &ep, y);
+                else
+                    us_conv2d_forward_im2col(&g, x, w, NULL, &ep, y);
+                double t = now_ms() - t0;
+                if (t < best[path]) best[path] = t;
+            }
         }
+        const double chosen = best[tile / 2];
         double flop = 2.0 * (double)(ho * ho) * (double)(c->k * c->k * c->cin * c->cout);
-        printf("| %s %lldx%lld %lld->%lld | %.3f | %.0f | %s |\n", c->what, (long long)c->h,
-               (long long)c->h, (long long)c->cin, (long long)c->cout, best, flop / best * 1e-6,
-               wino ? "winograd" : "im2col/direct");
-        total += best;
-        free(x), free(w), free(y), free(u);
+        char others[64] = "-";
+        if (wino_ok) snprintf(others, sizeof others, "%.3f / %.3f / %.3f", best[0], best[1], best[2]);
+        printf("| %s %lldx%lld %lld->%lld | %.3f | %.0f | %s | %s |\n", c->what, (long long)c->h,
+               (long long)c->h, (long long)c->cin, (long long)c->cout, chosen, flop / chosen * 1e-6,
+               tile == 4 ? "F(4x4)" : tile == 2 ? "F(2x2)" : "im2col/direct", others);
+        free(u[0]), free(u[1]);
+        total += chosen;
+        free(x), free(w), free(y);
     }
     printf("| sum | %.3f | | |\n", total);
     return 0;

@@ -66,32 +66,52 @@ static void compare_with(conv_fn fn, const char *name, const us_conv_geom *g, in
     free(x), free(k), free(bias), free(scale), free(shift), free(y), free(ref);
 }
 
-static int32_t winograd(const us_conv_geom *g, const float *x, const float *k, const float *bias,
-                        const us_conv_epilogue *ep, float *y) {
-    return us_conv2d_forward_winograd(g, x, k, NULL, bias, ep, y);
+static int32_t winograd_tile(int tile, const us_conv_geom *g, const float *x, const float *k,
+                             const float *bias, const us_conv_epilogue *ep, float *y) {
+    return us_conv2d_forward_winograd(g, tile, x, k, NULL, bias, ep, y);
 }
 
 /* The kernel transformed once beforehand (the executor's cache). */
-static int32_t winograd_prepared(const us_conv_geom *g, const float *x, const float *k,
-                                 const float *bias, const us_conv_epilogue *ep, float *y) {
-    float *u = malloc((size_t)us_winograd_kernel_floats(g->cin, g->cout) * sizeof(float));
-    us_winograd_transform_kernel(k, g->cin, g->cout, u);
-    int32_t st = us_conv2d_forward_winograd(g, x, NULL, u, bias, ep, y);
+static int32_t winograd_tile_prepared(int tile, const us_conv_geom *g, const float *x,
+                                      const float *k, const float *bias,
+                                      const us_conv_epilogue *ep, float *y) {
+    float *u = malloc((size_t)us_winograd_kernel_floats(tile, g->cin, g->cout) * sizeof(float));
+    us_winograd_transform_kernel(tile, k, g->cin, g->cout, u);
+    int32_t st = us_conv2d_forward_winograd(g, tile, x, NULL, u, bias, ep, y);
     free(u);
     return st;
 }
+
+#define TILE_WRAPPERS(m)                                                                          \
+    static int32_t winograd_f##m(const us_conv_geom *g, const float *x, const float *k,          \
+                                 const float *bias, const us_conv_epilogue *ep, float *y) {       \
+        return winograd_tile(m, g, x, k, bias, ep, y);                                            \
+    }                                                                                             \
+    static int32_t winograd_f##m##_prepared(const us_conv_geom *g, const float *x,                \
+                                            const float *k, const float *bias,                    \
+                                            const us_conv_epilogue *ep, float *y) {               \
+        return winograd_tile_prepared(m, g, x, k, bias, ep, y);                                   \
+    }
+TILE_WRAPPERS(4)
+TILE_WRAPPERS(2)
 
 /* F(4x4, 3x3) multiplies by larger constants than direct convolution (up
  * to 8 in A, 5 in B): its float32 error is a few 1e-6 of the output scale,
  * still 10x below the 1e-4 the network-level parity test allows. */
 #define WINOGRAD_TOL 5e-5
+/* F(2x2, 3x3) only adds, subtracts and halves: close to direct rounding. */
+#define WINOGRAD_F2_TOL 2e-5
 #define DIRECT_TOL 1e-5
 
 static void check_3x3(int64_t n, int64_t h, int64_t w, int64_t cin, int64_t cout, int64_t pad_top,
                       int64_t pad_left, int64_t ho, int64_t wo, int use_bias, int use_ep) {
     us_conv_geom g = {n, h, w, cin, ho, wo, cout, 3, 3, 1, 1, pad_top, pad_left};
-    compare_with(winograd, "winograd", &g, use_bias, use_ep, WINOGRAD_TOL);
-    compare_with(winograd_prepared, "winograd (prepared kernel)", &g, use_bias, use_ep, WINOGRAD_TOL);
+    compare_with(winograd_f4, "winograd F(4x4)", &g, use_bias, use_ep, WINOGRAD_TOL);
+    compare_with(winograd_f4_prepared, "winograd F(4x4) (prepared kernel)", &g, use_bias, use_ep,
+                 WINOGRAD_TOL);
+    compare_with(winograd_f2, "winograd F(2x2)", &g, use_bias, use_ep, WINOGRAD_F2_TOL);
+    compare_with(winograd_f2_prepared, "winograd F(2x2) (prepared kernel)", &g, use_bias, use_ep,
+                 WINOGRAD_F2_TOL);
     compare_with(us_conv2d_forward_im2col, "im2col", &g, use_bias, use_ep, DIRECT_TOL);
 }
 
@@ -120,6 +140,29 @@ static void winograd_matches_reference(void **state) {
         winograd_cases();
     }
     us_cpu_force_isa(US_ISA_COUNT);
+}
+
+/* The path each geometry takes: F(4x4) from 64 tiles of 4x4 outputs (a
+ * 32x32 output at batch 1), else F(2x2) from 64 tiles of 2x2 (16x16), else
+ * im2col; never for other kernels, strides or 1-4 output channels. */
+static void winograd_tile_choice(void **state) {
+    (void)state;
+    const struct {
+        us_conv_geom g;
+        int tile;
+    } cases[] = {
+        {{1, 32, 32, 8, 32, 32, 8, 3, 3, 1, 1, 1, 1}, 4},
+        {{1, 29, 29, 8, 29, 29, 8, 3, 3, 1, 1, 1, 1}, 4}, /* 8 x 8 partial tiles */
+        {{1, 28, 28, 8, 28, 28, 8, 3, 3, 1, 1, 1, 1}, 2}, /* 7 x 7 tiles of 4 */
+        {{1, 16, 16, 8, 16, 16, 8, 3, 3, 1, 1, 1, 1}, 2},
+        {{4, 8, 8, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1}, 2}, /* 4 x 16 tiles of 2 */
+        {{1, 8, 8, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1}, 0},
+        {{1, 64, 64, 8, 64, 64, 4, 3, 3, 1, 1, 1, 1}, 0},  /* narrow head */
+        {{1, 64, 64, 8, 32, 32, 8, 3, 3, 2, 2, 1, 1}, 0},  /* stride 2 */
+        {{1, 64, 64, 8, 64, 64, 8, 1, 1, 1, 1, 0, 0}, 0},  /* 1x1 */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_int_equal(us_conv2d_winograd_tile(&cases[i].g), cases[i].tile);
 }
 
 static void narrow_matches_reference(void **state) {
@@ -176,10 +219,12 @@ static void winograd_input_gradient(void **state) {
     (void)state;
     check_dx(29, 31, 16, 8, 1, 29, 31); /* 'same' */
     check_dx(30, 28, 5, 32, 0, 28, 26); /* 'valid' */
+    check_dx(12, 12, 8, 16, 1, 12, 12); /* by F(2x2): 72 tiles of 2x2, 18 of 4x4 */
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(winograd_matches_reference),
+                                       cmocka_unit_test(winograd_tile_choice),
                                        cmocka_unit_test(narrow_matches_reference),
                                        cmocka_unit_test(winograd_input_gradient)};
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
 /* Conv2D forward: im2col + one sgemm per chunk of output pixels. The batch is
  * folded into the GEMM's M dimension (rows = n * ho * wo). */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,9 +9,10 @@
 #include "core/parallel.h"
 #include "ops/ops.h"
 
-/* Chunks keep the im2col buffer near 16 MB whatever the image size; much
- * smaller chunks make OpenBLAS re-pack the kernel matrix too often. */
-#define US_IM2COL_TARGET_FLOATS ((int64_t)1 << 22)
+/* Chunks keep the im2col buffer near 4 MB whatever the image size (peak
+ * memory). The GEMM reads the kernel in place, so smaller chunks cost no
+ * re-packing; below ~1 MB OpenBLAS (the fallback) would re-pack it too often. */
+#define US_IM2COL_TARGET_FLOATS ((int64_t)1 << 20)
 
 
 /* Bias, then the epilogue, on rows of output still in cache. The order of
@@ -49,28 +51,42 @@ static void gather_band(void *arg, int64_t lo, int64_t hi) {
     us_patch_gather(j->pg, j->x, j->r0 + lo, hi - lo, j->col + lo * j->krow);
 }
 
-/* Below this many 4x4 output tiles (a 32x32 output at batch 1), the GEMMs
- * are too short for OpenBLAS and transforming the kernel (36 cin x cout
- * planes) costs about what Winograd saves: deep layers of small images stay
- * on im2col (measured: a 16x16 output of 256 -> 256 channels takes 9 ms by
- * Winograd, 5 ms by im2col). */
+/* Winograd needs enough tiles for its GEMMs: below 64 output tiles
+ * (F(4x4): a 32x32 output at batch 1) the 12-row GEMM panels run mostly
+ * empty. F(2x2) makes 4x more tiles of the same output, so a 16x16 output
+ * still gets 64. Measured with bench_conv on a Zen 5 core (AVX-512):
+ * 16x16 256 -> 256 channels 1.86 ms by im2col, 1.30 ms by F(4x4); an 8x8
+ * output of 512 -> 512 (16 tiles) stays faster by im2col. */
 #define US_WINOGRAD_MIN_TILES 64
 
-int us_conv2d_uses_winograd(const us_conv_geom *g) {
-    const int64_t tiles = g->n * ((g->ho + 3) / 4) * ((g->wo + 3) / 4);
-    return g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1 &&
-           g->cout > US_NARROW_MAX_COUT && tiles >= US_WINOGRAD_MIN_TILES &&
-           !getenv("UNETSEG_NO_WINOGRAD");
+/* UNETSEG_NO_WINOGRAD (any value) turns Winograd off, to measure both
+ * paths; read once, since convolutions run on many threads. */
+static pthread_once_t env_once = PTHREAD_ONCE_INIT;
+static int winograd_off;
+static void read_env(void) { winograd_off = getenv("UNETSEG_NO_WINOGRAD") != NULL; }
+
+static int64_t tiles_of(const us_conv_geom *g, int64_t m) {
+    return g->n * ((g->ho + m - 1) / m) * ((g->wo + m - 1) / m);
 }
 
-/* 3x3 stride-1 convs (most of a U-Net's work) go through Winograd, unless
- * the environment sets UNETSEG_NO_WINOGRAD (to measure both paths); convs
- * with 1-4 output channels have their own kernel. */
+int us_conv2d_winograd_tile(const us_conv_geom *g) {
+    pthread_once(&env_once, read_env);
+    if (g->kh != 3 || g->kw != 3 || g->sh != 1 || g->sw != 1 || g->cout <= US_NARROW_MAX_COUT ||
+        winograd_off)
+        return 0;
+    if (tiles_of(g, 4) >= US_WINOGRAD_MIN_TILES) return 4;
+    return tiles_of(g, 2) >= US_WINOGRAD_MIN_TILES ? 2 : 0;
+}
+
+/* 3x3 stride-1 convs (most of a U-Net's work) go through Winograd where
+ * the output is large enough; convs with 1-4 output channels have their
+ * own kernel. */
 int32_t us_conv2d_forward(const us_conv_geom *g, const float *x, const float *kernel,
                           const float *bias, const us_conv_epilogue *ep, float *y) {
     if (g->cout <= US_NARROW_MAX_COUT && g->cin <= US_NARROW_MAX_CIN)
         return us_conv2d_forward_narrow(g, x, kernel, bias, ep, y);
-    if (us_conv2d_uses_winograd(g)) return us_conv2d_forward_winograd(g, x, kernel, NULL, bias, ep, y);
+    const int tile = us_conv2d_winograd_tile(g);
+    if (tile) return us_conv2d_forward_winograd(g, tile, x, kernel, NULL, bias, ep, y);
     return us_conv2d_forward_im2col(g, x, kernel, bias, ep, y);
 }
 
@@ -114,7 +130,8 @@ static int32_t backward_dx_winograd(const us_conv_geom *g, const float *kernel, 
         return 0;
     const us_conv_geom t = {g->n, g->ho, g->wo, g->cout, g->h, g->w, g->cin, 3, 3, 1, 1,
                             2 - g->pad_top, 2 - g->pad_left};
-    if (!us_conv2d_uses_winograd(&t)) return 0;
+    const int tile = us_conv2d_winograd_tile(&t);
+    if (!tile) return 0;
     float *turned = us_malloc_array((size_t)(9 * g->cin * g->cout), sizeof(float));
     if (!turned) return us_fail(UNETSEG_E_NOMEM, "conv2d backward: out of memory");
     for (int64_t tap = 0; tap < 9; tap++)
@@ -122,7 +139,7 @@ static int32_t backward_dx_winograd(const us_conv_geom *g, const float *kernel, 
             for (int64_t co = 0; co < g->cout; co++)
                 turned[((8 - tap) * g->cout + co) * g->cin + ci] = kernel[(tap * g->cin + ci) * g->cout + co];
     const us_conv_epilogue add = {NULL, NULL, 0, 1};
-    int32_t st = us_conv2d_forward_winograd(&t, dy, turned, NULL, NULL, &add, dx);
+    int32_t st = us_conv2d_forward_winograd(&t, tile, dy, turned, NULL, NULL, &add, dx);
     free(turned);
     return st ? st : 1;
 }

@@ -84,18 +84,21 @@ void us_conv_finish_row(float *row, int64_t n, const float *bias, const us_conv_
  * (may be NULL); im2col + sgemm. */
 int32_t us_conv2d_forward(const us_conv_geom *g, const float *x, const float *kernel,
                           const float *bias, const us_conv_epilogue *ep, float *y);
-/* Whether us_conv2d_forward takes the Winograd path for this geometry. */
-int us_conv2d_uses_winograd(const us_conv_geom *g);
-/* The same for 3x3 stride-1 kernels by Winograd F(4x4, 3x3); any padding.
- * `prepared` (may be NULL) is the kernel already transformed by
- * us_winograd_transform_kernel (then `kernel` is not read). */
-int32_t us_conv2d_forward_winograd(const us_conv_geom *g, const float *x, const float *kernel,
-                                   const float *prepared, const float *bias,
+/* The Winograd output tile side us_conv2d_forward uses for this geometry:
+ * 4 (F(4x4, 3x3)), 2 (F(2x2, 3x3)) or 0 (not Winograd: im2col). */
+int us_conv2d_winograd_tile(const us_conv_geom *g);
+/* The same for 3x3 stride-1 kernels by Winograd F(tile x tile, 3x3), tile
+ * 4 or 2; any padding. `prepared` (may be NULL) is the kernel already
+ * transformed by us_winograd_transform_kernel for that tile (then `kernel`
+ * is not read). */
+int32_t us_conv2d_forward_winograd(const us_conv_geom *g, int tile, const float *x,
+                                   const float *kernel, const float *prepared, const float *bias,
                                    const us_conv_epilogue *ep, float *y);
-/* Size (floats) and computation of a transformed Winograd kernel (packed
- * for the GEMM kernel variant in use). */
-int64_t us_winograd_kernel_floats(int64_t cin, int64_t cout);
-void us_winograd_transform_kernel(const float *kernel, int64_t cin, int64_t cout, float *u);
+/* Size (floats) and computation of a transformed Winograd kernel for output
+ * tile side `tile` (packed for the GEMM kernel variant in use). */
+int64_t us_winograd_kernel_floats(int tile, int64_t cin, int64_t cout);
+void us_winograd_transform_kernel(int tile, const float *kernel, int64_t cin, int64_t cout,
+                                  float *u);
 /* Any kernel and stride with cout <= US_NARROW_MAX_COUT and cin <=
  * US_NARROW_MAX_CIN, one output value at a time (a segmentation head). */
 #define US_NARROW_MAX_COUT 4

@@ -1,0 +1,32 @@
+/* The transforms of Winograd F(m x m, 3x3) convolution (Lavin & Gray 2015),
+ * one file per output tile size: winograd_f4x4.c (m = 4, 6x6 input tiles,
+ * 36 positions, 4x fewer multiply-adds than im2col) and winograd_f2x2.c
+ * (m = 2, 4x4 input tiles, 16 positions, 2.25x fewer; smaller rounding
+ * error and transformed kernel). conv2d_winograd.c runs either. */
+#ifndef US_OPS_WINOGRAD_H
+#define US_OPS_WINOGRAD_H
+
+#include <stdint.h>
+
+typedef struct us_wino_transforms {
+    int m;         /* outputs per tile side */
+    int side;      /* input tile side, m + 2 */
+    int positions; /* side * side transformed positions */
+    /* One input channel of kernel columns [0, cols) of a GEMM panel:
+     * u0[p * packed + q] = (G g G^T)[p] of column q, whose 3x3 taps are
+     * g0[tap * plane + q] (HWIO: tap = i * 3 + j). */
+    void (*kernel_row)(const float *g0, int64_t plane, int64_t cols, float *u0, int64_t packed);
+    /* v[p * stride_p + k] = (B^T d B)[p] for channels k < n, where
+     * d[i * side + j] points at the tile's pixel (i, j) (or at zeros). */
+    void (*input_tile)(const float *const *d, float *v, int64_t stride_p, int64_t n);
+    /* o[q * n + k] = (A^T t A)[q] for the m * m outputs q of channel k,
+     * from t[p * stride_p + k]. */
+    void (*output_tile)(const float *t, int64_t stride_p, float *o, int64_t n);
+} us_wino_transforms;
+
+extern const us_wino_transforms us_wino_f4x4, us_wino_f2x2;
+
+/* The transforms for output tile side m (4 or 2). */
+const us_wino_transforms *us_wino_for_tile(int m);
+
+#endif
