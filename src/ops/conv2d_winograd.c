@@ -131,17 +131,66 @@ static void transform_output(const wino_job *j, const float *mt, int64_t t0, int
     }
 }
 
-/* One chunk of tiles: input transform, one GEMM per position, output
- * transform. */
-static void run_chunk(const wino_job *j, int64_t t0, float *v, float *mt, float *scratch) {
+/* One chunk on all the pass's threads (a layer of fewer chunks than
+ * threads): tiles in bands for the transforms, positions dealt out for
+ * the GEMMs (each on one thread). Every value is computed as on one
+ * thread. */
+typedef struct chunk_job {
+    wino_job *j;
+    int64_t t0, tiles;
+    float *v, *mt;
+} chunk_job;
+
+static void input_band(void *arg, int64_t lo, int64_t hi) {
+    const chunk_job *c = arg;
+    transform_input(c->j, c->t0 + lo, hi - lo, c->v + lo * c->j->w->positions * c->j->g->cin);
+}
+
+static void output_band(void *arg, int64_t lo, int64_t hi) {
+    const chunk_job *c = arg;
+    const int64_t cout = c->j->g->cout;
+    float *o = us_malloc_array((size_t)(c->j->w->m * c->j->w->m * cout), sizeof(float));
+    if (!o) {
+        c->j->failed = 1;
+        return;
+    }
+    transform_output(c->j, c->mt + lo * c->j->w->positions * cout, c->t0 + lo, hi - lo, o);
+    free(o);
+}
+
+/* The GEMM of position p: M[p] = V[p] . U[p]. */
+static void position_gemm(const wino_job *j, int p, int64_t tiles, const float *v, float *mt) {
     const us_conv_geom *g = j->g;
     const int positions = j->w->positions;
+    us_sgemm_packed(tiles, g->cout, g->cin, v + p * g->cin, positions * g->cin,
+                    j->u + p * us_gemm_packed_floats(g->cin, g->cout), 0, mt + p * g->cout,
+                    positions * g->cout);
+}
+
+static void gemm_part(void *arg, int32_t part, int32_t parts) {
+    const chunk_job *c = arg;
+    int32_t saved = us_parallel_threads();
+    us_parallel_set_threads(1);
+    for (int p = part; p < c->j->w->positions; p += parts) position_gemm(c->j, p, c->tiles, c->v, c->mt);
+    us_parallel_set_threads(saved);
+}
+
+/* One chunk of tiles: input transform, one GEMM per position, output
+ * transform; on the pass's threads (one, inside a part). */
+static void run_chunk(wino_job *j, int64_t t0, float *v, float *mt, float *scratch) {
+    const us_conv_geom *g = j->g;
+    const int positions = j->w->positions;
+    const int32_t threads = us_parallel_threads();
     int64_t tiles = j->total - t0 < j->chunk ? j->total - t0 : j->chunk;
+    if (threads > 1) {
+        chunk_job c = {j, t0, tiles, v, mt};
+        us_parallel_rows(tiles, positions * g->cin, input_band, &c);
+        us_parallel_run(threads < positions ? threads : positions, gemm_part, &c);
+        us_parallel_rows(tiles, positions * g->cout, output_band, &c);
+        return;
+    }
     transform_input(j, t0, tiles, v);
-    const int64_t packed = us_gemm_packed_floats(g->cin, g->cout);
-    for (int p = 0; p < positions; p++)
-        us_sgemm_packed(tiles, g->cout, g->cin, v + p * g->cin, positions * g->cin,
-                        j->u + p * packed, 0, mt + p * g->cout, positions * g->cout);
+    for (int p = 0; p < positions; p++) position_gemm(j, p, tiles, v, mt);
     transform_output(j, mt, t0, tiles, scratch);
 }
 
