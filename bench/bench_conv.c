@@ -42,18 +42,19 @@ static double now_ms(void) {
 int main(int argc, char **argv) {
     const int repeat = argc > 1 ? atoi(argv[1]) : 20;
     us_parallel_set_threads(argc > 2 ? atoi(argv[2]) : 1);
+    const int64_t batch = argc > 3 ? atoi(argv[3]) : 1;
     printf("kernel variant: %s\n| conv | ms | GFLOP/s (direct-conv flops) | path | im2col / F(2x2) / F(4x4) ms |\n|---|---|---|---|---|\n",
            us_isa_name(us_cpu_isa()));
     double total = 0;
     for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
         const conv_case *c = &CASES[i];
         const int64_t ho = (c->h + c->s - 1) / c->s;
-        us_conv_geom g = {1, c->h, c->h, c->cin, ho, ho, c->cout, c->k, c->k, c->s, c->s,
+        us_conv_geom g = {batch, c->h, c->h, c->cin, ho, ho, c->cout, c->k, c->k, c->s, c->s,
                           us_conv_pad_before(c->h, c->k, c->s, 1), us_conv_pad_before(c->h, c->k, c->s, 1)};
-        float *x = malloc(sizeof(float) * (size_t)(c->h * c->h * c->cin));
+        float *x = malloc(sizeof(float) * (size_t)(batch * c->h * c->h * c->cin));
         float *w = malloc(sizeof(float) * (size_t)(c->k * c->k * c->cin * c->cout));
-        float *y = malloc(sizeof(float) * (size_t)(ho * ho * c->cout));
-        for (int64_t j = 0; j < c->h * c->h * c->cin; j++) x[j] = (float)(j % 255);
+        float *y = malloc(sizeof(float) * (size_t)(batch * ho * ho * c->cout));
+        for (int64_t j = 0; j < batch * c->h * c->h * c->cin; j++) x[j] = (float)(j % 255);
         for (int64_t j = 0; j < c->k * c->k * c->cin * c->cout; j++) w[j] = (float)(j % 7) * 0.01f - 0.03f;
         /* Every path where Winograd applies, so the thresholds can be checked. */
         const int tile = us_conv2d_winograd_tile(&g);
@@ -79,7 +80,7 @@ int main(int argc, char **argv) {
             }
         }
         const double chosen = best[tile / 2];
-        double flop = 2.0 * (double)(ho * ho) * (double)(c->k * c->k * c->cin * c->cout);
+        double flop = 2.0 * (double)(batch * ho * ho) * (double)(c->k * c->k * c->cin * c->cout);
         char others[64] = "-";
         if (wino_ok) snprintf(others, sizeof others, "%.3f / %.3f / %.3f", best[0], best[1], best[2]);
         printf("| %s %lldx%lld %lld->%lld | %.3f | %.0f | %s | %s |\n", c->what, (long long)c->h,

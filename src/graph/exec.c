@@ -70,7 +70,7 @@ static int32_t run_state_init(const unetseg_model *m, run_state *s) {
  * 4x the kernel) until the weights may have changed (us_model_invalidate),
  * within a budget: large inputs put more layers on Winograd, and memory
  * must not grow without bound. */
-#define US_KERNEL_CACHE_FLOATS ((int64_t)1 << 25) /* 128 MiB */
+#define US_KERNEL_CACHE_FLOATS ((int64_t)1 << 26) /* 256 MiB */
 
 /* The layer's transformed kernel, made now if the budget allows; NULL when
  * not cached (the conv then transforms its kernel itself). */
