@@ -43,7 +43,7 @@ int main(int argc, char **argv) {
     const int repeat = argc > 1 ? atoi(argv[1]) : 20;
     us_parallel_set_threads(argc > 2 ? atoi(argv[2]) : 1);
     const int64_t batch = argc > 3 ? atoi(argv[3]) : 1;
-    printf("kernel variant: %s\n| conv | ms | GFLOP/s (direct-conv flops) | path | im2col / F(2x2) / F(4x4) ms |\n|---|---|---|---|---|\n",
+    printf("kernel variant: %s\n| conv | ms | GFLOP/s (direct-conv flops) | path | im2col / F(2x2) / F(4x4) [/ direct] ms |\n|---|---|---|---|---|\n",
            us_isa_name(us_cpu_isa()));
     double total = 0;
     for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
@@ -56,8 +56,8 @@ int main(int argc, char **argv) {
         float *y = malloc(sizeof(float) * (size_t)(batch * ho * ho * c->cout));
         for (int64_t j = 0; j < batch * c->h * c->h * c->cin; j++) x[j] = (float)(j % 255);
         for (int64_t j = 0; j < c->k * c->k * c->cin * c->cout; j++) w[j] = (float)(j % 7) * 0.01f - 0.03f;
-        /* Every path where Winograd applies, so the thresholds can be checked. */
-        const int tile = us_conv2d_winograd_tile(&g);
+        /* Every path that applies, so the thresholds can be checked. */
+        const int tile = us_conv2d_winograd_tile(&g), direct = us_conv2d_direct_applies(&g);
         const int wino_ok = c->k == 3 && c->s == 1 && c->cout > US_NARROW_MAX_COUT;
         float *u[2] = {NULL, NULL}; /* transformed for F(2x2), F(4x4) */
         for (int t = 0; wino_ok && t < 2; t++) {
@@ -65,11 +65,13 @@ int main(int argc, char **argv) {
             us_winograd_transform_kernel(2 + 2 * t, w, c->cin, c->cout, u[t]);
         }
         us_conv_epilogue ep = {NULL, NULL, 1, 0};
-        double best[3] = {1e30, 1e30, 1e30}; /* im2col, F(2x2), F(4x4) */
+        double best[4] = {1e30, 1e30, 1e30, 1e30}; /* im2col, F(2x2), F(4x4), direct */
         for (int r = 0; r < repeat; r++) {
-            for (int path = 0; path < (wino_ok ? 3 : 1); path++) {
+            for (int path = 0; path < (wino_ok ? 3 + direct : 1); path++) {
                 double t0 = now_ms();
-                if (path)
+                if (path == 3)
+                    us_conv2d_forward_direct(&g, x, w, NULL, &ep, y);
+                else if (path)
                     us_conv2d_forward_winograd(&g, 2 * path, x, w, u[path - 1], NULL, &ep, y);
                 else if (!wino_ok)
                     us_conv2d_forward(&g, x, w, NULL, &ep, y);
@@ -79,13 +81,17 @@ int main(int argc, char **argv) {
                 if (t < best[path]) best[path] = t;
             }
         }
-        const double chosen = best[tile / 2];
+        const double chosen = best[direct ? 3 : tile / 2];
         double flop = 2.0 * (double)(batch * ho * ho) * (double)(c->k * c->k * c->cin * c->cout);
-        char others[64] = "-";
-        if (wino_ok) snprintf(others, sizeof others, "%.3f / %.3f / %.3f", best[0], best[1], best[2]);
+        char others[80] = "-";
+        if (wino_ok) {
+            int at = snprintf(others, sizeof others, "%.3f / %.3f / %.3f", best[0], best[1], best[2]);
+            if (direct) snprintf(others + at, sizeof others - (size_t)at, " / %.3f", best[3]);
+        }
         printf("| %s %lldx%lld %lld->%lld | %.3f | %.0f | %s | %s |\n", c->what, (long long)c->h,
                (long long)c->h, (long long)c->cin, (long long)c->cout, chosen, flop / chosen * 1e-6,
-               tile == 4 ? "F(4x4)" : tile == 2 ? "F(2x2)" : "im2col/direct", others);
+               direct ? "direct" : tile == 4 ? "F(4x4)" : tile == 2 ? "F(2x2)" : "im2col",
+               others);
         free(u[0]), free(u[1]);
         total += chosen;
         free(x), free(w), free(y);

@@ -142,6 +142,35 @@ static void winograd_matches_reference(void **state) {
     us_cpu_force_isa(US_ISA_COUNT);
 }
 
+/* The direct kernel (16 output channels from up to 32 inputs): 'same',
+ * 'valid' and a folded asymmetric padding; widths of whole and partial
+ * 12-pixel blocks; with and without bias and the fused BN + ReLU; under
+ * each kernel variant that has it (AVX2, AVX-512). */
+static void direct_matches_reference(void **state) {
+    (void)state;
+    const us_conv_geom cases[] = {
+        {1, 8, 8, 3, 8, 8, 16, 3, 3, 1, 1, 1, 1},
+        {2, 7, 30, 32, 7, 30, 16, 3, 3, 1, 1, 1, 1},
+        {1, 10, 13, 16, 8, 11, 16, 3, 3, 1, 1, 0, 0},
+        {2, 6, 6, 5, 6, 6, 16, 3, 3, 1, 1, 2, 2},
+        {1, 1, 25, 1, 1, 25, 16, 3, 3, 1, 1, 1, 1},
+    };
+    int variants = 0;
+    for (int isa = 0; isa <= (int)us_cpu_best_isa(); isa++) {
+        assert_int_equal(us_cpu_force_isa((us_isa)isa), isa);
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            if (!us_conv2d_direct_applies(&cases[i])) continue;
+            assert_int_equal(us_conv2d_winograd_tile(&cases[i]), 0); /* one path per geometry */
+            compare_with(us_conv2d_forward_direct, "direct", &cases[i], 1, 1, DIRECT_TOL);
+            compare_with(us_conv2d_forward_direct, "direct", &cases[i], 0, 0, DIRECT_TOL);
+            variants += i == 0;
+        }
+    }
+    us_cpu_force_isa(US_ISA_COUNT);
+    /* x86-64 CPUs of the last decade have AVX2: the test must not pass empty */
+    assert_int_equal(variants, (int)us_cpu_best_isa());
+}
+
 /* The path each geometry takes: F(4x4) from 64 tiles of 4x4 outputs (a
  * 32x32 output at batch 1), else F(2x2) from 64 tiles of 2x2 (16x16), else
  * im2col; never for other kernels, strides or 1-4 output channels. */
@@ -225,6 +254,7 @@ static void winograd_input_gradient(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(winograd_matches_reference),
                                        cmocka_unit_test(winograd_tile_choice),
+                                       cmocka_unit_test(direct_matches_reference),
                                        cmocka_unit_test(narrow_matches_reference),
                                        cmocka_unit_test(winograd_input_gradient)};
     return cmocka_run_group_tests(tests, NULL, NULL);

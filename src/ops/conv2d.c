@@ -72,19 +72,20 @@ static int64_t tiles_of(const us_conv_geom *g, int64_t m) {
 int us_conv2d_winograd_tile(const us_conv_geom *g) {
     pthread_once(&env_once, read_env);
     if (g->kh != 3 || g->kw != 3 || g->sh != 1 || g->sw != 1 || g->cout <= US_NARROW_MAX_COUT ||
-        winograd_off)
+        winograd_off || us_conv2d_direct_applies(g))
         return 0;
     if (tiles_of(g, 4) >= US_WINOGRAD_MIN_TILES) return 4;
     return tiles_of(g, 2) >= US_WINOGRAD_MIN_TILES ? 2 : 0;
 }
 
 /* 3x3 stride-1 convs (most of a U-Net's work) go through Winograd where
- * the output is large enough; convs with 1-4 output channels have their
- * own kernel. */
+ * the output is large enough, or the direct kernel where channels are few;
+ * convs with 1-4 output channels have their own kernel. */
 int32_t us_conv2d_forward(const us_conv_geom *g, const float *x, const float *kernel,
                           const float *bias, const us_conv_epilogue *ep, float *y) {
     if (g->cout <= US_NARROW_MAX_COUT && g->cin <= US_NARROW_MAX_CIN)
         return us_conv2d_forward_narrow(g, x, kernel, bias, ep, y);
+    if (us_conv2d_direct_applies(g)) return us_conv2d_forward_direct(g, x, kernel, bias, ep, y);
     const int tile = us_conv2d_winograd_tile(g);
     if (tile) return us_conv2d_forward_winograd(g, tile, x, kernel, NULL, bias, ep, y);
     return us_conv2d_forward_im2col(g, x, kernel, bias, ep, y);
@@ -119,19 +120,19 @@ int32_t us_conv2d_forward_im2col(const us_conv_geom *g, const float *x, const fl
 }
 
 
-/* dx += the input gradient of a 3x3 stride-1 conv by Winograd, when its
- * geometry suits: dx is dy convolved with the kernel turned by 180 degrees
- * (input and output channels swapped), with padding 2 - pad. Returns 1 if
- * done, 0 if the caller must use im2col, or a negative status. */
-static int32_t backward_dx_winograd(const us_conv_geom *g, const float *kernel, const float *dy,
+/* dx += the input gradient of a 3x3 stride-1 conv by Winograd or the direct
+ * kernel, when its geometry suits: dx is dy convolved with the kernel turned
+ * by 180 degrees (input and output channels swapped), with padding 2 - pad.
+ * Returns 1 if done, 0 if the caller must use im2col, or a negative status. */
+static int32_t backward_dx_turned(const us_conv_geom *g, const float *kernel, const float *dy,
                                     float *dx) {
     if (g->kh != 3 || g->kw != 3 || g->sh != 1 || g->sw != 1 || g->pad_top < 0 ||
         g->pad_top > 2 || g->pad_left < 0 || g->pad_left > 2)
         return 0;
     const us_conv_geom t = {g->n, g->ho, g->wo, g->cout, g->h, g->w, g->cin, 3, 3, 1, 1,
                             2 - g->pad_top, 2 - g->pad_left};
-    const int tile = us_conv2d_winograd_tile(&t);
-    if (!tile) return 0;
+    const int tile = us_conv2d_winograd_tile(&t), direct = us_conv2d_direct_applies(&t);
+    if (!tile && !direct) return 0;
     float *turned = us_malloc_array((size_t)(9 * g->cin * g->cout), sizeof(float));
     if (!turned) return us_fail(UNETSEG_E_NOMEM, "conv2d backward: out of memory");
     for (int64_t tap = 0; tap < 9; tap++)
@@ -139,7 +140,8 @@ static int32_t backward_dx_winograd(const us_conv_geom *g, const float *kernel, 
             for (int64_t co = 0; co < g->cout; co++)
                 turned[((8 - tap) * g->cout + co) * g->cin + ci] = kernel[(tap * g->cin + ci) * g->cout + co];
     const us_conv_epilogue add = {NULL, NULL, 0, 1};
-    int32_t st = us_conv2d_forward_winograd(&t, tile, dy, turned, NULL, NULL, &add, dx);
+    int32_t st = direct ? us_conv2d_forward_direct(&t, dy, turned, NULL, &add, dx)
+                        : us_conv2d_forward_winograd(&t, tile, dy, turned, NULL, NULL, &add, dx);
     free(turned);
     return st ? st : 1;
 }
@@ -161,7 +163,7 @@ int32_t us_conv2d_backward(const us_conv_geom *g, const float *x, const float *k
         return UNETSEG_OK;
     }
     if (dx) {
-        int32_t done = backward_dx_winograd(g, kernel, dy, dx);
+        int32_t done = backward_dx_turned(g, kernel, dy, dx);
         if (done < 0) return done;
         if (done) dx = NULL;
         if (!dx && !dkernel) return UNETSEG_OK;

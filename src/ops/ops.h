@@ -84,8 +84,14 @@ void us_conv_finish_row(float *row, int64_t n, const float *bias, const us_conv_
  * (may be NULL); im2col + sgemm. */
 int32_t us_conv2d_forward(const us_conv_geom *g, const float *x, const float *kernel,
                           const float *bias, const us_conv_epilogue *ep, float *y);
+/* 3x3 stride-1 convs with 16 output channels from up to 32 inputs, pad
+ * 0-2, computed directly (conv2d_direct.c; AVX2 or AVX-512 CPUs only);
+ * `ep->accumulate` adds to y. */
+int us_conv2d_direct_applies(const us_conv_geom *g);
+int32_t us_conv2d_forward_direct(const us_conv_geom *g, const float *x, const float *kernel,
+                                 const float *bias, const us_conv_epilogue *ep, float *y);
 /* The Winograd output tile side us_conv2d_forward uses for this geometry:
- * 4 (F(4x4, 3x3)), 2 (F(2x2, 3x3)) or 0 (not Winograd: im2col). */
+ * 4 (F(4x4, 3x3)), 2 (F(2x2, 3x3)) or 0 (not Winograd: direct or im2col). */
 int us_conv2d_winograd_tile(const us_conv_geom *g);
 /* The same for 3x3 stride-1 kernels by Winograd F(tile x tile, 3x3), tile
  * 4 or 2; any padding. `prepared` (may be NULL) is the kernel already
