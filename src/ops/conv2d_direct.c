@@ -36,117 +36,107 @@ typedef struct finish {
 #define US_DIRECT_PX 12
 
 
-/* PX pixels x 16 * NB channels of one output row: acc = sum over the 3 x 3
- * taps and cin channels. rows[i] is padded input row i at the block's
- * first pixel; w is HWIO. */
-#define DIRECT_BLOCK_AVX512(NB)                                                                     \
-    __attribute__((target("avx512f,avx2,fma"))) static void block_avx512_##NB(                    \
-        const float *const rows[3], int64_t cin, const float *w, const finish *f, float *y,        \
-        int px_valid) {                                                                            \
-        __m512 acc[US_DIRECT_PX][NB];                                                              \
-        for (int p = 0; p < US_DIRECT_PX; p++)                                                     \
-            for (int v = 0; v < NB; v++) acc[p][v] = _mm512_setzero_ps();                         \
-        for (int tap = 0; tap < 9; tap++) {                                                        \
-            const float *x = rows[tap / 3] + (tap % 3) * cin;                                      \
-            const float *wt = w + tap * cin * 16 * NB;                                             \
-            for (int64_t ci = 0; ci < cin; ci++, x++, wt += 16 * NB) {                             \
-                __m512 wv[NB];                                                                     \
-                for (int v = 0; v < NB; v++) wv[v] = _mm512_loadu_ps(wt + 16 * v);                 \
-                _Pragma("GCC unroll 12") for (int p = 0; p < US_DIRECT_PX; p++) {                 \
-                    __m512 s = _mm512_set1_ps(x[p * cin]);                                         \
-                    _Pragma("GCC unroll 2") for (int v = 0; v < NB; v++)                            \
-                        acc[p][v] = _mm512_fmadd_ps(s, wv[v], acc[p][v]);                          \
-                }                                                                                  \
-            }                                                                                      \
-        }                                                                                          \
-        const __m512 zero = _mm512_setzero_ps();                                                   \
-        for (int v = 0; v < NB; v++) {                                                             \
-            const __m512 b = f->bias ? _mm512_loadu_ps(f->bias + 16 * v) : zero;                   \
-            const __m512 sc = f->scale ? _mm512_loadu_ps(f->scale + 16 * v) : zero;                \
-            const __m512 sh = f->scale ? _mm512_loadu_ps(f->shift + 16 * v) : zero;                \
-            _Pragma("GCC unroll 12") for (int p = 0; p < US_DIRECT_PX; p++) {                     \
-                if (p >= px_valid) break;                                                          \
-                float *dst = y + (p * NB + v) * 16;                                                \
-                __m512 r = acc[p][v];                                                              \
-                if (f->accumulate) {                                                               \
-                    _mm512_storeu_ps(dst, _mm512_add_ps(_mm512_loadu_ps(dst), r));                 \
-                    continue;                                                                      \
-                }                                                                                  \
-                if (f->bias) r = _mm512_add_ps(r, b);                                              \
-                if (f->scale) r = _mm512_add_ps(_mm512_mul_ps(r, sc), sh);                         \
-                if (f->relu) r = _mm512_max_ps(r, zero);                                           \
-                _mm512_storeu_ps(dst, r);                                                          \
-            }                                                                                      \
-        }                                                                                          \
+/* A block of PX output pixels x 16 channels of one output row: the sum
+ * over the 3 x 3 taps and cin channels, then the finish, stored at y.
+ * rows[i] is padded input row i at the block's first pixel; w is HWIO. */
+__attribute__((target("avx512f,avx2,fma"))) static void block_avx512(
+    const float *const rows[3], int64_t cin, const float *w, const finish *f, float *y,
+    int px_valid) {
+    __m512 acc[US_DIRECT_PX];
+#pragma GCC unroll 12
+    for (int p = 0; p < US_DIRECT_PX; p++) acc[p] = _mm512_setzero_ps();
+    for (int tap = 0; tap < 9; tap++) {
+        const float *x = rows[tap / 3] + (tap % 3) * cin, *wt = w + tap * cin * 16;
+        for (int64_t ci = 0; ci < cin; ci++, x++, wt += 16) {
+            const __m512 wv = _mm512_loadu_ps(wt);
+#pragma GCC unroll 12
+            for (int p = 0; p < US_DIRECT_PX; p++)
+                acc[p] = _mm512_fmadd_ps(_mm512_set1_ps(x[p * cin]), wv, acc[p]);
+        }
     }
-DIRECT_BLOCK_AVX512(1)
-DIRECT_BLOCK_AVX512(2)
+    const __m512 zero = _mm512_setzero_ps();
+    const __m512 b = f->bias ? _mm512_loadu_ps(f->bias) : zero;
+    const __m512 sc = f->scale ? _mm512_loadu_ps(f->scale) : zero;
+    const __m512 sh = f->scale ? _mm512_loadu_ps(f->shift) : zero;
+#pragma GCC unroll 12
+    for (int p = 0; p < US_DIRECT_PX; p++) {
+        if (p >= px_valid) break;
+        float *dst = y + p * 16;
+        __m512 r = acc[p];
+        if (f->accumulate) {
+            _mm512_storeu_ps(dst, _mm512_add_ps(_mm512_loadu_ps(dst), r));
+            continue;
+        }
+        if (f->bias) r = _mm512_add_ps(r, b);
+        if (f->scale) r = _mm512_add_ps(_mm512_mul_ps(r, sc), sh);
+        if (f->relu) r = _mm512_max_ps(r, zero);
+        _mm512_storeu_ps(dst, r);
+    }
+}
 
-/* The same with 8-float vectors: 16 registers hold 6 pixels x 16 channels
- * (or 3 x 32), so a block is done in parts of that many pixels. */
-#define DIRECT_BLOCK_AVX2(NB, PX)                                                                   \
-    __attribute__((target("avx2,fma"))) static void part_avx2_##NB(                               \
-        const float *const rows[3], int64_t cin, const float *w, const finish *f, float *y,        \
-        int px_valid) {                                                                            \
-        __m256 acc[PX][2 * NB];                                                                    \
-        for (int p = 0; p < PX; p++)                                                               \
-            for (int v = 0; v < 2 * NB; v++) acc[p][v] = _mm256_setzero_ps();                     \
-        for (int tap = 0; tap < 9; tap++) {                                                        \
-            const float *x = rows[tap / 3] + (tap % 3) * cin;                                      \
-            const float *wt = w + tap * cin * 16 * NB;                                             \
-            for (int64_t ci = 0; ci < cin; ci++, x++, wt += 16 * NB) {                             \
-                __m256 wv[2 * NB];                                                                 \
-                for (int v = 0; v < 2 * NB; v++) wv[v] = _mm256_loadu_ps(wt + 8 * v);             \
-                _Pragma("GCC unroll 6") for (int p = 0; p < PX; p++) {                             \
-                    __m256 s = _mm256_set1_ps(x[p * cin]);                                         \
-                    _Pragma("GCC unroll 4") for (int v = 0; v < 2 * NB; v++)                       \
-                        acc[p][v] = _mm256_fmadd_ps(s, wv[v], acc[p][v]);                          \
-                }                                                                                  \
-            }                                                                                      \
-        }                                                                                          \
-        const __m256 zero = _mm256_setzero_ps();                                                   \
-        for (int v = 0; v < 2 * NB; v++) {                                                         \
-            const __m256 b = f->bias ? _mm256_loadu_ps(f->bias + 8 * v) : zero;                    \
-            const __m256 sc = f->scale ? _mm256_loadu_ps(f->scale + 8 * v) : zero;                 \
-            const __m256 sh = f->scale ? _mm256_loadu_ps(f->shift + 8 * v) : zero;                 \
-            _Pragma("GCC unroll 6") for (int p = 0; p < PX; p++) {                                 \
-                if (p >= px_valid) break;                                                          \
-                float *dst = y + (p * 2 * NB + v) * 8;                                             \
-                __m256 r = acc[p][v];                                                              \
-                if (f->accumulate) {                                                               \
-                    _mm256_storeu_ps(dst, _mm256_add_ps(_mm256_loadu_ps(dst), r));                 \
-                    continue;                                                                      \
-                }                                                                                  \
-                if (f->bias) r = _mm256_add_ps(r, b);                                              \
-                if (f->scale) r = _mm256_add_ps(_mm256_mul_ps(r, sc), sh);                         \
-                if (f->relu) r = _mm256_max_ps(r, zero);                                           \
-                _mm256_storeu_ps(dst, r);                                                          \
-            }                                                                                      \
-        }                                                                                          \
-    }                                                                                              \
-    static void block_avx2_##NB(const float *const rows[3], int64_t cin, const float *w,           \
-                                const finish *f, float *y, int px_valid) {                         \
-        for (int p0 = 0; p0 < px_valid; p0 += PX) {                                                \
-            const float *const shifted[3] = {rows[0] + p0 * cin, rows[1] + p0 * cin,               \
-                                             rows[2] + p0 * cin};                                  \
-            part_avx2_##NB(shifted, cin, w, f, y + p0 * 16 * NB, px_valid - p0);                   \
-        }                                                                                          \
+/* The same with 8-float vectors: 16 registers hold 6 pixels x 16 channels,
+ * so a block is done in two parts. */
+#define US_DIRECT_AVX2_PX 6
+_Static_assert(US_DIRECT_PX == 2 * US_DIRECT_AVX2_PX, "two AVX2 parts make a block");
+
+__attribute__((target("avx2,fma"))) static void part_avx2(const float *const rows[3], int64_t cin,
+                                                          const float *w, const finish *f,
+                                                          float *y, int px_valid) {
+    __m256 acc[US_DIRECT_AVX2_PX][2];
+#pragma GCC unroll 6
+    for (int p = 0; p < US_DIRECT_AVX2_PX; p++) acc[p][0] = acc[p][1] = _mm256_setzero_ps();
+    for (int tap = 0; tap < 9; tap++) {
+        const float *x = rows[tap / 3] + (tap % 3) * cin, *wt = w + tap * cin * 16;
+        for (int64_t ci = 0; ci < cin; ci++, x++, wt += 16) {
+            const __m256 w0 = _mm256_loadu_ps(wt), w1 = _mm256_loadu_ps(wt + 8);
+#pragma GCC unroll 6
+            for (int p = 0; p < US_DIRECT_AVX2_PX; p++) {
+                const __m256 s = _mm256_set1_ps(x[p * cin]);
+                acc[p][0] = _mm256_fmadd_ps(s, w0, acc[p][0]);
+                acc[p][1] = _mm256_fmadd_ps(s, w1, acc[p][1]);
+            }
+        }
     }
-DIRECT_BLOCK_AVX2(1, 6)
-DIRECT_BLOCK_AVX2(2, 3)
-_Static_assert(US_DIRECT_PX % 6 == 0, "AVX2 parts of 6 and 3 pixels tile a block");
+    const __m256 zero = _mm256_setzero_ps();
+    for (int v = 0; v < 2; v++) {
+        const __m256 b = f->bias ? _mm256_loadu_ps(f->bias + 8 * v) : zero;
+        const __m256 sc = f->scale ? _mm256_loadu_ps(f->scale + 8 * v) : zero;
+        const __m256 sh = f->scale ? _mm256_loadu_ps(f->shift + 8 * v) : zero;
+#pragma GCC unroll 6
+        for (int p = 0; p < US_DIRECT_AVX2_PX; p++) {
+            if (p >= px_valid) break;
+            float *dst = y + p * 16 + 8 * v;
+            __m256 r = acc[p][v];
+            if (f->accumulate) {
+                _mm256_storeu_ps(dst, _mm256_add_ps(_mm256_loadu_ps(dst), r));
+                continue;
+            }
+            if (f->bias) r = _mm256_add_ps(r, b);
+            if (f->scale) r = _mm256_add_ps(_mm256_mul_ps(r, sc), sh);
+            if (f->relu) r = _mm256_max_ps(r, zero);
+            _mm256_storeu_ps(dst, r);
+        }
+    }
+}
+
+static void block_avx2(const float *const rows[3], int64_t cin, const float *w, const finish *f,
+                       float *y, int px_valid) {
+    for (int p0 = 0; p0 < px_valid; p0 += US_DIRECT_AVX2_PX) {
+        const float *const shifted[3] = {rows[0] + p0 * cin, rows[1] + p0 * cin, rows[2] + p0 * cin};
+        part_avx2(shifted, cin, w, f, y + p0 * 16, px_valid - p0);
+    }
+}
 #endif
 
 typedef void (*block_fn)(const float *const rows[3], int64_t cin, const float *w,
                          const finish *f, float *y, int px_valid);
 
-static block_fn block_for(int64_t cout) {
+static block_fn block_for_isa(void) {
 #ifdef US_DIRECT_KERNELS
     const us_isa isa = us_cpu_isa();
-    if (isa == US_ISA_AVX512) return cout == 16 ? block_avx512_1 : block_avx512_2;
-    if (isa == US_ISA_AVX2) return cout == 16 ? block_avx2_1 : block_avx2_2;
+    if (isa == US_ISA_AVX512) return block_avx512;
+    if (isa == US_ISA_AVX2) return block_avx2;
 #endif
-    (void)cout;
     return NULL;
 }
 
@@ -155,7 +145,7 @@ int us_conv2d_direct_applies(const us_conv_geom *g) {
      * Winograd keeps it; 16 outputs from up to 32 inputs: 2-2.5x faster. */
     return g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1 && g->cout == 16 &&
            g->cin <= 32 && g->pad_top >= 0 && g->pad_top <= 2 && g->pad_left >= 0 &&
-           g->pad_left <= 2 && block_for(g->cout) != NULL;
+           g->pad_left <= 2 && block_for_isa() != NULL;
 }
 
 typedef struct direct_job {
@@ -222,7 +212,7 @@ static void direct_band(void *arg, int64_t lo, int64_t hi) {
 
 int32_t us_conv2d_forward_direct(const us_conv_geom *g, const float *x, const float *kernel,
                                  const float *bias, const us_conv_epilogue *ep, float *y) {
-    block_fn block = block_for(g->cout);
+    block_fn block = block_for_isa();
     if (!block || !us_conv2d_direct_applies(g))
         return us_fail(UNETSEG_E_UNSUPPORTED, "conv2d: no direct kernel for this geometry");
     const int64_t blocks = (g->wo + US_DIRECT_PX - 1) / US_DIRECT_PX;
