@@ -66,16 +66,9 @@ void us_winograd_transform_kernel(int tile, const float *kernel, int64_t cin, in
     us_parallel_rows(cin * j.panels, (9 + w->positions) * width, kernel_band, &j);
 }
 
-/* y = the output row v, then bias and epilogue (as the im2col path); or
- * y += v for an accumulating epilogue. */
-US_VECTOR_CLONES static void finish_row(float *restrict y, const float *restrict v, int64_t n,
-                                        const float *bias, const us_conv_epilogue *ep) {
-    if (ep && ep->accumulate) {
-        for (int64_t k = 0; k < n; k++) y[k] += v[k];
-        return;
-    }
-    memcpy(y, v, (size_t)n * sizeof(float));
-    us_conv_finish_row(y, n, bias, ep);
+/* y += v (an accumulating epilogue: gradients). */
+US_VECTOR_CLONES static void add_row(float *restrict y, const float *restrict v, int64_t n) {
+    for (int64_t k = 0; k < n; k++) y[k] += v[k];
 }
 
 typedef struct wino_job {
@@ -113,20 +106,35 @@ static void transform_input(const wino_job *j, int64_t t0, int64_t tiles, float 
 }
 
 /* Y tile = A^T m A, plus bias and epilogue; outputs past the image edge are
- * dropped. `o` is m^2 x cout scratch. */
+ * dropped. The transform writes straight into y (into `o`, m^2 x cout
+ * scratch, for outputs past the edge, and for all of an accumulating
+ * epilogue's, which then adds them). */
 static void transform_output(const wino_job *j, const float *mt, int64_t t0, int64_t tiles,
                              float *o) {
     const us_conv_geom *g = j->g;
     const int64_t c = g->cout;
     const int m = j->w->m, positions = j->w->positions;
+    const int accumulate = j->ep && j->ep->accumulate;
+    float *dst[16];
     for (int64_t t = 0; t < tiles; t++) {
         int64_t tile = t0 + t, b = tile / j->tiles_hw;
         int64_t oh = m * ((tile % j->tiles_hw) / j->tiles_w), ow = m * (tile % j->tiles_w);
-        j->w->output_tile(mt + t * positions * c, c, o, c);
+        for (int oi = 0; oi < m; oi++)
+            for (int ok = 0; ok < m; ok++) {
+                const int inside = oh + oi < g->ho && ow + ok < g->wo;
+                dst[oi * m + ok] = inside && !accumulate
+                                       ? j->y + ((b * g->ho + oh + oi) * g->wo + ow + ok) * c
+                                       : o + (oi * m + ok) * c;
+            }
+        j->w->output_tile(mt + t * positions * c, c, dst, c);
         for (int oi = 0; oi < m && oh + oi < g->ho; oi++) {
-            float *dst = j->y + ((b * g->ho + oh + oi) * g->wo + ow) * c;
-            for (int ok = 0; ok < m && ow + ok < g->wo; ok++)
-                finish_row(dst + ok * c, o + (oi * m + ok) * c, c, j->bias, j->ep);
+            float *row = j->y + ((b * g->ho + oh + oi) * g->wo + ow) * c;
+            for (int ok = 0; ok < m && ow + ok < g->wo; ok++) {
+                if (accumulate)
+                    add_row(row + ok * c, o + (oi * m + ok) * c, c);
+                else
+                    us_conv_finish_row(row + ok * c, c, j->bias, j->ep);
+            }
         }
     }
 }

@@ -19,9 +19,9 @@ typedef struct us_wino_transforms {
     /* v[p * stride_p + k] = (B^T d B)[p] for channels k < n, where
      * d[i * side + j] points at the tile's pixel (i, j) (or at zeros). */
     void (*input_tile)(const float *const *d, float *v, int64_t stride_p, int64_t n);
-    /* o[q * n + k] = (A^T t A)[q] for the m * m outputs q of channel k,
-     * from t[p * stride_p + k]. */
-    void (*output_tile)(const float *t, int64_t stride_p, float *o, int64_t n);
+    /* o[q][k] = (A^T t A)[q] for the m * m outputs q of channel k, from
+     * t[p * stride_p + k]. */
+    void (*output_tile)(const float *t, int64_t stride_p, float *const *o, int64_t n);
 } us_wino_transforms;
 
 extern const us_wino_transforms us_wino_f4x4, us_wino_f2x2;

@@ -63,7 +63,7 @@ US_IVDEP
 }
 
 US_VECTOR_CLONES static void output_tile(const float *restrict m, int64_t stride_p,
-                                         float *restrict o, int64_t n) {
+                                         float *const *o, int64_t n) {
     for (int64_t k = 0; k < n; k++) {
         float t[16], r[8], q[4];
 #pragma GCC unroll 16
@@ -73,7 +73,7 @@ US_VECTOR_CLONES static void output_tile(const float *restrict m, int64_t stride
 #pragma GCC unroll 2
         for (int i = 0; i < 2; i++) at4(r + 4 * i, q + 2 * i, 1, 1); /* rows: q = r A */
 #pragma GCC unroll 4
-        for (int p = 0; p < 4; p++) o[p * n + k] = q[p];
+        for (int p = 0; p < 4; p++) o[p][k] = q[p];
     }
 }
 

@@ -75,7 +75,7 @@ US_IVDEP
 }
 
 US_VECTOR_CLONES static void output_tile(const float *restrict m, int64_t stride_p,
-                                         float *restrict o, int64_t n) {
+                                         float *const *o, int64_t n) {
     for (int64_t k = 0; k < n; k++) {
         float t[36], r[24], q[16];
 #pragma GCC unroll 36
@@ -85,7 +85,7 @@ US_VECTOR_CLONES static void output_tile(const float *restrict m, int64_t stride
 #pragma GCC unroll 4
         for (int i = 0; i < 4; i++) at6(r + 6 * i, q + 4 * i, 1, 1); /* rows: q = r A */
 #pragma GCC unroll 16
-        for (int p = 0; p < 16; p++) o[p * n + k] = q[p];
+        for (int p = 0; p < 16; p++) o[p][k] = q[p];
     }
 }
 
