@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/cpu.h"
 #include "core/error.h"
 #include "core/parallel.h"
 #include "ops/ops.h"
@@ -60,7 +61,7 @@ int us_conv2d_uses_winograd(const us_conv_geom *g) {
     const int64_t tiles = g->n * ((g->ho + 3) / 4) * ((g->wo + 3) / 4);
     return g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1 &&
            g->cout > US_NARROW_MAX_COUT && tiles >= US_WINOGRAD_MIN_TILES &&
-           !getenv("UNETSEG_NO_WINOGRAD");
+           !us_cpu_no_winograd();
 }
 
 /* 3x3 stride-1 convs (most of a U-Net's work) go through Winograd, unless
