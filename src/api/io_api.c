@@ -10,8 +10,8 @@ UNETSEG_API int32_t unetseg_model_save_weights(const unetseg_model *model, const
     return us_save_model_file(model, path, NULL, 0, NULL, NULL, 0);
 }
 
-UNETSEG_API int32_t unetseg_model_load_weights(unetseg_model *model, const char *path,
-                                               int32_t mode, const char **report) {
+UNETSEG_API int32_t unetseg_model_load_weights(unetseg_model *model, const char *path, int32_t mode,
+                                               const char **report) {
     us_clear_error();
     if (report) *report = NULL;
     if (!model || !path) return us_fail(UNETSEG_E_INVALID_ARG, "load_weights: NULL argument");
@@ -29,8 +29,7 @@ UNETSEG_API int32_t unetseg_model_load(const char *path, unetseg_model **out) {
     return us_model_load_file(path, out);
 }
 
-UNETSEG_API int32_t unetseg_tensor_load(const char *path, const char *name,
-                                        unetseg_tensor **out) {
+UNETSEG_API int32_t unetseg_tensor_load(const char *path, const char *name, unetseg_tensor **out) {
     us_clear_error();
     if (out) *out = NULL;
     if (!path || !name || !out) return us_fail(UNETSEG_E_INVALID_ARG, "tensor_load: NULL argument");

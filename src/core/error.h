@@ -16,7 +16,8 @@ const char *us_last_error(void);
 /* The version as text, "MAJOR.MINOR.PATCH": unetseg_version_string(). */
 #define US_STR2(x) #x
 #define US_STR(x) US_STR2(x)
-#define US_VERSION_STRING                                                                          \
-    US_STR(UNETSEG_VERSION_MAJOR) "." US_STR(UNETSEG_VERSION_MINOR) "." US_STR(UNETSEG_VERSION_PATCH)
+#define US_VERSION_STRING         \
+    US_STR(UNETSEG_VERSION_MAJOR) \
+    "." US_STR(UNETSEG_VERSION_MINOR) "." US_STR(UNETSEG_VERSION_PATCH)
 
 #endif
