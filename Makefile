@@ -84,7 +84,8 @@ bench-deps:
 	  (cd build/bench && npm install --no-audit --no-fund --ignore-scripts --prefix . \
 	    onnxruntime-node@$(ORT_NODE_VERSION))
 
-.PHONY: all check check-asan check-python clean install uninstall deps demo help symbols-check
+.PHONY: all check check-asan check-python clean install uninstall deps demo help symbols-check \
+        layers-check
 
 all: lib/libunetseg.a $(SHLIB) lib/libunetseg.so unetseg.pc bin/unetseg $(EXAMPLE_BIN)
 
@@ -92,7 +93,7 @@ help:
 	@echo "make            build lib/libunetseg.{a,so}, bin/unetseg, examples, unetseg.pc"
 	@echo "make deps       apt-get install the Debian packages that are missing"
 	@echo "make demo       build and run the demo"
-	@echo "make check      build and run the test suite"
+	@echo "make check      build and run the test suite (and make layers-check)"
 	@echo "make check-asan the same tests under AddressSanitizer + UBSan"
 	@echo "make check-tsan tests/test_threads.c under ThreadSanitizer (TSAN_TESTS=...)"
 	@echo "make check-valgrind  the tests under valgrind memcheck (VALGRIND_TESTS=...)"
@@ -149,7 +150,7 @@ build/tests-asan/%: tests/%.c $(TEST_SUPPORT) tests/support/test_support.h build
 
 # Runs every test binary from the repository root (fixtures are read from
 # tests/fixtures); the symbol check proves only unetseg_* is exported.
-check: $(TEST_BIN) all symbols-check check-python
+check: layers-check $(TEST_BIN) all symbols-check check-python
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
 	@echo "all tests passed"
 
@@ -160,6 +161,14 @@ check-asan: $(TEST_BIN_ASAN)
 
 check-python: bin/unetseg lib/libunetseg.so
 	@set -e; for t in $(sort $(wildcard tests/python/test_*.py)); do echo "== $$t"; $(PYTHON) $$t; done
+
+# Layers point one way (docs/DESIGN.md section 2): the script fails, naming
+# file:line, on a call, header declaration or #include that points up a
+# layer, and on a public function defined outside its home; its self-test
+# first proves that it finds the violations planted in tests/tools/layers_fixture.
+layers-check:
+	@$(PYTHON) tests/tools/layers_check.py --self-test
+	@$(PYTHON) tests/tools/layers_check.py src
 
 symbols-check: $(SHLIB)
 	@bad=$$(nm -D --defined-only $(SHLIB) | awk '{print $$3}' | grep -v '^unetseg_' | grep -v '^UNETSEG_' || true); \

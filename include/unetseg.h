@@ -17,7 +17,11 @@
  *    until the next mutating call on the same handle.
  *  - Tensors are float32, row-major; images are NHWC (Keras channels_last).
  *  - One handle is used by one thread at a time; different handles may be used
- *    concurrently. There is no hidden global mutable state.
+ *    concurrently: they share no mutable state. What the process shares is
+ *    internal and needs no initialisation call: a pool of worker threads
+ *    (started on first use, joined at exit), the kernel variant chosen once
+ *    from the CPU and UNETSEG_ISA, and on CPUs without AVX2 + FMA OpenBLAS's
+ *    thread count (set to 1). None of it changes a result.
  */
 #ifndef UNETSEG_H
 #define UNETSEG_H
@@ -226,10 +230,13 @@ UNETSEG_API int32_t unetseg_model_add_upsampling2d(unetseg_model *model,
                                                    const char *name, const char *inbound,
                                                    int64_t size_h, int64_t size_w,
                                                    int32_t interpolation);
-/* Concatenate on the channel axis, inputs in the given order (n >= 2). */
+/* Most inbound layers of one layer (Concatenate, Add). */
+#define UNETSEG_MAX_INBOUND 64
+/* Concatenate on the channel axis, inputs in the given order
+ * (2 <= n <= UNETSEG_MAX_INBOUND). */
 UNETSEG_API int32_t unetseg_model_add_concatenate(unetseg_model *model, const char *name,
                                                   const char *const *inbound, int32_t n);
-/* Add: element-wise sum of n >= 2 inputs of the same shape. */
+/* Add: element-wise sum of n (2..UNETSEG_MAX_INBOUND) inputs of the same shape. */
 UNETSEG_API int32_t unetseg_model_add_add(unetseg_model *model, const char *name,
                                           const char *const *inbound, int32_t n);
 /* Dropout(rate), rate in [0, 1). */

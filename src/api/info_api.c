@@ -1,11 +1,41 @@
-/* unetseg_runtime_info: what this process runs on and with, in the manner
- * of torch.__config__.show(). */
+/* Public entry points that belong to no handle: versions, status texts,
+ * the last error, and unetseg_runtime_info (what this process runs on and
+ * with, in the manner of torch.__config__.show()). */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "core/cpu.h"
+#include "core/error.h"
 #include "core/threads.h"
 #include "unetseg.h"
+
+UNETSEG_API const char *unetseg_version_string(void) { return US_VERSION_STRING; }
+
+UNETSEG_API int32_t unetseg_abi_version(void) { return UNETSEG_ABI_VERSION; }
+
+UNETSEG_API int32_t unetseg_version_number(void) { return UNETSEG_VERSION_NUMBER; }
+
+UNETSEG_API const char *unetseg_last_error(void) { return us_last_error(); }
+
+UNETSEG_API const char *unetseg_status_string(int32_t status) {
+    switch (status) {
+    case UNETSEG_OK: return "ok";
+    case UNETSEG_E_INVALID_ARG: return "invalid argument";
+    case UNETSEG_E_NOMEM: return "out of memory";
+    case UNETSEG_E_SHAPE: return "shape mismatch";
+    case UNETSEG_E_NOT_FOUND: return "not found";
+    case UNETSEG_E_NAME_EXISTS: return "name exists";
+    case UNETSEG_E_STATE: return "wrong state";
+    case UNETSEG_E_IO: return "i/o error";
+    case UNETSEG_E_FORMAT: return "malformed file";
+    case UNETSEG_E_NO_MATCH: return "no layer matches";
+    case UNETSEG_E_SYNTAX: return "syntax error";
+    case UNETSEG_E_GRAPH: return "invalid graph";
+    case UNETSEG_E_UNSUPPORTED: return "unsupported";
+    case UNETSEG_E_NUMERIC: return "non-finite value";
+    default: return "unknown status";
+    }
+}
 
 UNETSEG_API const char *unetseg_runtime_info(void) {
     static _Thread_local char text[1024];

@@ -1,10 +1,12 @@
-/* Public entry points of dropout insertion and its options handle. */
+/* Public entry points of layer matching (the dry run), dropout insertion
+ * and its options handle. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
 #include "graph/insert.h"
+#include "graph/matcher.h"
 
 struct unetseg_insert_options {
     us_insert_spec spec;
@@ -98,6 +100,23 @@ UNETSEG_API int32_t unetseg_insert_options_set_allow_no_match(unetseg_insert_opt
         return us_fail(UNETSEG_E_INVALID_ARG, "insert_options_set_allow_no_match: 0 or 1");
     o->spec.allow_no_match = allow;
     return UNETSEG_OK;
+}
+
+UNETSEG_API int32_t unetseg_model_match(const unetseg_model *model,
+                                        const unetseg_matcher *matcher, int32_t *indices,
+                                        int32_t capacity, int32_t *count) {
+    us_clear_error();
+    if (count) *count = 0;
+    if (!model) return us_fail(UNETSEG_E_INVALID_ARG, "model_match: model is NULL");
+    if (!matcher) return us_fail(UNETSEG_E_INVALID_ARG, "model_match: matcher is NULL");
+    if (!count) return us_fail(UNETSEG_E_INVALID_ARG, "model_match: count is NULL");
+    if (capacity < 0)
+        return us_fail(UNETSEG_E_INVALID_ARG, "model_match: capacity %d is negative",
+                       (int)capacity);
+    if (capacity > 0 && !indices)
+        return us_fail(UNETSEG_E_INVALID_ARG, "model_match: indices is NULL (capacity %d)",
+                       (int)capacity);
+    return us_model_match(model, matcher, indices, capacity, count);
 }
 
 UNETSEG_API int32_t unetseg_model_insert_dropout(unetseg_model *model,

@@ -18,22 +18,14 @@
 UNETSEG_API int32_t unetseg_model_create(unetseg_model **out) {
     us_clear_error();
     if (!out) return us_fail(UNETSEG_E_INVALID_ARG, "model_create: out is NULL");
-    *out = us_calloc(1, sizeof **out);
-    if (!*out) return us_fail(UNETSEG_E_NOMEM, "model_create: out of memory");
-    (*out)->input_multiple = 1;
-    return UNETSEG_OK;
+    return us_model_new(out);
 }
 
-UNETSEG_API void unetseg_model_free(unetseg_model *model) {
-    if (!model) return;
-    us_model_invalidate(model);
-    us_pool_free(&model->train_pool);
-    us_pool_free(&model->run_pool);
-    for (int32_t i = 0; i < model->n_layers; i++) us_layer_clear(&model->layers[i]);
-    free(model->layers);
-    us_layer_index_free(&model->index);
-    free(model->description);
-    free(model);
+UNETSEG_API void unetseg_model_free(unetseg_model *model) { us_model_free(model); }
+
+UNETSEG_API const char *unetseg_layer_kind_name(int32_t kind) {
+    const us_layer_kind *k = us_layer_kind_get(kind);
+    return k ? k->lower_name : NULL;
 }
 
 /* Common checks of every add_* call, then append. */
@@ -274,18 +266,19 @@ UNETSEG_API int32_t unetseg_model_set_trainable(unetseg_model *model, const char
 UNETSEG_API int32_t unetseg_model_param_totals(const unetseg_model *model, int64_t *total,
                                                int64_t *trainable, int64_t *non_trainable) {
     CHECK_MODEL(model, "param_totals");
-    int64_t t = 0, tr = 0;
-    for (int32_t i = 0; i < model->n_layers; i++) {
-        const us_layer *l = &model->layers[i];
-        for (int32_t p = 0; p < l->n_params; p++) {
-            t += l->params[p].value->numel;
-            if (l->trainable && !l->params[p].is_statistic) tr += l->params[p].value->numel;
-        }
-    }
+    int64_t t, tr;
+    us_model_param_totals(model, &t, &tr);
     if (total) *total = t;
     if (trainable) *trainable = tr;
     if (non_trainable) *non_trainable = t - tr;
     return UNETSEG_OK;
+}
+
+UNETSEG_API int32_t unetseg_model_summary(unetseg_model *model, const char **text) {
+    us_clear_error();
+    if (text) *text = NULL;
+    if (!model || !text) return us_fail(UNETSEG_E_INVALID_ARG, "model_summary: NULL argument");
+    return us_model_summary(model, text);
 }
 
 /* ------------------------------------------------------------- parameters */

@@ -1,31 +1,12 @@
-/* Public entry points of inference. */
+/* Public entry points of inference and Monte-Carlo dropout prediction. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
 #include "graph/exec.h"
+#include "graph/mc.h"
 #include "graph/model.h"
-
-/* Checks shared by every forward entry point. */
-int32_t us_check_forward_input(const unetseg_model *model, const unetseg_tensor *input) {
-    if (model->n_layers == 0)
-        return us_fail(UNETSEG_E_STATE, "model_forward: the model has no layers");
-    const us_layer *in = &model->layers[0];
-    if (input->rank != 4)
-        return us_fail(UNETSEG_E_SHAPE, "model_forward: input must be rank 4 (N, H, W, C), got rank %d",
-                       input->rank);
-    if (input->shape[3] != in->cfg.channels)
-        return us_fail(UNETSEG_E_SHAPE, "model_forward: input has %lld channels, '%s' expects %lld",
-                       (long long)input->shape[3], in->name, (long long)in->cfg.channels);
-    int64_t m = model->input_multiple;
-    if (m > 1 && (input->shape[1] % m || input->shape[2] % m))
-        return us_fail(UNETSEG_E_SHAPE,
-                       "model_forward: input height and width must be divisible by %lld "
-                       "(got %lldx%lld)",
-                       (long long)m, (long long)input->shape[1], (long long)input->shape[2]);
-    return UNETSEG_OK;
-}
 
 UNETSEG_API int32_t unetseg_model_set_seed(unetseg_model *model, uint64_t seed) {
     us_clear_error();
@@ -109,4 +90,23 @@ UNETSEG_API int32_t unetseg_model_forward_with_activations(unetseg_model *model,
             activations[i] = NULL;
         }
     return st;
+}
+
+/* Most passes of one Monte-Carlo prediction. */
+#define US_MC_MAX_SAMPLES 1000
+
+UNETSEG_API int32_t unetseg_model_predict_mc(unetseg_model *model, const unetseg_tensor *input,
+                                             int32_t samples, uint64_t seed,
+                                             unetseg_tensor **mean, unetseg_tensor **std,
+                                             unetseg_tensor **entropy) {
+    us_clear_error();
+    if (mean) *mean = NULL;
+    if (std) *std = NULL;
+    if (entropy) *entropy = NULL;
+    if (!model || !input) return us_fail(UNETSEG_E_INVALID_ARG, "predict_mc: NULL argument");
+    if (samples < 1 || samples > US_MC_MAX_SAMPLES)
+        return us_fail(UNETSEG_E_INVALID_ARG, "predict_mc: samples %d not in 1..%d", samples,
+                       US_MC_MAX_SAMPLES);
+    int32_t st = us_check_forward_input(model, input);
+    return st ? st : us_model_predict_mc(model, input, samples, seed, mean, std, entropy);
 }

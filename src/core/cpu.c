@@ -1,4 +1,5 @@
-/* CPU feature detection and the kernel variant in use. */
+/* CPU feature detection, the kernel variant in use, and the environment
+ * variables that choose kernels (read once per process). */
 #include "core/cpu.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -14,6 +15,7 @@ _Static_assert(sizeof isa_names / sizeof *isa_names == US_ISA_COUNT, "one name p
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static _Atomic int selected = US_ISA_BLAS;
+static int no_winograd; /* UNETSEG_NO_WINOGRAD is set; written once, by select_once */
 
 us_isa us_cpu_best_isa(void) {
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -35,12 +37,18 @@ static void select_once(void) {
     const char *env = getenv("UNETSEG_ISA");
     for (int i = 0; env && i < US_ISA_COUNT; i++)
         if (strcmp(env, isa_names[i]) == 0) isa = lowered((us_isa)i);
+    no_winograd = getenv("UNETSEG_NO_WINOGRAD") != NULL;
     atomic_store(&selected, isa);
 }
 
 us_isa us_cpu_isa(void) {
     pthread_once(&once, select_once);
     return (us_isa)atomic_load(&selected);
+}
+
+int us_cpu_no_winograd(void) {
+    pthread_once(&once, select_once);
+    return no_winograd;
 }
 
 const char *us_isa_name(us_isa isa) {

@@ -22,6 +22,11 @@ us_isa us_cpu_isa(void);
  * "avx2 fma avx512f" (those of them it has). */
 void us_cpu_identify(char brand[49], int *family, int *model);
 const char *us_cpu_features(void);
+/* Whether UNETSEG_NO_WINOGRAD is set, sending every convolution through
+ * im2col + GEMM (to measure both paths). Like UNETSEG_ISA it is read once,
+ * at the first use of either: convolutions ask for every layer of every
+ * pass, too often for a getenv (a scan of the whole environment). */
+int us_cpu_no_winograd(void);
 /* "avx512", "avx2" or "blas". */
 const char *us_isa_name(us_isa isa);
 /* Test hook (not exported by the shared library): use `isa` from now on,

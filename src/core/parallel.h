@@ -9,9 +9,10 @@
 void us_parallel_set_threads(int32_t threads);
 int32_t us_parallel_threads(void);
 
-/* Run fn(arg, part, parts) for part = 0..parts-1: part 0 on the calling
- * thread, the others on new threads (inline if a thread cannot start, which
- * changes the speed, never the result). */
+/* Run fn(arg, part, parts) for part = 0..parts-1 (at most 64): part 0 on
+ * the calling thread, the others on the process-wide worker pool, or on
+ * threads of their own while another region holds the pool; inline where a
+ * thread cannot start, which changes the speed, never the result. */
 void us_parallel_run(int32_t parts, void (*fn)(void *arg, int32_t part, int32_t parts), void *arg);
 
 /* Run fn(arg, lo, hi) over contiguous bands covering [0, rows), one band

@@ -16,7 +16,7 @@
 
 int32_t us_infer_shapes(const unetseg_model *m, const int64_t input_shape[4],
                         int64_t (*shapes)[4]) {
-    int64_t in_shapes[64][4];
+    int64_t in_shapes[UNETSEG_MAX_INBOUND][4];
     for (int32_t i = 0; i < m->n_layers; i++) {
         const us_layer *l = &m->layers[i];
         if (l->kind == UNETSEG_LAYER_INPUT) {
@@ -57,7 +57,7 @@ static int32_t run_state_init(const unetseg_model *m, run_state *s) {
     s->shapes = us_calloc_array(n, sizeof *s->shapes);
     s->outputs = us_calloc_array(n, sizeof *s->outputs);
     s->readers = us_calloc_array(n, sizeof *s->readers);
-    s->in_index = us_calloc_array(64, sizeof *s->in_index);
+    s->in_index = us_calloc_array(UNETSEG_MAX_INBOUND, sizeof *s->in_index);
     if (!s->shapes || !s->outputs || !s->readers || !s->in_index)
         return us_fail(UNETSEG_E_NOMEM, "forward: out of memory");
     for (int32_t i = 0; i < m->n_layers; i++)
@@ -171,8 +171,8 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
             for (int32_t j = 0; j < m->layers[i].n_in && !f.skipped[i]; j++)
                 s.readers[effective_input(m, &f, i, j)]++;
     }
-    const float *in_ptrs[64];
-    int64_t in_shapes[64][4];
+    const float *in_ptrs[UNETSEG_MAX_INBOUND];
+    int64_t in_shapes[UNETSEG_MAX_INBOUND][4];
     for (int32_t i = 0; i < m->n_layers && !st; i++) {
         const us_layer *l = &m->layers[i];
         const us_layer_kind *k = us_layer_kind_get(l->kind);
@@ -232,4 +232,23 @@ int32_t us_model_run(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_ten
 int32_t us_model_run_given(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_tensor *input,
                            const float *const *given, const uint8_t *skip, unetseg_tensor **out) {
     return run_impl(m, ctx, input, NULL, NULL, given, skip, out);
+}
+
+int32_t us_check_forward_input(const unetseg_model *model, const unetseg_tensor *input) {
+    if (model->n_layers == 0)
+        return us_fail(UNETSEG_E_STATE, "model_forward: the model has no layers");
+    const us_layer *in = &model->layers[0];
+    if (input->rank != 4)
+        return us_fail(UNETSEG_E_SHAPE, "model_forward: input must be rank 4 (N, H, W, C), got rank %d",
+                       input->rank);
+    if (input->shape[3] != in->cfg.channels)
+        return us_fail(UNETSEG_E_SHAPE, "model_forward: input has %lld channels, '%s' expects %lld",
+                       (long long)input->shape[3], in->name, (long long)in->cfg.channels);
+    int64_t m = model->input_multiple;
+    if (m > 1 && (input->shape[1] % m || input->shape[2] % m))
+        return us_fail(UNETSEG_E_SHAPE,
+                       "model_forward: input height and width must be divisible by %lld "
+                       "(got %lldx%lld)",
+                       (long long)m, (long long)input->shape[1], (long long)input->shape[2]);
+    return UNETSEG_OK;
 }

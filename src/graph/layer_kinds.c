@@ -363,9 +363,10 @@ static const us_layer_kind KINDS[US_LAYER_KIND_COUNT] = {
                                      params_none, fwd_maxpool, us_bwd_maxpool, NULL},
     [UNETSEG_LAYER_UPSAMPLING2D] = {"UpSampling2D", "upsampling2d", 1, 1, 0, infer_upsampling,
                                     params_none, fwd_upsampling, us_bwd_upsampling, NULL},
-    [UNETSEG_LAYER_CONCATENATE] = {"Concatenate", "concatenate", 2, 64, 0, infer_merge,
-                                   params_none, fwd_concat, us_bwd_concat, NULL},
-    [UNETSEG_LAYER_ADD] = {"Add", "add", 2, 64, 1, infer_merge, params_none, fwd_add, us_bwd_add, NULL},
+    [UNETSEG_LAYER_CONCATENATE] = {"Concatenate", "concatenate", 2, UNETSEG_MAX_INBOUND, 0,
+                                   infer_merge, params_none, fwd_concat, us_bwd_concat, NULL},
+    [UNETSEG_LAYER_ADD] = {"Add", "add", 2, UNETSEG_MAX_INBOUND, 1, infer_merge, params_none,
+                           fwd_add, us_bwd_add, NULL},
     [UNETSEG_LAYER_DROPOUT] = {"Dropout", "dropout", 1, 1, 1, infer_same_as_input, params_none,
                                fwd_dropout, us_bwd_dropout, NULL},
     [UNETSEG_LAYER_SPATIAL_DROPOUT2D] = {"SpatialDropout2D", "spatialdropout2d", 1, 1, 1,
@@ -377,11 +378,6 @@ static const us_layer_kind KINDS[US_LAYER_KIND_COUNT] = {
 const us_layer_kind *us_layer_kind_get(int32_t kind) {
     if (kind < 0 || kind >= US_LAYER_KIND_COUNT) return NULL;
     return &KINDS[kind];
-}
-
-UNETSEG_API const char *unetseg_layer_kind_name(int32_t kind) {
-    const us_layer_kind *k = us_layer_kind_get(kind);
-    return k ? k->lower_name : NULL;
 }
 
 /* ------------------------------------------------------------- validation */

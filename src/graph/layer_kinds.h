@@ -14,6 +14,10 @@ typedef struct us_exec_ctx {
     int32_t mc_dropout;   /* model-level switch: ConditionalDropout(TRAINING) on */
     int32_t all_dropout;  /* Monte-Carlo prediction: every dropout on but NEVER */
     uint64_t seed, step;  /* dropout masks depend on (seed, layer id, step, position) */
+    /* Training passes: where activations and gradients are kept between
+     * passes, so a step touches no fresh pages (the trainer's); NULL: a
+     * pool of this pass only. */
+    us_buffer_pool *pool;
 } us_exec_ctx;
 
 /* What a backward function gets. */

@@ -77,7 +77,7 @@ static char peek(parser *p) {
 static int32_t with_column(int32_t st, size_t pos) {
     if (st == UNETSEG_OK || st == UNETSEG_E_NOMEM) return st;
     char why[768];
-    snprintf(why, sizeof why, "%s", unetseg_last_error());
+    snprintf(why, sizeof why, "%s", us_last_error());
     return syntax_error(pos, "%s", why);
 }
 

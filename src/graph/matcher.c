@@ -458,7 +458,7 @@ UNETSEG_API int32_t unetseg_matcher_regex(unetseg_matcher *matcher, const char *
     st = us_match_new_regex(regex, &leaf);
     if (st != UNETSEG_OK) {
         char why[512]; /* re-prefix the constructor's message */
-        snprintf(why, sizeof why, "%s", unetseg_last_error());
+        snprintf(why, sizeof why, "%s", us_last_error());
         return us_fail(st, "matcher_regex: %s", why);
     }
     return add_condition(matcher, "matcher_regex", leaf);
@@ -515,20 +515,8 @@ UNETSEG_API int32_t unetseg_matcher_callback(unetseg_matcher *matcher, unetseg_m
 
 /* -------------------------------------------------------------- dry run */
 
-UNETSEG_API int32_t unetseg_model_match(const unetseg_model *model,
-                                        const unetseg_matcher *matcher, int32_t *indices,
-                                        int32_t capacity, int32_t *count) {
-    us_clear_error();
-    if (count) *count = 0;
-    if (!model) return us_fail(UNETSEG_E_INVALID_ARG, "model_match: model is NULL");
-    if (!matcher) return us_fail(UNETSEG_E_INVALID_ARG, "model_match: matcher is NULL");
-    if (!count) return us_fail(UNETSEG_E_INVALID_ARG, "model_match: count is NULL");
-    if (capacity < 0)
-        return us_fail(UNETSEG_E_INVALID_ARG, "model_match: capacity %d is negative",
-                       (int)capacity);
-    if (capacity > 0 && !indices)
-        return us_fail(UNETSEG_E_INVALID_ARG, "model_match: indices is NULL (capacity %d)",
-                       (int)capacity);
+int32_t us_model_match(const unetseg_model *model, const unetseg_matcher *matcher,
+                       int32_t *indices, int32_t capacity, int32_t *count) {
     int32_t n = 0;
     for (int32_t i = 0; i < model->n_layers; i++) {
         const us_layer *l = &model->layers[i];

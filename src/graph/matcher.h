@@ -8,6 +8,13 @@
  * by unetseg_model_match; this function only evaluates the expression). */
 int us_matcher_eval(const unetseg_matcher *matcher, const us_layer *l);
 
+/* unetseg_model_match without its argument checks: the indices of the
+ * layers the matcher selects (inserted layers never), the first `capacity`
+ * of them into indices, their number into *count. Errors: NO_MATCH, whose
+ * message names real layers. */
+int32_t us_model_match(const unetseg_model *model, const unetseg_matcher *matcher,
+                       int32_t *indices, int32_t capacity, int32_t *count);
+
 /* Message for zero matches: which term matched nothing and some real names,
  * e.g. "no layer name contains 'block'; names look like conv0, ...". */
 void us_matcher_explain_no_match(const unetseg_matcher *matcher, const unetseg_model *m,

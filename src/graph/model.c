@@ -12,6 +12,24 @@
 #include "core/cpu.h"
 #include "core/threads.h"
 
+int32_t us_model_new(unetseg_model **out) {
+    *out = us_calloc(1, sizeof **out);
+    if (!*out) return us_fail(UNETSEG_E_NOMEM, "model_create: out of memory");
+    (*out)->input_multiple = 1;
+    return UNETSEG_OK;
+}
+
+void us_model_free(unetseg_model *m) {
+    if (!m) return;
+    us_model_invalidate(m);
+    us_pool_free(&m->run_pool);
+    for (int32_t i = 0; i < m->n_layers; i++) us_layer_clear(&m->layers[i]);
+    free(m->layers);
+    us_layer_index_free(&m->index);
+    free(m->description);
+    free(m);
+}
+
 int32_t us_model_find(const unetseg_model *m, const char *name) {
     if (us_layer_index_fresh(&m->index, m->n_layers))
         return us_layer_index_find_name(&m->index, m->layers, name);
@@ -63,6 +81,19 @@ us_param *us_model_find_param(const unetseg_model *m, const char *full_name) {
     for (int32_t p = 0; p < l->n_params; p++)
         if (strcmp(l->params[p].name, slash + 1) == 0) return &l->params[p];
     return NULL;
+}
+
+void us_model_param_totals(const unetseg_model *m, int64_t *total, int64_t *trainable) {
+    int64_t t = 0, tr = 0;
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        const us_layer *l = &m->layers[i];
+        for (int32_t p = 0; p < l->n_params; p++) {
+            t += l->params[p].value->numel;
+            if (l->trainable && !l->params[p].is_statistic) tr += l->params[p].value->numel;
+        }
+    }
+    *total = t;
+    *trainable = tr;
 }
 
 static int32_t check_name(const unetseg_model *m, const char *name) {
@@ -121,7 +152,7 @@ int32_t us_model_append(unetseg_model *m, const char *name, int32_t kind,
 
     us_layer l;
     memset(&l, 0, sizeof l);
-    int64_t in_shapes[64][4];
+    int64_t in_shapes[UNETSEG_MAX_INBOUND][4];
     l.in_ids = us_malloc_array((size_t)(n_in ? n_in : 1), sizeof(int32_t));
     l.name = us_strdup(name);
     if (!l.in_ids || !l.name) {

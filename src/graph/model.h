@@ -72,15 +72,18 @@ struct unetseg_model {
     char *param_name_cache;  /* "{layer}/{param}" behind param_tensor_name */
     char *load_report;       /* text behind unetseg_model_load_weights' report */
     int64_t cache_floats;    /* sum of the layers' wino_floats */
-    /* Activations and gradients of training passes, kept between steps so a
-     * step touches no fresh pages (freed with the trainer or the model). */
-    us_buffer_pool train_pool;
-    /* The same for inference passes: outputs of the layers of the last
-     * input shape, kept so that the next pass of that shape maps no fresh
-     * pages (with a new shape they are freed first; freed with the model). */
+    /* Outputs of the layers of the last input shape of an inference pass,
+     * kept so that the next pass of that shape maps no fresh pages (with a
+     * new shape they are freed first; freed with the model). Training passes
+     * keep theirs in the trainer's pool (us_exec_ctx.pool). */
     us_buffer_pool run_pool;
     int64_t run_pool_shape[4];
 };
+
+/* A new empty model; NOMEM. us_model_free releases it and all it owns
+ * (NULL is ignored). The public create/free are these, with argument checks. */
+int32_t us_model_new(unetseg_model **out);
+void us_model_free(unetseg_model *m);
 
 /* Index of the layer with this name / id, or -1. */
 int32_t us_model_find(const unetseg_model *m, const char *name);
@@ -103,5 +106,13 @@ int32_t us_model_apply_threads(const unetseg_model *m);
 
 /* Parameter "{layer}/{param}" lookup; NULL if absent. */
 us_param *us_model_find_param(const unetseg_model *m, const char *full_name);
+
+/* Elements of all parameters, and of those a training step updates
+ * (trainable layers, moving statistics excluded). */
+void us_model_param_totals(const unetseg_model *m, int64_t *total, int64_t *trainable);
+
+/* The Keras model.summary() table (graph/summary.c), kept in the model
+ * until the next mutation. Errors: NOMEM. */
+int32_t us_model_summary(unetseg_model *m, const char **text);
 
 #endif

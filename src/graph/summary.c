@@ -59,10 +59,7 @@ static const char RULE[] =
     "----------------------------------------------------------------------------------------"
     "------------------------------------------";
 
-UNETSEG_API int32_t unetseg_model_summary(unetseg_model *model, const char **text) {
-    us_clear_error();
-    if (text) *text = NULL;
-    if (!model || !text) return us_fail(UNETSEG_E_INVALID_ARG, "model_summary: NULL argument");
+int32_t us_model_summary(unetseg_model *model, const char **text) {
     if (model->summary_text) {
         *text = model->summary_text;
         return UNETSEG_OK;
@@ -88,8 +85,9 @@ UNETSEG_API int32_t unetseg_model_summary(unetseg_model *model, const char **tex
         tb_printf(&b, "\n");
     }
     tb_printf(&b, "%s\n", RULE);
-    int64_t total, trainable, frozen;
-    unetseg_model_param_totals(model, &total, &trainable, &frozen);
+    int64_t total, trainable;
+    us_model_param_totals(model, &total, &trainable);
+    const int64_t frozen = total - trainable;
     char t1[32], t2[32], t3[32];
     format_thousands(total, t1, sizeof t1);
     format_thousands(trainable, t2, sizeof t2);

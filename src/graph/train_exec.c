@@ -18,11 +18,12 @@ int32_t us_param_slot_of_layer(const unetseg_model *m, int32_t layer) {
 }
 
 typedef struct train_state {
-    us_buffer_pool *pool; /* the model's: buffers outlive the pass */
+    us_buffer_pool *pool; /* ctx->pool (buffers outlive the pass) or `own` */
+    us_buffer_pool own;
     int32_t n;
     int64_t (*shapes)[4];
     float **out, **grad, **aux;
-    int32_t *in_idx;      /* n x 64 inbound indices */
+    int32_t *in_idx;      /* n x UNETSEG_MAX_INBOUND inbound indices */
     uint8_t *needs_grad;  /* the output's gradient is needed by someone */
 } train_state;
 
@@ -38,16 +39,17 @@ static void state_free(train_state *s) {
     free(s->aux);
     free(s->in_idx);
     free(s->needs_grad);
+    us_pool_free(&s->own);
 }
 
-static int32_t state_init(unetseg_model *m, int32_t n, train_state *s) {
-    s->pool = &m->train_pool;
+static int32_t state_init(unetseg_model *m, const us_exec_ctx *ctx, int32_t n, train_state *s) {
+    s->pool = ctx->pool ? ctx->pool : &s->own;
     s->n = n;
     s->shapes = us_calloc_array((size_t)m->n_layers, sizeof *s->shapes);
     s->out = us_calloc_array((size_t)n, sizeof *s->out);
     s->grad = us_calloc_array((size_t)n, sizeof *s->grad);
     s->aux = us_calloc_array((size_t)n, sizeof *s->aux);
-    s->in_idx = us_calloc_array((size_t)n * 64, sizeof *s->in_idx);
+    s->in_idx = us_calloc_array((size_t)n * UNETSEG_MAX_INBOUND, sizeof *s->in_idx);
     s->needs_grad = us_calloc_array((size_t)n, 1);
     if (!s->shapes || !s->out || !s->grad || !s->aux || !s->in_idx || !s->needs_grad)
         return us_fail(UNETSEG_E_NOMEM, "train: out of memory");
@@ -56,8 +58,8 @@ static int32_t state_init(unetseg_model *m, int32_t n, train_state *s) {
         int trains = 0;
         for (int32_t p = 0; p < l->n_params; p++) trains |= l->trainable && !l->params[p].is_statistic;
         for (int32_t j = 0; j < l->n_in; j++) {
-            s->in_idx[i * 64 + j] = us_model_index_of_id(m, l->in_ids[j]);
-            trains |= s->needs_grad[s->in_idx[i * 64 + j]];
+            s->in_idx[i * UNETSEG_MAX_INBOUND + j] = us_model_index_of_id(m, l->in_ids[j]);
+            trains |= s->needs_grad[s->in_idx[i * UNETSEG_MAX_INBOUND + j]];
         }
         /* An output needs a gradient if a trainable parameter lies at or upstream of it. */
         s->needs_grad[i] = (uint8_t)trains;
@@ -67,15 +69,15 @@ static int32_t state_init(unetseg_model *m, int32_t n, train_state *s) {
 
 static int32_t forward_all(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_tensor *input,
                            train_state *s) {
-    const float *ins[64];
-    int64_t in_shapes[64][4];
+    const float *ins[UNETSEG_MAX_INBOUND];
+    int64_t in_shapes[UNETSEG_MAX_INBOUND][4];
     s->out[0] = input->data;
     for (int32_t i = 1; i < s->n; i++) {
         const us_layer *l = &m->layers[i];
         const us_layer_kind *k = us_layer_kind_get(l->kind);
         for (int32_t j = 0; j < l->n_in; j++) {
-            ins[j] = s->out[s->in_idx[i * 64 + j]];
-            memcpy(in_shapes[j], s->shapes[s->in_idx[i * 64 + j]], sizeof in_shapes[j]);
+            ins[j] = s->out[s->in_idx[i * UNETSEG_MAX_INBOUND + j]];
+            memcpy(in_shapes[j], s->shapes[s->in_idx[i * UNETSEG_MAX_INBOUND + j]], sizeof in_shapes[j]);
         }
         s->out[i] = us_pool_acquire(s->pool, us_shape_numel(4, s->shapes[i]));
         int64_t aux = k->aux_floats ? k->aux_floats(l, s->shapes[i]) : 0;
@@ -110,9 +112,9 @@ static void update_moving_stats(unetseg_model *m, const us_exec_ctx *ctx, const 
 
 static int32_t backward_all(const unetseg_model *m, const us_exec_ctx *ctx, train_state *s,
                             float *const *grads) {
-    const float *ins[64];
-    int64_t in_shapes[64][4];
-    float *dx[64], *dparams[US_MAX_PARAMS];
+    const float *ins[UNETSEG_MAX_INBOUND];
+    int64_t in_shapes[UNETSEG_MAX_INBOUND][4];
+    float *dx[UNETSEG_MAX_INBOUND], *dparams[US_MAX_PARAMS];
     for (int32_t i = s->n - 1; i >= 1; i--) {
         const us_layer *l = &m->layers[i];
         if (!s->grad[i]) continue; /* nothing downstream depends on this output */
@@ -122,7 +124,7 @@ static int32_t backward_all(const unetseg_model *m, const us_exec_ctx *ctx, trai
             dparams[p] = trained ? grads[slot + p] : NULL;
         }
         for (int32_t j = 0; j < l->n_in; j++) {
-            int32_t src = s->in_idx[i * 64 + j];
+            int32_t src = s->in_idx[i * UNETSEG_MAX_INBOUND + j];
             ins[j] = s->out[src];
             memcpy(in_shapes[j], s->shapes[src], sizeof in_shapes[j]);
             dx[j] = NULL;
@@ -163,7 +165,7 @@ int32_t us_model_train_pass_checked(unetseg_model *m, const us_exec_ctx *ctx,
                                     int32_t update_stats, us_commit_check check,
                                     void *check_user, double *loss) {
     train_state s = {0};
-    int32_t st = state_init(m, loss_layer + 1, &s);
+    int32_t st = state_init(m, ctx, loss_layer + 1, &s);
     if (!st) st = us_infer_shapes(m, input->shape, s.shapes);
     if (!st) st = forward_all(m, ctx, input, &s);
     if (!st) {
@@ -183,7 +185,7 @@ int32_t us_model_train_pass_checked(unetseg_model *m, const us_exec_ctx *ctx,
 int32_t us_model_bn_calibrate(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_tensor *input,
                               double momentum) {
     train_state s = {0};
-    int32_t st = state_init(m, m->n_layers, &s);
+    int32_t st = state_init(m, ctx, m->n_layers, &s);
     if (!st) st = us_infer_shapes(m, input->shape, s.shapes);
     if (!st) st = forward_all(m, ctx, input, &s);
     if (!st) update_moving_stats(m, ctx, &s, momentum);

@@ -141,7 +141,7 @@ static int split_inbound(char *list, const char **names, int32_t *n) {
     char *save = NULL; /* strtok_r: strtok's hidden state is shared by all threads */
     *n = 0;
     for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (*n >= 64) return 0;
+        if (*n >= UNETSEG_MAX_INBOUND) return 0;
         names[(*n)++] = tok;
     }
     return 1;
@@ -172,7 +172,7 @@ static int32_t parse_layer(unetseg_model *m, char *line, int lineno, int64_t *bu
         return us_fail(UNETSEG_E_FORMAT, "graph line %d: unknown layer kind", lineno);
     us_layer_config cfg;
     memset(&cfg, 0, sizeof cfg);
-    const char *inbound[64];
+    const char *inbound[UNETSEG_MAX_INBOUND];
     int32_t n_in = 0;
     long long region = 0, trainable = 1, inserted = 0;
     for (char *tok = strtok_r(NULL, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
@@ -205,7 +205,7 @@ static int32_t parse_layer(unetseg_model *m, char *line, int lineno, int64_t *bu
     if (st == UNETSEG_E_NOMEM) return st; /* not the file's fault */
     if (st) {
         char detail[512];
-        snprintf(detail, sizeof detail, "%s", unetseg_last_error());
+        snprintf(detail, sizeof detail, "%s", us_last_error());
         return us_fail(UNETSEG_E_FORMAT, "graph line %d: %s", lineno, detail);
     }
     us_layer *l = &m->layers[m->n_layers - 1];
@@ -240,7 +240,7 @@ static int32_t parse_line(unetseg_model *m, char *line, int lineno, int64_t *bud
 int32_t us_graph_from_text(const char *text, int64_t max_params, unetseg_model **out) {
     unetseg_model *m = NULL;
     *out = NULL;
-    int32_t st = unetseg_model_create(&m);
+    int32_t st = us_model_new(&m);
     char *line = us_malloc(MAX_LINE);
     if (!st && !line) st = us_fail(UNETSEG_E_NOMEM, "graph: out of memory");
     int lineno = 0;
@@ -262,7 +262,7 @@ int32_t us_graph_from_text(const char *text, int64_t max_params, unetseg_model *
             m->n_backbone_layers += m->layers[i].region == UNETSEG_REGION_ENCODER;
     free(line);
     if (st) {
-        unetseg_model_free(m);
+        us_model_free(m);
         return st;
     }
     *out = m;

@@ -1,4 +1,6 @@
-/* Public reading and writing of plain tensors in safetensors files. */
+/* Reading and writing plain tensors in safetensors files. */
+#include "io/tensor_file.h"
+
 #include <stdlib.h>
 
 #include "core/alloc.h"
@@ -6,11 +8,8 @@
 #include "core/tensor.h"
 #include "io/safetensors.h"
 
-UNETSEG_API int32_t unetseg_tensor_load(const char *path, const char *name,
-                                        unetseg_tensor **out) {
-    us_clear_error();
-    if (out) *out = NULL;
-    if (!path || !name || !out) return us_fail(UNETSEG_E_INVALID_ARG, "tensor_load: NULL argument");
+int32_t us_tensor_load_file(const char *path, const char *name, unetseg_tensor **out) {
+    *out = NULL;
     us_st_file *f = NULL;
     int32_t st = us_st_open(path, &f);
     const us_st_entry *e = st ? NULL : us_st_find(f, name);
@@ -27,11 +26,8 @@ UNETSEG_API int32_t unetseg_tensor_load(const char *path, const char *name,
     return st;
 }
 
-UNETSEG_API int32_t unetseg_tensors_save(const char *path, const char *const *names,
-                                         const unetseg_tensor *const *tensors, int32_t n) {
-    us_clear_error();
-    if (!path || n < 0 || (n > 0 && (!names || !tensors)))
-        return us_fail(UNETSEG_E_INVALID_ARG, "tensors_save: NULL argument or negative count");
+int32_t us_tensors_save_file(const char *path, const char *const *names,
+                             const unetseg_tensor *const *tensors, int32_t n) {
     us_st_tensor *items = us_calloc_array((size_t)(n ? n : 1), sizeof *items);
     if (!items) return us_fail(UNETSEG_E_NOMEM, "tensors_save: out of memory");
     int32_t st = UNETSEG_OK;

@@ -57,7 +57,7 @@ int32_t us_save_model_file(const unetseg_model *model, const char *path, const u
         }
         for (int32_t i = 0; i < n_extra; i++) tensors[n + i] = extra[i];
         keys[0] = "format", values[0] = "unetseg";
-        keys[1] = "unetseg.version", values[1] = unetseg_version_string();
+        keys[1] = "unetseg.version", values[1] = US_VERSION_STRING;
         keys[2] = GRAPH_KEY, values[2] = graph;
         for (int32_t i = 0; i < n_extra_meta; i++) keys[3 + i] = extra_keys[i], values[3 + i] = extra_values[i];
         st = us_st_write(path, tensors, n + n_extra, keys, values, 3 + n_extra_meta);
@@ -68,12 +68,6 @@ int32_t us_save_model_file(const unetseg_model *model, const char *path, const u
     free(graph);
     free(refs);
     return st;
-}
-
-UNETSEG_API int32_t unetseg_model_save_weights(const unetseg_model *model, const char *path) {
-    us_clear_error();
-    if (!model || !path) return us_fail(UNETSEG_E_INVALID_ARG, "save_weights: NULL argument");
-    return us_save_model_file(model, path, NULL, 0, NULL, NULL, 0);
 }
 
 /* Text buffer for the load report. */
@@ -199,25 +193,16 @@ int32_t us_load_model_weights(unetseg_model *model, us_st_file *f, int32_t mode,
     return st;
 }
 
-UNETSEG_API int32_t unetseg_model_load_weights(unetseg_model *model, const char *path,
-                                               int32_t mode, const char **report) {
-    us_clear_error();
-    if (report) *report = NULL;
-    if (!model || !path) return us_fail(UNETSEG_E_INVALID_ARG, "load_weights: NULL argument");
-    if (mode != UNETSEG_LOAD_STRICT && mode != UNETSEG_LOAD_PARTIAL)
-        return us_fail(UNETSEG_E_INVALID_ARG, "load_weights: mode must be STRICT or PARTIAL");
+int32_t us_load_weights_file(unetseg_model *model, const char *path, int32_t mode) {
     us_st_file *f = NULL;
     int32_t st = us_st_open(path, &f);
     if (!st) st = us_load_model_weights(model, f, mode, US_OPTIMIZER_PREFIX);
     us_st_close(f);
-    if (!st && report) *report = model->load_report ? model->load_report : "";
     return st;
 }
 
-UNETSEG_API int32_t unetseg_model_load(const char *path, unetseg_model **out) {
-    us_clear_error();
-    if (out) *out = NULL;
-    if (!path || !out) return us_fail(UNETSEG_E_INVALID_ARG, "model_load: NULL argument");
+int32_t us_model_load_file(const char *path, unetseg_model **out) {
+    *out = NULL;
     us_st_file *f = NULL;
     unetseg_model *m = NULL;
     int32_t st = us_st_open(path, &f);
@@ -235,7 +220,7 @@ UNETSEG_API int32_t unetseg_model_load(const char *path, unetseg_model **out) {
     if (!st) st = us_load_model_weights(m, f, UNETSEG_LOAD_STRICT, US_OPTIMIZER_PREFIX);
     us_st_close(f);
     if (st) {
-        unetseg_model_free(m);
+        us_model_free(m);
         return st;
     }
     *out = m;

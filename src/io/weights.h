@@ -18,5 +18,11 @@ int32_t us_save_model_file(const unetseg_model *model, const char *path, const u
  * whose names start with ignore_prefix (may be NULL) are not model tensors. */
 int32_t us_load_model_weights(unetseg_model *model, us_st_file *f, int32_t mode,
                               const char *ignore_prefix);
+/* unetseg_model_load_weights and unetseg_model_load after their argument
+ * checks: the same from a file name (the weights loading ignores
+ * US_OPTIMIZER_PREFIX tensors); a model loaded whole is rebuilt from the
+ * description in the metadata, then loaded strictly. */
+int32_t us_load_weights_file(unetseg_model *model, const char *path, int32_t mode);
+int32_t us_model_load_file(const char *path, unetseg_model **out);
 
 #endif

@@ -10,7 +10,6 @@
 #include "models/builder.h"
 
 #define BACKBONE_BN_EPS 2e-5
-#define BN_MOMENTUM 0.99
 
 static const char *auto_name(char *buf, size_t size, const char *base, int32_t *counter) {
     if (*counter == 0)
@@ -30,12 +29,12 @@ static int32_t bn_relu_conv(us_build *b, const char *prefix, int idx, const char
     snprintf(relu, 64, "%s_relu%d", prefix, idx);
     snprintf(conv, 64, "%s_conv%d", prefix, idx);
     auto_name(pad, sizeof pad, "zero_padding2d", &b->n_pads);
-    if ((st = unetseg_model_add_batchnorm(b->m, bn, input, BACKBONE_BN_EPS, BN_MOMENTUM, 1, 1)) ||
-        (st = unetseg_model_add_activation(b->m, relu, bn, UNETSEG_ACT_RELU)) ||
-        (st = unetseg_model_add_zero_padding2d(b->m, pad, relu, 1, 1, 1, 1)))
+    if ((st = us_build_bn(b, bn, input, BACKBONE_BN_EPS, 1)) ||
+        (st = us_build_activation(b, relu, bn, UNETSEG_ACT_RELU)) ||
+        (st = us_build_pad(b, pad, relu, 1)))
         return st;
-    return unetseg_model_add_conv2d(b->m, conv, pad, filters, 3, 3, stride, stride,
-                                    UNETSEG_PADDING_VALID, 0);
+    return us_build_conv(b, conv, pad, UNETSEG_LAYER_CONV2D, filters, 3, stride,
+                         UNETSEG_PADDING_VALID, 0);
 }
 
 /* One basic pre-activation unit (spec §1.3, §1.4). */
@@ -51,14 +50,13 @@ static int32_t residual_unit(us_build *b, int stage, int unit, const char *input
     const char *shortcut = input;
     if (unit == 1) {
         snprintf(sc, sizeof sc, "%s_sc", prefix);
-        st = unetseg_model_add_conv2d(b->m, sc, relu1, filters, 1, 1, stride, stride,
-                                      UNETSEG_PADDING_VALID, 0);
+        st = us_build_conv(b, sc, relu1, UNETSEG_LAYER_CONV2D, filters, 1, stride,
+                           UNETSEG_PADDING_VALID, 0);
         if (st) return st;
         shortcut = sc;
     }
-    const char *ins[2] = {conv2, shortcut};
     auto_name(output, 64, "add", &b->n_adds);
-    return unetseg_model_add_add(b->m, output, ins, 2);
+    return us_build_merge(b, output, UNETSEG_LAYER_ADD, conv2, shortcut);
 }
 
 int32_t us_build_resnet(us_build *b, const unetseg_unet_options *o) {
@@ -66,20 +64,20 @@ int32_t us_build_resnet(us_build *b, const unetseg_unet_options *o) {
     char pad0[64], pad1[64], x[64], next[64];
     us_backbone_units(o->backbone, units);
     auto_name(pad0, sizeof pad0, "zero_padding2d", &b->n_pads);
-    if ((st = unetseg_model_add_input(b->m, "data", o->height, o->width, o->channels)) ||
-        (st = unetseg_model_add_batchnorm(b->m, "bn_data", "data", BACKBONE_BN_EPS, BN_MOMENTUM,
-                                          1, 0)) ||
-        (st = unetseg_model_add_zero_padding2d(b->m, pad0, "bn_data", 3, 3, 3, 3)) ||
-        (st = unetseg_model_add_conv2d(b->m, "conv0", pad0, 64, 7, 7, 2, 2,
-                                       UNETSEG_PADDING_VALID, 0)) ||
-        (st = unetseg_model_add_batchnorm(b->m, "bn0", "conv0", BACKBONE_BN_EPS, BN_MOMENTUM, 1,
-                                          1)) ||
-        (st = unetseg_model_add_activation(b->m, "relu0", "bn0", UNETSEG_ACT_RELU)))
+    const us_layer_config input = {.height = o->height, .width = o->width, .channels = o->channels};
+    if ((st = us_model_append(b->m, "data", UNETSEG_LAYER_INPUT, NULL, 0, &input)) ||
+        (st = us_build_bn(b, "bn_data", "data", BACKBONE_BN_EPS, 0)) ||
+        (st = us_build_pad(b, pad0, "bn_data", 3)) ||
+        (st = us_build_conv(b, "conv0", pad0, UNETSEG_LAYER_CONV2D, 64, 7, 2,
+                            UNETSEG_PADDING_VALID, 0)) ||
+        (st = us_build_bn(b, "bn0", "conv0", BACKBONE_BN_EPS, 1)) ||
+        (st = us_build_activation(b, "relu0", "bn0", UNETSEG_ACT_RELU)))
         return st;
     auto_name(pad1, sizeof pad1, "zero_padding2d", &b->n_pads);
-    if ((st = unetseg_model_add_zero_padding2d(b->m, pad1, "relu0", 1, 1, 1, 1)) ||
-        (st = unetseg_model_add_max_pooling2d(b->m, "pooling0", pad1, 3, 3, 2, 2,
-                                              UNETSEG_PADDING_VALID)))
+    const us_layer_config pool = {.kernel_h = 3, .kernel_w = 3, .stride_h = 2, .stride_w = 2,
+                                  .padding = UNETSEG_PADDING_VALID};
+    if ((st = us_build_pad(b, pad1, "relu0", 1)) ||
+        (st = us_build_layer(b, "pooling0", UNETSEG_LAYER_MAX_POOLING2D, pad1, pool)))
         return st;
     strcpy(x, "pooling0");
     for (int stage = 1; stage <= 4; stage++)
@@ -87,7 +85,6 @@ int32_t us_build_resnet(us_build *b, const unetseg_unet_options *o) {
             if ((st = residual_unit(b, stage, unit, x, next))) return st;
             strcpy(x, next);
         }
-    if ((st = unetseg_model_add_batchnorm(b->m, "bn1", x, BACKBONE_BN_EPS, BN_MOMENTUM, 1, 1)))
-        return st;
-    return unetseg_model_add_activation(b->m, "relu1", "bn1", UNETSEG_ACT_RELU);
+    if ((st = us_build_bn(b, "bn1", x, BACKBONE_BN_EPS, 1))) return st;
+    return us_build_activation(b, "relu1", "bn1", UNETSEG_ACT_RELU);
 }

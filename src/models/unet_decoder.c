@@ -4,8 +4,7 @@
 
 #include "models/builder.h"
 
-#define DECODER_BN_EPS 1e-3 /* Keras BatchNormalization defaults */
-#define BN_MOMENTUM 0.99
+#define DECODER_BN_EPS 1e-3 /* Keras BatchNormalization's default */
 
 /* The default skip table for ResNets, deepest first (spec §2.2). */
 static const char *const SKIPS[4] = {"stage4_unit1_relu1", "stage3_unit1_relu1",
@@ -19,20 +18,16 @@ static int32_t conv_bn_relu(us_build *b, const unetseg_unet_options *o, const ch
     snprintf(conv, sizeof conv, "%s_conv", block);
     snprintf(bn, sizeof bn, "%s_bn", block);
     snprintf(out, 64, "%s_relu", block);
-    if ((st = unetseg_model_add_conv2d(b->m, conv, input, filters, 3, 3, 1, 1,
-                                       UNETSEG_PADDING_SAME, !o->decoder_use_batchnorm)))
+    if ((st = us_build_conv(b, conv, input, UNETSEG_LAYER_CONV2D, filters, 3, 1,
+                            UNETSEG_PADDING_SAME, !o->decoder_use_batchnorm)))
         return st;
-    if (o->decoder_use_batchnorm &&
-        (st = unetseg_model_add_batchnorm(b->m, bn, conv, DECODER_BN_EPS, BN_MOMENTUM, 1, 1)))
-        return st;
-    return unetseg_model_add_activation(b->m, out, o->decoder_use_batchnorm ? bn : conv,
-                                        UNETSEG_ACT_RELU);
+    if (o->decoder_use_batchnorm && (st = us_build_bn(b, bn, conv, DECODER_BN_EPS, 1))) return st;
+    return us_build_activation(b, out, o->decoder_use_batchnorm ? bn : conv, UNETSEG_ACT_RELU);
 }
 
 static int32_t concat_skip(us_build *b, int i, const char *x, char *out) {
-    const char *ins[2] = {x, SKIPS[i]};
     snprintf(out, 64, "decoder_stage%d_concat", i);
-    return unetseg_model_add_concatenate(b->m, out, ins, 2);
+    return us_build_merge(b, out, UNETSEG_LAYER_CONCATENATE, x, SKIPS[i]);
 }
 
 static int32_t upsampling_block(us_build *b, const unetseg_unet_options *o, int i,
@@ -40,8 +35,8 @@ static int32_t upsampling_block(us_build *b, const unetseg_unet_options *o, int 
     char up[64], cat[64], block[64], relu_a[64];
     int32_t st;
     snprintf(up, sizeof up, "decoder_stage%d_upsampling", i);
-    if ((st = unetseg_model_add_upsampling2d(b->m, up, input, 2, 2, UNETSEG_INTERP_NEAREST)))
-        return st;
+    const us_layer_config twice = {.size_h = 2, .size_w = 2, .interpolation = UNETSEG_INTERP_NEAREST};
+    if ((st = us_build_layer(b, up, UNETSEG_LAYER_UPSAMPLING2D, input, twice))) return st;
     const char *x = up;
     if (i < 4) {
         if ((st = concat_skip(b, i, up, cat))) return st;
@@ -60,15 +55,11 @@ static int32_t transpose_block(us_build *b, const unetseg_unet_options *o, int i
     snprintf(tr, sizeof tr, "decoder_stage%da_transpose", i);
     snprintf(bn, sizeof bn, "decoder_stage%da_bn", i);
     snprintf(relu, sizeof relu, "decoder_stage%da_relu", i);
-    if ((st = unetseg_model_add_conv2d_transpose(b->m, tr, input, o->decoder_filters[i], 4, 4, 2,
-                                                 2, UNETSEG_PADDING_SAME,
-                                                 !o->decoder_use_batchnorm)))
+    if ((st = us_build_conv(b, tr, input, UNETSEG_LAYER_CONV2D_TRANSPOSE, o->decoder_filters[i], 4,
+                            2, UNETSEG_PADDING_SAME, !o->decoder_use_batchnorm)))
         return st;
-    if (o->decoder_use_batchnorm &&
-        (st = unetseg_model_add_batchnorm(b->m, bn, tr, DECODER_BN_EPS, BN_MOMENTUM, 1, 1)))
-        return st;
-    if ((st = unetseg_model_add_activation(b->m, relu, o->decoder_use_batchnorm ? bn : tr,
-                                           UNETSEG_ACT_RELU)))
+    if (o->decoder_use_batchnorm && (st = us_build_bn(b, bn, tr, DECODER_BN_EPS, 1))) return st;
+    if ((st = us_build_activation(b, relu, o->decoder_use_batchnorm ? bn : tr, UNETSEG_ACT_RELU)))
         return st;
     const char *x = relu;
     if (i < 4) {
@@ -88,9 +79,9 @@ int32_t us_build_decoder(us_build *b, const unetseg_unet_options *o) {
         if (st) return st;
         strcpy(x, next);
     }
-    if ((st = unetseg_model_add_conv2d(b->m, "final_conv", x, o->classes, 3, 3, 1, 1,
-                                       UNETSEG_PADDING_SAME, 1)))
+    if ((st = us_build_conv(b, "final_conv", x, UNETSEG_LAYER_CONV2D, o->classes, 3, 1,
+                            UNETSEG_PADDING_SAME, 1)))
         return st;
-    return unetseg_model_add_activation(b->m, us_activation_layer_name(o->activation),
-                                        "final_conv", o->activation);
+    return us_build_activation(b, us_activation_layer_name(o->activation), "final_conv",
+                               o->activation);
 }

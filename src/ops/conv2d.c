@@ -1,10 +1,10 @@
 /* Conv2D forward: im2col + one sgemm per chunk of output pixels. The batch is
  * folded into the GEMM's M dimension (rows = n * ho * wo). */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/cpu.h"
 #include "core/error.h"
 #include "core/parallel.h"
 #include "ops/ops.h"
@@ -59,20 +59,13 @@ static void gather_band(void *arg, int64_t lo, int64_t hi) {
  * output of 512 -> 512 (16 tiles) stays faster by im2col. */
 #define US_WINOGRAD_MIN_TILES 64
 
-/* UNETSEG_NO_WINOGRAD (any value) turns Winograd off, to measure both
- * paths; read once, since convolutions run on many threads. */
-static pthread_once_t env_once = PTHREAD_ONCE_INIT;
-static int winograd_off;
-static void read_env(void) { winograd_off = getenv("UNETSEG_NO_WINOGRAD") != NULL; }
-
 static int64_t tiles_of(const us_conv_geom *g, int64_t m) {
     return g->n * ((g->ho + m - 1) / m) * ((g->wo + m - 1) / m);
 }
 
 int us_conv2d_winograd_tile(const us_conv_geom *g) {
-    pthread_once(&env_once, read_env);
     if (g->kh != 3 || g->kw != 3 || g->sh != 1 || g->sw != 1 || g->cout <= US_NARROW_MAX_COUT ||
-        winograd_off || us_conv2d_direct_applies(g))
+        us_cpu_no_winograd() || us_conv2d_direct_applies(g))
         return 0;
     if (tiles_of(g, 4) >= US_WINOGRAD_MIN_TILES) return 4;
     return tiles_of(g, 2) >= US_WINOGRAD_MIN_TILES ? 2 : 0;

@@ -16,9 +16,9 @@ static const char *optimizer_name(const unetseg_trainer *t) {
     return t->opts.optim.optimizer == UNETSEG_OPTIMIZER_ADAM ? "adam" : "sgd";
 }
 
-/* Name of moment `which` ('m' or 'v') of slot `slot` of layer l, param p. */
-static void moment_name(const us_layer *l, int32_t p, char which, char *out, size_t size) {
-    snprintf(out, size, OPT_PREFIX "%c/%s/%s", which, l->name, l->params[p].name);
+/* Name of moment `which` ('m' or 'v') of the slot `w` is at. */
+static void moment_name(const us_slot_walk *w, char which, char *out, size_t size) {
+    snprintf(out, size, OPT_PREFIX "%c/%s/%s", which, w->layer->name, w->param->name);
 }
 
 UNETSEG_API int32_t unetseg_trainer_save_checkpoint(const unetseg_trainer *t, const char *path) {
@@ -27,19 +27,18 @@ UNETSEG_API int32_t unetseg_trainer_save_checkpoint(const unetseg_trainer *t, co
     const unetseg_model *m = t->model;
     us_st_tensor *extra = us_calloc_array((size_t)(2 * t->n_slots + 1), sizeof *extra);
     char (*names)[US_MAX_NAME + 64] = us_calloc_array((size_t)(2 * t->n_slots + 1), sizeof *names);
-    int32_t n = 0, slot = 0, st = UNETSEG_OK;
+    int32_t n = 0, st = UNETSEG_OK;
     if (!extra || !names) st = us_fail(UNETSEG_E_NOMEM, "save_checkpoint: out of memory");
-    for (int32_t i = 0; i < m->n_layers && !st; i++)
-        for (int32_t p = 0; p < m->layers[i].n_params; p++, slot++) {
-            if (!t->grads[slot]) continue;
-            const unetseg_tensor *w = m->layers[i].params[p].value;
-            moment_name(&m->layers[i], p, 'm', names[n], sizeof names[n]);
-            extra[n] = (us_st_tensor){names[n], w->rank, w->shape, t->m1[slot]};
-            n++;
-            moment_name(&m->layers[i], p, 'v', names[n], sizeof names[n]);
-            extra[n] = (us_st_tensor){names[n], w->rank, w->shape, t->m2[slot]};
-            n++;
-        }
+    for (us_slot_walk w = US_SLOT_WALK(m); !st && us_next_slot(&w);) {
+        if (!t->grads[w.slot]) continue;
+        const unetseg_tensor *v = w.param->value;
+        moment_name(&w, 'm', names[n], sizeof names[n]);
+        extra[n] = (us_st_tensor){names[n], v->rank, v->shape, t->m1[w.slot]};
+        n++;
+        moment_name(&w, 'v', names[n], sizeof names[n]);
+        extra[n] = (us_st_tensor){names[n], v->rank, v->shape, t->m2[w.slot]};
+        n++;
+    }
     char step[32];
     snprintf(step, sizeof step, "%lld", (long long)t->step);
     const char *keys[2] = {STEP_KEY, "unetseg.optimizer"};
@@ -52,27 +51,23 @@ UNETSEG_API int32_t unetseg_trainer_save_checkpoint(const unetseg_trainer *t, co
 
 /* Read both moments of every trained slot into staged buffers. */
 static int32_t stage_moments(const unetseg_trainer *t, us_st_file *f, float **m1, float **m2) {
-    const unetseg_model *m = t->model;
     char name[US_MAX_NAME + 64];
-    int32_t slot = 0;
-    for (int32_t i = 0; i < m->n_layers; i++)
-        for (int32_t p = 0; p < m->layers[i].n_params; p++, slot++) {
-            if (!t->grads[slot]) continue;
-            int64_t numel = m->layers[i].params[p].value->numel;
-            for (int which = 0; which < 2; which++) {
-                float **dst = which ? &m2[slot] : &m1[slot];
-                moment_name(&m->layers[i], p, which ? 'v' : 'm', name, sizeof name);
-                const us_st_entry *e = us_st_find(f, name);
-                if (!e)
-                    return us_fail(UNETSEG_E_NOT_FOUND, "load_checkpoint: no tensor '%s'", name);
-                if (us_st_numel(e) != numel)
-                    return us_fail(UNETSEG_E_SHAPE, "load_checkpoint: '%s' has the wrong size", name);
-                *dst = us_malloc_array((size_t)numel, sizeof(float));
-                if (!*dst) return us_fail(UNETSEG_E_NOMEM, "load_checkpoint: out of memory");
-                int32_t st = us_st_read_f32(f, e, *dst, numel);
-                if (st) return st;
-            }
+    for (us_slot_walk w = US_SLOT_WALK(t->model); us_next_slot(&w);) {
+        if (!t->grads[w.slot]) continue;
+        int64_t numel = w.param->value->numel;
+        for (int which = 0; which < 2; which++) {
+            float **dst = which ? &m2[w.slot] : &m1[w.slot];
+            moment_name(&w, which ? 'v' : 'm', name, sizeof name);
+            const us_st_entry *e = us_st_find(f, name);
+            if (!e) return us_fail(UNETSEG_E_NOT_FOUND, "load_checkpoint: no tensor '%s'", name);
+            if (us_st_numel(e) != numel)
+                return us_fail(UNETSEG_E_SHAPE, "load_checkpoint: '%s' has the wrong size", name);
+            *dst = us_malloc_array((size_t)numel, sizeof(float));
+            if (!*dst) return us_fail(UNETSEG_E_NOMEM, "load_checkpoint: out of memory");
+            int32_t st = us_st_read_f32(f, e, *dst, numel);
+            if (st) return st;
         }
+    }
     return UNETSEG_OK;
 }
 

@@ -24,6 +24,20 @@ static void find_loss_layer(const unetseg_model *m, int32_t *loss_layer, int32_t
     }
 }
 
+int us_next_slot(us_slot_walk *w) {
+    const unetseg_model *m = w->m;
+    w->param_index++;
+    while (w->layer_index < m->n_layers && w->param_index >= m->layers[w->layer_index].n_params) {
+        w->layer_index++;
+        w->param_index = 0;
+    }
+    if (w->layer_index >= m->n_layers) return 0;
+    w->slot++;
+    w->layer = &m->layers[w->layer_index];
+    w->param = &w->layer->params[w->param_index];
+    return 1;
+}
+
 static void free_slots(float **slots, int32_t n) {
     for (int32_t i = 0; slots && i < n; i++) free(slots[i]);
     free(slots);
@@ -31,7 +45,7 @@ static void free_slots(float **slots, int32_t n) {
 
 UNETSEG_API void unetseg_trainer_free(unetseg_trainer *t) {
     if (!t) return;
-    us_pool_free(&t->model->train_pool); /* the steps' working buffers */
+    us_pool_free(&t->pool);
     free_slots(t->grads, t->n_slots);
     free_slots(t->m1, t->n_slots);
     free_slots(t->m2, t->n_slots);
@@ -45,19 +59,17 @@ static int32_t alloc_slots(unetseg_trainer *t) {
     t->m1 = us_calloc_array(n, sizeof *t->m1);
     t->m2 = us_calloc_array(n, sizeof *t->m2);
     if (!t->grads || !t->m1 || !t->m2) return us_fail(UNETSEG_E_NOMEM, "trainer: out of memory");
-    int32_t slot = 0, trained = 0;
-    for (int32_t i = 0; i < m->n_layers; i++)
-        for (int32_t p = 0; p < m->layers[i].n_params; p++, slot++) {
-            const us_layer *l = &m->layers[i];
-            if (!l->trainable || l->params[p].is_statistic) continue;
-            size_t count = (size_t)l->params[p].value->numel;
-            t->grads[slot] = us_calloc_array(count, sizeof(float));
-            t->m1[slot] = us_calloc_array(count, sizeof(float));
-            t->m2[slot] = us_calloc_array(count, sizeof(float));
-            if (!t->grads[slot] || !t->m1[slot] || !t->m2[slot])
-                return us_fail(UNETSEG_E_NOMEM, "trainer: out of memory for %s", l->name);
-            trained++;
-        }
+    int32_t trained = 0;
+    for (us_slot_walk w = US_SLOT_WALK(m); us_next_slot(&w);) {
+        if (!w.layer->trainable || w.param->is_statistic) continue;
+        size_t count = (size_t)w.param->value->numel;
+        t->grads[w.slot] = us_calloc_array(count, sizeof(float));
+        t->m1[w.slot] = us_calloc_array(count, sizeof(float));
+        t->m2[w.slot] = us_calloc_array(count, sizeof(float));
+        if (!t->grads[w.slot] || !t->m1[w.slot] || !t->m2[w.slot])
+            return us_fail(UNETSEG_E_NOMEM, "trainer: out of memory for %s", w.layer->name);
+        trained++;
+    }
     if (trained == 0) return us_fail(UNETSEG_E_STATE, "trainer: the model has no trainable parameter");
     return UNETSEG_OK;
 }
@@ -155,32 +167,28 @@ static int32_t check_batch(const unetseg_trainer *t, const unetseg_tensor *image
 static int32_t check_finite_step(void *user, double loss) {
     const unetseg_trainer *t = user;
     if (!isfinite(loss)) return us_fail(UNETSEG_E_NUMERIC, "trainer: the loss is not finite; step skipped");
-    int32_t slot = 0;
-    for (int32_t i = 0; i < t->model->n_layers; i++)
-        for (int32_t p = 0; p < t->model->layers[i].n_params; p++, slot++) {
-            if (!t->grads[slot]) continue;
-            int64_t bad = us_first_non_finite(t->grads[slot], t->model->layers[i].params[p].value->numel);
-            if (bad >= 0)
-                return us_fail(UNETSEG_E_NUMERIC, "trainer: the gradient of %s/%s is not finite; step skipped",
-                               t->model->layers[i].name, t->model->layers[i].params[p].name);
-        }
+    for (us_slot_walk w = US_SLOT_WALK(t->model); us_next_slot(&w);) {
+        if (!t->grads[w.slot]) continue;
+        int64_t bad = us_first_non_finite(t->grads[w.slot], w.param->value->numel);
+        if (bad >= 0)
+            return us_fail(UNETSEG_E_NUMERIC, "trainer: the gradient of %s/%s is not finite; step skipped",
+                           w.layer->name, w.param->name);
+    }
     return UNETSEG_OK;
 }
 
 static void apply_update(unetseg_trainer *t) {
     const us_optim_config *c = &t->opts.optim;
     double lr = us_schedule_lr(c, t->step);
-    int32_t slot = 0;
-    for (int32_t i = 0; i < t->model->n_layers; i++)
-        for (int32_t p = 0; p < t->model->layers[i].n_params; p++, slot++) {
-            if (!t->grads[slot]) continue;
-            unetseg_tensor *w = t->model->layers[i].params[p].value;
-            if (c->optimizer == UNETSEG_OPTIMIZER_ADAM)
-                us_adam_update(c, lr, t->step + 1, w->data, t->grads[slot], t->m1[slot], t->m2[slot],
-                               w->numel);
-            else
-                us_sgd_update(c, lr, w->data, t->grads[slot], t->m1[slot], w->numel);
-        }
+    for (us_slot_walk w = US_SLOT_WALK(t->model); us_next_slot(&w);) {
+        const int32_t s = w.slot;
+        if (!t->grads[s]) continue;
+        unetseg_tensor *v = w.param->value;
+        if (c->optimizer == UNETSEG_OPTIMIZER_ADAM)
+            us_adam_update(c, lr, t->step + 1, v->data, t->grads[s], t->m1[s], t->m2[s], v->numel);
+        else
+            us_sgd_update(c, lr, v->data, t->grads[s], t->m1[s], v->numel);
+    }
 }
 
 UNETSEG_API int32_t unetseg_trainer_step(unetseg_trainer *t, const unetseg_tensor *images,
@@ -190,13 +198,11 @@ UNETSEG_API int32_t unetseg_trainer_step(unetseg_trainer *t, const unetseg_tenso
     if (!t) return us_fail(UNETSEG_E_INVALID_ARG, "trainer_step: trainer is NULL");
     int32_t st = check_batch(t, images, masks);
     if (st) return st;
-    int32_t slot = 0;
-    for (int32_t i = 0; i < t->model->n_layers; i++)
-        for (int32_t p = 0; p < t->model->layers[i].n_params; p++, slot++)
-            if (t->grads[slot])
-                memset(t->grads[slot], 0,
-                       (size_t)t->model->layers[i].params[p].value->numel * sizeof(float));
-    us_exec_ctx ctx = {.training = 1, .seed = t->opts.seed, .step = (uint64_t)t->step};
+    for (us_slot_walk w = US_SLOT_WALK(t->model); us_next_slot(&w);)
+        if (t->grads[w.slot])
+            memset(t->grads[w.slot], 0, (size_t)w.param->value->numel * sizeof(float));
+    us_exec_ctx ctx = {.training = 1, .seed = t->opts.seed, .step = (uint64_t)t->step,
+                       .pool = &t->pool};
     us_model_apply_threads(t->model);
     loss_ctx lc = {t, masks, 1, 0, 0};
     double value = 0;
@@ -266,7 +272,8 @@ UNETSEG_API int32_t unetseg_trainer_recalibrate_bn(unetseg_trainer *t, const une
     if (reset) t->calibration_batches = 0;
     /* the k-th batch gets weight 1/(k+1): a plain average of all batches */
     double momentum = (double)t->calibration_batches / (double)(t->calibration_batches + 1);
-    us_exec_ctx ctx = {.training = 1, .seed = t->opts.seed, .step = (uint64_t)t->step};
+    us_exec_ctx ctx = {.training = 1, .seed = t->opts.seed, .step = (uint64_t)t->step,
+                       .pool = &t->pool};
     us_model_apply_threads(t->model);
     st = us_model_bn_calibrate(t->model, &ctx, images, momentum);
     if (!st) t->calibration_batches++;

@@ -25,6 +25,22 @@ struct unetseg_trainer {
     float **grads, **m1, **m2; /* per slot; NULL for slots that are not trained */
     int64_t step;
     int64_t calibration_batches; /* since the last recalibration reset */
+    /* Activations and gradients of the training passes, kept between steps
+     * so that a step touches no fresh pages; freed with the trainer. */
+    us_buffer_pool pool;
 };
+
+/* The model's parameter tensors in slot order (as
+ * unetseg_model_param_tensor_name numbers them):
+ *   for (us_slot_walk w = US_SLOT_WALK(model); us_next_slot(&w);) ... w.slot, w.layer, w.param */
+typedef struct us_slot_walk {
+    const unetseg_model *m;
+    int32_t slot, layer_index, param_index;
+    const us_layer *layer;
+    const us_param *param;
+} us_slot_walk;
+#define US_SLOT_WALK(model) ((us_slot_walk){.m = (model), .slot = -1, .param_index = -1})
+/* Step to the next slot; 0 after the last. */
+int us_next_slot(us_slot_walk *w);
 
 #endif

@@ -1,5 +1,7 @@
 /* Monte-Carlo dropout prediction: T stochastic passes, BatchNorm in inference
  * mode, reduced on the fly (Welford) so memory does not grow with T. */
+#include "graph/mc.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +11,6 @@
 #include "graph/exec.h"
 #include "graph/layer_kinds.h"
 
-#define US_MC_MAX_SAMPLES 1000
 #define US_PROB_FLOOR 1e-7
 
 /* Entropy of the mean prediction per pixel: binary for one channel,
@@ -134,22 +135,12 @@ static int32_t run_samples(unetseg_model *model, const unetseg_tensor *input, in
     return st;
 }
 
-UNETSEG_API int32_t unetseg_model_predict_mc(unetseg_model *model, const unetseg_tensor *input,
-                                             int32_t samples, uint64_t seed,
-                                             unetseg_tensor **mean, unetseg_tensor **std,
-                                             unetseg_tensor **entropy) {
-    us_clear_error();
-    if (mean) *mean = NULL;
-    if (std) *std = NULL;
-    if (entropy) *entropy = NULL;
-    if (!model || !input) return us_fail(UNETSEG_E_INVALID_ARG, "predict_mc: NULL argument");
-    if (samples < 1 || samples > US_MC_MAX_SAMPLES)
-        return us_fail(UNETSEG_E_INVALID_ARG, "predict_mc: samples %d not in 1..%d", samples,
-                       US_MC_MAX_SAMPLES);
-    int32_t st = us_check_forward_input(model, input);
+int32_t us_model_predict_mc(unetseg_model *model, const unetseg_tensor *input, int32_t samples,
+                            uint64_t seed, unetseg_tensor **mean, unetseg_tensor **std,
+                            unetseg_tensor **entropy) {
     mc_state s = {0};
     us_model_apply_threads(model);
-    if (!st) st = run_samples(model, input, samples, seed, &s);
+    int32_t st = run_samples(model, input, samples, seed, &s);
     if (!st) st = make_outputs(&s, samples, mean, std, entropy);
     if (st) {
         unetseg_tensor_free(mean ? *mean : NULL);

@@ -1,0 +1,16 @@
+/* Monte-Carlo dropout prediction (internal). */
+#ifndef US_GRAPH_MC_H
+#define US_GRAPH_MC_H
+
+#include "graph/model.h"
+
+/* unetseg_model_predict_mc after its argument and input checks: `samples`
+ * passes with every dropout but NEVER active and BatchNorm in inference
+ * mode; per element the mean and the population standard deviation of the
+ * outputs, per pixel the entropy of the mean (each output may be NULL: not
+ * wanted). On error every output is NULL. Errors: NOMEM. */
+int32_t us_model_predict_mc(unetseg_model *model, const unetseg_tensor *input, int32_t samples,
+                            uint64_t seed, unetseg_tensor **mean, unetseg_tensor **std,
+                            unetseg_tensor **entropy);
+
+#endif

@@ -1,0 +1,2 @@
+/* Planted: a file outside every layer. */
+int us_stray(void) { return 0; }
