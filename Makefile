@@ -64,7 +64,14 @@ bench: build/bench/bench_unetseg
 # The GEMM kernels and each convolution of the network on their own (internal
 # functions: linked with the static library); tables on stdout.
 .PHONY: bench-kernels
-build/bench/bench_gemm build/bench/bench_conv: build/bench/%: bench/%.c lib/libunetseg.a
+# bench_gemm adds a libxsmm column when Debian's libxsmm-dev is installed.
+XSMM_BENCH := $(shell pkg-config --exists libxsmm 2>/dev/null && echo "-DBENCH_LIBXSMM $$(pkg-config --cflags libxsmm)")
+XSMM_BENCH_LIBS := $(if $(XSMM_BENCH),$(shell pkg-config --libs libxsmm))
+build/bench/bench_gemm: bench/bench_gemm.c lib/libunetseg.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(XSMM_BENCH) -o $@ $< lib/libunetseg.a $(XSMM_BENCH_LIBS) $(LIBS)
+
+build/bench/bench_conv: bench/bench_conv.c lib/libunetseg.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -o $@ $< lib/libunetseg.a $(LIBS)
 

@@ -2,11 +2,19 @@
  * GFLOP/s of each variant (unetseg's AVX-512 and AVX2 kernels, OpenBLAS)
  * and its largest error against a float64 product, on THREADS threads.
  *   build/bench/bench_gemm [REPEAT [THREADS]]
+ * Built with -DBENCH_LIBXSMM (make bench-kernels does when Debian's
+ * libxsmm-dev is installed), it adds libxsmm 1.17: one JIT kernel for the
+ * whole product, the way it would replace ours (single thread; "n/a" when
+ * libxsmm declines the shape, "-" for a transposed A).
  * Internal functions: links the static library. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+
+#ifdef BENCH_LIBXSMM
+#include <libxsmm.h>
+#endif
 
 #include "core/cpu.h"
 #include "core/parallel.h"
@@ -41,6 +49,26 @@ static double now(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+#ifdef BENCH_LIBXSMM
+/* Row-major C = A B is column-major C^T = B^T A^T: libxsmm's m, n are our
+ * n, m. Best time in seconds, or 0 when no kernel is made. */
+static double time_libxsmm(const shape *sh, const float *a, const float *b, float *c, int repeat) {
+    const libxsmm_blasint m = (libxsmm_blasint)sh->n, n = (libxsmm_blasint)sh->m,
+                          k = (libxsmm_blasint)sh->k;
+    const float alpha = 1.0f, beta = 0.0f;
+    libxsmm_smmfunction kernel = libxsmm_smmdispatch(m, n, k, &m, &k, &m, &alpha, &beta, NULL, NULL);
+    if (!kernel) return 0;
+    double t_best = 1e30;
+    for (int r = 0; r < repeat; r++) {
+        double t0 = now();
+        kernel(b, a, c);
+        double t = now() - t0;
+        if (t < t_best) t_best = t;
+    }
+    return t_best;
+}
+#endif
+
 static float *random_matrix(int64_t count, unsigned *seed) {
     float *x = malloc((size_t)count * sizeof *x);
     for (int64_t i = 0; i < count; i++) x[i] = (float)rand_r(seed) / (float)RAND_MAX - 0.5f;
@@ -53,8 +81,14 @@ int main(int argc, char **argv) {
     const us_isa best = us_cpu_best_isa();
     printf("| shape | m | n | k |");
     for (int isa = best; isa >= 0; isa--) printf(" %s GFLOP/s |", us_isa_name((us_isa)isa));
+#ifdef BENCH_LIBXSMM
+    printf(" libxsmm GFLOP/s (1 thread) |");
+#endif
     printf(" max rel. error |\n|---|---|---|---|");
     for (int isa = best; isa >= 0; isa--) printf("---|");
+#ifdef BENCH_LIBXSMM
+    printf("---|");
+#endif
     printf("---|\n");
     for (size_t s = 0; s < sizeof SHAPES / sizeof *SHAPES; s++) {
         const shape *sh = &SHAPES[s];
@@ -98,6 +132,22 @@ int main(int argc, char **argv) {
             printf(" %.1f |", 2.0 * (double)sh->m * (double)sh->n * (double)sh->k / t_best * 1e-9);
             free(packed);
         }
+#ifdef BENCH_LIBXSMM
+        double t_x = trans_a ? 0 : time_libxsmm(sh, a, b, c, repeat);
+        if (trans_a)
+            printf(" - |");
+        else if (t_x == 0)
+            printf(" n/a |");
+        else {
+            double scale = 0, err = 0;
+            for (int64_t i = 0; i < sh->m * sh->n; i++) {
+                scale = fmax(scale, fabs(ref[i]));
+                err = fmax(err, fabs(c[i] - ref[i]));
+            }
+            printf(" %.1f (error %.0e) |", 2.0 * (double)sh->m * (double)sh->n * (double)sh->k / t_x * 1e-9,
+                   err / scale);
+        }
+#endif
         printf(" %.1e |\n", worst);
         fflush(stdout);
         free(a), free(b), free(c), free(ref);

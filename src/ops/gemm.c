@@ -133,6 +133,7 @@ typedef struct gemm_run {
     const float *a, *b;
     int64_t ldb;         /* 0: b is packed */
     float *c;
+    int a_in_place;      /* full micro-panels of A read in place (kern->run_a_in_place) */
     int split_rows;      /* parts take rows (else columns) */
     int64_t block;       /* rows or columns per part */
 } gemm_run;
@@ -144,11 +145,13 @@ static void run_block(const gemm_run *g, int64_t r0, int64_t r1, int64_t c0, int
     const us_gemm_kernel *kern = g->kern;
     for (int64_t p0 = 0; p0 < g->k; p0 += US_GEMM_KC) {
         const int64_t kc = g->k - p0 < US_GEMM_KC ? g->k - p0 : US_GEMM_KC;
-        us_gemm_tile t = {.kc = kc, .b_row = g->ldb ? g->ldb : US_GEMM_PANEL, .ldc = g->ldc,
+        us_gemm_tile t = {.kc = kc, .lda = g->lda, .b_row = g->ldb ? g->ldb : US_GEMM_PANEL, .ldc = g->ldc,
                           .accumulate = g->accumulate || p0 > 0};
         for (int64_t i0 = r0; i0 < r1; i0 += mc_max) {
             const int64_t mc = r1 - i0 < mc_max ? r1 - i0 : mc_max;
-            pack_a(g->trans_a, g->a, g->lda, i0, mc, p0, kc, kern->mr, apack);
+            /* in place, only a last partial micro-panel is packed (at apack) */
+            const int64_t full = g->a_in_place ? mc / kern->mr * kern->mr : 0;
+            if (full < mc) pack_a(g->trans_a, g->a, g->lda, i0 + full, mc - full, p0, kc, kern->mr, apack);
             for (int64_t j = c0; j < c1; j += kern->nr) {
                 if (g->ldb) {
                     t.b = g->b + p0 * g->ldb + j;
@@ -159,10 +162,15 @@ static void run_block(const gemm_run *g, int64_t r0, int64_t r1, int64_t c0, int
                 }
                 t.cols = (int32_t)(c1 - j < kern->nr ? c1 - j : kern->nr);
                 for (int64_t i = 0; i < mc; i += kern->mr) {
-                    t.a = apack + i * kc;
                     t.c = g->c + (i0 + i) * g->ldc + j;
                     t.rows = (int32_t)(mc - i < kern->mr ? mc - i : kern->mr);
-                    kern->run(&t);
+                    if (i < full) {
+                        t.a = g->a + (i0 + i) * g->lda + p0;
+                        kern->run_a_in_place(&t);
+                    } else {
+                        t.a = apack + (i - full) * kc;
+                        kern->run(&t);
+                    }
                 }
             }
         }
@@ -216,12 +224,19 @@ static void plan_split(gemm_run *g, int32_t *parts) {
     *parts = (int32_t)((total + g->block - 1) / g->block);
 }
 
+/* Up to this many columns of C, full micro-panels of A are read in place
+ * rather than packed (bench_gemm, Zen 5: the 7x7 stem's im2col GEMM, k = 147
+ * and 64 columns, 138 -> 186 GFLOP/s; Winograd's 64-256 columns +3-7 %;
+ * with 512 columns each panel of A is read 16 times and packing wins). */
+#define US_GEMM_A_IN_PLACE_MAX_N 256
+
 /* ldb = 0: b is packed. */
 static void gemm_own(const us_gemm_kernel *kern, int trans_a, int64_t m, int64_t n, int64_t k,
                      const float *a, int64_t lda, const float *b, int64_t ldb, int accumulate,
                      float *c, int64_t ldc) {
     gemm_run g = {.kern = kern, .trans_a = trans_a, .accumulate = accumulate, .m = m, .n = n,
                   .k = k, .lda = lda, .ldc = ldc, .a = a, .b = b, .ldb = ldb, .c = c};
+    g.a_in_place = kern->run_a_in_place && !trans_a && n <= US_GEMM_A_IN_PLACE_MAX_N;
     int32_t parts;
     plan_split(&g, &parts);
     if (parts > 1)

@@ -14,19 +14,25 @@ __attribute__((target("avx2,fma"))) static inline __m256i lane_mask(int cols) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(cols), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-__attribute__((target("avx2,fma"))) static void tile_6x16(const us_gemm_tile *t) {
+/* in_place 0: A is a packed micro-panel (t->a[p * MR + r]); 1: A is read
+ * in place, row r of the tile at t->a + r * t->lda (its rows all valid). */
+__attribute__((target("avx2,fma"), always_inline)) static inline void tile_body(
+    const us_gemm_tile *t, const int in_place) {
     __m256 acc[MR][2];
 #pragma GCC unroll 6
     for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
     const int64_t kc = t->kc;
     const int rows = t->rows;
     const float *a = t->a, *b = t->b;
+    const float *row[MR]; /* in place: loop-invariant row pointers, indexed by p */
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; r++) row[r] = in_place ? t->a + r * t->lda : a;
     const int64_t b_row = t->b_row;
-    for (int64_t p = 0; p < kc; p++, a += MR, b += b_row) {
+    for (int64_t p = 0; p < kc; p++, b += b_row) {
         __m256 x0 = _mm256_loadu_ps(b), x1 = _mm256_loadu_ps(b + 8);
 #pragma GCC unroll 6
         for (int r = 0; r < MR; r++) {
-            __m256 s = _mm256_broadcast_ss(a + r);
+            __m256 s = _mm256_broadcast_ss(in_place ? row[r] + p : a + p * MR + r);
             acc[r][0] = _mm256_fmadd_ps(s, x0, acc[r][0]);
             acc[r][1] = _mm256_fmadd_ps(s, x1, acc[r][1]);
         }
@@ -47,7 +53,11 @@ __attribute__((target("avx2,fma"))) static void tile_6x16(const us_gemm_tile *t)
     }
 }
 
-const us_gemm_kernel us_gemm_kernel_avx2 = {MR, 16, tile_6x16};
+__attribute__((target("avx2,fma"))) static void tile_6x16(const us_gemm_tile *t) { tile_body(t, 0); }
+
+__attribute__((target("avx2,fma"))) static void tile_6x16_a(const us_gemm_tile *t) { tile_body(t, 1); }
+
+const us_gemm_kernel us_gemm_kernel_avx2 = {MR, 16, tile_6x16, tile_6x16_a};
 #else
-const us_gemm_kernel us_gemm_kernel_avx2 = {0, 0, 0};
+const us_gemm_kernel us_gemm_kernel_avx2 = {0, 0, 0, 0};
 #endif

@@ -9,7 +9,10 @@
 #define MR 12
 _Static_assert(MR <= US_GEMM_MAX_MR && US_GEMM_MC % MR == 0, "A blocks are whole micro-panels");
 
-__attribute__((target("avx512f,avx2,fma"))) static void tile_12x32(const us_gemm_tile *t) {
+/* in_place 0: A is a packed micro-panel (t->a[p * MR + r]); 1: A is read
+ * in place, row r of the tile at t->a + r * t->lda (its rows all valid). */
+__attribute__((target("avx512f,avx2,fma"), always_inline)) static inline void tile_body(
+    const us_gemm_tile *t, const int in_place) {
     __m512 acc[MR][2];
 #pragma GCC unroll 12
     for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
@@ -17,13 +20,16 @@ __attribute__((target("avx512f,avx2,fma"))) static void tile_12x32(const us_gemm
     const int rows = t->rows;
     const int64_t b_row = t->b_row;
     const float *a = t->a, *b0 = t->b;
+    const float *row[MR]; /* in place: loop-invariant row pointers, indexed by p */
+#pragma GCC unroll 12
+    for (int r = 0; r < MR; r++) row[r] = in_place ? t->a + r * t->lda : a;
     /* a tile of 16 columns or fewer reads its first columns twice */
     const float *b1 = t->cols > 16 ? t->b_next : t->b;
-    for (int64_t p = 0; p < kc; p++, a += MR, b0 += b_row, b1 += b_row) {
+    for (int64_t p = 0; p < kc; p++, b0 += b_row, b1 += b_row) {
         __m512 x0 = _mm512_loadu_ps(b0), x1 = _mm512_loadu_ps(b1);
 #pragma GCC unroll 12
         for (int r = 0; r < MR; r++) {
-            __m512 s = _mm512_set1_ps(a[r]);
+            __m512 s = _mm512_set1_ps(in_place ? row[r][p] : a[p * MR + r]);
             acc[r][0] = _mm512_fmadd_ps(s, x0, acc[r][0]);
             acc[r][1] = _mm512_fmadd_ps(s, x1, acc[r][1]);
         }
@@ -44,7 +50,15 @@ __attribute__((target("avx512f,avx2,fma"))) static void tile_12x32(const us_gemm
     }
 }
 
-const us_gemm_kernel us_gemm_kernel_avx512 = {MR, 32, tile_12x32};
+__attribute__((target("avx512f,avx2,fma"))) static void tile_12x32(const us_gemm_tile *t) {
+    tile_body(t, 0);
+}
+
+__attribute__((target("avx512f,avx2,fma"))) static void tile_12x32_a(const us_gemm_tile *t) {
+    tile_body(t, 1);
+}
+
+const us_gemm_kernel us_gemm_kernel_avx512 = {MR, 32, tile_12x32, tile_12x32_a};
 #else
-const us_gemm_kernel us_gemm_kernel_avx512 = {0, 0, 0};
+const us_gemm_kernel us_gemm_kernel_avx512 = {0, 0, 0, 0};
 #endif

@@ -23,7 +23,8 @@
 
 typedef struct us_gemm_tile {
     int64_t kc;                /* depth of this block */
-    const float *a;            /* packed micro-panel of A (mr x kc) */
+    const float *a;            /* packed micro-panel of A (mr x kc), or A's first row */
+    int64_t lda;               /* run_a_in_place: floats from one row of A to the next */
     const float *b;            /* B's first 16 columns of the tile, at row 0 of the block */
     const float *b_next;       /* its next 16 columns (AVX-512 tiles) */
     int64_t b_row;             /* floats from one row of B to the next (16 when packed) */
@@ -36,6 +37,10 @@ typedef struct us_gemm_tile {
 typedef struct us_gemm_kernel {
     int32_t mr, nr;
     void (*run)(const us_gemm_tile *t);
+    /* the same reading a whole tile's mr rows of A in place (NULL: none);
+     * same results, no packing (for short k and few columns, packing A
+     * costs about as much as the multiply) */
+    void (*run_a_in_place)(const us_gemm_tile *t);
 } us_gemm_kernel;
 
 /* 12 x 32 tiles (AVX-512F) and 6 x 16 tiles (AVX2 + FMA). */
