@@ -80,11 +80,13 @@ bench-kernels: build/bench/bench_gemm build/bench/bench_conv
 	build/bench/bench_conv 20 1
 	build/bench/bench_conv 20 2
 
-# python3-torch from Debian; onnxruntime-node (its CPU binaries ship inside
+# python3-torch from Debian (and libxsmm-dev, for bench_gemm's comparison
+# column); onnxruntime-node (its CPU binaries ship inside
 # the npm package, so no install script runs) into build/bench/node_modules.
 bench-deps:
 	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  dpkg -s python3-torch >/dev/null 2>&1 || $$SUDO apt-get install -y -q python3-torch; \
+	  dpkg -s libxsmm-dev >/dev/null 2>&1 || $$SUDO apt-get install -y -q libxsmm-dev; \
 	  command -v node >/dev/null 2>&1 || $$SUDO apt-get install -y -q nodejs npm
 	@mkdir -p build/bench
 	@grep -qs '"version": "$(ORT_NODE_VERSION)"' build/bench/node_modules/onnxruntime-node/package.json || \
