@@ -7,6 +7,7 @@
 #include "core/cpu.h"
 #include "core/error.h"
 #include "core/parallel.h"
+#include "core/scratch.h"
 #include "ops/ops.h"
 
 /* Chunks keep the im2col buffer near 4 MB whatever the image size (peak
@@ -98,7 +99,7 @@ int32_t us_conv2d_forward_im2col(const us_conv_geom *g, const float *x, const fl
     } else {
         int64_t chunk = us_chunk_rows(US_IM2COL_TARGET_FLOATS, krow, 256, rows);
         const us_patch_geom pg = us_patch_geom_conv(g);
-        float *col = us_malloc_array((size_t)(chunk * krow), sizeof(float));
+        float *col = us_scratch_get((size_t)(chunk * krow), sizeof(float));
         if (!col) return us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate im2col buffer");
         for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
             int64_t m = rows - r0 < chunk ? rows - r0 : chunk;
@@ -107,7 +108,7 @@ int32_t us_conv2d_forward_im2col(const us_conv_geom *g, const float *x, const fl
             us_sgemm(0, 0, m, g->cout, krow, col, krow, kernel, g->cout, 0, y + r0 * g->cout, g->cout);
             finish_rows(y + r0 * g->cout, m, g->cout, bias, ep);
         }
-        free(col);
+        us_scratch_put(col);
     }
     return UNETSEG_OK;
 }
@@ -144,13 +145,13 @@ static int32_t backward_dx_turned(const us_conv_geom *g, const float *kernel, co
                             2 - g->pad_top, 2 - g->pad_left};
     const int tile = us_conv2d_winograd_tile(&t), direct = us_conv2d_direct_applies(&t);
     if (!tile && !direct) return 0;
-    float *turned = us_malloc_array((size_t)(9 * g->cin * g->cout), sizeof(float));
+    float *turned = us_scratch_get((size_t)(9 * g->cin * g->cout), sizeof(float));
     if (!turned) return us_fail(UNETSEG_E_NOMEM, "conv2d backward: out of memory");
     turn_kernel(kernel, g->cin, g->cout, turned);
     const us_conv_epilogue add = {NULL, NULL, 0, 1};
     int32_t st = direct ? us_conv2d_forward_direct(&t, dy, turned, NULL, &add, dx)
                         : us_conv2d_forward_winograd(&t, tile, dy, turned, NULL, NULL, &add, dx);
-    free(turned);
+    us_scratch_put(turned);
     return st ? st : 1;
 }
 
@@ -178,7 +179,7 @@ int32_t us_conv2d_backward(const us_conv_geom *g, const float *x, const float *k
     }
     int64_t chunk = us_chunk_rows(US_IM2COL_TARGET_FLOATS, krow, 256, rows);
     const us_patch_geom pg = us_patch_geom_conv(g);
-    float *col = us_malloc_array((size_t)(chunk * krow), sizeof(float));
+    float *col = us_scratch_get((size_t)(chunk * krow), sizeof(float));
     if (!col) return us_fail(UNETSEG_E_NOMEM, "conv2d backward: cannot allocate im2col buffer");
     for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
         int64_t m = rows - r0 < chunk ? rows - r0 : chunk;
@@ -193,6 +194,6 @@ int32_t us_conv2d_backward(const us_conv_geom *g, const float *x, const float *k
             us_patch_scatter_add(&pg, col, r0, m, dx);
         }
     }
-    free(col);
+    us_scratch_put(col);
     return UNETSEG_OK;
 }

@@ -17,6 +17,7 @@
 #include "core/cpu.h"
 #include "core/error.h"
 #include "core/parallel.h"
+#include "core/scratch.h"
 #include "ops/ops.h"
 
 /* What happens to a block's sums on their way to y, in the order of
@@ -189,7 +190,7 @@ static void direct_band(void *arg, int64_t lo, int64_t hi) {
     direct_job *j = arg;
     const us_conv_geom *g = j->g;
     const int64_t cin = g->cin, cout = g->cout;
-    row_ring ring = {us_malloc_array((size_t)(3 * j->row_width * cin), sizeof(float)),
+    row_ring ring = {us_scratch_get((size_t)(3 * j->row_width * cin), sizeof(float)),
                      {-1, -1, -1}, {0, 0, 0}};
     if (!ring.buf) {
         j->failed = 1;
@@ -207,7 +208,7 @@ static void direct_band(void *arg, int64_t lo, int64_t hi) {
             j->block(rows, cin, j->kernel, &j->fin, y_row + ow * cout, valid);
         }
     }
-    free(ring.buf);
+    us_scratch_put(ring.buf);
 }
 
 int32_t us_conv2d_forward_direct(const us_conv_geom *g, const float *x, const float *kernel,

@@ -11,6 +11,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/parallel.h"
+#include "core/scratch.h"
 #include "core/simd.h"
 #include "ops/ops.h"
 #include "ops/winograd.h"
@@ -208,9 +209,9 @@ static void wino_part(void *arg, int32_t part, int32_t parts) {
     wino_job *j = arg;
     const us_conv_geom *g = j->g;
     const int64_t positions = j->w->positions, m = j->w->m;
-    float *v = us_malloc_array((size_t)(positions * j->chunk * g->cin), sizeof(float));
-    float *mt = us_malloc_array((size_t)(positions * j->chunk * g->cout), sizeof(float));
-    float *scratch = us_malloc_array((size_t)(m * m * g->cout), sizeof(float));
+    float *v = us_scratch_get((size_t)(positions * j->chunk * g->cin), sizeof(float));
+    float *mt = us_scratch_get((size_t)(positions * j->chunk * g->cout), sizeof(float));
+    float *scratch = us_scratch_get((size_t)(m * m * g->cout), sizeof(float));
     int32_t saved = us_parallel_threads();
     if (parts > 1) us_parallel_set_threads(1);
     if (!v || !mt || !scratch)
@@ -219,9 +220,9 @@ static void wino_part(void *arg, int32_t part, int32_t parts) {
         for (int64_t c = part; c * j->chunk < j->total; c += parts)
             run_chunk(j, c * j->chunk, v, mt, scratch);
     us_parallel_set_threads(saved);
-    free(v);
-    free(mt);
-    free(scratch);
+    us_scratch_put(v);
+    us_scratch_put(mt);
+    us_scratch_put(scratch);
 }
 
 int32_t us_conv2d_forward_winograd(const us_conv_geom *g, int tile, const float *x,
@@ -243,8 +244,8 @@ int32_t us_conv2d_forward_winograd(const us_conv_geom *g, int tile, const float 
         chunk = (total + chunks - 1) / chunks;
     }
     float *u = prepared ? NULL
-                        : us_malloc_array((size_t)us_winograd_kernel_floats(tile, g->cin, g->cout),
-                                          sizeof(float));
+                        : us_scratch_get((size_t)us_winograd_kernel_floats(tile, g->cin, g->cout),
+                                         sizeof(float));
     float *zeros = us_calloc_array((size_t)g->cin, sizeof(float));
     int32_t st = UNETSEG_OK;
     if ((!prepared && !u) || !zeros) {
@@ -262,7 +263,7 @@ int32_t us_conv2d_forward_winograd(const us_conv_geom *g, int tile, const float 
             wino_part(&j, 0, 1);
         if (j.failed) st = us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate Winograd buffers");
     }
-    free(u);
+    us_scratch_put(u);
     free(zeros);
     return st;
 }

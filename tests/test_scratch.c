@@ -1,0 +1,73 @@
+/* Scratch buffers (core/scratch.h): reuse by size, limits, per-thread
+ * ownership, release at thread exit (ASan/LSan and valgrind runs report a
+ * leak if that fails). */
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/scratch.h"
+#include "support/test_support.h"
+
+static void reuses_a_fitting_block(void **state) {
+    (void)state;
+    float *a = us_scratch_get(1000, sizeof(float));
+    assert_non_null(a);
+    memset(a, 0, 1000 * sizeof(float)); /* the whole request is usable */
+    us_scratch_put(a);
+    float *b = us_scratch_get(900, sizeof(float)); /* fits, not 2x too big */
+    assert_ptr_equal(a, b);
+    us_scratch_put(b);
+    float *c = us_scratch_get(100, sizeof(float)); /* 10x too big: a new block */
+    assert_non_null(c);
+    assert_ptr_not_equal(a, c);
+    float *d = us_scratch_get(2000, sizeof(float)); /* too small: a new block */
+    assert_ptr_not_equal(a, d);
+    us_scratch_put(c);
+    us_scratch_put(d);
+    us_scratch_put(NULL); /* ignored */
+}
+
+static void keeps_the_largest_blocks(void **state) {
+    (void)state;
+    void *p[US_SCRATCH_KEEP + 1];
+    for (int i = 0; i <= US_SCRATCH_KEEP; i++) p[i] = us_scratch_get((size_t)(i + 1) * 4096, 1);
+    for (int i = 0; i <= US_SCRATCH_KEEP; i++) us_scratch_put(p[i]);
+    /* the smallest (4096 bytes) was freed; the largest is still kept */
+    void *big = us_scratch_get((size_t)(US_SCRATCH_KEEP + 1) * 4096, 1);
+    assert_ptr_equal(big, p[US_SCRATCH_KEEP]);
+    us_scratch_put(big);
+}
+
+static void refuses_overflow_and_reports_failure(void **state) {
+    (void)state;
+    assert_null(us_scratch_get(SIZE_MAX / 2, 4));
+    assert_null(us_scratch_get(US_MAX_ALLOC, 2));
+    us_test_fail_allocation(1);
+    assert_null(us_scratch_get((size_t)1 << 30, 1)); /* nothing kept that big: the allocation fails */
+    us_test_fail_allocation(0);
+}
+
+static void *keep_and_exit(void *arg) {
+    (void)arg;
+    us_scratch_put(us_scratch_get(1 << 20, 1));
+    us_scratch_put(us_scratch_get(1 << 16, 1));
+    return NULL;
+}
+
+/* Freed when the thread exits: the leak checkers of check-asan and
+ * check-valgrind would report the two blocks otherwise. */
+static void thread_exit_frees(void **state) {
+    (void)state;
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, keep_and_exit, NULL), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {cmocka_unit_test(reuses_a_fitting_block),
+                                       cmocka_unit_test(keeps_the_largest_blocks),
+                                       cmocka_unit_test(refuses_overflow_and_reports_failure),
+                                       cmocka_unit_test(thread_exit_frees)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
