@@ -43,6 +43,7 @@ const cli_command cli_command_summary = {
     "         [--insert EXPR [--dropout dropout|spatial|conditional] [--rate R]\n"
     "          [--mode always|training|never] [--spatial] [--before] [--suffix S]]...\n"
     "These are the model options of every command that builds a Unet; --size\n"
-    "defaults to 256x256x3. Options take --opt VALUE or --opt=VALUE, spelled out.\n",
+    "defaults to 256x256x3. Every command takes '--size 64x64' or '--size=64x64',\n"
+    "with option names spelled out in full.\n",
     sizeof(summary_options), parse_summary_options, run_summary,
 };
