@@ -165,6 +165,20 @@ def check_train_outputs(tmp):
           f"an impossible --save directory fails before the first step (exit {r.returncode})")
 
 
+def check_docs():
+    """The command list of docs/GETTING_STARTED.md and the usage of
+    docs/TRAINING.md section 11 are what the tool prints."""
+    text = open(os.path.join(ROOT, "docs", "GETTING_STARTED.md")).read()
+    m = re.search(r"^commands:\n(.*?)^```", text, re.M | re.S)
+    help_lines = run("--help").stdout.split("commands:\n")[1].split("options:")[0]
+    check(m is not None and m.group(1) == help_lines,
+          "docs/GETTING_STARTED.md lists the commands as `unetseg --help` does")
+    text = open(os.path.join(ROOT, "docs", "TRAINING.md")).read()
+    m = re.search(r"^```\n(usage: unetseg train .*?)^```", text, re.M | re.S)
+    check(m is not None and run("train", "--help").stdout.startswith(m.group(1)),
+          "docs/TRAINING.md shows the start of `unetseg train --help`")
+
+
 def main():
     if not os.access(run.__globals__["CLI"], os.X_OK):
         print("FAIL: bin/unetseg is missing; run `make all` first")
@@ -174,6 +188,7 @@ def main():
         check_table()
         check_syntax(tmp)
         check_train_outputs(tmp)
+    check_docs()
     return check.summary()
 
 
