@@ -2,32 +2,137 @@
 #ifndef UNETSEG_CLI_H
 #define UNETSEG_CLI_H
 
+#include <math.h>
+#include <stddef.h>
+
 #include "unetseg.h"
 
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_RUNTIME 1
 #define CLI_EXIT_USAGE 2
 #define CLI_EXIT_NO_MATCH 3
+/* What a command's parse function returns for --help: print the usage, exit 0. */
+#define CLI_PARSE_HELP (-1)
 
-/* Model options shared by summary/predict: --backbone, --classes, --size
- * HxWxC, --decoder upsampling|transpose, --activation, --decoder-filters
- * a,b,c, --no-decoder-bn, --encoder-freeze, --seed. Returns 1 if argv[*i]
- * was one of them (advancing *i past its value), 0 if not, -1 on a bad value
- * (message printed). */
-int cli_parse_model_option(unetseg_unet_options *o, int argc, char **argv, int *i);
-/* Print "unetseg: <what>: <status text>: <last error>" on stderr. */
-void cli_report(const char *what, int32_t status);
+/* ---------------------------------------------------------------- commands
+ * One row per command: `unetseg --help` lists the names and summaries,
+ * `unetseg NAME --help` prints the usage, and `unetseg NAME ...` runs
+ * parse(argc, argv, options) on zeroed storage of options_size bytes (argv[0]
+ * is NAME) and then, if it returned CLI_EXIT_OK, run(options). parse returns
+ * CLI_EXIT_OK, CLI_PARSE_HELP or an exit code (message printed); run returns
+ * the exit code. Both take the command's own options struct. */
+typedef struct cli_command {
+    const char *name;
+    const char *summary; /* one line */
+    const char *usage;   /* "usage: unetseg NAME ...\n...", every option */
+    size_t options_size;
+    int (*parse)(int argc, char **argv, void *options);
+    int (*run)(void *options);
+} cli_command;
 
-/* Numeric option values, parsed whole (no leading blanks, no trailing junk):
- * a decimal integer in [min, max]; a decimal unsigned integer (no sign); a
- * finite real number. On failure they print "unetseg: OPT: <why>" on stderr
- * and return 0; on success they store the value and return 1. */
+extern const cli_command cli_command_summary, cli_command_match, cli_command_init,
+    cli_command_predict, cli_command_train, cli_command_demo_data;
+
+/* The whole tool: `unetseg argv...` (main() is this). */
+int cli_main(int argc, char **argv);
+
+/* ---------------------------------------------------------------- options
+ * A command's options are tables of cli_option rows read by getopt_long:
+ * --name VALUE and --name=VALUE, long names spelled out in full (a prefix is
+ * refused, so that a new option never changes what an old command line
+ * means), --help or -h anywhere, -- before positional arguments that start
+ * with '-'. Options are applied in the order given; the first bad one stops
+ * the parse with exit 2 and a message naming it. */
+typedef enum cli_kind {
+    CLI_FLAG,     /* no value: the int field becomes 1 */
+    CLI_TEXT,     /* const char * field: the value as given */
+    CLI_INTEGER,  /* long long field: cli_parse_integer in [min, max] */
+    CLI_UNSIGNED, /* unsigned long long field: cli_parse_unsigned */
+    CLI_REAL,     /* double field: cli_parse_real in `range` */
+    CLI_CALL,     /* call(target, "--name", value) */
+    CLI_ACTION,   /* no value: call(target, "--name", NULL) */
+} cli_kind;
+
+/* An interval of reals: lo and hi excluded when lo_open / hi_open. */
+typedef struct cli_interval {
+    double lo, hi;
+    int lo_open, hi_open;
+} cli_interval;
+#define CLI_FRACTION {0.0, 1.0, 0, 1}            /* [0, 1) */
+#define CLI_POSITIVE {0.0, (double)INFINITY, 1, 1} /* (0, inf) */
+
+/* Returns CLI_EXIT_OK, or CLI_EXIT_USAGE after printing why. `value` is the
+ * option's value in argv (which it may change, e.g. split in place), NULL for
+ * CLI_ACTION; `flag` is "--name" (or "argument" for a positional one). */
+typedef int (*cli_option_fn)(void *target, const char *flag, char *value);
+
+typedef struct cli_option {
+    const char *name; /* without the leading "--"; NULL ends a table */
+    cli_kind kind;
+    size_t offset;        /* of the field in the group's target struct */
+    long long min, max;   /* CLI_INTEGER */
+    cli_interval range;   /* CLI_REAL */
+    cli_option_fn call;   /* CLI_CALL, CLI_ACTION; on the end row: positional arguments */
+} cli_option;
+
+/* A table and the struct its offsets and calls refer to. */
+typedef struct cli_group {
+    const cli_option *options;
+    void *target;
+} cli_group;
+
+/* getopt_long over argv[1..argc) with the options of every group (argv[0]
+ * is the command's name, for messages). A positional argument goes to the
+ * `call` of the first group whose end row has one, else it is refused.
+ * Returns CLI_EXIT_OK, CLI_PARSE_HELP or CLI_EXIT_USAGE (message printed). */
+int cli_parse_options(int argc, char **argv, const cli_group *groups, int n_groups);
+
+/* The one strict number parser, for every numeric option: the value parsed
+ * whole (decimal only: no blanks, no trailing junk, no hex, no "nan" or
+ * "inf"), range-checked. On failure they print "unetseg: OPT: <why>" on
+ * stderr and return 0; on success they store the value and return 1.
+ * cli_parse_integer: [min, max]; cli_parse_unsigned: digits only, 0 to
+ * UINT64_MAX; cli_parse_real: finite, in `range`. */
 int cli_parse_integer(const char *opt, const char *v, long long min, long long max,
                       long long *out);
 int cli_parse_unsigned(const char *opt, const char *v, unsigned long long *out);
-int cli_parse_real(const char *opt, const char *v, double *out);
+int cli_parse_real(const char *opt, const char *v, cli_interval range, double *out);
 
-/* Dropout insertions requested on the command line. */
+/* Print "unetseg: <what>: <status text>: <last error>" on stderr. */
+void cli_report(const char *what, int32_t status);
+/* Exit code for a library status: 3 no match, 2 syntax, 1 other errors. */
+int cli_exit_code(int32_t status);
+
+/* ---------------------------------------------------------- model options
+ * --backbone, --classes, --size HxW[xC], --decoder upsampling|transpose,
+ * --activation, --decoder-filters a,b,c, --no-decoder-bn, --encoder-freeze,
+ * --seed, collected by cli_model_table and turned into library options by
+ * cli_model_build (which the parse functions call once, through
+ * cli_model_check, so that a bad value is a usage error before anything
+ * runs). */
+#define CLI_MAX_DECODER_FILTERS 16
+typedef struct cli_model_args {
+    const char *backbone, *decoder, *activation; /* NULL: the library's default */
+    int size_given;
+    long long height, width, channels; /* --size, or the command's default */
+    long long classes;                 /* 0: not given */
+    long long filters[CLI_MAX_DECODER_FILTERS];
+    int n_filters; /* 0: not given */
+    int no_decoder_bn, encoder_freeze;
+    unsigned long long seed;
+} cli_model_args;
+
+extern const cli_option cli_model_table[];
+/* Commands that build a model from the options alone default to h x w x 3. */
+void cli_model_default_size(cli_model_args *a, long long h, long long w);
+/* A CLI exit code: 2 for a value the library refuses (reported, naming the
+ * option), 1 if out of memory. */
+int cli_model_build(const cli_model_args *a, unetseg_unet_options **out);
+int cli_model_check(const cli_model_args *a);
+
+/* ------------------------------------------------------ dropout insertions
+ * --insert EXPR starts an insertion; --dropout, --rate, --mode, --spatial,
+ * --before, --suffix after it configure it. */
 #define CLI_MAX_INSERTIONS 32
 typedef struct cli_insertion {
     const char *expr;
@@ -42,16 +147,13 @@ typedef struct cli_insertions {
     int n;
 } cli_insertions;
 
-void cli_insertions_init(cli_insertions *ins);
-/* Like cli_parse_model_option, for --insert/--dropout/--rate/--mode/--spatial. */
-int cli_parse_insert_option(cli_insertions *ins, int argc, char **argv, int *i);
+extern const cli_option cli_insert_table[];
 /* Usage checks of the insertion options: a CLI exit code (0 when fine). */
 int cli_check_insertions(const cli_insertions *ins);
-/* Exit code for a library status: 3 no match, 2 syntax, 1 other errors. */
-int cli_exit_code(int32_t status);
 /* Apply the insertions in order; reports the error and returns its status. */
 int32_t cli_apply_insertions(unetseg_model *model, const cli_insertions *ins);
 
+/* ---------------------------------------------------------------- images */
 /* Image outputs of `predict` on an image file (NULL: not wanted). */
 typedef struct cli_image_outputs {
     const char *output;        /* mask PNG: 0/255 (1 class) or class index */
@@ -70,12 +172,5 @@ int cli_make_parent_dirs(const char *file_path);
 /* Exit code; reports problems on stderr. */
 int cli_predict_image(unetseg_model *m, const char *input_path, const cli_image_outputs *o,
                       int32_t mc, uint64_t mc_seed);
-
-int cli_summary(int argc, char **argv);
-int cli_match(int argc, char **argv);
-int cli_predict(int argc, char **argv);
-int cli_init(int argc, char **argv);
-int cli_train(int argc, char **argv);
-int cli_demo_data(int argc, char **argv);
 
 #endif

@@ -1,43 +1,51 @@
 /* unetseg init --output W.safetensors [model options]: build a Unet with the
  * Keras initialisation and save it (weights + model description). */
 #include <stdio.h>
-#include <string.h>
 
 #include "cli.h"
 
-int cli_init(int argc, char **argv) {
-    const char *output = NULL;
-    unetseg_unet_options *o = NULL;
-    unetseg_model *m = NULL;
-    int rc = CLI_EXIT_OK;
-    if (unetseg_unet_options_create(&o)) return CLI_EXIT_RUNTIME;
-    unetseg_unet_options_set_input_shape(o, 256, 256, 3);
-    for (int i = 0; i < argc && rc == CLI_EXIT_OK; i++) {
-        if (strcmp(argv[i], "--help") == 0) {
-            printf("usage: unetseg init --output W.safetensors [model options as for summary]\n"
-                   "        [--seed N]\n");
-            unetseg_unet_options_free(o);
-            return CLI_EXIT_OK;
-        }
-        if (strcmp(argv[i], "--output") == 0 && i + 1 < argc) {
-            output = argv[++i];
-            continue;
-        }
-        int r = cli_parse_model_option(o, argc, argv, &i);
-        if (r == 0) fprintf(stderr, "unetseg init: unknown option or missing value '%s'\n", argv[i]);
-        if (r <= 0) rc = CLI_EXIT_USAGE;
-    }
-    if (rc == CLI_EXIT_OK && !output) {
+typedef struct init_options {
+    const char *output;
+    cli_model_args model;
+} init_options;
+
+static const cli_option init_table[] = {
+    {"output", CLI_TEXT, .offset = offsetof(init_options, output)},
+    {.name = NULL},
+};
+
+static int parse_init_options(int argc, char **argv, void *options) {
+    init_options *o = options;
+    cli_model_default_size(&o->model, 256, 256);
+    const cli_group groups[] = {{init_table, o}, {cli_model_table, &o->model}};
+    int rc = cli_parse_options(argc, argv, groups, 2);
+    if (rc == CLI_EXIT_OK && !o->output) {
         fprintf(stderr, "unetseg init: --output is required\n");
         rc = CLI_EXIT_USAGE;
     }
+    if (rc == CLI_EXIT_OK) rc = cli_model_check(&o->model);
+    return rc;
+}
+
+static int run_init(void *options) {
+    const init_options *o = options;
+    unetseg_unet_options *uo = NULL;
+    unetseg_model *m = NULL;
+    int rc = cli_model_build(&o->model, &uo);
     int32_t st = UNETSEG_OK;
-    if (rc == CLI_EXIT_OK && ((st = unetseg_unet_create(o, &m)) ||
-                              (st = unetseg_model_save_weights(m, output)))) {
-        cli_report(output, st);
+    if (rc == CLI_EXIT_OK && ((st = unetseg_unet_create(uo, &m)) ||
+                              (st = unetseg_model_save_weights(m, o->output)))) {
+        cli_report(o->output, st);
         rc = CLI_EXIT_RUNTIME;
     }
     unetseg_model_free(m);
-    unetseg_unet_options_free(o);
+    unetseg_unet_options_free(uo);
     return rc;
 }
+
+const cli_command cli_command_init = {
+    "init", "build a Unet with Keras initialisation and save it",
+    "usage: unetseg init --output W.safetensors [model options as for summary]\n"
+    "        [--seed N]\n",
+    sizeof(init_options), parse_init_options, run_init,
+};

@@ -1,6 +1,7 @@
 /* unetseg predict --weights W --input X --output Y [--dump L1,L2] [model options]
- * X is a safetensors file with an NHWC F32 tensor "input"; Y receives
- * "output" and, for --dump, "act/<layer>" tensors. */
+ * X is a safetensors file with an NHWC F32 tensor "input" (Y receives
+ * "output" and, for --dump, "act/<layer>" tensors), or an image file
+ * (predict_image.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,19 +11,70 @@
 
 #define MAX_DUMP 64
 
-static void predict_usage(FILE *f) {
-    fprintf(f, "usage: unetseg predict --weights W.safetensors --input X.safetensors\n"
-               "         --output Y.safetensors [--dump LAYER[,LAYER...]] [model options]\n"
-               "         [--insert EXPR [--dropout K] [--rate R] [--mode M] [--spatial] [--before]\n"
-               "          [--suffix S]]...\n"
-               "         [--mc T [--mc-seed S]]   (writes mean, std, entropy instead of output)\n"
-               "         [--threads N] [--repeat N] (time N forward passes: forward_ms_median=X)\n"
-               "With an image input (.png/.jpg/.bmp, raw 0..255 pixels): --output is a PNG\n"
-               "mask (0/255, or class indices), plus [--probabilities P.png] [--overlay O.png];\n"
-               "--mc T writes mean.png, std.png, entropy.png next to --output, and\n"
-               "[--panel P.png [--truth MASK.png]] a side-by-side panel.\n"
-               "The model comes from the weights file's unetseg metadata when it has any,\n"
-               "otherwise from the model options (as for 'unetseg summary').\n");
+typedef struct predict_options {
+    const char *weights, *input, *output;
+    cli_image_outputs images; /* --probabilities, --overlay, --panel, --truth */
+    const char *layers[MAX_DUMP];
+    int n_dump;
+    long long mc, repeat, threads;
+    unsigned long long mc_seed;
+    int image_mode; /* the input is an image file */
+    cli_model_args model;
+    cli_insertions ins;
+} predict_options;
+
+/* --dump a,b,c: split in place. */
+static int dump(void *target, const char *flag, char *v) {
+    predict_options *o = target;
+    char *save = NULL;
+    o->n_dump = 0;
+    for (char *tok = strtok_r(v, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (o->n_dump == MAX_DUMP) {
+            fprintf(stderr, "unetseg: %s: more than %d layers\n", flag, MAX_DUMP);
+            return CLI_EXIT_USAGE;
+        }
+        o->layers[o->n_dump++] = tok;
+    }
+    if (o->n_dump > 0) return CLI_EXIT_OK;
+    fprintf(stderr, "unetseg: %s wants LAYER[,LAYER...]\n", flag);
+    return CLI_EXIT_USAGE;
+}
+
+#define FIELD(name) offsetof(predict_options, name)
+static const cli_option predict_table[] = {
+    {"weights", CLI_TEXT, .offset = FIELD(weights)},
+    {"input", CLI_TEXT, .offset = FIELD(input)},
+    {"output", CLI_TEXT, .offset = FIELD(output)},
+    {"probabilities", CLI_TEXT, .offset = FIELD(images.probabilities)},
+    {"overlay", CLI_TEXT, .offset = FIELD(images.overlay)},
+    {"panel", CLI_TEXT, .offset = FIELD(images.panel)},
+    {"truth", CLI_TEXT, .offset = FIELD(images.truth)},
+    {"dump", CLI_CALL, .call = dump},
+    {"mc", CLI_INTEGER, .offset = FIELD(mc), .min = 1, .max = 1000},
+    {"mc-seed", CLI_UNSIGNED, .offset = FIELD(mc_seed)},
+    {"repeat", CLI_INTEGER, .offset = FIELD(repeat), .min = 1, .max = 100000},
+    {"threads", CLI_INTEGER, .offset = FIELD(threads), .min = 0, .max = 256}, /* 0: all cores */
+    {.name = NULL},
+};
+
+static int usage_error(const char *why) {
+    fprintf(stderr, "unetseg predict: %s\n", why);
+    return CLI_EXIT_USAGE;
+}
+
+static int parse_predict_options(int argc, char **argv, void *options) {
+    predict_options *o = options;
+    const cli_group groups[] = {
+        {predict_table, o}, {cli_insert_table, &o->ins}, {cli_model_table, &o->model}};
+    int rc = cli_parse_options(argc, argv, groups, 3);
+    if (rc == CLI_EXIT_OK) rc = cli_check_insertions(&o->ins);
+    o->image_mode = o->input && cli_is_image_path(o->input);
+    if (rc == CLI_EXIT_OK && o->image_mode && (o->n_dump || o->repeat))
+        rc = usage_error("--dump and --repeat need a safetensors input");
+    if (rc == CLI_EXIT_OK && (!o->weights || !o->input || (!o->output && !o->image_mode)))
+        rc = usage_error("--weights, --input and (for a safetensors input) --output are required");
+    if (rc == CLI_EXIT_OK) rc = cli_model_check(&o->model);
+    return rc;
 }
 
 /* The model: rebuilt from the file's metadata, or built from the options and
@@ -39,6 +91,21 @@ static int32_t open_model(const char *weights, const unetseg_unet_options *o, un
     return st;
 }
 
+/* The model with its insertions and thread count: an exit code. */
+static int prepare_model(const predict_options *o, unetseg_model **m) {
+    unetseg_unet_options *uo = NULL;
+    int rc = cli_model_build(&o->model, &uo);
+    if (rc) return rc;
+    int32_t st = open_model(o->weights, uo, m);
+    unetseg_unet_options_free(uo);
+    if (st) cli_report(o->weights, st);
+    else if ((st = cli_apply_insertions(*m, &o->ins)))
+        ; /* reported */
+    else if ((st = unetseg_model_set_threads(*m, (int32_t)o->threads)))
+        cli_report("--threads", st);
+    return cli_exit_code(st);
+}
+
 static int compare_doubles(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -46,11 +113,11 @@ static int compare_doubles(const void *a, const void *b) {
 
 /* --repeat N: one warm-up, then N timed forward passes; the median goes to
  * stderr as forward_ms_median=X (like trtexec). */
-static int32_t time_forward(unetseg_model *m, const unetseg_tensor *input, long repeat) {
+static int32_t time_forward(unetseg_model *m, const unetseg_tensor *input, long long repeat) {
     double *ms = malloc((size_t)repeat * sizeof *ms);
     if (!ms) return UNETSEG_E_NOMEM;
     int32_t st = UNETSEG_OK;
-    for (long i = -1; i < repeat && !st; i++) {
+    for (long long i = -1; i < repeat && !st; i++) {
         unetseg_tensor *y = NULL;
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -88,143 +155,85 @@ static int32_t write_mc(unetseg_model *m, const unetseg_tensor *input, int32_t s
     return st;
 }
 
-/* Split "a,b,c" in place. */
-static int split_layers(char *list, const char **names) {
-    int n = 0;
-    for (char *tok = strtok(list, ","); tok && n < MAX_DUMP; tok = strtok(NULL, ","))
-        names[n++] = tok;
-    return n;
+/* "output" and "act/<layer>" for each --dump layer into --output. */
+static int32_t save_outputs(const predict_options *o, const unetseg_tensor *output,
+                            unetseg_tensor *const *acts) {
+    char *names[MAX_DUMP + 1] = {"output"};
+    const unetseg_tensor *tensors[MAX_DUMP + 1] = {output};
+    int32_t st = UNETSEG_OK;
+    for (int i = 0; i < o->n_dump; i++) {
+        size_t len = strlen(o->layers[i]) + 5;
+        if (!(names[i + 1] = malloc(len))) st = UNETSEG_E_NOMEM;
+        else snprintf(names[i + 1], len, "act/%s", o->layers[i]);
+        tensors[i + 1] = acts[i];
+    }
+    if (st) fprintf(stderr, "unetseg: out of memory for the names of the --dump tensors\n");
+    else if ((st = unetseg_tensors_save(o->output, (const char *const *)names, tensors, o->n_dump + 1)))
+        cli_report(o->output, st);
+    for (int i = 0; i < o->n_dump; i++) free(names[i + 1]);
+    return st;
 }
 
-int cli_predict(int argc, char **argv) {
-    const char *weights = NULL, *input_path = NULL, *output_path = NULL;
-    char *dump = NULL;
-    cli_image_outputs images = {0};
-    char mc_dir[4096] = ".";
-    long mc = 0, repeat = 0, threads = 0;
-    unsigned long long mc_seed = 0;
-    cli_insertions ins;
-    unetseg_unet_options *o = NULL;
-    cli_insertions_init(&ins);
-    if (unetseg_unet_options_create(&o)) return CLI_EXIT_RUNTIME;
-    int rc = CLI_EXIT_OK;
-    for (int i = 0; i < argc && rc == CLI_EXIT_OK; i++) {
-        const char *a = argv[i];
-        int has_value = i + 1 < argc;
-        if (strcmp(a, "--help") == 0) {
-            predict_usage(stdout);
-            unetseg_unet_options_free(o);
-            return CLI_EXIT_OK;
-        } else if (strcmp(a, "--weights") == 0 && has_value) {
-            weights = argv[++i];
-        } else if (strcmp(a, "--input") == 0 && has_value) {
-            input_path = argv[++i];
-        } else if (strcmp(a, "--output") == 0 && has_value) {
-            output_path = argv[++i];
-        } else if (strcmp(a, "--probabilities") == 0 && has_value) {
-            images.probabilities = argv[++i];
-        } else if (strcmp(a, "--overlay") == 0 && has_value) {
-            images.overlay = argv[++i];
-        } else if (strcmp(a, "--panel") == 0 && has_value) {
-            images.panel = argv[++i];
-        } else if (strcmp(a, "--truth") == 0 && has_value) {
-            images.truth = argv[++i];
-        } else if (strcmp(a, "--dump") == 0 && has_value) {
-            dump = argv[++i];
-        } else if (strcmp(a, "--mc") == 0 && has_value) {
-            mc = strtol(argv[++i], NULL, 10);
-            if (mc < 1 || mc > 1000) {
-                fprintf(stderr, "unetseg predict: --mc wants 1..1000 samples\n");
-                rc = CLI_EXIT_USAGE;
-            }
-        } else if (strcmp(a, "--repeat") == 0 && has_value) {
-            repeat = strtol(argv[++i], NULL, 10);
-            if (repeat < 1 || repeat > 100000) {
-                fprintf(stderr, "unetseg predict: --repeat wants 1..100000\n");
-                rc = CLI_EXIT_USAGE;
-            }
-        } else if (strcmp(a, "--threads") == 0 && has_value) {
-            threads = strtol(argv[++i], NULL, 10);
-            if (threads < 0 || threads > 256) {
-                fprintf(stderr, "unetseg predict: --threads wants 0..256 (0 = all cores)\n");
-                rc = CLI_EXIT_USAGE;
-            }
-        } else if (strcmp(a, "--mc-seed") == 0 && has_value) {
-            mc_seed = strtoull(argv[++i], NULL, 10);
-        } else {
-            int r = cli_parse_insert_option(&ins, argc, argv, &i);
-            if (r == 0) r = cli_parse_model_option(o, argc, argv, &i);
-            if (r == 0) fprintf(stderr, "unetseg predict: unknown option or missing value '%s'\n", a);
-            if (r <= 0) rc = CLI_EXIT_USAGE;
-        }
-    }
-    if (rc == CLI_EXIT_OK) rc = cli_check_insertions(&ins);
-    int image_mode = input_path && cli_is_image_path(input_path);
-    if (rc == CLI_EXIT_OK && image_mode && (dump || repeat)) {
-        fprintf(stderr, "unetseg predict: --dump and --repeat need a safetensors input\n");
-        rc = CLI_EXIT_USAGE;
-    }
-    if (rc == CLI_EXIT_OK && (!weights || !input_path || (!output_path && !image_mode))) {
-        predict_usage(stderr);
-        rc = CLI_EXIT_USAGE;
-    }
-    /* output files may name directories that do not exist yet */
-    const char *outputs[] = {output_path, images.probabilities, images.overlay, images.panel};
-    for (size_t k = 0; rc == CLI_EXIT_OK && k < sizeof outputs / sizeof outputs[0]; k++)
-        if (!cli_make_parent_dirs(outputs[k])) rc = CLI_EXIT_RUNTIME;
-    unetseg_model *m = NULL;
-    unetseg_tensor *input = NULL, *output = NULL, *acts[MAX_DUMP] = {0};
-    const char *layers[MAX_DUMP];
-    int n_dump = dump ? split_layers(dump, layers) : 0;
-    int32_t st = UNETSEG_OK;
-    if (rc == CLI_EXIT_OK) {
-        if ((st = open_model(weights, o, &m)))
-            cli_report(weights, st);
-        else if ((st = cli_apply_insertions(m, &ins)))
-            ; /* reported */
-        else if ((st = unetseg_model_set_threads(m, (int32_t)threads)))
-            cli_report("--threads", st);
-        else if (image_mode)
-            ; /* below */
-        else if ((st = unetseg_tensor_load(input_path, "input", &input)))
-            cli_report(input_path, st);
-        else if (repeat > 0 && (st = time_forward(m, input, repeat)))
-            ; /* reported */
-        else if (mc > 0)
-            st = write_mc(m, input, (int32_t)mc, mc_seed, output_path);
-        else if ((st = unetseg_model_forward_with_activations(m, input, layers, n_dump, acts, &output)))
-            cli_report("forward", st);
-        if (st) rc = cli_exit_code(st);
-    }
-    if (rc == CLI_EXIT_OK && image_mode) {
-        /* the heat maps go next to the mask (or into the current directory) */
-        const char *slash = output_path ? strrchr(output_path, '/') : NULL;
-        if (slash) snprintf(mc_dir, sizeof mc_dir, "%.*s", (int)(slash - output_path), output_path);
-        images.output = output_path;
-        images.mc_dir = mc_dir;
-        rc = cli_predict_image(m, input_path, &images, (int32_t)mc, mc_seed);
-    }
-    if (rc == CLI_EXIT_OK && mc == 0 && !image_mode) {
-        char *names[MAX_DUMP + 1];
-        const unetseg_tensor *tensors[MAX_DUMP + 1];
-        names[0] = "output";
-        tensors[0] = output;
-        for (int i = 0; i < n_dump; i++) {
-            size_t len = strlen(layers[i]) + 5;
-            names[i + 1] = malloc(len);
-            if (names[i + 1]) snprintf(names[i + 1], len, "act/%s", layers[i]);
-            tensors[i + 1] = acts[i];
-        }
-        if ((st = unetseg_tensors_save(output_path, (const char *const *)names, tensors, n_dump + 1))) {
-            cli_report(output_path, st);
-            rc = CLI_EXIT_RUNTIME;
-        }
-        for (int i = 0; i < n_dump; i++) free(names[i + 1]);
-    }
-    for (int i = 0; i < n_dump; i++) unetseg_tensor_free(acts[i]);
+static int32_t forward_and_save(const predict_options *o, unetseg_model *m, const unetseg_tensor *input) {
+    unetseg_tensor *output = NULL, *acts[MAX_DUMP] = {0};
+    int32_t st = unetseg_model_forward_with_activations(m, input, o->layers, o->n_dump, acts, &output);
+    if (st) cli_report("forward", st);
+    else st = save_outputs(o, output, acts);
+    for (int i = 0; i < o->n_dump; i++) unetseg_tensor_free(acts[i]);
     unetseg_tensor_free(output);
+    return st;
+}
+
+static int predict_on_tensor(const predict_options *o, unetseg_model *m) {
+    unetseg_tensor *input = NULL;
+    int32_t st = unetseg_tensor_load(o->input, "input", &input);
+    if (st) cli_report(o->input, st);
+    else if (o->repeat > 0) st = time_forward(m, input, o->repeat);
+    if (!st) st = o->mc > 0 ? write_mc(m, input, (int32_t)o->mc, o->mc_seed, o->output)
+                            : forward_and_save(o, m, input);
     unetseg_tensor_free(input);
+    return cli_exit_code(st);
+}
+
+/* The heat maps of --mc go next to the mask (or into the current directory). */
+static int predict_on_image(const predict_options *o, unetseg_model *m) {
+    char mc_dir[4096] = ".";
+    const char *slash = o->output ? strrchr(o->output, '/') : NULL;
+    if (slash) snprintf(mc_dir, sizeof mc_dir, "%.*s", (int)(slash - o->output), o->output);
+    cli_image_outputs images = o->images;
+    images.output = o->output;
+    images.mc_dir = mc_dir;
+    return cli_predict_image(m, o->input, &images, (int32_t)o->mc, o->mc_seed);
+}
+
+static int run_predict(void *options) {
+    const predict_options *o = options;
+    unetseg_model *m = NULL;
+    /* output files may name directories that do not exist yet */
+    const char *outputs[] = {o->output, o->images.probabilities, o->images.overlay, o->images.panel};
+    for (size_t k = 0; k < sizeof outputs / sizeof *outputs; k++)
+        if (!cli_make_parent_dirs(outputs[k])) return CLI_EXIT_RUNTIME;
+    int rc = prepare_model(o, &m);
+    if (rc == CLI_EXIT_OK) rc = o->image_mode ? predict_on_image(o, m) : predict_on_tensor(o, m);
     unetseg_model_free(m);
-    unetseg_unet_options_free(o);
     return rc;
 }
+
+const cli_command cli_command_predict = {
+    "predict", "run a model on an image or a safetensors tensor",
+    "usage: unetseg predict --weights W.safetensors --input X.safetensors\n"
+    "         --output Y.safetensors [--dump LAYER[,LAYER...]] [model options]\n"
+    "         [--insert EXPR [--dropout K] [--rate R] [--mode M] [--spatial] [--before]\n"
+    "          [--suffix S]]...\n"
+    "         [--mc T [--mc-seed S]]   (writes mean, std, entropy instead of output)\n"
+    "         [--threads N] [--repeat N] (time N forward passes: forward_ms_median=X)\n"
+    "With an image input (.png/.jpg/.bmp, raw 0..255 pixels): --output is a PNG\n"
+    "mask (0/255, or class indices), plus [--probabilities P.png] [--overlay O.png];\n"
+    "--mc T writes mean.png, std.png, entropy.png next to --output, and\n"
+    "[--panel P.png [--truth MASK.png]] a side-by-side panel.\n"
+    "The model comes from the weights file's unetseg metadata when it has any,\n"
+    "otherwise from the model options (as for 'unetseg summary').\n"
+    "--dump: at most 64 layers; --mc 1..1000; --repeat 1..100000; --threads 0..256\n"
+    "(0: all cores).\n",
+    sizeof(predict_options), parse_predict_options, run_predict,
+};

@@ -7,8 +7,6 @@
 
 #include "cli.h"
 
-void cli_insertions_init(cli_insertions *ins) { memset(ins, 0, sizeof *ins); }
-
 static int parse_kind(const char *v, int32_t *kind) {
     if (strcmp(v, "dropout") == 0) *kind = UNETSEG_LAYER_DROPOUT;
     else if (strcmp(v, "spatial") == 0) *kind = UNETSEG_LAYER_SPATIAL_DROPOUT2D;
@@ -25,74 +23,82 @@ static int parse_mode(const char *v, int32_t *mode) {
     return 1;
 }
 
-int cli_parse_insert_option(cli_insertions *ins, int argc, char **argv, int *i) {
-    const char *opt = argv[*i];
-    if (strcmp(opt, "--insert") && strcmp(opt, "--dropout") && strcmp(opt, "--rate") &&
-        strcmp(opt, "--mode") && strcmp(opt, "--spatial") && strcmp(opt, "--before") &&
-        strcmp(opt, "--suffix"))
-        return 0;
-    if (strcmp(opt, "--insert") == 0) {
-        if (ins->n == CLI_MAX_INSERTIONS) {
-            fprintf(stderr, "unetseg: at most %d --insert options\n", CLI_MAX_INSERTIONS);
-            return -1;
-        }
-        if (*i + 1 >= argc) {
-            fprintf(stderr, "unetseg: --insert needs an expression\n");
-            return -1;
-        }
-        cli_insertion *n = &ins->items[ins->n++];
-        n->expr = argv[++*i];
-        n->kind = UNETSEG_LAYER_DROPOUT;
-        n->rate = 0.5;
-        n->mode = UNETSEG_DROPOUT_TRAINING;
-        n->spatial = 0;
-        n->conditional_only = 0;
-        n->before = 0;
-        n->suffix = NULL;
-        return 1;
+static int insert(void *target, const char *flag, char *expr) {
+    cli_insertions *ins = target;
+    if (ins->n == CLI_MAX_INSERTIONS) {
+        fprintf(stderr, "unetseg: at most %d %s options\n", CLI_MAX_INSERTIONS, flag);
+        return CLI_EXIT_USAGE;
     }
-    if (ins->n == 0) {
-        fprintf(stderr, "unetseg: %s must follow an --insert EXPR\n", opt);
-        return -1;
-    }
-    cli_insertion *cur = &ins->items[ins->n - 1];
-    if (strcmp(opt, "--before") == 0) {
-        cur->before = 1;
-        return 1;
-    }
-    if (strcmp(opt, "--suffix") == 0 && *i + 1 < argc) {
-        cur->suffix = argv[++*i];
-        return 1;
-    }
-    if (strcmp(opt, "--spatial") == 0) {
-        cur->spatial = 1;
-        cur->conditional_only = 1;
-        return 1;
-    }
-    if (*i + 1 >= argc) {
-        fprintf(stderr, "unetseg: %s needs a value\n", opt);
-        return -1;
-    }
-    const char *v = argv[++*i];
-    char *end = NULL;
-    if (strcmp(opt, "--mode") == 0) cur->conditional_only = 1;
-    int ok = strcmp(opt, "--dropout") == 0 ? parse_kind(v, &cur->kind)
-             : strcmp(opt, "--mode") == 0  ? parse_mode(v, &cur->mode)
-                                           : (cur->rate = strtod(v, &end), end != v && *end == '\0');
-    if (!ok) {
-        fprintf(stderr, "unetseg: bad value '%s' for %s (--dropout dropout|spatial|conditional, "
-                        "--mode always|training|never, --rate in [0,1))\n", v, opt);
-        return -1;
-    }
-    return 1;
+    ins->items[ins->n++] = (cli_insertion){.expr = expr, .kind = UNETSEG_LAYER_DROPOUT, .rate = 0.5,
+                                           .mode = UNETSEG_DROPOUT_TRAINING};
+    return CLI_EXIT_OK;
 }
 
-int cli_exit_code(int32_t status) {
-    if (status == UNETSEG_OK) return CLI_EXIT_OK;
-    if (status == UNETSEG_E_NO_MATCH) return CLI_EXIT_NO_MATCH;
-    if (status == UNETSEG_E_SYNTAX) return CLI_EXIT_USAGE;
-    return CLI_EXIT_RUNTIME;
+/* The insertion that an option after --insert configures, or NULL. */
+static cli_insertion *current(void *target, const char *flag) {
+    cli_insertions *ins = target;
+    if (ins->n > 0) return &ins->items[ins->n - 1];
+    fprintf(stderr, "unetseg: %s must follow an --insert EXPR\n", flag);
+    return NULL;
 }
+
+static int bad_value(const char *flag, const char *v, const char *wanted) {
+    fprintf(stderr, "unetseg: %s: '%s' is not %s\n", flag, v, wanted);
+    return CLI_EXIT_USAGE;
+}
+
+static int dropout(void *target, const char *flag, char *v) {
+    cli_insertion *cur = current(target, flag);
+    if (!cur) return CLI_EXIT_USAGE;
+    return parse_kind(v, &cur->kind) ? CLI_EXIT_OK : bad_value(flag, v, "dropout, spatial or conditional");
+}
+
+static int mode(void *target, const char *flag, char *v) {
+    cli_insertion *cur = current(target, flag);
+    if (!cur) return CLI_EXIT_USAGE;
+    cur->conditional_only = 1;
+    return parse_mode(v, &cur->mode) ? CLI_EXIT_OK : bad_value(flag, v, "always, training or never");
+}
+
+static int rate(void *target, const char *flag, char *v) {
+    cli_insertion *cur = current(target, flag);
+    return cur && cli_parse_real(flag, v, (cli_interval)CLI_FRACTION, &cur->rate) ? CLI_EXIT_OK
+                                                                                 : CLI_EXIT_USAGE;
+}
+
+static int suffix(void *target, const char *flag, char *v) {
+    cli_insertion *cur = current(target, flag);
+    if (!cur) return CLI_EXIT_USAGE;
+    cur->suffix = v;
+    return CLI_EXIT_OK;
+}
+
+static int spatial(void *target, const char *flag, char *v) {
+    (void)v;
+    cli_insertion *cur = current(target, flag);
+    if (!cur) return CLI_EXIT_USAGE;
+    cur->spatial = cur->conditional_only = 1;
+    return CLI_EXIT_OK;
+}
+
+static int before(void *target, const char *flag, char *v) {
+    (void)v;
+    cli_insertion *cur = current(target, flag);
+    if (!cur) return CLI_EXIT_USAGE;
+    cur->before = 1;
+    return CLI_EXIT_OK;
+}
+
+const cli_option cli_insert_table[] = {
+    {"insert", CLI_CALL, .call = insert},
+    {"dropout", CLI_CALL, .call = dropout},
+    {"rate", CLI_CALL, .call = rate},
+    {"mode", CLI_CALL, .call = mode},
+    {"spatial", CLI_ACTION, .call = spatial},
+    {"before", CLI_ACTION, .call = before},
+    {"suffix", CLI_CALL, .call = suffix},
+    {.name = NULL},
+};
 
 int cli_check_insertions(const cli_insertions *ins) {
     for (int k = 0; k < ins->n; k++) {
@@ -100,10 +106,6 @@ int cli_check_insertions(const cli_insertions *ins) {
         if (n->conditional_only && n->kind != UNETSEG_LAYER_CONDITIONAL_DROPOUT) {
             fprintf(stderr, "unetseg: --mode and --spatial apply to --dropout conditional only "
                             "(insertion '%s')\n", n->expr);
-            return CLI_EXIT_USAGE;
-        }
-        if (!(n->rate >= 0.0 && n->rate < 1.0)) {
-            fprintf(stderr, "unetseg: --rate %g is not in [0, 1) (insertion '%s')\n", n->rate, n->expr);
             return CLI_EXIT_USAGE;
         }
     }

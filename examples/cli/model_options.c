@@ -1,164 +1,139 @@
-/* Parsing of the model options shared by several commands. */
-#include <ctype.h>
-#include <errno.h>
-#include <math.h>
+/* The model options shared by summary, match, init, predict and train. */
+#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-void cli_report(const char *what, int32_t status) {
-    fprintf(stderr, "unetseg: %s: %s: %s\n", what, unetseg_status_string(status),
-            unetseg_last_error());
+void cli_model_default_size(cli_model_args *a, long long h, long long w) {
+    a->size_given = 1;
+    a->height = h;
+    a->width = w;
+    a->channels = 3;
 }
 
-/* strtoll/strtoull/strtod accept leading blanks; a whole value does not. */
-static int starts_number(const char *v) {
-    return v && *v && !isspace((unsigned char)*v);
-}
-
-int cli_parse_integer(const char *opt, const char *v, long long min, long long max,
-                      long long *out) {
-    char *end = NULL;
-    errno = 0;
-    long long x = starts_number(v) ? strtoll(v, &end, 10) : 0;
-    if (!end || end == v || *end != '\0') {
-        fprintf(stderr, "unetseg: %s: '%s' is not an integer\n", opt, v);
-        return 0;
+/* Split `v` at `sep` into at most `max` whole integers of [min, max_value]
+ * (messages name `opt`); the number of parts, or -1. */
+static int integer_list(const char *opt, const char *v, char sep, long long *out, int max,
+                        long long min, long long max_value) {
+    char part[64];
+    int n = 0;
+    for (const char *p = v;; n++) {
+        size_t len = strcspn(p, (char[]){sep, '\0'});
+        if (n == max || len >= sizeof part) return -1;
+        memcpy(part, p, len);
+        part[len] = '\0';
+        if (!cli_parse_integer(opt, part, min, max_value, &out[n])) return -2;
+        if (p[len] == '\0') return n + 1;
+        p += len + 1;
     }
-    if (errno == ERANGE || x < min || x > max) {
-        fprintf(stderr, "unetseg: %s: %s is out of range (%lld to %lld)\n", opt, v, min, max);
-        return 0;
-    }
-    *out = x;
-    return 1;
 }
 
-int cli_parse_unsigned(const char *opt, const char *v, unsigned long long *out) {
-    char *end = NULL;
-    errno = 0;
-    /* strtoull takes "-1" as its two's complement: only digits here */
-    unsigned long long x = v && isdigit((unsigned char)*v) ? strtoull(v, &end, 10) : 0;
-    if (!end || *end != '\0') {
-        fprintf(stderr, "unetseg: %s: '%s' is not an unsigned integer\n", opt, v);
-        return 0;
+/* HxW or HxWxC, each part a whole integer (the library checks the ranges). */
+static int parse_size(void *target, const char *flag, char *v) {
+    cli_model_args *a = target;
+    long long parts[3] = {0, 0, 3};
+    int n = integer_list(flag, v, 'x', parts, 3, INT64_MIN, INT64_MAX);
+    if (n == -2) return CLI_EXIT_USAGE;
+    if (n < 2) {
+        fprintf(stderr, "unetseg: %s wants HxW or HxWxC, got '%s'\n", flag, v);
+        return CLI_EXIT_USAGE;
     }
-    if (errno == ERANGE) {
-        fprintf(stderr, "unetseg: %s: %s is out of range (0 to %llu)\n", opt, v, (unsigned long long)-1);
-        return 0;
-    }
-    *out = x;
-    return 1;
+    a->size_given = 1;
+    a->height = parts[0];
+    a->width = parts[1];
+    a->channels = parts[2];
+    return CLI_EXIT_OK;
 }
 
-int cli_parse_real(const char *opt, const char *v, double *out) {
-    char *end = NULL;
-    double x = starts_number(v) ? strtod(v, &end) : 0;
-    if (!end || end == v || *end != '\0') {
-        fprintf(stderr, "unetseg: %s: '%s' is not a number\n", opt, v);
-        return 0;
+static int parse_filters(void *target, const char *flag, char *v) {
+    cli_model_args *a = target;
+    int n = integer_list(flag, v, ',', a->filters, CLI_MAX_DECODER_FILTERS, 1, INT64_MAX);
+    if (n == -2) return CLI_EXIT_USAGE;
+    if (n < 1) {
+        fprintf(stderr, "unetseg: %s wants a,b,c,... (at most %d), got '%s'\n", flag,
+                CLI_MAX_DECODER_FILTERS, v);
+        return CLI_EXIT_USAGE;
     }
-    if (!isfinite(x)) {
-        fprintf(stderr, "unetseg: %s: %s is not finite\n", opt, v);
-        return 0;
-    }
-    *out = x;
-    return 1;
+    a->n_filters = n;
+    return CLI_EXIT_OK;
 }
 
-/* One integer of a --size value, followed by `stop` (or the end). */
-static const char *size_part(const char *s, char stop, long long *out) {
-    char *end = NULL;
-    errno = 0;
-    *out = starts_number(s) ? strtoll(s, &end, 10) : 0;
-    if (!end || end == s || errno == ERANGE || (*end != stop && *end != '\0')) return NULL;
-    return end;
-}
+#define FIELD(name) offsetof(cli_model_args, name)
+const cli_option cli_model_table[] = {
+    {"backbone", CLI_TEXT, .offset = FIELD(backbone)},
+    {"classes", CLI_INTEGER, .offset = FIELD(classes), .min = 1, .max = INT64_MAX},
+    {"size", CLI_CALL, .call = parse_size},
+    {"decoder", CLI_TEXT, .offset = FIELD(decoder)},
+    {"activation", CLI_TEXT, .offset = FIELD(activation)},
+    {"decoder-filters", CLI_CALL, .call = parse_filters},
+    {"no-decoder-bn", CLI_FLAG, .offset = FIELD(no_decoder_bn)},
+    {"encoder-freeze", CLI_FLAG, .offset = FIELD(encoder_freeze)},
+    {"seed", CLI_UNSIGNED, .offset = FIELD(seed)},
+    {.name = NULL},
+};
 
-/* HxW or HxWxC, whole (the library checks the ranges). */
-static int parse_size(const char *s, int64_t *h, int64_t *w, int64_t *c) {
-    long long a, b, d = 3;
-    const char *p = size_part(s, 'x', &a);
-    if (!p || *p != 'x' || !(p = size_part(p + 1, 'x', &b))) return 0;
-    if (*p == 'x' && (!(p = size_part(p + 1, '\0', &d)) || *p)) return 0;
-    *h = a;
-    *w = b;
-    *c = d;
-    return 1;
-}
-
-static int parse_filters(const char *s, int64_t *filters, int32_t *n) {
-    char *end;
-    *n = 0;
-    while (*s && *n < 16) {
-        filters[(*n)++] = strtoll(s, &end, 10);
-        if (end == s) return 0;
-        s = *end == ',' ? end + 1 : end;
-        if (*end && *end != ',') return 0;
-    }
-    return *n > 0 && *s == '\0';
-}
-
-static int32_t parse_activation(const char *s) {
+static int32_t activation_code(const char *s) {
     if (strcmp(s, "sigmoid") == 0) return UNETSEG_ACT_SIGMOID;
     if (strcmp(s, "softmax") == 0) return UNETSEG_ACT_SOFTMAX;
     if (strcmp(s, "linear") == 0) return UNETSEG_ACT_LINEAR;
-    return -1;
+    return -1; /* the library says what it takes */
 }
 
-int cli_parse_model_option(unetseg_unet_options *o, int argc, char **argv, int *i) {
-    const char *opt = argv[*i];
+/* st, and the option to blame in *what if st is an error. */
+static int32_t named(const char **what, const char *name, int32_t st) {
+    if (st) *what = name;
+    return st;
+}
+
+/* The setters in a fixed order (they are independent of each other). */
+static int32_t apply_architecture(const cli_model_args *a, unetseg_unet_options *o, const char **what) {
     int32_t st = UNETSEG_OK;
-    if (strcmp(opt, "--no-decoder-bn") == 0) {
-        st = unetseg_unet_options_set_decoder_use_batchnorm(o, 0);
-    } else if (strcmp(opt, "--encoder-freeze") == 0) {
-        st = unetseg_unet_options_set_encoder_freeze(o, 1);
-    } else {
-        static const char *const with_value[] = {"--backbone", "--classes", "--size", "--decoder",
-                                                 "--activation", "--decoder-filters", "--seed"};
-        int known = 0;
-        for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
-            known |= strcmp(opt, with_value[k]) == 0;
-        if (!known) return 0;
-        if (*i + 1 >= argc) {
-            fprintf(stderr, "unetseg: %s needs a value\n", opt);
-            return -1;
-        }
-        const char *v = argv[++*i];
-        int64_t h, w, c, filters[16];
-        int32_t n;
-        long long classes;
-        unsigned long long seed;
-        if (strcmp(opt, "--backbone") == 0) {
-            st = unetseg_unet_options_set_backbone(o, v);
-        } else if (strcmp(opt, "--classes") == 0) {
-            if (!cli_parse_integer(opt, v, 1, INT64_MAX, &classes)) return -1;
-            st = unetseg_unet_options_set_classes(o, classes);
-        } else if (strcmp(opt, "--size") == 0) {
-            if (!parse_size(v, &h, &w, &c)) {
-                fprintf(stderr, "unetseg: --size wants HxW or HxWxC, got '%s'\n", v);
-                return -1;
-            }
-            st = unetseg_unet_options_set_input_shape(o, h, w, c);
-        } else if (strcmp(opt, "--decoder") == 0) {
-            st = unetseg_unet_options_set_decoder_block_type(o, v);
-        } else if (strcmp(opt, "--activation") == 0) {
-            st = unetseg_unet_options_set_activation(o, parse_activation(v));
-        } else if (strcmp(opt, "--decoder-filters") == 0) {
-            if (!parse_filters(v, filters, &n)) {
-                fprintf(stderr, "unetseg: --decoder-filters wants a,b,c,... got '%s'\n", v);
-                return -1;
-            }
-            st = unetseg_unet_options_set_decoder_filters(o, filters, n);
-        } else {
-            if (!cli_parse_unsigned(opt, v, &seed)) return -1;
-            st = unetseg_unet_options_set_seed(o, seed);
-        }
-    }
-    if (st) {
-        cli_report(opt, st);
-        return -1;
-    }
-    return 1;
+    if (!st && a->backbone)
+        st = named(what, "--backbone", unetseg_unet_options_set_backbone(o, a->backbone));
+    if (!st && a->size_given)
+        st = named(what, "--size",
+                   unetseg_unet_options_set_input_shape(o, a->height, a->width, a->channels));
+    if (!st && a->classes)
+        st = named(what, "--classes", unetseg_unet_options_set_classes(o, a->classes));
+    if (!st && a->activation)
+        st = named(what, "--activation",
+                   unetseg_unet_options_set_activation(o, activation_code(a->activation)));
+    return st;
+}
+
+static int32_t apply_decoder(const cli_model_args *a, unetseg_unet_options *o, const char **what) {
+    int32_t st = UNETSEG_OK;
+    int64_t filters[CLI_MAX_DECODER_FILTERS];
+    for (int k = 0; k < a->n_filters; k++) filters[k] = a->filters[k];
+    if (!st && a->decoder)
+        st = named(what, "--decoder", unetseg_unet_options_set_decoder_block_type(o, a->decoder));
+    if (!st && a->n_filters)
+        st = named(what, "--decoder-filters",
+                   unetseg_unet_options_set_decoder_filters(o, filters, a->n_filters));
+    if (!st && a->no_decoder_bn)
+        st = named(what, "--no-decoder-bn", unetseg_unet_options_set_decoder_use_batchnorm(o, 0));
+    if (!st && a->encoder_freeze)
+        st = named(what, "--encoder-freeze", unetseg_unet_options_set_encoder_freeze(o, 1));
+    if (!st) st = named(what, "--seed", unetseg_unet_options_set_seed(o, a->seed));
+    return st;
+}
+
+int cli_model_build(const cli_model_args *a, unetseg_unet_options **out) {
+    const char *what = "options";
+    int32_t st = unetseg_unet_options_create(out);
+    if (!st) st = apply_architecture(a, *out, &what);
+    if (!st) st = apply_decoder(a, *out, &what);
+    if (!st) return CLI_EXIT_OK;
+    cli_report(what, st);
+    unetseg_unet_options_free(*out);
+    *out = NULL;
+    return st == UNETSEG_E_NOMEM ? CLI_EXIT_RUNTIME : CLI_EXIT_USAGE;
+}
+
+int cli_model_check(const cli_model_args *a) {
+    unetseg_unet_options *o = NULL;
+    int rc = cli_model_build(a, &o);
+    unetseg_unet_options_free(o);
+    return rc;
 }

@@ -15,7 +15,12 @@ int cli_make_dirs(const char *path) {
         if (mkdir(buf, 0777) && errno != EEXIST) return 0;
         *p = '/';
     }
-    return !mkdir(buf, 0777) || errno == EEXIST;
+    if (!mkdir(buf, 0777)) return 1;
+    struct stat st;
+    if (errno != EEXIST || stat(buf, &st)) return 0;
+    if (S_ISDIR(st.st_mode)) return 1;
+    errno = ENOTDIR; /* a file of that name */
+    return 0;
 }
 
 int cli_make_parent_dirs(const char *file_path) {

@@ -82,85 +82,112 @@ static float max_of(const cli_image *img) {
     return m;
 }
 
-/* mean/std/entropy heat maps next to `dir_of` and the optional panel. */
-static int write_mc_images(const cli_image_outputs *o, const cli_image *input, unetseg_tensor *mean,
-                           unetseg_tensor *std, unetseg_tensor *entropy) {
-    cli_image m = {0}, s = {0}, e = {0}, m1 = {0}, s1 = {0}, hm = {0}, hs = {0}, he = {0};
+/* The panel: input | truth (if given) | mean | std | entropy heat maps,
+ * enlarged when small so that it can be read. */
+static int write_panel(const cli_image_outputs *o, const cli_image *input, const cli_image *const maps[3]) {
+    cli_image rgb = {0}, truth = {0}, truth_rgb = {0}, pan = {0};
+    const cli_image *parts[5];
+    int n = 0;
+    int ok = cli_to_rgb(input, 1.0f, &rgb);
+    parts[n++] = &rgb;
+    if (ok && o->truth && (ok = cli_image_read(o->truth, 1, &truth)) &&
+        (truth.w != input->w || truth.h != input->h)) {
+        fprintf(stderr, "unetseg: %s: not the size of the input\n", o->truth);
+        ok = 0;
+    }
+    if (ok && o->truth && (ok = cli_to_rgb(&truth, 1.0f, &truth_rgb))) parts[n++] = &truth_rgb;
+    for (int i = 0; i < 3; i++) parts[n++] = maps[i];
+    ok = ok && cli_panel(parts, n, &pan);
+    if (ok && pan.h < 192) {
+        cli_image big = {0};
+        ok = cli_image_scale_nearest(&pan, (192 + pan.h - 1) / pan.h, &big);
+        cli_image_free(&pan);
+        pan = big;
+    }
+    ok = ok && cli_image_write_png(o->panel, &pan, 0, 255);
+    if (ok) fprintf(stderr, "unetseg: wrote %s\n", o->panel);
+    cli_image *all[4] = {&rgb, &truth, &truth_rgb, &pan};
+    for (int i = 0; i < 4; i++) cli_image_free(all[i]);
+    return ok;
+}
+
+/* The heat maps of mean (max over classes), std (max over classes) and
+ * entropy, at the input's size. Probabilities have a fixed scale; std and
+ * entropy use their own maximum so that the structure is visible (the colour
+ * bar shows the range). */
+static int heat_maps(const cli_image *input, unetseg_tensor *mean, unetseg_tensor *std,
+                     unetseg_tensor *entropy, cli_image maps[3]) {
+    cli_image m = {0}, s = {0}, e = {0}, m1 = {0}, s1 = {0};
     int ok = tensor_to_image(mean, input->w, input->h, &m) && tensor_to_image(std, input->w, input->h, &s) &&
              tensor_to_image(entropy, input->w, input->h, &e) && first_channel_or_max(&m, &m1) &&
              first_channel_or_max(&s, &s1);
-    /* fixed scales for probabilities; std and entropy use their own maximum
-     * so that the structure is visible (the colour bar shows the range) */
-    ok = ok && cli_heatmap(&m1, 0, 1, &hm) && cli_heatmap(&s1, 0, max_of(&s1), &hs) &&
-         cli_heatmap(&e, 0, max_of(&e), &he);
+    ok = ok && cli_heatmap(&m1, 0, 1, &maps[0]) && cli_heatmap(&s1, 0, max_of(&s1), &maps[1]) &&
+         cli_heatmap(&e, 0, max_of(&e), &maps[2]);
+    cli_image *all[5] = {&m, &s, &e, &m1, &s1};
+    for (int i = 0; i < 5; i++) cli_image_free(all[i]);
+    return ok;
+}
+
+/* mean.png, std.png and entropy.png into o->mc_dir, and the optional panel. */
+static int write_mc_images(const cli_image_outputs *o, const cli_image *input, unetseg_tensor *mean,
+                           unetseg_tensor *std, unetseg_tensor *entropy) {
+    cli_image maps[3] = {{0}};
+    static const char *const names[3] = {"mean.png", "std.png", "entropy.png"};
     char path[4096];
-    const char *names[3] = {"mean.png", "std.png", "entropy.png"};
-    const cli_image *maps[3] = {&hm, &hs, &he};
+    int ok = heat_maps(input, mean, std, entropy, maps);
     for (int i = 0; ok && i < 3; i++) {
         snprintf(path, sizeof path, "%s/%s", o->mc_dir, names[i]);
-        ok = cli_image_write_png(path, maps[i], 0, 255);
+        ok = cli_image_write_png(path, &maps[i], 0, 255);
         if (ok) fprintf(stderr, "unetseg: wrote %s\n", path);
     }
-    if (ok && o->panel) {
-        cli_image rgb = {0}, truth = {0}, truth_rgb = {0}, pan = {0};
-        const cli_image *parts[6];
-        int n = 0;
-        ok = cli_to_rgb(input, 1.0f, &rgb);
-        parts[n++] = &rgb;
-        if (ok && o->truth && (ok = cli_image_read(o->truth, 1, &truth)) &&
-            (truth.w != input->w || truth.h != input->h)) {
-            fprintf(stderr, "unetseg: %s: not the size of the input\n", o->truth);
-            ok = 0;
-        }
-        if (ok && o->truth && (ok = cli_to_rgb(&truth, 1.0f, &truth_rgb))) parts[n++] = &truth_rgb;
-        parts[n++] = &hm;
-        parts[n++] = &hs;
-        parts[n++] = &he;
-        ok = ok && cli_panel(parts, n, &pan);
-        if (ok && pan.h < 192) { /* small inputs: enlarge the panel so it can be read */
-            cli_image big = {0};
-            ok = cli_image_scale_nearest(&pan, (192 + pan.h - 1) / pan.h, &big);
-            cli_image_free(&pan);
-            pan = big;
-        }
-        ok = ok && cli_image_write_png(o->panel, &pan, 0, 255);
-        if (ok) fprintf(stderr, "unetseg: wrote %s\n", o->panel);
-        cli_image_free(&rgb);
-        cli_image_free(&truth);
-        cli_image_free(&truth_rgb);
-        cli_image_free(&pan);
-    }
-    cli_image *all[8] = {&m, &s, &e, &m1, &s1, &hm, &hs, &he};
-    for (int i = 0; i < 8; i++) cli_image_free(all[i]);
+    const cli_image *const panel_maps[3] = {&maps[0], &maps[1], &maps[2]};
+    ok = ok && (!o->panel || write_panel(o, input, panel_maps));
+    for (int i = 0; i < 3; i++) cli_image_free(&maps[i]);
+    return ok;
+}
+
+/* The image as a (1, h, w, c) tensor, resized to multiples of 32 when
+ * needed; 0 on failure. */
+static int input_tensor(const cli_image *img, unetseg_tensor **x) {
+    int w = round32(img->w), h = round32(img->h);
+    cli_image sized = {0};
+    int64_t shape[4] = {1, h, w, img->c};
+    int ok = cli_image_resize(img, w, h, &sized); /* a copy when the size already fits */
+    int32_t st = ok ? unetseg_tensor_create(4, shape, x) : UNETSEG_OK;
+    if (st) cli_report("input", st);
+    if (ok && !st) memcpy(unetseg_tensor_data(*x), sized.px, (size_t)w * h * img->c * sizeof(float));
+    cli_image_free(&sized);
+    return ok && !st;
+}
+
+/* The mask, probability and overlay PNGs that were asked for. */
+static int write_outputs(const cli_image_outputs *o, const cli_image *img, const cli_image *probs) {
+    cli_image mask = {0}, prob = {0};
+    int ok = mask_image(probs, &mask, &prob);
+    /* 0/255 for one class; the class index itself for several */
+    if (ok && o->output) ok = cli_image_write_png(o->output, &mask, 0, 255);
+    if (ok && o->probabilities) ok = cli_image_write_png(o->probabilities, &prob, 0, 1);
+    if (ok && o->overlay) ok = write_overlay(o->overlay, img, &mask, probs->c);
+    cli_image_free(&mask);
+    cli_image_free(&prob);
     return ok;
 }
 
 int cli_predict_image(unetseg_model *m, const char *input_path, const cli_image_outputs *o,
                       int32_t mc, uint64_t mc_seed) {
     int64_t in_shape[4];
-    cli_image img = {0}, sized = {0}, probs = {0}, mask = {0}, prob = {0};
+    cli_image img = {0}, probs = {0};
     unetseg_tensor *x = NULL, *y = NULL, *mean = NULL, *std = NULL, *entropy = NULL;
     int ok = !unetseg_model_layer_output_shape(m, 0, in_shape) &&
-             cli_image_read(input_path, (int)in_shape[3], &img);
-    int w = round32(img.w), h = round32(img.h);
-    ok = ok && cli_image_resize(&img, w, h, &sized); /* a copy when the size already fits */
-    int64_t shape[4] = {1, h, w, img.c};
-    int32_t st = UNETSEG_OK;
-    if (ok && (st = unetseg_tensor_create(4, shape, &x)) == UNETSEG_OK)
-        memcpy(unetseg_tensor_data(x), sized.px, (size_t)w * h * img.c * sizeof(float));
-    if (ok && !st) {
-        st = mc > 0 ? unetseg_model_predict_mc(m, x, mc, mc_seed, &mean, &std, &entropy)
-                    : unetseg_model_forward(m, x, &y);
-        if (st) cli_report("predict", st);
-    }
-    ok = ok && !st && tensor_to_image(mc > 0 ? mean : y, img.w, img.h, &probs) && mask_image(&probs, &mask, &prob);
-    /* 0/255 for one class; the class index itself for several */
-    if (ok && o->output) ok = cli_image_write_png(o->output, &mask, 0, 255);
-    if (ok && o->probabilities) ok = cli_image_write_png(o->probabilities, &prob, 0, 1);
-    if (ok && o->overlay) ok = write_overlay(o->overlay, &img, &mask, probs.c);
+             cli_image_read(input_path, (int)in_shape[3], &img) && input_tensor(&img, &x);
+    int32_t st = !ok        ? UNETSEG_OK
+                 : mc > 0 ? unetseg_model_predict_mc(m, x, mc, mc_seed, &mean, &std, &entropy)
+                          : unetseg_model_forward(m, x, &y);
+    if (st) cli_report("predict", st);
+    ok = ok && !st && tensor_to_image(mc > 0 ? mean : y, img.w, img.h, &probs) && write_outputs(o, &img, &probs);
     if (ok && mc > 0) ok = write_mc_images(o, &img, mean, std, entropy);
-    cli_image *all[5] = {&img, &sized, &probs, &mask, &prob};
-    for (int i = 0; i < 5; i++) cli_image_free(all[i]);
+    cli_image_free(&img);
+    cli_image_free(&probs);
     unetseg_tensor *ts[5] = {x, y, mean, std, entropy};
     for (int i = 0; i < 5; i++) unetseg_tensor_free(ts[i]);
     return ok ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;

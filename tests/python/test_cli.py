@@ -6,36 +6,19 @@ weights are the formula of tests/gen/formula_weights.py written into a plain
 safetensors file without unetseg metadata, like weights converted from Keras.
 """
 import os
-import subprocess
 import sys
 import tempfile
 
-try:
-    import numpy as np
-except ImportError:  # a pyenv python without numpy: use Debian's python3
-    if os.path.exists("/usr/bin/python3") and sys.executable != "/usr/bin/python3":
-        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
-    raise
+from cli_helpers import ROOT, check, need_numpy, run
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tests", "gen"))
+need_numpy()
+import numpy as np  # noqa: E402
+
 import st_io  # noqa: E402
 from formula_weights import formula_values  # noqa: E402
 
-CLI = os.path.join(ROOT, "bin", "unetseg")
 FIXTURE = os.path.join(ROOT, "tests", "fixtures", "parity_resnet18_upsampling_64.safetensors")
 MODEL = ["--backbone", "resnet18", "--size", "64x64x3"]
-failures = 0
-
-
-def run(*args):
-    return subprocess.run([CLI, *args], capture_output=True, text=True)
-
-
-def check(ok, what):
-    global failures
-    print(("ok:   " if ok else "FAIL: ") + what)
-    failures += 0 if ok else 1
 
 
 def main():
@@ -50,8 +33,7 @@ def main():
     r = run("--version", "--verbose")
     check(r.returncode == 0 and "cpu features: " in r.stdout and "gemm kernels: " in r.stdout
           and "openblas: " in r.stdout, "--version --verbose prints the runtime info")
-    r = subprocess.run([CLI, "--version", "--verbose"], capture_output=True, text=True,
-                       env=dict(os.environ, UNETSEG_ISA="blas"))
+    r = run("--version", "--verbose", env={"UNETSEG_ISA": "blas"})
     check("gemm kernels: blas (OpenBLAS; UNETSEG_ISA=blas)" in r.stdout,
           "UNETSEG_ISA=blas selects (and names) the OpenBLAS variant")
 
@@ -93,8 +75,7 @@ def main():
         r = run("predict", "--weights", init)
         check(r.returncode == 2, "missing --input/--output is a usage error")
 
-    print(f"{failures} failure(s)")
-    return 1 if failures else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

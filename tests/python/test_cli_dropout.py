@@ -9,35 +9,18 @@ written by `unetseg init`.
 import math
 import os
 import re
-import subprocess
 import sys
 import tempfile
 
-try:
-    import numpy as np
-except ImportError:  # a pyenv python without numpy: use Debian's python3
-    if os.path.exists("/usr/bin/python3") and sys.executable != "/usr/bin/python3":
-        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
-    raise
+from cli_helpers import CLI, check, need_numpy, run
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tests", "gen"))
+need_numpy()
+import numpy as np  # noqa: E402
+
 import st_io  # noqa: E402
 
-CLI = os.path.join(ROOT, "bin", "unetseg")
 MODEL = ["--backbone", "resnet18", "--size", "64x64x3"]
 LN2 = math.log(2.0)
-failures = 0
-
-
-def run(*args):
-    return subprocess.run([CLI, *args], capture_output=True, text=True)
-
-
-def check(ok, what):
-    global failures
-    print(("ok:   " if ok else "FAIL: ") + what)
-    failures += 0 if ok else 1
 
 
 def summary_rows(text):
@@ -226,8 +209,7 @@ def main():
     check_usage_errors()
     with tempfile.TemporaryDirectory() as tmp:
         check_predict(tmp)
-    print(f"{failures} failure(s)")
-    return 1 if failures else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

@@ -2,24 +2,11 @@
 (mask, probabilities, overlay, MC heat maps, panel), odd image sizes."""
 import os
 import struct
-import subprocess
 import sys
 import tempfile
 import zlib
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CLI = os.path.join(ROOT, "bin", "unetseg")
-failures = 0
-
-
-def check(ok, what):
-    global failures
-    print(("ok:   " if ok else "FAIL: ") + what)
-    failures += 0 if ok else 1
-
-
-def run(*args):
-    return subprocess.run([CLI, *args], capture_output=True, text=True)
+from cli_helpers import check, run
 
 
 def png_size(path):
@@ -102,8 +89,7 @@ def main():
               "a mask of another size than its image: exit 1, names both sizes, writes nothing")
         r = run("train", "--data", os.path.join(tmp, "nothing"), "--size", "32x32x3")
         check(r.returncode == 1, "a missing data folder: runtime error")
-    print(f"{failures} failure(s)")
-    return 1 if failures else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

@@ -1,35 +1,17 @@
 """End-to-end test of `unetseg train` (run from the repository root)."""
 import os
-import subprocess
 import sys
 import tempfile
 
-try:
-    import numpy as np
-except ImportError:  # a pyenv python without numpy: use Debian's python3
-    if os.path.exists("/usr/bin/python3") and sys.executable != "/usr/bin/python3":
-        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
-    raise
+from cli_helpers import ROOT, check, need_numpy, run
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tests", "gen"))
+need_numpy()
+import numpy as np  # noqa: E402
+
 import st_io  # noqa: E402
 from formula_weights import formula_values  # noqa: E402
 
 FIXTURE = os.path.join(ROOT, "tests", "fixtures", "train_resnet18_64.safetensors")
-
-CLI = os.path.join(ROOT, "bin", "unetseg")
-failures = 0
-
-
-def run(*args):
-    return subprocess.run([CLI, *args], capture_output=True, text=True)
-
-
-def check(ok, what):
-    global failures
-    print(("ok:   " if ok else "FAIL: ") + what)
-    failures += 0 if ok else 1
 
 
 def dataset(path, n=8, size=32):
@@ -95,8 +77,7 @@ def main():
         r = run("train", "--data", os.path.join(tmp, "missing"))
         check(r.returncode == 1 and "missing" in r.stderr, "missing data names the file")
     check_gradient_through_cli()
-    print(f"{failures} failure(s)")
-    return 1 if failures else 0
+    return check.summary()
 
 
 def check_gradient_through_cli():

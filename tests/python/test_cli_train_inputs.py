@@ -6,34 +6,17 @@ must be found before the first training step. Run from anywhere:
 python3 tests/python/test_cli_train_inputs.py (exit 1 on failure).
 """
 import os
-import subprocess
 import sys
 import tempfile
 
-try:
-    import numpy as np
-except ImportError:  # a pyenv python without numpy: use Debian's python3
-    if os.path.exists("/usr/bin/python3") and sys.executable != "/usr/bin/python3":
-        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
-    raise
+from cli_helpers import check, need_numpy, run
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tests", "gen"))
+need_numpy()
+import numpy as np  # noqa: E402
+
 import st_io  # noqa: E402
 
-CLI = os.path.join(ROOT, "bin", "unetseg")
 LONG_MAX = str(2**63 - 1)
-failures = 0
-
-
-def run(*args):
-    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=600)
-
-
-def check(ok, what):
-    global failures
-    print(("ok:   " if ok else "FAIL: ") + what)
-    failures += 0 if ok else 1
 
 
 def shape(s):
@@ -167,8 +150,7 @@ def main():
         check_data_errors(tmp)
         check_usage_errors(data)
         check_overflow(tmp, data)
-    print(f"{failures} failure(s)")
-    return 1 if failures else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

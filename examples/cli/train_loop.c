@@ -1,0 +1,292 @@
+/* The training loop of `unetseg train`: batches of shuffled (and flipped)
+ * samples, per-epoch evaluation, checkpoints, BatchNorm recalibration. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "train.h"
+
+/* Flip flags of a sample (bit 0 horizontal, bit 1 vertical), or 0. */
+typedef struct flips {
+    int enabled;
+    unsigned long long seed;
+    long step;
+} flips;
+
+static int flip_bits(const flips *f, long sample) {
+    if (!f || !f->enabled) return 0;
+    unsigned long long s = (f->seed + 1) * 0x9E3779B97F4A7C15ULL ^ ((unsigned long long)f->step << 20) ^
+                           (unsigned long long)sample;
+    s = (s ^ (s >> 31)) * 0xBF58476D1CE4E5B9ULL;
+    return (int)((s >> 40) & 3);
+}
+
+/* Copy one H x W x C sample with optional flips. */
+static void copy_sample(float *dst, const float *src, int64_t h, int64_t w, int64_t c, int bits) {
+    for (int64_t y = 0; y < h; y++)
+        for (int64_t x = 0; x < w; x++) {
+            int64_t sy = bits & 2 ? h - 1 - y : y, sx = bits & 1 ? w - 1 - x : x;
+            memcpy(dst + (y * w + x) * c, src + (sy * w + sx) * c, (size_t)c * sizeof(float));
+        }
+}
+
+/* Copy samples order[first .. first+n) of src (N, H, W, C) into a new
+ * tensor. check_data() has made sure that images and masks are rank 4 with
+ * the same N; the checks here only keep a slip of the caller from reading
+ * outside src. */
+static int32_t gather_flipped(const unetseg_tensor *src, const long *order, long first, long n,
+                              const flips *f, unetseg_tensor **out) {
+    int64_t shape[4];
+    int32_t rank = 0, st = unetseg_tensor_rank(src, &rank);
+    if (!st) st = rank == 4 ? unetseg_tensor_shape(src, shape, 4) : UNETSEG_E_SHAPE;
+    for (long k = 0; !st && k < n; k++)
+        if (order[first + k] < 0 || order[first + k] >= shape[0]) st = UNETSEG_E_SHAPE;
+    if (st) {
+        fprintf(stderr, "unetseg train: internal error: samples %ld..%ld of a rank %d tensor\n", first,
+                first + n - 1, (int)rank);
+        return st;
+    }
+    const int64_t per = shape[1] * shape[2] * shape[3];
+    shape[0] = n;
+    if ((st = unetseg_tensor_create(4, shape, out))) return st;
+    const float *from = unetseg_tensor_data((unetseg_tensor *)src);
+    for (long k = 0; k < n; k++)
+        copy_sample(unetseg_tensor_data(*out) + k * per, from + order[first + k] * per, shape[1],
+                    shape[2], shape[3], flip_bits(f, order[first + k]));
+    return UNETSEG_OK;
+}
+
+static int32_t gather(const unetseg_tensor *src, const long *order, long first, long n,
+                      unetseg_tensor **out) {
+    return gather_flipped(src, order, first, n, NULL, out);
+}
+
+/* Fisher-Yates with a small counter-based generator: same seed, same order. */
+static void shuffle(long *order, long n, unsigned long long seed, long epoch) {
+    unsigned long long s = seed * 0x9E3779B97F4A7C15ULL + (unsigned long long)epoch;
+    for (long i = n - 1; i > 0; i--) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        long j = (long)((s >> 33) % (unsigned long long)(i + 1));
+        long t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+}
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Mean loss/IoU over samples [first, first+n) of the order, in batches
+ * (counted by what is left, so that no batch size can overflow). */
+static int32_t evaluate(unetseg_trainer *t, const unetseg_tensor *images, const unetseg_tensor *masks,
+                        const long *order, long first, long n, long batch, double *loss, double *iou) {
+    double sum_l = 0, sum_i = 0;
+    long seen = 0;
+    for (long size; seen < n; seen += size) {
+        size = n - seen < batch ? n - seen : batch;
+        unetseg_tensor *x = NULL, *y = NULL;
+        double l = 0, i = 0;
+        int32_t st = gather(images, order, first + seen, size, &x);
+        if (!st) st = gather(masks, order, first + seen, size, &y);
+        if (!st) st = unetseg_trainer_evaluate(t, x, y, &l, &i, NULL);
+        unetseg_tensor_free(x);
+        unetseg_tensor_free(y);
+        if (st) return st;
+        sum_l += l * (double)size;
+        sum_i += i * (double)size;
+    }
+    *loss = seen ? sum_l / (double)seen : 0;
+    *iou = seen ? sum_i / (double)seen : 0;
+    return UNETSEG_OK;
+}
+
+/* BatchNorm recalibration over the training samples, then one more
+ * evaluation line. */
+static int recalibrate(const train_options *a, unetseg_trainer *t, const unetseg_tensor *images,
+                       const unetseg_tensor *masks, const long *order, long n_train, long n_val) {
+    int32_t st = UNETSEG_OK;
+    for (long b = 0, size; b < n_train && !st; b += size) {
+        size = n_train - b < a->batch ? n_train - b : a->batch;
+        unetseg_tensor *x = NULL;
+        st = gather(images, order, b, size, &x);
+        if (!st) st = unetseg_trainer_recalibrate_bn(t, x, b == 0);
+        unetseg_tensor_free(x);
+    }
+    double vl = 0, vi = 0;
+    if (!st)
+        st = evaluate(t, images, masks, order, n_val ? n_train : 0, n_val ? n_val : n_train, a->batch,
+                      &vl, &vi);
+    if (st) {
+        cli_report("recalibrate-bn", st);
+        return CLI_EXIT_RUNTIME;
+    }
+    fprintf(stderr, "BatchNorm recalibrated on %ld images: %s loss %.4f  IoU %.4f\n", n_train,
+            n_val ? "val" : "train", vl, vi);
+    return CLI_EXIT_OK;
+}
+
+/* The number of steps of this run into *total (1..LONG_MAX - first), or a
+ * CLI exit code: --steps S, or --epochs E of per_epoch steps each; the
+ * global step numbers first .. first + total must fit a long. */
+static int step_count(const train_options *a, long per_epoch, long first, long *total) {
+    if (first < 0) {
+        fprintf(stderr, "unetseg train: the trainer's step count is negative (%ld)\n", first);
+        return CLI_EXIT_RUNTIME;
+    }
+    const long most = LONG_MAX - first; /* steps left before the step number overflows */
+    if (a->steps > 0) {
+        if (a->steps <= most) return *total = a->steps, CLI_EXIT_OK;
+        fprintf(stderr, "unetseg train: --steps %lld: the resumed trainer is at step %ld, and step %ld + %lld"
+                " is past the largest step number %ld\n", a->steps, first, first, a->steps, LONG_MAX);
+        return CLI_EXIT_USAGE;
+    }
+    if (a->epochs <= most / per_epoch) return *total = a->epochs * per_epoch, CLI_EXIT_OK;
+    fprintf(stderr, "unetseg train: --epochs %lld: %lld epochs of %ld steps from step %ld go past the"
+            " largest step number %ld\n", a->epochs, a->epochs, per_epoch, first, LONG_MAX);
+    return CLI_EXIT_USAGE;
+}
+
+
+/* One run: the samples' order, the global step numbers and the display. */
+typedef struct run_state {
+    const train_options *a;
+    unetseg_trainer *t;
+    const unetseg_tensor *images, *masks;
+    long *order;
+    long n_train, n_val, batch, per_epoch;
+    long first, step, end; /* global step numbers: first of this run, current, end */
+    int live;              /* rewrite a progress line after every step */
+    double start;
+} run_state;
+
+/* Sizes, batches and steps of the run: an exit code. */
+static int plan(run_state *s, long n) {
+    const train_options *a = s->a;
+    s->n_val = (long)(a->val_split * (double)n);
+    s->n_train = n - s->n_val;
+    if (s->n_train < 1) {
+        fprintf(stderr, "unetseg train: --val-split %g leaves no training sample of %ld\n", a->val_split, n);
+        return CLI_EXIT_RUNTIME;
+    }
+    /* Keras: a batch size above the number of samples gives one batch of all
+     * of them per epoch. Clamping also keeps every sum of batch sizes below
+     * 2 n_train, far from overflow. (Evaluation and recalibration count
+     * their batches by what is left, and take --batch as given.) */
+    s->batch = (long)a->batch;
+    if (s->batch > s->n_train) {
+        fprintf(stderr, "unetseg train: --batch %ld is more than the %ld training samples: batches of %ld\n",
+                s->batch, s->n_train, s->n_train);
+        s->batch = s->n_train;
+    }
+    s->per_epoch = (s->n_train - 1) / s->batch + 1;
+    /* Global step numbers continue a resumed trainer's: the epoch, the batch
+     * within it, the shuffles and the flips all follow from them, so a
+     * resumed run sees exactly the batches an uninterrupted one would. */
+    int64_t first = 0;
+    long total = 0;
+    unetseg_trainer_progress(s->t, &first, NULL);
+    int rc = step_count(a, s->per_epoch, (long)first, &total);
+    s->first = s->step = (long)first;
+    s->end = s->first + total;
+    return rc;
+}
+
+/* The samples in order, the validation samples last (of a first fixed
+ * shuffle), and the shuffles of the epochs a resumed trainer has done. */
+static int first_order(run_state *s, long n) {
+    const train_options *a = s->a;
+    if (!(s->order = malloc((size_t)n * sizeof *s->order))) {
+        fprintf(stderr, "unetseg train: out of memory for the order of %ld samples\n", n);
+        return CLI_EXIT_RUNTIME;
+    }
+    for (long i = 0; i < n; i++) s->order[i] = i;
+    if (a->no_shuffle) return CLI_EXIT_OK;
+    shuffle(s->order, n, a->model.seed, -1);
+    for (long e = 0; e < s->step / s->per_epoch; e++) shuffle(s->order, s->n_train, a->model.seed, e);
+    return CLI_EXIT_OK;
+}
+
+/* One batch from sample b of the order, the progress line, the checkpoint. */
+static int train_step(run_state *s, long b, double *loss) {
+    const train_options *a = s->a;
+    long size = s->n_train - b < s->batch ? s->n_train - b : s->batch;
+    unetseg_tensor *x = NULL, *y = NULL;
+    flips f = {a->flip, a->model.seed, s->step};
+    int32_t st = gather_flipped(s->images, s->order, b, size, &f, &x);
+    if (!st) st = gather_flipped(s->masks, s->order, b, size, &f, &y);
+    if (!st) st = unetseg_trainer_step(s->t, x, y, loss);
+    unetseg_tensor_free(x);
+    unetseg_tensor_free(y);
+    if (st) {
+        cli_report("train step", st);
+        return CLI_EXIT_RUNTIME;
+    }
+    double per_step = (now_seconds() - s->start) / (double)(s->step + 1 - s->first);
+    if (s->live)
+        fprintf(stderr, "\rstep %ld/%ld  loss %.4f  %.0f ms/step  ETA %.0f s   ", s->step + 1, s->end,
+                *loss, per_step * 1e3, per_step * (double)(s->end - s->step - 1));
+    if (a->checkpoint && a->checkpoint_every > 0 && (s->step + 1) % a->checkpoint_every == 0 &&
+        (st = unetseg_trainer_save_checkpoint(s->t, a->checkpoint))) {
+        cli_report(a->checkpoint, st);
+        return CLI_EXIT_RUNTIME;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* The evaluation line after an epoch of mean training loss `loss`. */
+static int end_epoch(const run_state *s, long epoch, double loss) {
+    double vl = 0, vi = 0, elapsed = now_seconds() - s->start;
+    int32_t st = evaluate(s->t, s->images, s->masks, s->order, s->n_val ? s->n_train : 0,
+                          s->n_val ? s->n_val : s->n_train, (long)s->a->batch, &vl, &vi);
+    if (st) {
+        cli_report("evaluate", st);
+        return CLI_EXIT_RUNTIME;
+    }
+    if (s->live) fprintf(stderr, "\r");
+    double per_step = elapsed / (double)(s->step - s->first);
+    fprintf(stderr, "epoch %ld  loss %.4f  %s loss %.4f  IoU %.4f  %.0f ms/step  ETA %.0f s\n", epoch + 1,
+            loss, s->n_val ? "val" : "train", vl, vi, per_step * 1e3, per_step * (double)(s->end - s->step));
+    return CLI_EXIT_OK;
+}
+
+/* The rest of an epoch from the current step (a resumed run may start
+ * inside one). */
+static int train_epoch(run_state *s, long epoch) {
+    if (!s->a->no_shuffle) shuffle(s->order, s->n_train, s->a->model.seed, epoch);
+    double sum = 0, loss = 0;
+    long batches = 0;
+    for (long b = (s->step % s->per_epoch) * s->batch; b < s->n_train && s->step < s->end;
+         b += s->batch, s->step++) {
+        int rc = train_step(s, b, &loss);
+        if (rc) return rc;
+        sum += loss;
+        batches++;
+    }
+    return end_epoch(s, epoch, batches ? sum / (double)batches : 0.0);
+}
+
+int train_run(const train_options *a, unetseg_trainer *t, const unetseg_tensor *images,
+              const unetseg_tensor *masks, long n) {
+    run_state s = {.a = a, .t = t, .images = images, .masks = masks};
+    int rc = plan(&s, n);
+    if (rc == CLI_EXIT_OK) rc = first_order(&s, n);
+    s.live = a->progress || isatty(fileno(stderr));
+    s.start = now_seconds();
+    for (long epoch = rc ? 0 : s.step / s.per_epoch; rc == CLI_EXIT_OK && s.step < s.end; epoch++)
+        rc = train_epoch(&s, epoch);
+    int32_t st;
+    if (rc == CLI_EXIT_OK && a->checkpoint && (st = unetseg_trainer_save_checkpoint(t, a->checkpoint))) {
+        cli_report(a->checkpoint, st);
+        rc = CLI_EXIT_RUNTIME;
+    }
+    if (rc == CLI_EXIT_OK && a->recalibrate)
+        rc = recalibrate(a, t, images, masks, s.order, s.n_train, s.n_val);
+    free(s.order);
+    return rc;
+}
