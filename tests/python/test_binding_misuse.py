@@ -34,7 +34,7 @@ def run_python(code, timeout=120):
     """Run `code` (after `import numpy as np, unetseg` and a tiny-model
     helper) in a fresh interpreter; (returncode, stdout, stderr)."""
     prelude = textwrap.dedent("""\
-        import sys, gc, threading, weakref
+        import sys, gc, threading, time, weakref
         sys.path[:0] = [%r, %r]
         import numpy as np
         import unetseg
@@ -243,6 +243,7 @@ def test_close_from_another_thread_waits_for_the_running_call():
         t = threading.Thread(target=work)
         t.start()
         started.wait()
+        time.sleep(0.01)              # inside the C call, most likely
         m.close()
         t.join()
         assert results[-1] == "closed" and results[0] in ((1, 64, 64, 1), "closed"), results
