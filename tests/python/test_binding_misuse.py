@@ -9,11 +9,9 @@ Run from the repository root after `make`:
 """
 import gc
 import os
-import pathlib
 import subprocess
 import sys
 import textwrap
-import weakref
 
 try:
     import numpy as np
