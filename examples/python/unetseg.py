@@ -18,27 +18,65 @@ from the matching built-in exception (ShapeError is a ValueError, NotFoundError
 a LookupError, UnetsegIOError an OSError, ...). Using a handle after close()
 raises ValueError.
 
+Arguments are checked before they reach C, as Python's own functions check
+theirs (ctypes alone would cut a string at its first NUL and wrap an integer
+modulo 2**32 or 2**64 without a word):
+- names, expressions, suffixes and option strings must be str: None, bytes or
+  anything else is a TypeError (None only where it is the documented default,
+  e.g. Matcher(None) == Matcher()); a str holding a NUL character is a
+  ValueError (C would see only the text before it), as for open();
+- paths are str, bytes or os.PathLike, as for open(); one with a NUL byte is a
+  ValueError and nothing is read or written;
+- integer arguments (counts, sizes, seeds, indices, enum numbers) must be
+  integers (int, numpy integer or bool, as for range(); a float is a
+  TypeError) that fit the C parameter type (int32_t, int64_t or uint64_t):
+  OverflowError otherwise, naming the argument. Values inside the C range but
+  outside what the library accepts (samples=0, threads=257) are the library's
+  InvalidArgumentError, a ValueError;
+- floating-point arguments are real numbers; a str is a TypeError.
+
 Handles. Model, Matcher, Trainer and UnetOptions own one C handle each. close()
 frees it (calling it again does nothing), `with` closes on exit, and the garbage
 collector closes forgotten objects. A Trainer keeps its Model alive; closing the
 Model closes its trainers first, and editing a Model while it has an open
 Trainer raises StateError (the C API forbids it).
 
+Threads and callbacks. The C API allows one call at a time on a handle. The
+binding serialises them: a call on a Model (or one of its Trainers, which share
+its lock), Matcher or UnetOptions that another thread is using waits for that
+call to end, and close() from another thread waits too, so a handle is never
+freed under a running call. A matcher callback runs inside Model.match() or
+Model.insert_dropout(); while it runs, that Model, its Trainers and the Matcher
+are busy: using or closing any of them from the callback raises RuntimeError
+(as io's files do for re-entrant calls), which match() re-raises. The callback
+may use other models.
+
 Arrays and copies. The C API copies every input by design (tensors hold their
 own memory), so an input array is copied once into a new tensor - unless it is
 itself an array returned by this module, whose tensor is then passed directly.
 Outputs are never copied: each returned array is a view on the memory of the
 C tensor that holds the result (np.shares_memory with nothing else). The
-array's .base is a TensorBuffer owning that tensor; when the last array viewing
-it goes away, the TensorBuffer frees the tensor. Arrays are float32,
-C-contiguous, NHWC for images.
+array's .base is a TensorBuffer owning that tensor. Like the memory of any
+numpy array, the tensor lives as long as something can reach it: every view,
+slice, reshape or memoryview of the array keeps the TensorBuffer alive, and the
+tensor is freed when the last of them is gone (`del` them to free it early;
+CPython frees at once). A TensorBuffer has no free() or close(): an explicit
+free could not know whether views remain (numpy's __array_interface__ does not
+count them, unlike mmap's exports), so none is offered, and no Python call
+frees a tensor that an array can still reach. Arrays are float32, C-contiguous,
+NHWC for images. Names with a leading underscore (and ctypes use of .handle)
+are outside these guarantees.
 """
 
 import collections
+import contextlib
 import ctypes
 import ctypes.util
+import functools
+import operator
 import os
 import re
+import threading
 import weakref
 
 import numpy as np
@@ -328,12 +366,17 @@ _SCHEDULES = {"constant": 0, "step": 1, "cosine": 2}
 
 
 def _enum(table, value, what):
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return int(value)
-    try:
-        return table[str(value).lower()]
-    except KeyError:
-        raise ValueError("unknown %s %r (one of %s)" % (what, value, ", ".join(sorted(table))))
+    """The C number of `value`: a name in `table` (any case) or the number itself."""
+    if isinstance(value, str):
+        try:
+            return table[value.lower()]
+        except KeyError:
+            raise ValueError("unknown %s %r (one of %s)"
+                             % (what, value, ", ".join(sorted(table)))) from None
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise TypeError("%s must be a name (str) or its number (int), not %s"
+                        % (what, type(value).__name__))
+    return _int(value, what, _i32)
 
 
 # ------------------------------------------------------------------- errors
@@ -439,27 +482,69 @@ def _check(status):
 # ------------------------------------------------------------------ helpers
 
 
-def _b(text, what="name"):
-    if isinstance(text, bytes):
-        return text
-    if not isinstance(text, str):
-        raise TypeError("%s must be str, not %s" % (what, type(text).__name__))
-    return text.encode("utf-8")
+# Checked before anything reaches ctypes: it would cut a string at its first
+# NUL and wrap an integer modulo 2**bits without a word.
+
+_C_RANGES = {_i32: ("int32_t", -2 ** 31, 2 ** 31 - 1),
+             _i64: ("int64_t", -2 ** 63, 2 ** 63 - 1),
+             _u64: ("uint64_t", 0, 2 ** 64 - 1)}
 
 
-def _path(path):
-    return os.fsencode(path)
+def _text(value, what="name"):
+    """A str argument as UTF-8 for C: TypeError unless str, ValueError with a NUL."""
+    if not isinstance(value, str):
+        raise TypeError("%s must be str, not %s" % (what, type(value).__name__))
+    if "\0" in value:
+        raise ValueError("embedded null character in %s" % what)
+    return value.encode("utf-8")
 
 
-def _str_array(names):
-    names = [_b(n) for n in names]
-    return (_str * max(len(names), 1))(*names), len(names)
+def _texts(values, what, item):
+    """An iterable of str (not a single str) as a char* array and its length."""
+    if isinstance(values, (str, bytes)):
+        raise TypeError("%s must be an iterable of str, not %s" % (what, type(values).__name__))
+    items = [_text(v, item) for v in values]
+    n = _int(len(items), "number of " + what, _i32)
+    return (_str * max(n, 1))(*items), n
+
+
+def _path(path, what="path"):
+    """A path as open() takes it (str, bytes, os.PathLike); ValueError with a NUL byte."""
+    raw = os.fsencode(path)   # TypeError: expected str, bytes or os.PathLike object
+    if b"\0" in raw:
+        raise ValueError("embedded null byte in %s" % what)
+    return raw
+
+
+def _int(value, what, ctype=_i64):
+    """An integer argument that fits the C type: TypeError unless an integer (a float
+    is refused, as by range()); OverflowError, naming it, outside the C range."""
+    try:
+        v = operator.index(value)
+    except TypeError:
+        raise TypeError("%s must be an integer, not %s" % (what, type(value).__name__)) from None
+    cname, lo, hi = _C_RANGES[ctype]
+    if not lo <= v <= hi:
+        raise OverflowError("%s=%d does not fit in %s (%d..%d)" % (what, v, cname, lo, hi))
+    return v
+
+
+def _float(value, what):
+    """A real-number argument (a str is a TypeError, not parsed)."""
+    if not isinstance(value, (str, bytes, bytearray)):
+        try:
+            return float(value)
+        except TypeError:
+            pass
+    raise TypeError("%s must be a real number, not %s" % (what, type(value).__name__))
 
 
 def _pair(value, what):
-    if isinstance(value, (int, np.integer)):
-        return int(value), int(value)
-    value = tuple(int(v) for v in value)
+    """(a, b) int64 pair from an int or a pair of ints."""
+    if hasattr(value, "__index__"):
+        v = _int(value, what)
+        return v, v
+    value = tuple(_int(v, what) for v in value)
     if len(value) != 2:
         raise ValueError("%s must be an int or a pair" % what)
     return value
@@ -474,6 +559,57 @@ def live_handles():
     return {k: v for k, v in _LIVE.items() if v}
 
 
+class _Guard:
+    """The lock of one C handle, shared by a Model and its Trainers.
+
+    The C API allows one call at a time on a handle: a call from another thread
+    waits here. `busy` names the call that is running Python callbacks (a
+    matcher's) on this thread; entering the guard again from such a callback
+    raises RuntimeError instead of re-entering the C call, or freeing the handle
+    under it."""
+
+    __slots__ = ("lock", "kind", "busy")
+
+    def __init__(self, kind):
+        self.lock = threading.RLock()
+        self.kind = kind
+        self.busy = None
+
+    def __enter__(self):
+        self.lock.acquire()
+        if self.busy is not None:
+            self.lock.release()
+            raise RuntimeError(
+                "the %s is busy in %s: a matcher callback cannot use or close the Model being"
+                " matched, its Trainers or the Matcher" % (self.kind, self.busy))
+        return self
+
+    def __exit__(self, *exc):
+        self.lock.release()
+        return False
+
+
+@contextlib.contextmanager
+def _running_callbacks(what, *guards):
+    """Mark `guards` (entered by this thread) busy while a C call may call back."""
+    for g in guards:
+        g.busy = what
+    try:
+        yield
+    finally:
+        for g in guards:
+            g.busy = None
+
+
+def _locked(method):
+    """Run `method` inside its handle's guard (one call at a time, see _Guard)."""
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._guard:
+            return method(self, *args, **kwargs)
+    return locked
+
+
 class _Handle:
     """Owns one C handle; subclasses set _free_name and _kind."""
 
@@ -481,9 +617,10 @@ class _Handle:
     _kind = None
     _ptr = None
 
-    def _adopt(self, ptr):
+    def _adopt(self, ptr, guard=None):
         if not ptr:
             raise RuntimeError("unetseg returned a NULL handle")
+        self._guard = guard if guard is not None else _Guard(type(self).__name__)
         self._ptr = ptr
         self._free = getattr(_lib, self._free_name)
         _LIVE[self._kind] += 1
@@ -499,7 +636,16 @@ class _Handle:
         return self._ptr
 
     def close(self):
-        """Free the C handle; further calls do nothing."""
+        """Free the C handle; further calls do nothing. Waits for a call that
+        another thread is making on it; RuntimeError from a matcher callback
+        that runs inside a call on it."""
+        if self._ptr is None:
+            return
+        with self._guard:
+            self._release()
+
+    def _release(self):
+        # Inside the guard.
         ptr, self._ptr = self._ptr, None
         if ptr is not None:
             self._free(ptr)
@@ -522,27 +668,54 @@ class _Handle:
 
 # ------------------------------------------------------------------ tensors
 
+# The weak references whose callbacks free the tensors of live TensorBuffers.
+_TENSOR_OWNERS = {}
+
+
+def _own_tensor(buf, tensor):
+    """Free the tensor at address `tensor` once `buf` is gone, and never before.
+
+    The freeing callback is reachable from Python (weakref.getweakrefs), so it
+    checks that the buffer is really gone: called by hand, it does nothing."""
+    def release(_ref):
+        try:
+            if ref() is not None or _TENSOR_OWNERS.pop(id(ref), None) is None:
+                return
+            _lib.unetseg_tensor_free(ctypes.cast(tensor, _PT))
+            _LIVE["tensor"] -= 1
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
+    ref = weakref.ref(buf, release)
+    _TENSOR_OWNERS[id(ref)] = ref
+    _LIVE["tensor"] += 1
+
 
 class TensorBuffer:
     """Owner of one unetseg tensor, exposed to numpy through __array_interface__.
 
     Arrays returned by this module are views whose .base is a TensorBuffer: the
-    tensor's memory is used in place and is freed when the last view is gone.
+    tensor's memory is used in place, every view of it keeps the buffer alive,
+    and the tensor is freed when the buffer is gone - never earlier: there is
+    no free() (see the module's "Arrays and copies").
     """
 
-    __slots__ = ("_ptr", "shape", "address", "__weakref__")
+    __slots__ = ("_tensor", "_shape", "_address", "__weakref__")
 
     def __init__(self, ptr):
+        """Take ownership of the unetseg_tensor pointer `ptr` (ctypes)."""
+        if getattr(self, "_tensor", None) is not None:
+            raise RuntimeError("TensorBuffer is already initialised")
         if not ptr:
             raise RuntimeError("unetseg returned a NULL tensor")
-        self._ptr = ptr
-        _LIVE["tensor"] += 1
+        tensor = ctypes.cast(ptr, ctypes.c_void_p).value
+        _own_tensor(self, tensor)
+        self._tensor = tensor
         rank = _i32()
         _check(_lib.unetseg_tensor_rank(ptr, ctypes.byref(rank)))
         dims = (_i64 * MAX_RANK)()
         _check(_lib.unetseg_tensor_shape(ptr, dims, MAX_RANK))
-        self.shape = tuple(int(dims[i]) for i in range(rank.value))
-        self.address = ctypes.cast(_lib.unetseg_tensor_data(ptr), ctypes.c_void_p).value
+        self._shape = tuple(int(dims[i]) for i in range(rank.value))
+        self._address = ctypes.cast(_lib.unetseg_tensor_data(ptr), ctypes.c_void_p).value
 
     @classmethod
     def from_array(cls, array):
@@ -558,32 +731,28 @@ class TensorBuffer:
         return buf
 
     @property
+    def shape(self):
+        """The tensor's shape."""
+        return self._shape
+
+    @property
+    def address(self):
+        """The address of the tensor's first float."""
+        return self._address
+
+    @property
     def handle(self):
-        """The unetseg_tensor pointer (ValueError once freed)."""
-        if self._ptr is None:
-            raise ValueError("tensor is freed")
-        return self._ptr
+        """The unetseg_tensor pointer, for ctypes calls (valid while this buffer lives)."""
+        return ctypes.cast(self._tensor, _PT)
 
     @property
     def __array_interface__(self):
-        return {"version": 3, "shape": self.shape, "typestr": "<f4",
-                "data": (self.address, False), "strides": None}
+        return {"version": 3, "shape": self._shape, "typestr": "<f4",
+                "data": (self._address, False), "strides": None}
 
     def array(self):
         """The numpy view on the tensor (no copy); keeps this buffer alive."""
         return np.asarray(self)
-
-    def free(self):
-        ptr, self._ptr = self._ptr, None
-        if ptr is not None:
-            _lib.unetseg_tensor_free(ptr)
-            _LIVE["tensor"] -= 1
-
-    def __del__(self):
-        try:
-            self.free()
-        except Exception:  # noqa: BLE001 - interpreter shutdown
-            pass
 
 
 def _input(array):
@@ -594,7 +763,7 @@ def _input(array):
     inputs, so it cannot borrow numpy memory)."""
     if isinstance(array, np.ndarray):
         base = array.base
-        if (isinstance(base, TensorBuffer) and base._ptr is not None
+        if (isinstance(base, TensorBuffer)
                 and array.dtype == np.float32 and array.flags.c_contiguous
                 and array.shape == base.shape and array.ctypes.data == base.address):
             return base.handle, base
@@ -609,18 +778,20 @@ def _output(ptr):
 
 def load_tensor(path, name):
     """The tensor `name` of a safetensors file, as a float32 array."""
+    p, n = _path(path), _text(name)
     out = _PT()
-    _check(_lib.unetseg_tensor_load(_path(path), _b(name), ctypes.byref(out)))
+    _check(_lib.unetseg_tensor_load(p, n, ctypes.byref(out)))
     return _output(out)
 
 
 def save_tensors(path, tensors):
     """Write {name: array} to a safetensors file (F32), atomically."""
+    p = _path(path)
     items = list(tensors.items())
+    names, n = _texts([k for k, _ in items], "tensor names", "tensor name")
     keep = [_input(a) for _, a in items]
-    names, n = _str_array([k for k, _ in items])
-    ptrs = (_PT * max(n, 1))(*[p for p, _ in keep])
-    _check(_lib.unetseg_tensors_save(_path(path), names, ptrs, n))
+    ptrs = (_PT * max(n, 1))(*[ptr for ptr, _ in keep])
+    _check(_lib.unetseg_tensors_save(p, names, ptrs, n))
 
 
 # ------------------------------------------------------------ Unet options
@@ -629,7 +800,7 @@ def save_tensors(path, tensors):
 class UnetOptions(_Handle):
     """Options of Unet(): backbone, input_shape, classes, activation,
     decoder_block_type, decoder_filters, decoder_use_batchnorm, encoder_freeze,
-    seed (Keras segmentation_models defaults)."""
+    seed (Keras segmentation_models defaults). None leaves an option at its default."""
 
     _free_name, _kind = "unetseg_unet_options_free", "unet_options"
 
@@ -642,33 +813,45 @@ class UnetOptions(_Handle):
         try:
             h = self._h
             if backbone is not None:
-                _check(_lib.unetseg_unet_options_set_backbone(h, _b(backbone)))
+                _check(_lib.unetseg_unet_options_set_backbone(h, _text(backbone, "backbone")))
             if input_shape is not None:
-                dims = [-1 if d is None else int(d) for d in input_shape]
+                dims = [-1 if d is None else _int(d, "input_shape") for d in input_shape]
                 if len(dims) != 3:
                     raise ValueError("input_shape must be (height, width, channels)")
                 _check(_lib.unetseg_unet_options_set_input_shape(h, *dims))
             if classes is not None:
-                _check(_lib.unetseg_unet_options_set_classes(h, int(classes)))
+                _check(_lib.unetseg_unet_options_set_classes(h, _int(classes, "classes")))
             if activation is not None:
                 _check(_lib.unetseg_unet_options_set_activation(
                     h, _enum(_ACTIVATIONS, activation, "activation")))
             if decoder_block_type is not None:
-                _check(_lib.unetseg_unet_options_set_decoder_block_type(h, _b(decoder_block_type)))
+                _check(_lib.unetseg_unet_options_set_decoder_block_type(
+                    h, _text(decoder_block_type, "decoder_block_type")))
             if decoder_filters is not None:
-                f = [int(v) for v in decoder_filters]
+                f = [_int(v, "decoder_filters") for v in decoder_filters]
                 _check(_lib.unetseg_unet_options_set_decoder_filters(
-                    h, (_i64 * max(len(f), 1))(*f), len(f)))
+                    h, (_i64 * max(len(f), 1))(*f), _int(len(f), "len(decoder_filters)", _i32)))
             if decoder_use_batchnorm is not None:
                 _check(_lib.unetseg_unet_options_set_decoder_use_batchnorm(
                     h, int(bool(decoder_use_batchnorm))))
             if encoder_freeze is not None:
                 _check(_lib.unetseg_unet_options_set_encoder_freeze(h, int(bool(encoder_freeze))))
             if seed is not None:
-                _check(_lib.unetseg_unet_options_set_seed(h, int(seed)))
+                _check(_lib.unetseg_unet_options_set_seed(h, _int(seed, "seed", _u64)))
         except BaseException:
             self.close()
             raise
+
+
+def _unet_options(options, kwargs):
+    """(UnetOptions, made here?) from a UnetOptions or its keyword arguments."""
+    if options is None:
+        return UnetOptions(**kwargs), True
+    if kwargs:
+        raise TypeError("pass a UnetOptions or keyword arguments, not both")
+    if not isinstance(options, UnetOptions):
+        raise TypeError("options must be a unetseg.UnetOptions, not %s" % type(options).__name__)
+    return options, False
 
 
 # -------------------------------------------------------------------- model
@@ -682,7 +865,10 @@ dims, scalar parameter count, trainable flag."""
 
 class Model(_Handle):
     """A unetseg model. Model() is empty (add layers with add_*);
-    Model.unet(**options) builds Unet(); Model.load(path) rebuilds a saved model."""
+    Model.unet(**options) builds Unet(); Model.load(path) rebuilds a saved model.
+
+    One call at a time: calls from several threads are serialised (see the
+    module's "Threads and callbacks")."""
 
     _free_name, _kind = "unetseg_model_free", "model"
 
@@ -706,43 +892,45 @@ class Model(_Handle):
 
     @classmethod
     def _build(cls, fn, options, kwargs):
-        if options is not None and kwargs:
-            raise TypeError("pass a UnetOptions or keyword arguments, not both")
-        opts = options if options is not None else UnetOptions(**kwargs)
+        opts, made = _unet_options(options, kwargs)
         try:
             out = _PM()
-            _check(fn(opts._h, ctypes.byref(out)))
+            with opts._guard:
+                _check(fn(opts._h, ctypes.byref(out)))
             return cls(out)
         finally:
-            if options is None:
+            if made:
                 opts.close()
 
+    @_locked
     def append_decoder(self, options=None, **kwargs):
         """Append the U-Net decoder and head to a backbone (unetseg_decoder_append)."""
-        if options is not None and kwargs:
-            raise TypeError("pass a UnetOptions or keyword arguments, not both")
         h = self._mutable()
-        opts = options if options is not None else UnetOptions(**kwargs)
+        opts, made = _unet_options(options, kwargs)
         try:
-            _check(_lib.unetseg_decoder_append(h, opts._h))
+            with opts._guard:
+                _check(_lib.unetseg_decoder_append(h, opts._h))
         finally:
-            if options is None:
+            if made:
                 opts.close()
         return self
 
     @classmethod
     def load(cls, path):
         """A model rebuilt from a file written by save_weights()."""
+        p = _path(path)
         out = _PM()
-        _check(_lib.unetseg_model_load(_path(path), ctypes.byref(out)))
+        _check(_lib.unetseg_model_load(p, ctypes.byref(out)))
         return cls(out)
 
     def close(self):
         """Free the model (and first close every Trainer built on it)."""
-        trainers = getattr(self, "_trainers", None)
-        for t in list(trainers or ()):
-            t.close()
-        super().close()
+        if self._ptr is None:
+            return
+        with self._guard:
+            for t in list(self._trainers):
+                t.close()
+            self._release()
 
     def _mutable(self):
         h = self._h
@@ -751,109 +939,129 @@ class Model(_Handle):
         return h
 
     # ---- adding layers (each returns self, so calls chain)
+    @_locked
     def add_input(self, name, height=None, width=None, channels=3):
+        """An input layer; height/width None for any size."""
         h = self._mutable()
-        _check(_lib.unetseg_model_add_input(h, _b(name), -1 if height is None else int(height),
-                                            -1 if width is None else int(width), int(channels)))
+        _check(_lib.unetseg_model_add_input(
+            h, _text(name), -1 if height is None else _int(height, "height"),
+            -1 if width is None else _int(width, "width"), _int(channels, "channels")))
         return self
 
+    @_locked
     def add_conv2d(self, name, inbound, filters, kernel_size=3, strides=1, padding="valid",
                    use_bias=True):
         h = self._mutable()
         kh, kw = _pair(kernel_size, "kernel_size")
         sh, sw = _pair(strides, "strides")
-        _check(_lib.unetseg_model_add_conv2d(h, _b(name), _b(inbound), int(filters), kh, kw, sh, sw,
-                                             _enum(_PADDINGS, padding, "padding"),
-                                             int(bool(use_bias))))
+        _check(_lib.unetseg_model_add_conv2d(
+            h, _text(name), _text(inbound, "inbound"), _int(filters, "filters"), kh, kw, sh, sw,
+            _enum(_PADDINGS, padding, "padding"), int(bool(use_bias))))
         return self
 
+    @_locked
     def add_conv2d_transpose(self, name, inbound, filters, kernel_size=3, strides=1,
                              padding="valid", use_bias=True):
         h = self._mutable()
         kh, kw = _pair(kernel_size, "kernel_size")
         sh, sw = _pair(strides, "strides")
         _check(_lib.unetseg_model_add_conv2d_transpose(
-            h, _b(name), _b(inbound), int(filters), kh, kw, sh, sw,
+            h, _text(name), _text(inbound, "inbound"), _int(filters, "filters"), kh, kw, sh, sw,
             _enum(_PADDINGS, padding, "padding"), int(bool(use_bias))))
         return self
 
+    @_locked
     def add_batchnorm(self, name, inbound, epsilon=1e-3, momentum=0.99, center=True, scale=True):
         h = self._mutable()
-        _check(_lib.unetseg_model_add_batchnorm(h, _b(name), _b(inbound), float(epsilon),
-                                                float(momentum), int(bool(center)),
-                                                int(bool(scale))))
+        _check(_lib.unetseg_model_add_batchnorm(
+            h, _text(name), _text(inbound, "inbound"), _float(epsilon, "epsilon"),
+            _float(momentum, "momentum"), int(bool(center)), int(bool(scale))))
         return self
 
+    @_locked
     def add_activation(self, name, inbound, activation="relu"):
         h = self._mutable()
-        _check(_lib.unetseg_model_add_activation(h, _b(name), _b(inbound),
+        _check(_lib.unetseg_model_add_activation(h, _text(name), _text(inbound, "inbound"),
                                                  _enum(_ACTIVATIONS, activation, "activation")))
         return self
 
+    @_locked
     def add_zero_padding2d(self, name, inbound, padding=1):
         """padding: int, (vertical, horizontal), ((top, bottom), (left, right))
         or (top, bottom, left, right)."""
         h = self._mutable()
-        if isinstance(padding, (int, np.integer)):
-            t = b = l = r = int(padding)
+        if hasattr(padding, "__index__"):
+            t = b = l = r = _int(padding, "padding")
         elif len(padding) == 4:
-            t, b, l, r = (int(v) for v in padding)
-        elif len(padding) == 2 and all(isinstance(p, (int, np.integer)) for p in padding):
-            t = b = int(padding[0])
-            l = r = int(padding[1])
+            t, b, l, r = (_int(v, "padding") for v in padding)
+        elif len(padding) == 2 and all(hasattr(p, "__index__") for p in padding):
+            t = b = _int(padding[0], "padding")
+            l = r = _int(padding[1], "padding")
         elif len(padding) == 2:
-            (t, b), (l, r) = [(int(p[0]), int(p[1])) for p in padding]
+            (t, b), (l, r) = [_pair(p, "padding") for p in padding]
         else:
             raise ValueError("bad padding %r" % (padding,))
-        _check(_lib.unetseg_model_add_zero_padding2d(h, _b(name), _b(inbound), t, b, l, r))
+        _check(_lib.unetseg_model_add_zero_padding2d(h, _text(name), _text(inbound, "inbound"),
+                                                     t, b, l, r))
         return self
 
+    @_locked
     def add_max_pooling2d(self, name, inbound, pool_size=2, strides=None, padding="valid"):
         h = self._mutable()
         ph, pw = _pair(pool_size, "pool_size")
         sh, sw = (ph, pw) if strides is None else _pair(strides, "strides")
-        _check(_lib.unetseg_model_add_max_pooling2d(h, _b(name), _b(inbound), ph, pw, sh, sw,
+        _check(_lib.unetseg_model_add_max_pooling2d(h, _text(name), _text(inbound, "inbound"),
+                                                    ph, pw, sh, sw,
                                                     _enum(_PADDINGS, padding, "padding")))
         return self
 
+    @_locked
     def add_upsampling2d(self, name, inbound, size=2, interpolation="nearest"):
         h = self._mutable()
         sh, sw = _pair(size, "size")
         _check(_lib.unetseg_model_add_upsampling2d(
-            h, _b(name), _b(inbound), sh, sw,
+            h, _text(name), _text(inbound, "inbound"), sh, sw,
             _enum(_INTERPOLATIONS, interpolation, "interpolation")))
         return self
 
+    @_locked
     def add_concatenate(self, name, inbounds):
         h = self._mutable()
-        arr, n = _str_array(inbounds)
-        _check(_lib.unetseg_model_add_concatenate(h, _b(name), arr, n))
+        arr, n = _texts(inbounds, "inbounds", "inbound")
+        _check(_lib.unetseg_model_add_concatenate(h, _text(name), arr, n))
         return self
 
+    @_locked
     def add_add(self, name, inbounds):
         h = self._mutable()
-        arr, n = _str_array(inbounds)
-        _check(_lib.unetseg_model_add_add(h, _b(name), arr, n))
+        arr, n = _texts(inbounds, "inbounds", "inbound")
+        _check(_lib.unetseg_model_add_add(h, _text(name), arr, n))
         return self
 
+    @_locked
     def add_dropout(self, name, inbound, rate=0.5):
         h = self._mutable()
-        _check(_lib.unetseg_model_add_dropout(h, _b(name), _b(inbound), float(rate)))
+        _check(_lib.unetseg_model_add_dropout(h, _text(name), _text(inbound, "inbound"),
+                                              _float(rate, "rate")))
         return self
 
+    @_locked
     def add_spatial_dropout2d(self, name, inbound, rate=0.5):
         h = self._mutable()
-        _check(_lib.unetseg_model_add_spatial_dropout2d(h, _b(name), _b(inbound), float(rate)))
+        _check(_lib.unetseg_model_add_spatial_dropout2d(h, _text(name), _text(inbound, "inbound"),
+                                                        _float(rate, "rate")))
         return self
 
+    @_locked
     def add_conditional_dropout(self, name, inbound, rate=0.5, mode="training", spatial=False):
         h = self._mutable()
         _check(_lib.unetseg_model_add_conditional_dropout(
-            h, _b(name), _b(inbound), float(rate), _enum(_DROPOUT_MODES, mode, "mode"),
-            int(bool(spatial))))
+            h, _text(name), _text(inbound, "inbound"), _float(rate, "rate"),
+            _enum(_DROPOUT_MODES, mode, "mode"), int(bool(spatial))))
         return self
 
     # ---- queries
+    @_locked
     def __len__(self):
         n = _i32()
         _check(_lib.unetseg_model_layer_count(self._h, ctypes.byref(n)))
@@ -865,23 +1073,36 @@ class Model(_Handle):
         return s.value.decode()
 
     @property
+    @_locked
     def layers(self):
         """Layer names in Keras model.layers order."""
         return [self._name(i) for i in range(len(self))]
 
+    @_locked
     def __contains__(self, name):
+        """Whether a layer is called `name` (a str; False if it holds a NUL)."""
+        if isinstance(name, str) and "\0" in name:
+            return False
         idx = _i32()
-        return _lib.unetseg_model_layer_index(self._h, _b(name), ctypes.byref(idx)) == 0
+        return _lib.unetseg_model_layer_index(self._h, _text(name), ctypes.byref(idx)) == 0
 
+    @_locked
     def layer_index(self, name):
         idx = _i32()
-        _check(_lib.unetseg_model_layer_index(self._h, _b(name), ctypes.byref(idx)))
+        _check(_lib.unetseg_model_layer_index(self._h, _text(name), ctypes.byref(idx)))
         return idx.value
 
+    @_locked
     def layer_info(self, name):
         """LayerInfo of the layer `name` (or of index `name` if it is an int)."""
         h = self._h
-        i = int(name) if isinstance(name, (int, np.integer)) else self.layer_index(name)
+        if isinstance(name, str):
+            i = self.layer_index(name)
+        elif hasattr(name, "__index__"):
+            i = _int(name, "index", _i32)
+        else:
+            raise TypeError("layer must be a name (str) or an index (int), not %s"
+                            % type(name).__name__)
         v32, v64 = _i32(), _i64()
         _check(_lib.unetseg_model_layer_kind(h, i, ctypes.byref(v32)))
         kind = _KIND_NAMES.get(v32.value, str(v32.value))
@@ -901,9 +1122,11 @@ class Model(_Handle):
         return LayerInfo(self._name(i), i, kind, region, inbound, out_shape, v64.value,
                          bool(v32.value))
 
+    @_locked
     def set_trainable(self, name, trainable=True):
-        _check(_lib.unetseg_model_set_trainable(self._h, _b(name), int(bool(trainable))))
+        _check(_lib.unetseg_model_set_trainable(self._h, _text(name), int(bool(trainable))))
 
+    @_locked
     def param_totals(self):
         """(total, trainable, non_trainable) scalar parameter counts (Keras rules)."""
         t, tr, nt = _i64(), _i64(), _i64()
@@ -912,6 +1135,7 @@ class Model(_Handle):
         return t.value, tr.value, nt.value
 
     @property
+    @_locked
     def param_names(self):
         """Every parameter tensor name "{layer}/{param}", in model order."""
         h = self._h
@@ -924,19 +1148,22 @@ class Model(_Handle):
             names.append(s.value.decode())  # borrowed: copy before the next call
         return names
 
+    @_locked
     def get_param(self, name):
         """A copy of parameter "{layer}/{param}" (Keras layout) as a float32 array."""
         out = _PT()
-        _check(_lib.unetseg_model_param_get(self._h, _b(name), ctypes.byref(out)))
+        _check(_lib.unetseg_model_param_get(self._h, _text(name), ctypes.byref(out)))
         return _output(out)
 
+    @_locked
     def set_param(self, name, value):
         """Overwrite parameter "{layer}/{param}" with `value` (same shape)."""
-        h = self._h
+        h, n = self._h, _text(name)
         ptr, keep = _input(value)
-        _check(_lib.unetseg_model_param_set(h, _b(name), ptr))
+        _check(_lib.unetseg_model_param_set(h, n, ptr))
         del keep
 
+    @_locked
     def summary(self):
         """The Keras-style model.summary() table."""
         s = _str()
@@ -944,49 +1171,58 @@ class Model(_Handle):
         return s.value.decode()
 
     # ---- running
+    @_locked
     def forward(self, x, activations=None):
         """Inference-mode forward pass of x (N, H, W, C).
 
         Returns the output array, or (output, {name: activation}) when
         `activations` (an iterable of layer names) is given."""
         h = self._h
-        ptr, keep = _input(x)
-        out = _PT()
         if activations is None:
+            ptr, keep = _input(x)
+            out = _PT()
             _check(_lib.unetseg_model_forward(h, ptr, ctypes.byref(out)))
             return _output(out)
-        names = [str(n) for n in activations]
-        arr, n = _str_array(names)
+        arr, n = _texts(activations, "activations", "activation")
+        names = [b.decode("utf-8") for b in arr[:n]]
+        ptr, keep = _input(x)
         acts = (_PT * max(n, 1))()
+        out = _PT()
         _check(_lib.unetseg_model_forward_with_activations(h, ptr, arr, n, acts, ctypes.byref(out)))
         del keep
         return _output(out), {name: _output(acts[i]) for i, name in enumerate(names)}
 
     __call__ = forward
 
+    @_locked
     def predict_mc(self, x, samples=20, seed=0):
-        """Monte-Carlo dropout: (mean, std, entropy) over `samples` passes."""
+        """Monte-Carlo dropout: (mean, std, entropy) over `samples` passes (1..1000)."""
         h = self._h
+        samples, seed = _int(samples, "samples", _i32), _int(seed, "seed", _u64)
         ptr, keep = _input(x)
         mean, std, ent = _PT(), _PT(), _PT()
-        _check(_lib.unetseg_model_predict_mc(h, ptr, int(samples), int(seed), ctypes.byref(mean),
+        _check(_lib.unetseg_model_predict_mc(h, ptr, samples, seed, ctypes.byref(mean),
                                              ctypes.byref(std), ctypes.byref(ent)))
         del keep
         return _output(mean), _output(std), _output(ent)
 
     # ---- matching and dropout insertion
     def _matched_indices(self, matcher):
+        # Inside the model's guard; the matcher's callbacks may run.
         h = self._h
         count = _i32()
-        st = _lib.unetseg_model_match(h, matcher._h, None, 0, ctypes.byref(count))
-        matcher._raise_callback_error()
-        _check(st)
-        idx = (_i32 * max(count.value, 1))()
-        st = _lib.unetseg_model_match(h, matcher._h, idx, count.value, ctypes.byref(count))
-        matcher._raise_callback_error()
-        _check(st)
+        with matcher._guard, _running_callbacks("match()", self._guard, matcher._guard):
+            mh = matcher._h
+            st = _lib.unetseg_model_match(h, mh, None, 0, ctypes.byref(count))
+            matcher._raise_callback_error()
+            _check(st)
+            idx = (_i32 * max(count.value, 1))()
+            st = _lib.unetseg_model_match(h, mh, idx, count.value, ctypes.byref(count))
+            matcher._raise_callback_error()
+            _check(st)
         return list(idx[:count.value])
 
+    @_locked
     def match(self, expr):
         """Names of the layers `expr` (a text expression or a Matcher) selects.
 
@@ -994,6 +1230,7 @@ class Model(_Handle):
         with _as_matcher(expr) as m:
             return [self._name(i) for i in self._matched_indices(m.matcher)]
 
+    @_locked
     def insert_dropout(self, expr, kind="dropout", rate=0.5, mode="training", spatial=False,
                        before=False, suffix=None, allow_no_match=False):
         """Insert a dropout layer at every layer `expr` selects; returns the count.
@@ -1005,25 +1242,29 @@ class Model(_Handle):
         h = self._mutable()
         with _as_matcher(expr) as m, _InsertOptions_(kind, rate, mode, spatial, before, suffix,
                                                      allow_no_match) as opts:
-            if m.matcher._callbacks:
+            mt = m.matcher
+            if mt._callbacks:
                 # A Python callback that raises must not leave a half-edited
                 # model: dry-run first, so its exception surfaces before editing.
                 try:
-                    self._matched_indices(m.matcher)
+                    self._matched_indices(mt)
                 except NoMatchError:
                     if not allow_no_match:
                         raise
             n = _i32()
-            st = _lib.unetseg_model_insert_dropout(h, m.matcher._h, opts._h, ctypes.byref(n))
-            m.matcher._raise_callback_error()
-            _check(st)
+            with mt._guard, _running_callbacks("insert_dropout()", self._guard, mt._guard):
+                st = _lib.unetseg_model_insert_dropout(h, mt._h, opts._h, ctypes.byref(n))
+                mt._raise_callback_error()
+                _check(st)
             return n.value
 
     # ---- weights
+    @_locked
     def save_weights(self, path):
         """Save every parameter and the layer list (safetensors; atomic)."""
         _check(_lib.unetseg_model_save_weights(self._h, _path(path)))
 
+    @_locked
     def load_weights(self, path, strict=True):
         """Load parameters by name (all-or-nothing); returns the library's report."""
         rep = _str()
@@ -1032,19 +1273,25 @@ class Model(_Handle):
         return rep.value.decode() if rep.value else ""
 
     # ---- settings
+    @_locked
     def set_seed(self, seed):
-        _check(_lib.unetseg_model_set_seed(self._h, int(seed)))
+        """Seed of the dropout masks (0 .. 2**64-1); resets the step counter."""
+        _check(_lib.unetseg_model_set_seed(self._h, _int(seed, "seed", _u64)))
 
+    @_locked
     def set_mc_dropout(self, enabled=True):
         _check(_lib.unetseg_model_set_mc_dropout(self._h, int(bool(enabled))))
 
+    @_locked
     def set_threads(self, threads):
         """1..256, or 0 for all cores (the default)."""
-        _check(_lib.unetseg_model_set_threads(self._h, int(threads)))
+        _check(_lib.unetseg_model_set_threads(self._h, _int(threads, "threads", _i32)))
 
     def __repr__(self):
         if self.closed:
             return "<unetseg.Model closed>"
+        if self._guard.busy is not None:
+            return "<unetseg.Model busy in %s>" % self._guard.busy
         return "<unetseg.Model %d layers>" % len(self)
 
 
@@ -1066,45 +1313,58 @@ class Matcher(_Handle):
             if expression is None:
                 _check(_lib.unetseg_matcher_create(ctypes.byref(_ptr)))
             else:
-                _check(_lib.unetseg_matcher_parse(_b(expression, "expression"), ctypes.byref(_ptr)))
+                _check(_lib.unetseg_matcher_parse(_text(expression, "expression"),
+                                                  ctypes.byref(_ptr)))
         self._adopt(_ptr)
 
     @classmethod
     def parse(cls, expression):
         """A matcher from the one-line text form (ExpressionError with the column)."""
+        _text(expression, "expression")        # None is not "match everything" here
         return cls(expression)
 
+    @_locked
     def require(self, substring):
-        _check(_lib.unetseg_matcher_require(self._h, _b(substring)))
+        _check(_lib.unetseg_matcher_require(self._h, _text(substring, "substring")))
         return self
 
+    @_locked
     def exclude(self, substring):
-        _check(_lib.unetseg_matcher_exclude(self._h, _b(substring)))
+        _check(_lib.unetseg_matcher_exclude(self._h, _text(substring, "substring")))
         return self
 
+    @_locked
     def glob(self, pattern):
-        _check(_lib.unetseg_matcher_glob(self._h, _b(pattern)))
+        _check(_lib.unetseg_matcher_glob(self._h, _text(pattern, "pattern")))
         return self
 
+    @_locked
     def regex(self, regex):
-        _check(_lib.unetseg_matcher_regex(self._h, _b(regex)))
+        _check(_lib.unetseg_matcher_regex(self._h, _text(regex, "regex")))
         return self
 
+    @_locked
     def kind(self, *kinds):
         """Layer kind(s) ("conv2d", ... or UNETSEG_LAYER_* ints); any of them."""
         for k in kinds:
             _check(_lib.unetseg_matcher_kind(self._h, _enum(LAYER_KINDS, k, "layer kind")))
         return self
 
+    @_locked
     def region(self, *regions):
         """Region(s) "encoder", "decoder", "head"; any of them."""
         for r in regions:
             _check(_lib.unetseg_matcher_region(self._h, _enum(REGIONS, r, "region")))
         return self
 
+    @_locked
     def callback(self, fn):
         """Condition fn(name: str, kind: str) -> bool. An exception raised by fn
-        is re-raised by the match()/insert_dropout() call that ran it."""
+        is re-raised by the match()/insert_dropout() call that ran it. While fn
+        runs, the model being matched, its trainers and this matcher are busy:
+        using or closing them from fn raises RuntimeError."""
+        if not callable(fn):
+            raise TypeError("callback must be callable, not %s" % type(fn).__name__)
         h = self._h
         me = weakref.ref(self)   # no cycle matcher -> callback -> matcher
 
@@ -1135,8 +1395,11 @@ class _as_matcher:
     def __init__(self, expr):
         if isinstance(expr, Matcher):
             self.matcher, self.own = expr, False
-        else:
+        elif isinstance(expr, str):
             self.matcher, self.own = Matcher(expr), True
+        else:
+            raise TypeError("expr must be a str expression or a Matcher, not %s"
+                            % type(expr).__name__)
 
     def __enter__(self):
         return self
@@ -1151,19 +1414,20 @@ class _InsertOptions_(_Handle):
     _free_name, _kind = "unetseg_insert_options_free", "insert_options"
 
     def __init__(self, kind, rate, mode, spatial, before, suffix, allow_no_match):
+        args = (_enum(_DROPOUT_KINDS, kind, "dropout kind"), _float(rate, "rate"),
+                _enum(_DROPOUT_MODES, mode, "mode"),
+                None if suffix is None else _text(suffix, "suffix"))
         out = _PIO()
         _check(_lib.unetseg_insert_options_create(ctypes.byref(out)))
         self._adopt(out)
         try:
             h = self._h
-            _check(_lib.unetseg_insert_options_set_kind(
-                h, _enum(_DROPOUT_KINDS, kind, "dropout kind")))
-            _check(_lib.unetseg_insert_options_set_rate(h, float(rate)))
-            _check(_lib.unetseg_insert_options_set_mode(h, _enum(_DROPOUT_MODES, mode, "mode"),
-                                                        int(bool(spatial))))
+            _check(_lib.unetseg_insert_options_set_kind(h, args[0]))
+            _check(_lib.unetseg_insert_options_set_rate(h, args[1]))
+            _check(_lib.unetseg_insert_options_set_mode(h, args[2], int(bool(spatial))))
             _check(_lib.unetseg_insert_options_set_position(h, 1 if before else 0))
-            if suffix is not None:
-                _check(_lib.unetseg_insert_options_set_suffix(h, _b(suffix)))
+            if args[3] is not None:
+                _check(_lib.unetseg_insert_options_set_suffix(h, args[3]))
             _check(_lib.unetseg_insert_options_set_allow_no_match(h, int(bool(allow_no_match))))
         except BaseException:
             self.close()
@@ -1194,17 +1458,20 @@ def _schedule_args(schedule):
     if isinstance(schedule, dict):
         s = dict(schedule)
         kind = _enum(_SCHEDULES, s.pop("type", "constant"), "schedule")
-        step_size, gamma = int(s.pop("step_size", 1)), float(s.pop("gamma", 1.0))
-        total, min_lr = int(s.pop("total_steps", 1)), float(s.pop("min_lr", 0.0))
+        step_size = _int(s.pop("step_size", 1), "step_size")
+        gamma = _float(s.pop("gamma", 1.0), "gamma")
+        total = _int(s.pop("total_steps", 1), "total_steps")
+        min_lr = _float(s.pop("min_lr", 0.0), "min_lr")
         if s:
             raise ValueError("unknown schedule keys: %s" % ", ".join(sorted(s)))
         return kind, step_size, gamma, total, min_lr
     kind = _enum(_SCHEDULES, schedule[0], "schedule")
     rest = list(schedule[1:])
     if kind == 1:
-        return kind, int(rest[0]), float(rest[1]), 1, 0.0
+        return kind, _int(rest[0], "step_size"), _float(rest[1], "gamma"), 1, 0.0
     if kind == 2:
-        return kind, 1, 1.0, int(rest[0]), float(rest[1]) if len(rest) > 1 else 0.0
+        return (kind, 1, 1.0, _int(rest[0], "total_steps"),
+                _float(rest[1], "min_lr") if len(rest) > 1 else 0.0)
     return 0, 1, 1.0, 1, 0.0
 
 
@@ -1215,7 +1482,8 @@ class Trainer(_Handle):
     "bce_dice", "bce_jaccard", "cce_dice", "cce_jaccard". optimizer: "adam" or
     "sgd". schedule: None, ("step", step_size, gamma) or ("cosine",
     total_steps, min_lr) (or the same as a dict with a "type" key). The Trainer
-    keeps the model alive; the model cannot be edited while the Trainer is open."""
+    keeps the model alive; the model cannot be edited while the Trainer is open.
+    The Trainer shares the model's lock: one call at a time on either."""
 
     _free_name, _kind = "unetseg_trainer_free", "trainer"
 
@@ -1224,34 +1492,40 @@ class Trainer(_Handle):
                  beta1=0.9, beta2=0.999, epsilon=1e-7):
         if not isinstance(model, Model):
             raise TypeError("model must be a unetseg.Model")
-        mh = model._h
-        with _TrainOptions_() as o:
-            h = o._h
-            _check(_lib.unetseg_train_options_set_loss(h, _enum(_LOSSES, loss, "loss")))
-            _check(_lib.unetseg_train_options_set_optimizer(
-                h, _enum(_OPTIMIZERS, optimizer, "optimizer"), float(lr)))
-            _check(_lib.unetseg_train_options_set_sgd(h, float(momentum), int(bool(nesterov)),
-                                                      float(weight_decay)))
-            _check(_lib.unetseg_train_options_set_adam(h, float(beta1), float(beta2),
-                                                       float(epsilon)))
-            _check(_lib.unetseg_train_options_set_schedule(h, *_schedule_args(schedule)))
-            _check(_lib.unetseg_train_options_set_seed(h, int(seed)))
+        loss, optimizer = _enum(_LOSSES, loss, "loss"), _enum(_OPTIMIZERS, optimizer, "optimizer")
+        lr, momentum, weight_decay = (_float(lr, "lr"), _float(momentum, "momentum"),
+                                      _float(weight_decay, "weight_decay"))
+        adam = _float(beta1, "beta1"), _float(beta2, "beta2"), _float(epsilon, "epsilon")
+        schedule, seed = _schedule_args(schedule), _int(seed, "seed", _u64)
+        if class_weights is not None:
+            class_weights = np.ascontiguousarray(class_weights, dtype=np.float32).reshape(-1)
+            _int(class_weights.size, "len(class_weights)", _i32)
+        with model._guard, _TrainOptions_() as o:
+            mh, h = model._h, o._h
+            _check(_lib.unetseg_train_options_set_loss(h, loss))
+            _check(_lib.unetseg_train_options_set_optimizer(h, optimizer, lr))
+            _check(_lib.unetseg_train_options_set_sgd(h, momentum, int(bool(nesterov)),
+                                                      weight_decay))
+            _check(_lib.unetseg_train_options_set_adam(h, *adam))
+            _check(_lib.unetseg_train_options_set_schedule(h, *schedule))
+            _check(_lib.unetseg_train_options_set_seed(h, seed))
             if class_weights is not None:
-                w = np.ascontiguousarray(class_weights, dtype=np.float32).reshape(-1)
                 _check(_lib.unetseg_train_options_set_class_weights(
-                    h, w.ctypes.data_as(_PF), w.size))
+                    h, class_weights.ctypes.data_as(_PF), class_weights.size))
             out = _PTr()
             _check(_lib.unetseg_trainer_create(mh, h, ctypes.byref(out)))
-        self._adopt(out)
-        self.model = model
-        model._trainers.add(self)
+            self._adopt(out, model._guard)
+            self.model = model
+            model._trainers.add(self)
 
     def close(self):
-        super().close()
-        model = getattr(self, "model", None)
-        if model is not None:
-            model._trainers.discard(self)
+        if self._ptr is None:
+            return
+        with self._guard:
+            self._release()
+            self.model._trainers.discard(self)
 
+    @_locked
     def step(self, images, masks):
         """One training step on (N, H, W, C) images and (N, H, W, classes) masks;
         returns the batch loss before the update."""
@@ -1263,6 +1537,7 @@ class Trainer(_Handle):
         del ki, km
         return loss.value
 
+    @_locked
     def evaluate(self, images, masks):
         """Inference-mode (loss, iou, fscore) on a batch; changes nothing."""
         h = self._h
@@ -1274,6 +1549,7 @@ class Trainer(_Handle):
         del ki, km
         return loss.value, iou.value, f.value
 
+    @_locked
     def recalibrate_bn(self, images, reset=True):
         """Add a batch to the BatchNorm recalibration average (reset=True starts a new one)."""
         h = self._h
@@ -1282,6 +1558,7 @@ class Trainer(_Handle):
         del ki
 
     @property
+    @_locked
     def progress(self):
         """(steps taken, learning rate of the next step)."""
         steps, lr = _i64(), _dbl()
@@ -1296,10 +1573,12 @@ class Trainer(_Handle):
     def learning_rate(self):
         return self.progress[1]
 
+    @_locked
     def save_checkpoint(self, path):
         """Weights, layer list and optimizer state to a safetensors checkpoint."""
         _check(_lib.unetseg_trainer_save_checkpoint(self._h, _path(path)))
 
+    @_locked
     def load_checkpoint(self, path):
         """Resume exactly from a checkpoint of the same model and optimizer."""
         _check(_lib.unetseg_trainer_load_checkpoint(self._h, _path(path)))

@@ -523,7 +523,8 @@ def test_no_leak_across_1000_create_free_cycles():
             del tr
     gc.collect()
     assert unetseg.live_handles() == base
-    assert _rss_kb() - rss < 8 * 1024, "more than 8 MiB growth over 900 cycles"
+    if "libasan" not in os.environ.get("LD_PRELOAD", ""):   # ASan holds freed memory back
+        assert _rss_kb() - rss < 8 * 1024, "more than 8 MiB growth over 900 cycles"
 
 
 def test_every_layer_kind():
