@@ -7,7 +7,7 @@
 
 typedef struct train_options {
     const char *data, *weights, *save, *checkpoint, *resume;
-    long long epochs, steps, batch, checkpoint_every, threads;
+    long long epochs, steps, batch, checkpoint_every, threads, max_pixels;
     int32_t optimizer, loss;
     double lr, momentum, val_split;
     int no_shuffle, progress, flip, recalibrate;
