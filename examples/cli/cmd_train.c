@@ -221,6 +221,20 @@ static int load_data(const train_options *a, unetseg_tensor **images, unetseg_te
     return cli_exit_code(st);
 }
 
+int cli_train_load(const train_options *a, unetseg_tensor **images, unetseg_tensor **masks) {
+    *images = *masks = NULL;
+    int rc = load_data(a, images, masks);
+    /* every shape is checked before the first step: gather_flipped() and
+     * copy_sample() index the masks by the images' sample numbers */
+    if (rc == CLI_EXIT_OK) rc = check_data(a->data, *images, *masks, (long)a->model.classes);
+    if (rc != CLI_EXIT_OK) {
+        unetseg_tensor_free(*images);
+        unetseg_tensor_free(*masks);
+        *images = *masks = NULL;
+    }
+    return rc;
+}
+
 /* The model (its input channels and classes from the data) and its trainer:
  * an exit code. */
 static int build(const train_options *a, const unetseg_tensor *images, const unetseg_tensor *masks,
@@ -258,10 +272,7 @@ static int run_train(void *options) {
                  ? CLI_EXIT_OK
                  : CLI_EXIT_RUNTIME;
     if (a->max_pixels) cli_image_set_max_pixels(a->max_pixels);
-    if (rc == CLI_EXIT_OK) rc = load_data(a, &images, &masks);
-    /* every shape is checked before the first step: gather_flipped() and
-     * copy_sample() index the masks by the images' sample numbers */
-    if (rc == CLI_EXIT_OK) rc = check_data(a->data, images, masks, (long)a->model.classes);
+    if (rc == CLI_EXIT_OK) rc = cli_train_load(a, &images, &masks);
     if (rc == CLI_EXIT_OK) rc = build(a, images, masks, &m, &t);
     int64_t shape[4] = {0};
     if (rc == CLI_EXIT_OK) unetseg_tensor_shape(images, shape, 4);

@@ -74,6 +74,12 @@ static int32_t gather_flipped(const unetseg_tensor *src, const long *order, long
     return UNETSEG_OK;
 }
 
+int32_t cli_train_gather(const unetseg_tensor *src, const long *order, long first, long n, int flip,
+                         unsigned long long seed, long step, unetseg_tensor **out) {
+    flips f = {flip, seed, step};
+    return gather_flipped(src, order, first, n, &f, out);
+}
+
 static int32_t gather(const unetseg_tensor *src, const long *order, long first, long n,
                       unetseg_tensor **out) {
     return gather_flipped(src, order, first, n, NULL, out);
