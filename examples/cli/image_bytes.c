@@ -191,7 +191,11 @@ static int bmp_long_enough(const unsigned char *p, size_t n) {
         compression = le32(p + 30);
     }
     h = h < 0 ? -h : h;
-    if (compression == 1 || compression == 2 || w <= 0 || h == 0 || bpp <= 0 || bpp > 32) return 1;
+    /* sides beyond 2^20 are refused by the size limits (65536 at most) after
+     * this; below, the products fit easily */
+    if (compression == 1 || compression == 2 || w <= 0 || h == 0 || w > 1 << 20 || h > 1 << 20 ||
+        bpp <= 0 || bpp > 32)
+        return 1;
     const int64_t start = offset > 14 + (int64_t)hsz ? offset : 14 + (int64_t)hsz;
     const int64_t row = (w * bpp + 31) / 32 * 4, last = (w * bpp + 7) / 8;
     return (uint64_t)(start + row * (h - 1) + last) <= n;

@@ -252,6 +252,15 @@ def messages(tmp, model, image):
                 silent.append(f"{args[0]} at {limit_mb} MB: exit {r.returncode}")
             if r.returncode not in (0, 1):
                 silent.append(f"{args[0]} at {limit_mb} MB: exit {r.returncode} ({r.stderr.strip()[-60:]})")
+    # a 4000x3990 image: decoded, then resized to 4000x4000; at about 400 MB
+    # the resize's allocation failed and an older build exited 1 in silence
+    big = os.path.join(tmp, "big_resize.png")
+    write_png(big, 4000, 3990, 90)
+    for limit_mb in (300, 350, 400, 450, 500):
+        r = run_limited(["predict", "--weights", model, "--input", big, "--output", out, "--threads", "1"],
+                        address_space=limit_mb << 20)
+        if r.returncode != 0 and not r.stderr.strip():
+            silent.append(f"predict of 4000x3990 at {limit_mb} MB: exit {r.returncode}")
     check(not silent, "every failure under memory limits is exit 1 with a message: " + "; ".join(silent))
 
 
