@@ -273,12 +273,23 @@ build/fuzz/%: tests/fuzz/%.c build/libunetseg-fuzz.a
 # tests/fuzz/stb_image.ignorelist names the harmless UBSan findings in stb
 # itself that no check on the bytes can avoid.
 FUZZ_IMAGES_SRC := examples/cli/images.c examples/cli/image_bytes.c examples/cli/folder_data.c \
-                   examples/cli/paths.c
+                   examples/cli/paths.c examples/cli/files.c
 build/fuzz/fuzz_images: tests/fuzz/fuzz_images.c $(FUZZ_IMAGES_SRC) examples/cli/images.h \
                         examples/cli/folder_data.h tests/fuzz/stb_image_impl.c build/libunetseg-fuzz.a \
                         tests/fuzz/stb_image.ignorelist
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize-ignorelist=tests/fuzz/stb_image.ignorelist \
 	  -Iexamples/cli -fsanitize=fuzzer -o $@ $< $(FUZZ_IMAGES_SRC) \
+	  tests/fuzz/stb_image_impl.c build/libunetseg-fuzz.a $(LIBS)
+
+# fuzz_train_data (the training-data loader of `train --data`, then batch
+# gathering) and fuzz_cli_options (every command's option parsing) link the
+# whole CLI but its main().
+FUZZ_CLI_SRC := $(filter-out examples/cli/main.c,$(CLI_SRC))
+FUZZ_CLI_TARGETS := build/fuzz/fuzz_train_data build/fuzz/fuzz_cli_options
+$(FUZZ_CLI_TARGETS): build/fuzz/%: tests/fuzz/%.c $(FUZZ_CLI_SRC) $(wildcard examples/cli/*.h) \
+                     tests/fuzz/stb_image_impl.c build/libunetseg-fuzz.a tests/fuzz/stb_image.ignorelist
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize-ignorelist=tests/fuzz/stb_image.ignorelist \
+	  -Iexamples/cli -fsanitize=fuzzer -o $@ $< $(FUZZ_CLI_SRC) \
 	  tests/fuzz/stb_image_impl.c build/libunetseg-fuzz.a $(LIBS)
 
 # FUZZ_SECONDS per target (and at most FUZZ_RUNS inputs, if given), from

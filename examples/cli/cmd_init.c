@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "files.h"
 
 typedef struct init_options {
     const char *output;
@@ -31,13 +32,17 @@ static int run_init(void *options) {
     const init_options *o = options;
     unetseg_unet_options *uo = NULL;
     unetseg_model *m = NULL;
+    cli_output out;
     int rc = cli_model_build(&o->model, &uo);
     int32_t st = UNETSEG_OK;
+    if (rc == CLI_EXIT_OK && (!cli_make_parent_dirs(o->output) || !cli_output_prepare(o->output, &out)))
+        rc = CLI_EXIT_RUNTIME; /* reported */
     if (rc == CLI_EXIT_OK && ((st = unetseg_unet_create(uo, &m)) ||
-                              (st = unetseg_model_save_weights(m, o->output)))) {
+                              (st = unetseg_model_save_weights(m, out.path)))) {
         cli_report(o->output, st);
         rc = CLI_EXIT_RUNTIME;
     }
+    if (rc == CLI_EXIT_OK) cli_output_done(&out);
     unetseg_model_free(m);
     unetseg_unet_options_free(uo);
     return rc;

@@ -8,6 +8,8 @@
 #include <time.h>
 
 #include "cli.h"
+#include "files.h"
+#include "images.h"
 
 #define MAX_DUMP 64
 
@@ -16,7 +18,7 @@ typedef struct predict_options {
     cli_image_outputs images; /* --probabilities, --overlay, --panel, --truth */
     const char *layers[MAX_DUMP];
     int n_dump;
-    long long mc, repeat, threads;
+    long long mc, repeat, threads, max_pixels;
     unsigned long long mc_seed;
     int image_mode; /* the input is an image file */
     cli_model_args model;
@@ -54,6 +56,7 @@ static const cli_option predict_table[] = {
     {"mc-seed", CLI_UNSIGNED, .offset = FIELD(mc_seed)},
     {"repeat", CLI_INTEGER, .offset = FIELD(repeat), .min = 1, .max = 100000},
     {"threads", CLI_INTEGER, .offset = FIELD(threads), .min = 0, .max = 256}, /* 0: all cores */
+    {"max-pixels", CLI_INTEGER, .offset = FIELD(max_pixels), .min = 1, .max = CLI_IMAGE_MAX_PIXELS_LIMIT},
     {.name = NULL},
 };
 
@@ -93,6 +96,8 @@ static int32_t open_model(const char *weights, const unetseg_unet_options *o, un
 
 /* The model with its insertions and thread count: an exit code. */
 static int prepare_model(const predict_options *o, unetseg_model **m) {
+    /* the library opens before it checks: a FIFO would block it for ever */
+    if (!cli_check_input(o->weights)) return CLI_EXIT_RUNTIME;
     unetseg_unet_options *uo = NULL;
     int rc = cli_model_build(&o->model, &uo);
     if (rc) return rc;
@@ -115,7 +120,10 @@ static int compare_doubles(const void *a, const void *b) {
  * stderr as forward_ms_median=X (like trtexec). */
 static int32_t time_forward(unetseg_model *m, const unetseg_tensor *input, long long repeat) {
     double *ms = malloc((size_t)repeat * sizeof *ms);
-    if (!ms) return UNETSEG_E_NOMEM;
+    if (!ms) {
+        fprintf(stderr, "unetseg: --repeat %lld: out of memory for the times\n", repeat);
+        return UNETSEG_E_NOMEM;
+    }
     int32_t st = UNETSEG_OK;
     for (long long i = -1; i < repeat && !st; i++) {
         unetseg_tensor *y = NULL;
@@ -147,7 +155,10 @@ static int32_t write_mc(unetseg_model *m, const unetseg_tensor *input, int32_t s
     } else {
         const char *names[3] = {"mean", "std", "entropy"};
         const unetseg_tensor *tensors[3] = {mean, std, entropy};
-        if ((st = unetseg_tensors_save(path, names, tensors, 3))) cli_report(path, st);
+        cli_output out;
+        if (!cli_output_prepare(path, &out)) st = UNETSEG_E_IO; /* reported */
+        else if ((st = unetseg_tensors_save(out.path, names, tensors, 3))) cli_report(path, st);
+        else cli_output_done(&out);
     }
     unetseg_tensor_free(mean);
     unetseg_tensor_free(std);
@@ -167,9 +178,12 @@ static int32_t save_outputs(const predict_options *o, const unetseg_tensor *outp
         else snprintf(names[i + 1], len, "act/%s", o->layers[i]);
         tensors[i + 1] = acts[i];
     }
+    cli_output out;
     if (st) fprintf(stderr, "unetseg: out of memory for the names of the --dump tensors\n");
-    else if ((st = unetseg_tensors_save(o->output, (const char *const *)names, tensors, o->n_dump + 1)))
+    else if (!cli_output_prepare(o->output, &out)) st = UNETSEG_E_IO; /* reported */
+    else if ((st = unetseg_tensors_save(out.path, (const char *const *)names, tensors, o->n_dump + 1)))
         cli_report(o->output, st);
+    else cli_output_done(&out);
     for (int i = 0; i < o->n_dump; i++) free(names[i + 1]);
     return st;
 }
@@ -186,8 +200,9 @@ static int32_t forward_and_save(const predict_options *o, unetseg_model *m, cons
 
 static int predict_on_tensor(const predict_options *o, unetseg_model *m) {
     unetseg_tensor *input = NULL;
-    int32_t st = unetseg_tensor_load(o->input, "input", &input);
-    if (st) cli_report(o->input, st);
+    int32_t st = UNETSEG_E_IO; /* a FIFO or device: reported, never opened by the library */
+    if (cli_check_input(o->input) && (st = unetseg_tensor_load(o->input, "input", &input)))
+        cli_report(o->input, st);
     else if (o->repeat > 0) st = time_forward(m, input, o->repeat);
     if (!st) st = o->mc > 0 ? write_mc(m, input, (int32_t)o->mc, o->mc_seed, o->output)
                             : forward_and_save(o, m, input);
@@ -211,8 +226,11 @@ static int run_predict(void *options) {
     unetseg_model *m = NULL;
     /* output files may name directories that do not exist yet */
     const char *outputs[] = {o->output, o->images.probabilities, o->images.overlay, o->images.panel};
+    cli_output out;
     for (size_t k = 0; k < sizeof outputs / sizeof *outputs; k++)
-        if (!cli_make_parent_dirs(outputs[k])) return CLI_EXIT_RUNTIME;
+        if (outputs[k] && (!cli_make_parent_dirs(outputs[k]) || !cli_output_prepare(outputs[k], &out)))
+            return CLI_EXIT_RUNTIME; /* refused before any work, and again when written */
+    if (o->max_pixels) cli_image_set_max_pixels(o->max_pixels);
     int rc = prepare_model(o, &m);
     if (rc == CLI_EXIT_OK) rc = o->image_mode ? predict_on_image(o, m) : predict_on_tensor(o, m);
     unetseg_model_free(m);
@@ -227,12 +245,15 @@ const cli_command cli_command_predict = {
     "          [--suffix S]]...\n"
     "         [--mc T [--mc-seed S]]   (writes mean, std, entropy instead of output)\n"
     "         [--threads N] [--repeat N] (time N forward passes: forward_ms_median=X)\n"
+    "         [--max-pixels N]\n"
     "With an image input (.png/.jpg/.bmp, raw 0..255 pixels): --output is a PNG\n"
     "mask (0/255, or class indices), plus [--probabilities P.png] [--overlay O.png];\n"
     "--mc T writes mean.png, std.png, entropy.png next to --output, and\n"
     "[--panel P.png [--truth MASK.png]] a side-by-side panel.\n"
     "The model comes from the weights file's unetseg metadata when it has any,\n"
     "otherwise from the model options (as for 'unetseg summary').\n"
+    "--max-pixels N: refuse image inputs of more pixels (default 16777216, up to\n"
+    "268435456).\n"
     "--dump: at most 64 layers; --mc 1..1000; --repeat 1..100000; --threads 0..256\n"
     "(0: all cores).\n",
     sizeof(predict_options), parse_predict_options, run_predict,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "files.h"
 #include "folder_data.h"
 #include "train.h"
 
@@ -57,6 +58,7 @@ static const cli_option train_table[] = {
     {"progress", CLI_FLAG, .offset = FIELD(progress)},
     {"flip", CLI_FLAG, .offset = FIELD(flip)},
     {"recalibrate-bn", CLI_FLAG, .offset = FIELD(recalibrate)},
+    {"max-pixels", CLI_INTEGER, .offset = FIELD(max_pixels), .min = 1, .max = CLI_IMAGE_MAX_PIXELS_LIMIT},
     {.name = NULL},
 };
 
@@ -165,6 +167,7 @@ static int check_model(const char *data, const unetseg_model *m, const char *sou
 static int32_t open_or_build(const train_options *a, const unetseg_unet_options *o,
                              const cli_insertions *ins, unetseg_model **m) {
     int32_t st;
+    if (a->weights && !cli_check_input(a->weights)) return UNETSEG_E_IO; /* reported */
     if (a->weights) {
         st = unetseg_model_load(a->weights, m);
         if (st == UNETSEG_E_FORMAT && (st = unetseg_unet_create(o, m)) == UNETSEG_OK)
@@ -189,9 +192,14 @@ static int32_t make_trainer(const train_options *a, unetseg_model *m, unetseg_tr
         st = unetseg_train_options_set_sgd(to, a->momentum, 0, 0.0);
     if (!st) st = unetseg_train_options_set_seed(to, a->model.seed);
     if (!st) st = unetseg_trainer_create(m, to, t);
-    if (!st && a->resume) st = unetseg_trainer_load_checkpoint(*t, a->resume);
     unetseg_train_options_free(to);
-    if (st) cli_report("trainer", st);
+    if (st) {
+        cli_report("trainer", st);
+    } else if (a->resume && !cli_check_input(a->resume)) {
+        st = UNETSEG_E_IO; /* reported */
+    } else if (a->resume && (st = unetseg_trainer_load_checkpoint(*t, a->resume))) {
+        cli_report(a->resume, st);
+    }
     return st;
 }
 
@@ -206,10 +214,25 @@ static int load_data(const train_options *a, unetseg_tensor **images, unetseg_te
                                masks)
                    ? CLI_EXIT_OK
                    : CLI_EXIT_RUNTIME;
+    if (!cli_check_input(a->data)) return CLI_EXIT_RUNTIME; /* a FIFO: refused, not waited on */
     int32_t st = unetseg_tensor_load(a->data, "images", images);
     if (!st) st = unetseg_tensor_load(a->data, "masks", masks);
     if (st) cli_report(a->data, st);
     return cli_exit_code(st);
+}
+
+int cli_train_load(const train_options *a, unetseg_tensor **images, unetseg_tensor **masks) {
+    *images = *masks = NULL;
+    int rc = load_data(a, images, masks);
+    /* every shape is checked before the first step: gather_flipped() and
+     * copy_sample() index the masks by the images' sample numbers */
+    if (rc == CLI_EXIT_OK) rc = check_data(a->data, *images, *masks, (long)a->model.classes);
+    if (rc != CLI_EXIT_OK) {
+        unetseg_tensor_free(*images);
+        unetseg_tensor_free(*masks);
+        *images = *masks = NULL;
+    }
+    return rc;
 }
 
 /* The model (its input channels and classes from the data) and its trainer:
@@ -224,7 +247,7 @@ static int build(const train_options *a, const unetseg_tensor *images, const une
     unetseg_tensor_shape(masks, mshape, 4);
     int32_t st = unetseg_unet_options_set_input_shape(o, -1, -1, shape[3]);
     if (!st) st = unetseg_unet_options_set_classes(o, mshape[3]);
-    if (st) cli_report("--data", st);
+    if (st) cli_report(a->data, st);
     if (!st) st = open_or_build(a, o, &a->ins, m);
     unetseg_unet_options_free(o);
     if (st) return cli_exit_code(st);
@@ -239,22 +262,27 @@ static int run_train(void *options) {
     unetseg_model *m = NULL;
     unetseg_trainer *t = NULL;
     int32_t st;
+    cli_output save, checkpoint;
     /* the files written after training can be written: their directories
-     * exist (made as predict makes them) before the first step */
-    int rc = cli_make_parent_dirs(a->save) && cli_make_parent_dirs(a->checkpoint) ? CLI_EXIT_OK
-                                                                                   : CLI_EXIT_RUNTIME;
-    if (rc == CLI_EXIT_OK) rc = load_data(a, &images, &masks);
-    /* every shape is checked before the first step: gather_flipped() and
-     * copy_sample() index the masks by the images' sample numbers */
-    if (rc == CLI_EXIT_OK) rc = check_data(a->data, images, masks, (long)a->model.classes);
+     * exist (made as predict makes them) and the paths pass the output rules
+     * (files.h) before the first step */
+    int rc = cli_make_parent_dirs(a->save) && cli_make_parent_dirs(a->checkpoint) &&
+                     (!a->save || cli_output_prepare(a->save, &save)) &&
+                     (!a->checkpoint || cli_output_prepare(a->checkpoint, &checkpoint))
+                 ? CLI_EXIT_OK
+                 : CLI_EXIT_RUNTIME;
+    if (a->max_pixels) cli_image_set_max_pixels(a->max_pixels);
+    if (rc == CLI_EXIT_OK) rc = cli_train_load(a, &images, &masks);
     if (rc == CLI_EXIT_OK) rc = build(a, images, masks, &m, &t);
     int64_t shape[4] = {0};
     if (rc == CLI_EXIT_OK) unetseg_tensor_shape(images, shape, 4);
     if (rc == CLI_EXIT_OK) rc = train_run(a, t, images, masks, (long)shape[0]);
-    if (rc == CLI_EXIT_OK && a->save && (st = unetseg_model_save_weights(m, a->save))) {
+    if (rc == CLI_EXIT_OK && a->save && !cli_output_prepare(a->save, &save)) rc = CLI_EXIT_RUNTIME;
+    if (rc == CLI_EXIT_OK && a->save && (st = unetseg_model_save_weights(m, save.path))) {
         cli_report(a->save, st);
         rc = CLI_EXIT_RUNTIME;
     }
+    if (rc == CLI_EXIT_OK && a->save) cli_output_done(&save);
     unetseg_trainer_free(t);
     unetseg_model_free(m);
     unetseg_tensor_free(images);
@@ -268,7 +296,7 @@ const cli_command cli_command_train = {
     "         [--optimizer sgd|adam] [--lr LR] [--momentum M] [--loss NAME] [--seed S]\n"
     "         [--no-shuffle] [--val-split F] [--weights W] [--save OUT]\n"
     "         [--checkpoint CKPT [--checkpoint-every N]] [--resume CKPT] [--progress]\n"
-    "         [--threads N] [--flip] [--recalibrate-bn]\n"
+    "         [--threads N] [--flip] [--recalibrate-bn] [--max-pixels N]\n"
     "         [model options as for summary] [--insert EXPR ...]\n"
     "D is a safetensors file with 'images' (N,H,W,C) and 'masks' (N,H,W,classes,\n"
     "0/1), or a folder with images/*.png|jpg and masks/*.png of the same names\n"
@@ -281,6 +309,7 @@ const cli_command cli_command_train = {
     "losses: bce cce dice jaccard binary_focal categorical_focal bce_dice bce_jaccard\n"
     "        cce_dice cce_jaccard\n"
     "--epochs, --steps, --batch, --checkpoint-every >= 1; --lr > 0; --momentum and\n"
-    "--val-split in [0, 1); --threads 0..256 (0: all cores).\n",
+    "--val-split in [0, 1); --threads 0..256 (0: all cores); --max-pixels N refuses\n"
+    "folder images of more pixels (default 16777216, up to 268435456).\n",
     sizeof(train_options), parse_train_options, run_train,
 };

@@ -36,10 +36,18 @@ static char **list_images(const char *dir, int *count) {
     }
     char **names = calloc(MAX_FILES, sizeof *names);
     struct dirent *e;
-    while (names && (e = readdir(d)) && *count < MAX_FILES)
-        if (has_image_ext(e->d_name) && (names[*count] = strdup(e->d_name))) (*count)++;
+    int failed = !names;
+    while (!failed && (e = readdir(d)) && *count < MAX_FILES)
+        if (has_image_ext(e->d_name) && !(failed = !(names[*count] = strdup(e->d_name)))) (*count)++;
     closedir(d);
-    if (names) qsort(names, (size_t)*count, sizeof *names, compare_names);
+    if (failed) {
+        fprintf(stderr, "unetseg: %s: out of memory for the file names\n", path);
+        for (int i = 0; names && i < *count; i++) free(names[i]);
+        free(names);
+        *count = 0;
+        return NULL;
+    }
+    qsort(names, (size_t)*count, sizeof *names, compare_names);
     return names;
 }
 
@@ -64,7 +72,9 @@ int cli_folder_pair(const cli_image *img, const cli_image *mask, const char *mas
     if (ok) {
         rm.w = (int)w, rm.h = (int)h, rm.c = 1;
         rm.px = malloc((size_t)(w * h) * sizeof(float));
-        ok = rm.px != NULL;
+        if (!(ok = rm.px != NULL))
+            fprintf(stderr, "unetseg: %s: out of memory for a %lldx%lld mask\n", mask_name, (long long)w,
+                    (long long)h);
         for (int64_t y = 0; ok && y < h; y++)
             for (int64_t x = 0; x < w; x++)
                 rm.px[y * w + x] = mask->px[(y * mask->h / h) * mask->w + x * mask->w / w];
@@ -181,6 +191,7 @@ static int write_sample(const char *img_path, const char *mask_path_, int size,
     cli_image img = {size, size, 3, calloc((size_t)size * size * 3, sizeof(float))};
     cli_image mask = {size, size, 1, calloc((size_t)size * size, sizeof(float))};
     int ok = img.px && mask.px;
+    if (!ok) fprintf(stderr, "unetseg: out of memory for a %dx%d image\n", size, size);
     /* noisy background with a soft gradient */
     double gx = rnd(s), gy = rnd(s);
     for (int i = 0; ok && i < size * size; i++)

@@ -54,6 +54,7 @@ typedef struct jpeg_walk {
     size_t n, at;
     unsigned tables;  /* bit 4 * class + id: Huffman tables defined so far */
     int progressive;  /* SOF2 */
+    int64_t w, h;     /* of the frame (SOF) */
 } jpeg_walk;
 
 static int jw_get8(jpeg_walk *j) { return j->at < j->n ? j->p[j->at++] : 0; }
@@ -135,28 +136,32 @@ static int jw_scan_ok(jpeg_walk *j) {
     return 1;
 }
 
-/* 0 for a JPEG that stb 2.27 would overflow, or decode from garbage. */
-static int jpeg_tables_ok(const unsigned char *p, size_t n) {
-    jpeg_walk j = {p, n, 0, 0, 0};
-    if (jw_marker(&j) != 0xD8) return 1; /* no SOI: stb does not take it for a JPEG */
+/* 0 for a JPEG that stb 2.27 would overflow, or decode from garbage; the
+ * frame's size in j->w, j->h (0 if none was read). */
+static int jpeg_tables_ok(jpeg_walk *j) {
+    if (jw_marker(j) != 0xD8) return 1; /* no SOI: stb does not take it for a JPEG */
     int frame = 0;
-    for (int m = jw_marker(&j);; m = m == 0xDA ? jw_marker_after_scan(&j) : jw_marker(&j)) {
+    for (int m = jw_marker(j);; m = m == 0xDA ? jw_marker_after_scan(j) : jw_marker(j)) {
         /* before the frame header (SOF) stb skips stray bytes between segments */
-        while (m < 0 && !frame && j.at < j.n) m = jw_marker(&j);
+        while (m < 0 && !frame && j->at < j->n) m = jw_marker(j);
         if (m < 0 || m == 0xD9) return 1; /* stb ends here: no marker, or EOI */
         int ok = 1;
         if (m >= 0xC0 && m <= 0xC2) { /* SOF0-2: stb's frames */
             if (frame) return 1;        /* stb stops at a second one */
-            frame = 1, j.progressive = m == 0xC2;
-            jw_skip(&j, jw_get16(&j) - 2);
+            frame = 1, j->progressive = m == 0xC2;
+            const int len = jw_get16(j);
+            jw_get8(j); /* precision */
+            j->h = jw_get16(j);
+            j->w = jw_get16(j);
+            jw_skip(j, len - 7);
         } else if (m == 0xC4) {
-            ok = jw_huffman_ok(&j);
+            ok = jw_huffman_ok(j);
         } else if (m == 0xDA) {
-            ok = jw_scan_ok(&j);
+            ok = jw_scan_ok(j);
         } else if ((m >= 0xDB && m <= 0xDD) || (m >= 0xE0 && m <= 0xEF) || m == 0xFE) {
             /* quantisation, DNL, restart interval, APPn, comment: stb reads
              * exactly the segment length of a valid one */
-            jw_skip(&j, jw_get16(&j) - 2);
+            jw_skip(j, jw_get16(j) - 2);
         } else {
             return 1; /* stb stops: unknown marker */
         }
@@ -164,11 +169,58 @@ static int jpeg_tables_ok(const unsigned char *p, size_t n) {
     }
 }
 
+static uint32_t le32(const unsigned char *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* stb decodes the pixels missing from a short BMP as zeros: a 66-byte file
+ * that claims 16000 x -16000 pixels cost gigabytes. An uncompressed BMP
+ * holds its rows (each padded to 4 bytes) from the pixel-data offset, so
+ * its length is known: the file must hold every row (the last one may lack
+ * its padding). RLE (compression 1, 2) stb refuses itself; a header too short
+ * to read is left to stb. */
+static int bmp_long_enough(const unsigned char *p, size_t n) {
+    if (n < 26) return 1;
+    const uint32_t offset = le32(p + 10), hsz = le32(p + 14);
+    int64_t w, h, bpp, compression = 0;
+    if (hsz == 12) {
+        w = p[18] | p[19] << 8, h = p[20] | p[21] << 8, bpp = p[24] | p[25] << 8;
+    } else {
+        if (n < 34) return 1;
+        w = (int32_t)le32(p + 18), h = (int32_t)le32(p + 22), bpp = p[28] | p[29] << 8;
+        compression = le32(p + 30);
+    }
+    h = h < 0 ? -h : h;
+    /* sides beyond 2^20 are refused by the size limits (65536 at most) after
+     * this; below, the products fit easily */
+    if (compression == 1 || compression == 2 || w <= 0 || h == 0 || w > 1 << 20 || h > 1 << 20 ||
+        bpp <= 0 || bpp > 32)
+        return 1;
+    const int64_t start = offset > 14 + (int64_t)hsz ? offset : 14 + (int64_t)hsz;
+    const int64_t row = (w * bpp + 31) / 32 * 4, last = (w * bpp + 7) / 8;
+    return (uint64_t)(start + row * (h - 1) + last) <= n;
+}
+
+/* A JPEG spends at least one bit on each 8 x 8 block of its fullest
+ * component (a Huffman code is at least one bit; baseline spends two, DC and
+ * end-of-block), while stb decodes a scan cut short as zeros: a 64 x 64 JPEG
+ * patched to claim 16000 x 16000 made it allocate and fill 768 MB. So the
+ * file must have at least a byte for every 8 blocks of the frame. */
+static int jpeg_long_enough(const jpeg_walk *j) {
+    const int64_t blocks = (j->w + 7) / 8 * ((j->h + 7) / 8);
+    return (uint64_t)(blocks / 8) <= j->n;
+}
+
 const char *cli_image_bytes_problem(const unsigned char *p, size_t n) {
     enum image_format format = image_format(p, n);
     if (format == FORMAT_OTHER) return "not a PNG, JPEG or BMP file";
     if (format == FORMAT_PNG) return png_chunks_problem(p, n);
-    if (format == FORMAT_JPEG && !jpeg_tables_ok(p, n))
-        return "corrupt JPEG: a Huffman table too long or not defined";
+    if (format == FORMAT_BMP && !bmp_long_enough(p, n))
+        return "BMP file too short for the pixels its header claims";
+    if (format == FORMAT_JPEG) {
+        jpeg_walk j = {.p = p, .n = n};
+        if (!jpeg_tables_ok(&j)) return "corrupt JPEG: a Huffman table too long or not defined";
+        if (!jpeg_long_enough(&j)) return "JPEG file too short for the pixels its header claims";
+    }
     return NULL;
 }

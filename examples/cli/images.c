@@ -1,4 +1,5 @@
 #include "images.h"
+#include "files.h"
 #include "image_bytes.h"
 
 #include <errno.h>
@@ -11,9 +12,12 @@
 #include <stb/stb_image_resize.h>
 #include <stb/stb_image_write.h>
 
+/* A new zeroed image; 0 after a message if out of memory. */
 static int image_alloc(int w, int h, int c, cli_image *out) {
     out->w = w, out->h = h, out->c = c;
     out->px = calloc((size_t)w * (size_t)h * (size_t)c, sizeof(float));
+    if (!out->px)
+        fprintf(stderr, "unetseg: out of memory for an image of %dx%d pixels x %d channel(s)\n", w, h, c);
     return out->px != NULL;
 }
 
@@ -25,6 +29,7 @@ void cli_image_free(cli_image *img) {
 static int64_t max_side = CLI_IMAGE_MAX_SIDE, max_pixels = CLI_IMAGE_MAX_PIXELS;
 
 void cli_image_set_limits(int64_t side, int64_t pixels) { max_side = side, max_pixels = pixels; }
+void cli_image_set_max_pixels(int64_t pixels) { max_pixels = pixels; }
 
 /* 1 if a w x h image is within the limits; else 0 with a message. Empty
  * images are refused too: stb takes some (a PNM of 0 rows) and nothing
@@ -35,7 +40,8 @@ static int size_ok(int64_t w, int64_t h, const char *name) {
         return 0;
     }
     if (w > max_side || h > max_side || w * h > max_pixels) {
-        fprintf(stderr, "unetseg: %s: image of %lldx%lld pixels, more than %lld a side or %lld in all\n",
+        fprintf(stderr, "unetseg: %s: image of %lldx%lld pixels, more than %lld a side or %lld in all"
+                " (--max-pixels raises the second limit)\n",
                 name, (long long)w, (long long)h, (long long)max_side, (long long)max_pixels);
         return 0;
     }
@@ -81,7 +87,7 @@ int cli_image_decode(const void *bytes, size_t size, const char *name, int chann
     const int c = channels ? channels : n;
     /* stb parsed the header twice: the limits must hold for what it decoded */
     int ok = size_ok(w, h, name) && c >= 1 && c <= 4;
-    if (ok && !(ok = image_alloc(w, h, c, out))) fprintf(stderr, "unetseg: %s: out of memory\n", name);
+    if (ok && !(ok = image_alloc(w, h, c, out))) fprintf(stderr, "unetseg: %s: not decoded\n", name);
     for (size_t i = 0; ok && i < (size_t)w * h * c; i++) out->px[i] = data[i];
     stbi_image_free(data);
     return ok;
@@ -91,7 +97,7 @@ int cli_image_decode(const void *bytes, size_t size, const char *name, int chann
  * takes an int length, so files of 2 GB and more are refused. */
 static unsigned char *read_file(const char *path, size_t *size) {
     const size_t max = (size_t)INT_MAX + 1;
-    FILE *f = fopen(path, "rb");
+    FILE *f = cli_open_input(path); /* a FIFO or device: refused, not waited on */
     if (!f) return NULL;
     unsigned char *data = NULL;
     size_t n = 0, cap = 0, got = 1;
@@ -123,9 +129,10 @@ static unsigned char *read_file(const char *path, size_t *size) {
 
 int cli_image_read(const char *path, int channels, cli_image *out) {
     size_t size = 0;
+    errno = 0;
     unsigned char *bytes = read_file(path, &size);
     if (!bytes) {
-        fprintf(stderr, "unetseg: %s: %s\n", path, strerror(errno));
+        if (errno) fprintf(stderr, "unetseg: %s: %s\n", path, strerror(errno)); /* else reported */
         return 0;
     }
     int ok = cli_image_decode(bytes, size, path, channels, out);
@@ -140,24 +147,54 @@ int cli_image_resize(const cli_image *in, int w, int h, cli_image *out) {
         return 1;
     }
     if (!stbir_resize_float(in->px, in->w, in->h, 0, out->px, w, h, 0, in->c)) {
+        fprintf(stderr, "unetseg: cannot resize an image of %dx%d to %dx%d (out of memory)\n", in->w,
+                in->h, w, h);
         cli_image_free(out);
         return 0;
     }
     return 1;
 }
 
+typedef struct png_job {
+    const cli_image *img;
+    const unsigned char *bytes;
+    FILE *f;
+    int failed;
+} png_job;
+
+/* stb_image_write hands over the encoded PNG in one or more pieces. */
+static void png_piece(void *ctx, void *data, int size) {
+    png_job *job = ctx;
+    if (!job->failed && fwrite(data, 1, (size_t)size, job->f) != (size_t)size) job->failed = 1;
+}
+
+static int write_png_to(FILE *f, void *ctx) {
+    png_job *job = ctx;
+    job->f = f;
+    const cli_image *img = job->img;
+    errno = 0;
+    if (!stbi_write_png_to_func(png_piece, job, img->w, img->h, img->c, job->bytes, img->w * img->c)) {
+        if (!errno) errno = ENOMEM; /* stb fails only to allocate */
+        return 0;
+    }
+    return !job->failed;
+}
+
 int cli_image_write_png(const char *path, const cli_image *img, float lo, float hi) {
     size_t n = (size_t)img->w * img->h * img->c;
     unsigned char *bytes = malloc(n);
-    if (!bytes) return 0;
+    if (!bytes) {
+        fprintf(stderr, "unetseg: %s: out of memory for a %dx%d image\n", path, img->w, img->h);
+        return 0;
+    }
     float scale = hi > lo ? 255.0f / (hi - lo) : 0.0f;
     for (size_t i = 0; i < n; i++) {
         float v = (img->px[i] - lo) * scale;
         bytes[i] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v + 0.5f);
     }
-    int ok = stbi_write_png(path, img->w, img->h, img->c, bytes, img->w * img->c);
+    png_job job = {img, bytes, NULL, 0};
+    int ok = cli_write_file(path, write_png_to, &job); /* reports failures */
     free(bytes);
-    if (!ok) fprintf(stderr, "unetseg: %s: cannot write PNG\n", path);
     return ok;
 }
 

@@ -20,18 +20,25 @@ int cli_image_read(const char *path, int channels, cli_image *out);
  * proper, which tests/fuzz/fuzz_images.c feeds with untrusted bytes. */
 int cli_image_decode(const void *bytes, size_t size, const char *name, int channels,
                      cli_image *out);
-/* Larger images are refused before decoding. 2^28 pixels (16384 x 16384) is
- * far more than the network takes in one piece and keeps w * h * c (c <= 4)
- * inside the ints of stb and stb_image_resize. The side limit bounds the
- * resize: stb_image_resize's time grows with height x the new width, so a
+/* Larger images are refused before decoding. The default of 2^24 pixels
+ * (4096 x 4096) bounds what a small hostile file can cost: stb keeps the
+ * decoded bytes and the CLI a float copy, a resized copy and the tensor, about
+ * 50 bytes a pixel for RGB (800 MB at 2^24). --max-pixels N raises it up to
+ * CLI_IMAGE_MAX_PIXELS_LIMIT, 2^28 (16384 x 16384), which keeps w * h * c
+ * (c <= 4) inside the ints of stb and stb_image_resize. The side limit bounds
+ * the resize: stb_image_resize's time grows with height x the new width, so a
  * 4 x 655364 strip took 5 s to become 256 x 256. */
-#define CLI_IMAGE_MAX_PIXELS ((int64_t)1 << 28)
+#define CLI_IMAGE_MAX_PIXELS ((int64_t)1 << 24)
+#define CLI_IMAGE_MAX_PIXELS_LIMIT ((int64_t)1 << 28)
 #define CLI_IMAGE_MAX_SIDE 65536
 /* Change the limits (the fuzz target lowers them to keep inputs fast). */
 void cli_image_set_limits(int64_t max_side, int64_t max_pixels);
+/* --max-pixels: the pixel limit alone. */
+void cli_image_set_max_pixels(int64_t max_pixels);
 /* Bilinear resize into a new image (0 on failure). */
 int cli_image_resize(const cli_image *in, int w, int h, cli_image *out);
-/* Write 8-bit PNG from floats in [lo, hi] mapped to 0..255. */
+/* Write 8-bit PNG from floats in [lo, hi] mapped to 0..255, through the
+ * CLI's atomic writer (files.h); 0 after a message. */
 int cli_image_write_png(const char *path, const cli_image *img, float lo, float hi);
 /* Heat map (c = 1 input) in a perceptual blue-green-yellow colour scale over
  * [lo, hi], with a colour bar on the right: a new 3-channel image. */

@@ -16,15 +16,25 @@ int cli_is_image_path(const char *path) {
 
 static int round32(int v) { return v < 48 ? 32 : (v + 16) / 32 * 32; }
 
+/* "out of memory" for an image of w x h x c; returns 0. */
+static int no_memory(int w, int h, int c) {
+    fprintf(stderr, "unetseg: out of memory for an image of %dx%d pixels x %d channel(s)\n", w, h, c);
+    return 0;
+}
+
 /* A model output tensor (1, h, w, c) as an image resized to w0 x h0. */
 static int tensor_to_image(unetseg_tensor *t, int w0, int h0, cli_image *out) {
     int64_t s[4];
-    if (unetseg_tensor_shape(t, s, 4)) return 0;
+    int32_t st = unetseg_tensor_shape(t, s, 4);
+    if (st) {
+        cli_report("model output", st);
+        return 0;
+    }
     cli_image view = {(int)s[2], (int)s[1], (int)s[3], unetseg_tensor_data(t)};
     if (view.w == w0 && view.h == h0) {
         out->w = w0, out->h = h0, out->c = view.c;
         out->px = malloc((size_t)w0 * h0 * view.c * sizeof(float));
-        if (!out->px) return 0;
+        if (!out->px) return no_memory(w0, h0, view.c);
         memcpy(out->px, view.px, (size_t)w0 * h0 * view.c * sizeof(float));
         return 1;
     }
@@ -37,7 +47,7 @@ static int mask_image(const cli_image *p, cli_image *mask, cli_image *prob) {
     mask->w = prob->w = p->w, mask->h = prob->h = p->h, mask->c = prob->c = 1;
     mask->px = malloc(n * sizeof(float));
     prob->px = malloc(n * sizeof(float));
-    if (!mask->px || !prob->px) return 0;
+    if (!mask->px || !prob->px) return no_memory(p->w, p->h, 1);
     for (size_t i = 0; i < n; i++) {
         const float *v = p->px + i * p->c;
         int best = 0;
@@ -67,7 +77,7 @@ static int write_overlay(const char *path, const cli_image *input, const cli_ima
 static int first_channel_or_max(const cli_image *in, cli_image *out) {
     out->w = in->w, out->h = in->h, out->c = 1;
     out->px = malloc((size_t)in->w * in->h * sizeof(float));
-    if (!out->px) return 0;
+    if (!out->px) return no_memory(in->w, in->h, 1);
     for (size_t i = 0; i < (size_t)in->w * in->h; i++) {
         float m = in->px[i * in->c];
         for (int k = 1; k < in->c; k++) m = in->px[i * in->c + k] > m ? in->px[i * in->c + k] : m;
@@ -178,8 +188,9 @@ int cli_predict_image(unetseg_model *m, const char *input_path, const cli_image_
     int64_t in_shape[4];
     cli_image img = {0}, probs = {0};
     unetseg_tensor *x = NULL, *y = NULL, *mean = NULL, *std = NULL, *entropy = NULL;
-    int ok = !unetseg_model_layer_output_shape(m, 0, in_shape) &&
-             cli_image_read(input_path, (int)in_shape[3], &img) && input_tensor(&img, &x);
+    int32_t shape_st = unetseg_model_layer_output_shape(m, 0, in_shape);
+    if (shape_st) cli_report("the model's input", shape_st);
+    int ok = !shape_st && cli_image_read(input_path, (int)in_shape[3], &img) && input_tensor(&img, &x);
     int32_t st = !ok        ? UNETSEG_OK
                  : mc > 0 ? unetseg_model_predict_mc(m, x, mc, mc_seed, &mean, &std, &entropy)
                           : unetseg_model_forward(m, x, &y);

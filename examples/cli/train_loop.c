@@ -7,7 +7,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "train.h"
+
+/* The checkpoint through the CLI's output rules (files.h): stale temporary
+ * files of a killed write are removed first. An exit code; reported. */
+static int save_checkpoint(unetseg_trainer *t, const char *path) {
+    cli_output out;
+    if (!cli_output_prepare(path, &out)) return CLI_EXIT_RUNTIME;
+    int32_t st = unetseg_trainer_save_checkpoint(t, out.path);
+    if (st) {
+        cli_report(path, st);
+        return CLI_EXIT_RUNTIME;
+    }
+    cli_output_done(&out);
+    return CLI_EXIT_OK;
+}
 
 /* Flip flags of a sample (bit 0 horizontal, bit 1 vertical), or 0. */
 typedef struct flips {
@@ -57,6 +72,12 @@ static int32_t gather_flipped(const unetseg_tensor *src, const long *order, long
         copy_sample(unetseg_tensor_data(*out) + k * per, from + order[first + k] * per, shape[1],
                     shape[2], shape[3], flip_bits(f, order[first + k]));
     return UNETSEG_OK;
+}
+
+int32_t cli_train_gather(const unetseg_tensor *src, const long *order, long first, long n, int flip,
+                         unsigned long long seed, long step, unetseg_tensor **out) {
+    flips f = {flip, seed, step};
+    return gather_flipped(src, order, first, n, &f, out);
 }
 
 static int32_t gather(const unetseg_tensor *src, const long *order, long first, long n,
@@ -231,11 +252,8 @@ static int train_step(run_state *s, long b, double *loss) {
     if (s->live)
         fprintf(stderr, "\rstep %ld/%ld  loss %.4f  %.0f ms/step  ETA %.0f s   ", s->step + 1, s->end,
                 *loss, per_step * 1e3, per_step * (double)(s->end - s->step - 1));
-    if (a->checkpoint && a->checkpoint_every > 0 && (s->step + 1) % a->checkpoint_every == 0 &&
-        (st = unetseg_trainer_save_checkpoint(s->t, a->checkpoint))) {
-        cli_report(a->checkpoint, st);
-        return CLI_EXIT_RUNTIME;
-    }
+    if (a->checkpoint && a->checkpoint_every > 0 && (s->step + 1) % a->checkpoint_every == 0)
+        return save_checkpoint(s->t, a->checkpoint);
     return CLI_EXIT_OK;
 }
 
@@ -280,11 +298,7 @@ int train_run(const train_options *a, unetseg_trainer *t, const unetseg_tensor *
     s.start = now_seconds();
     for (long epoch = rc ? 0 : s.step / s.per_epoch; rc == CLI_EXIT_OK && s.step < s.end; epoch++)
         rc = train_epoch(&s, epoch);
-    int32_t st;
-    if (rc == CLI_EXIT_OK && a->checkpoint && (st = unetseg_trainer_save_checkpoint(t, a->checkpoint))) {
-        cli_report(a->checkpoint, st);
-        rc = CLI_EXIT_RUNTIME;
-    }
+    if (rc == CLI_EXIT_OK && a->checkpoint) rc = save_checkpoint(t, a->checkpoint);
     if (rc == CLI_EXIT_OK && a->recalibrate)
         rc = recalibrate(a, t, images, masks, s.order, s.n_train, s.n_val);
     free(s.order);

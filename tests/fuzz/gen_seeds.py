@@ -253,7 +253,66 @@ def image_seeds():
     put(t, "bad_channels_5", images_header(5) + gray_png)
 
 
+def st_tensors(tensors, dtype="F32"):
+    """A safetensors image of {name: (shape, [floats])} (F32 or F16 zeros)."""
+    header, body = {}, b""
+    for name, (shape, values) in tensors.items():
+        raw = struct.pack("<%df" % len(values), *values) if dtype == "F32" else b"\0\0" * len(values)
+        header[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [len(body), len(body) + len(raw)]}
+        body += raw
+    return st_raw(header, body)
+
+
+def train_data_seeds():
+    """fuzz_train_data: 2 settings bytes ([0] classes, [1] flip + batch), then
+    a --data file: consistent and inconsistent images/masks (issue 16)."""
+    t = "fuzz_train_data"
+    def n(shape):
+        k = 1
+        for d in shape:
+            k *= d
+        return k
+    def data(ishape, mshape, dtype="F32"):
+        return st_tensors({"images": (ishape, [float(i % 251) for i in range(n(ishape))]),
+                           "masks": (mshape, [float(i % 2) for i in range(n(mshape))])}, dtype)
+    put(t, "ok_binary", b"\x00\x03" + data((4, 4, 4, 3), (4, 4, 4, 1)))
+    put(t, "ok_classes3_flip", b"\x02\x05" + data((3, 2, 4, 1), (3, 2, 4, 3)))
+    put(t, "ok_f16", b"\x00\x01" + data((2, 4, 2, 3), (2, 4, 2, 1), "F16"))
+    put(t, "bad_counts", b"\x00\x0f" + data((8, 4, 4, 3), (1, 4, 4, 1)))
+    put(t, "bad_sizes", b"\x00\x01" + data((2, 4, 4, 3), (2, 4, 2, 1)))
+    put(t, "bad_rank2", b"\x00\x01" + data((4, 3), (4, 1)))
+    put(t, "bad_classes", b"\x01\x01" + data((2, 4, 4, 3), (2, 4, 4, 1)))
+    put(t, "bad_no_masks", b"\x00\x01" + st_tensors({"images": ((1, 2, 2, 1), [1.0] * 4)}))
+    put(t, "bad_zero_dim", b"\x00\x01" + st_tensors({"images": ((0, 2, 2, 1), []), "masks": ((0, 2, 2, 1), [])}))
+
+
+def options_seeds():
+    """fuzz_cli_options: [0] the command (summary, match, init, predict,
+    train, demo-data), then NUL-separated arguments."""
+    t = "fuzz_cli_options"
+    def args(command, *words):
+        return bytes([command]) + b"\0".join(w.encode() for w in words)
+    put(t, "summary", args(0, "--backbone", "resnet18", "--size", "64x64x3", "--decoder-filters=8,8,8,8,8",
+                           "--no-decoder-bn", "--encoder-freeze", "--seed", "3"))
+    put(t, "match", args(1, "--backbone=resnet34", "--classes", "2", "--activation", "softmax",
+                         "glob:decoder_stage*b_relu & !conv"))
+    put(t, "init", args(2, "--output", "x.safetensors", "--size=32x32", "--decoder", "transpose"))
+    put(t, "predict", args(3, "--weights", "w", "--input", "x.safetensors", "--output", "y", "--dump",
+                           "relu0,final_conv", "--insert", "kind=conv2d", "--dropout", "spatial", "--rate",
+                           "0.2", "--mode", "always", "--before", "--suffix", "_d", "--mc", "3", "--mc-seed",
+                           "18446744073709551615", "--threads", "0", "--max-pixels", "1000"))
+    put(t, "train", args(4, "--data", "d", "--epochs", "2", "--batch", "9223372036854775807", "--lr", "1e-3",
+                         "--momentum", "0.9", "--val-split", "0.25", "--optimizer", "sgd", "--loss",
+                         "bce_dice", "--flip", "--checkpoint", "c", "--checkpoint-every", "3", "--", "-x"))
+    put(t, "demo_data", args(5, "--output", "o", "--count", "4", "--size", "96", "--seed", "1"))
+    put(t, "bad_numbers", args(4, "--data", "d", "--threads", "2x", "--lr", "nan", "--size", "64x64x3junk"))
+    put(t, "help", args(3, "-h"))
+    put(t, "prefix", args(0, "--back", "resnet18", "--size"))
+
+
 if __name__ == "__main__":
+    train_data_seeds()
+    options_seeds()
     safetensors_seeds()
     for name, text in MATCHER.items():
         put("fuzz_matcher", name, text)

@@ -1,0 +1,87 @@
+/* libFuzzer target: the training-data loader of `unetseg train --data
+ * D.safetensors` (examples/cli/cmd_train.c: cli_train_load), then the batch
+ * gathering of the training loop (train_loop.c: cli_train_gather) over every
+ * sample, as training and evaluation do. Issue 16 found the loader trusting
+ * `images` and `masks` to agree (a SIGSEGV with 2000 images and 1 mask).
+ * The first 2 bytes are the settings, the rest is the file:
+ *   [0]  --classes: 0 not given, else 1 + [0] % 4
+ *   [1]  bit 0: --flip; bits 1..3: batch size - 1
+ * The bytes go to a memfd, named by /proc/self/fd/N as --data. Nothing may
+ * crash, leak or read out of bounds; loaded data has rank 4, the same N, H,
+ * W in images and masks, and K == --classes when given. */
+#define _GNU_SOURCE /* memfd_create */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "train.h"
+
+#define FUZZ_TRAIN_HEADER 2
+#define FUZZ_TRAIN_MAX_FILE (1 << 20)
+
+/* The loader reports every refused file on stderr: -close_fd_mask=2 (see
+ * fuzz_images.c). */
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+    static char quiet[] = "-close_fd_mask=2", *args[256];
+    if (*argc < 1 || *argc > 250) return 0;
+    args[0] = (*argv)[0];
+    args[1] = quiet;
+    memcpy(args + 2, *argv + 1, (size_t)(*argc - 1) * sizeof *args);
+    *argv = args;
+    args[++*argc] = NULL;
+    return 0;
+}
+
+/* Gather every sample of src in batches of `batch`, order reversed. */
+static void gather_all(const unetseg_tensor *src, long n, long batch, int flip) {
+    long *order = malloc((size_t)n * sizeof *order);
+    if (!order) abort();
+    for (long i = 0; i < n; i++) order[i] = n - 1 - i;
+    for (long b = 0; b < n; b += batch) {
+        unetseg_tensor *out = NULL;
+        long size = n - b < batch ? n - b : batch;
+        if (cli_train_gather(src, order, b, size, flip, 7, b, &out) != UNETSEG_OK) abort();
+        int64_t shape[4];
+        if (unetseg_tensor_shape(out, shape, 4) != UNETSEG_OK || shape[0] != size) abort();
+        unetseg_tensor_free(out);
+    }
+    free(order);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    static int fd = -1;
+    static char path[64];
+    if (size < FUZZ_TRAIN_HEADER || size - FUZZ_TRAIN_HEADER > FUZZ_TRAIN_MAX_FILE) return 0;
+    if (fd < 0) {
+        if ((fd = memfd_create("fuzz_train_data", 0)) < 0) abort();
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    }
+    const size_t n = size - FUZZ_TRAIN_HEADER;
+    if (ftruncate(fd, 0) != 0 || (n && pwrite(fd, data + FUZZ_TRAIN_HEADER, n, 0) != (ssize_t)n)) abort();
+
+    train_options a = {0};
+    a.data = path;
+    a.model.classes = data[0] ? 1 + data[0] % 4 : 0;
+    const int flip = data[1] & 1;
+    const long batch = 1 + (data[1] >> 1 & 7);
+    unetseg_tensor *images = NULL, *masks = NULL;
+    if (cli_train_load(&a, &images, &masks) != CLI_EXIT_OK) {
+        if (images || masks) abort(); /* failure leaves nothing */
+        return 0;
+    }
+    int64_t is[4], ms[4];
+    int32_t ir = 0, mr = 0;
+    if (unetseg_tensor_rank(images, &ir) || unetseg_tensor_rank(masks, &mr) || ir != 4 || mr != 4 ||
+        unetseg_tensor_shape(images, is, 4) || unetseg_tensor_shape(masks, ms, 4) || is[0] != ms[0] ||
+        is[1] != ms[1] || is[2] != ms[2] || (a.model.classes && ms[3] != a.model.classes))
+        abort();
+    gather_all(images, (long)is[0], batch, flip);
+    gather_all(masks, (long)ms[0], batch, flip);
+    unetseg_tensor_free(images);
+    unetseg_tensor_free(masks);
+    return 0;
+}
