@@ -143,6 +143,7 @@ UNETSEG_API int32_t unetseg_tensors_save(const char *path, const char *const *na
 #define UNETSEG_LAYER_DROPOUT 10
 #define UNETSEG_LAYER_SPATIAL_DROPOUT2D 11
 #define UNETSEG_LAYER_CONDITIONAL_DROPOUT 12
+#define UNETSEG_LAYER_KIND_COUNT 13 /* kinds are 0 .. UNETSEG_LAYER_KIND_COUNT-1 */
 
 #define UNETSEG_PADDING_VALID 0
 #define UNETSEG_PADDING_SAME 1 /* TensorFlow rule: extra pad at bottom/right */
