@@ -69,7 +69,7 @@ void us_layer_config_canonical(int32_t kind, const us_layer_config *in, us_layer
         const us_cfg_field *f = &k->fields[i];
         memcpy((char *)&c + f->offset, (const char *)in + f->offset, field_size(f));
     }
-    *out = c;
+    memcpy(out, &c, sizeof c); /* padding too: configs compare with memcmp */
 }
 
 static const us_cfg_field *field_of(const us_layer_kind *k, const char *key) {
