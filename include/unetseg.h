@@ -647,9 +647,14 @@ typedef struct unetseg_unet_options unetseg_unet_options;
 
 /* Create options with the defaults above. Errors: INVALID_ARG, NOMEM. */
 UNETSEG_API int32_t unetseg_unet_options_create(unetseg_unet_options **out);
+/* Name of backbone `index` (0, 1, ...: "resnet18", "resnet34"), or NULL
+ * past the last: what unetseg_unet_options_set_backbone accepts, e.g. for a
+ * usage text. The text is static. */
+UNETSEG_API const char *unetseg_backbone_name(int32_t index);
 /* Release options (NULL is fine). */
 UNETSEG_API void unetseg_unet_options_free(unetseg_unet_options *options);
-/* "resnet18" or "resnet34". Errors: INVALID_ARG (NULL or unknown name). */
+/* A name of unetseg_backbone_name ("resnet18", "resnet34"). Errors:
+ * INVALID_ARG (NULL or unknown name). */
 UNETSEG_API int32_t unetseg_unet_options_set_backbone(unetseg_unet_options *options,
                                                       const char *backbone);
 /* Input height, width (each -1 for None, or a positive multiple of 32) and
