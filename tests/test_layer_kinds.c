@@ -31,8 +31,8 @@ static const kind_case CASES[UNETSEG_LAYER_KIND_COUNT] = {
     CASE(UNETSEG_LAYER_ACTIVATION, 1, .activation = UNETSEG_ACT_TANH),
     CASE(UNETSEG_LAYER_ZERO_PADDING2D, 1, .pad_top = 1, .pad_bottom = 2, .pad_left = 3,
          .pad_right = 4),
-    CASE(UNETSEG_LAYER_MAX_POOLING2D, 1, .kernel_h = 2, .kernel_w = 3, .stride_h = 2,
-         .stride_w = 1, .padding = UNETSEG_PADDING_SAME),
+    CASE(UNETSEG_LAYER_MAX_POOLING2D, 1, .kernel_h = 2, .kernel_w = 3, .stride_h = 2, .stride_w = 1,
+         .padding = UNETSEG_PADDING_SAME),
     CASE(UNETSEG_LAYER_UPSAMPLING2D, 1, .size_h = 2, .size_w = 3,
          .interpolation = UNETSEG_INTERP_BILINEAR),
     CASE(UNETSEG_LAYER_CONCATENATE, 2, 0),
@@ -72,7 +72,8 @@ static void assert_config_equal(const char *what, int32_t kind, const us_layer_c
     for (int32_t k = 0; k < UNETSEG_LAYER_KIND_COUNT; k++) {
         const us_layer_kind *lk = us_layer_kind_get(k);
         for (int32_t i = 0; i < lk->n_fields; i++) {
-            const double w = field_value(&lk->fields[i], want), g = field_value(&lk->fields[i], got);
+            const double w = field_value(&lk->fields[i], want),
+                         g = field_value(&lk->fields[i], got);
             if (w != g)
                 fail_msg("%s %s: %s is %.17g, not %.17g", what, kind_name, lk->fields[i].key, g, w);
         }
@@ -181,8 +182,7 @@ static void round_trip(int32_t kind) {
     const kind_case *c = &CASES[kind];
     for (int32_t i = 0; i < lk->n_fields; i++)
         if (field_value(&lk->fields[i], &c->cfg) == lk->fields[i].def)
-            fail_msg("the case of %s leaves %s at its default", lk->lower_name,
-                     lk->fields[i].key);
+            fail_msg("the case of %s leaves %s at its default", lk->lower_name, lk->fields[i].key);
 
     unetseg_model *m = build(kind);
     const us_layer *l = layer_of(m);

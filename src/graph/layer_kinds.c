@@ -11,19 +11,19 @@
 /* ---------------------------------------------------------------- the table */
 /* One line per kind: its public constant (include/unetseg.h) and the
  * us_layer_kind its file under src/graph/kinds/ defines. */
-#define KINDS(X)                                                   \
-    X(UNETSEG_LAYER_INPUT, us_kind_input)                          \
-    X(UNETSEG_LAYER_CONV2D, us_kind_conv2d)                        \
-    X(UNETSEG_LAYER_CONV2D_TRANSPOSE, us_kind_conv2d_transpose)    \
-    X(UNETSEG_LAYER_BATCHNORM, us_kind_batchnorm)                  \
-    X(UNETSEG_LAYER_ACTIVATION, us_kind_activation)                \
-    X(UNETSEG_LAYER_ZERO_PADDING2D, us_kind_zero_padding2d)        \
-    X(UNETSEG_LAYER_MAX_POOLING2D, us_kind_max_pooling2d)          \
-    X(UNETSEG_LAYER_UPSAMPLING2D, us_kind_upsampling2d)            \
-    X(UNETSEG_LAYER_CONCATENATE, us_kind_concatenate)              \
-    X(UNETSEG_LAYER_ADD, us_kind_add)                              \
-    X(UNETSEG_LAYER_DROPOUT, us_kind_dropout)                      \
-    X(UNETSEG_LAYER_SPATIAL_DROPOUT2D, us_kind_spatial_dropout2d)  \
+#define KINDS(X)                                                  \
+    X(UNETSEG_LAYER_INPUT, us_kind_input)                         \
+    X(UNETSEG_LAYER_CONV2D, us_kind_conv2d)                       \
+    X(UNETSEG_LAYER_CONV2D_TRANSPOSE, us_kind_conv2d_transpose)   \
+    X(UNETSEG_LAYER_BATCHNORM, us_kind_batchnorm)                 \
+    X(UNETSEG_LAYER_ACTIVATION, us_kind_activation)               \
+    X(UNETSEG_LAYER_ZERO_PADDING2D, us_kind_zero_padding2d)       \
+    X(UNETSEG_LAYER_MAX_POOLING2D, us_kind_max_pooling2d)         \
+    X(UNETSEG_LAYER_UPSAMPLING2D, us_kind_upsampling2d)           \
+    X(UNETSEG_LAYER_CONCATENATE, us_kind_concatenate)             \
+    X(UNETSEG_LAYER_ADD, us_kind_add)                             \
+    X(UNETSEG_LAYER_DROPOUT, us_kind_dropout)                     \
+    X(UNETSEG_LAYER_SPATIAL_DROPOUT2D, us_kind_spatial_dropout2d) \
     X(UNETSEG_LAYER_CONDITIONAL_DROPOUT, us_kind_conditional_dropout)
 
 #define DECLARE(id, kind) extern const us_layer_kind kind;
@@ -57,8 +57,9 @@ int32_t us_layer_config_check(int32_t kind, const char *name, const us_layer_con
 }
 
 static size_t field_size(const us_cfg_field *f) {
-    return f->type == US_FIELD_I32 ? sizeof(int32_t) : f->type == US_FIELD_I64 ? sizeof(int64_t)
-                                                                               : sizeof(double);
+    return f->type == US_FIELD_I32   ? sizeof(int32_t)
+           : f->type == US_FIELD_I64 ? sizeof(int64_t)
+                                     : sizeof(double);
 }
 
 void us_layer_config_canonical(int32_t kind, const us_layer_config *in, us_layer_config *out) {

@@ -49,7 +49,8 @@ typedef struct us_cfg_field {
 #define US_FIELD_TYPE_OF(member)                                                              \
     _Generic(((us_layer_config *)0)->member, int32_t: US_FIELD_I32, int64_t: US_FIELD_I64,   \
              double: US_FIELD_F64)
-#define US_FIELD(member, def) {#member, offsetof(us_layer_config, member), US_FIELD_TYPE_OF(member), def}
+#define US_FIELD(member, def)                                                                  \
+    {#member, offsetof(us_layer_config, member), US_FIELD_TYPE_OF(member), def}
 #define US_FIELDS(array) array, (int32_t)(sizeof array / sizeof *array)
 
 /* One parameter a layer creates: Keras name, shape, initial value. */

@@ -16,12 +16,13 @@ typedef int32_t (*us_unit_builder)(struct us_build *b, int stage, int unit, int6
                                    const char *input, char *output);
 
 typedef struct us_backbone {
-    const char *name;                         /* "resnet34": Unet('resnet34') */
-    int32_t units[US_BACKBONE_STAGES];        /* units per stage */
-    int64_t filters[US_BACKBONE_STAGES];      /* feature channels of each stage */
+    const char *name;                    /* "resnet34": Unet('resnet34') */
+    int32_t units[US_BACKBONE_STAGES];   /* units per stage */
+    int64_t filters[US_BACKBONE_STAGES]; /* feature channels of each stage */
     us_unit_builder unit;
-    const char *features;                     /* the encoder's last layer: the decoder's input */
-    const char *skips[US_BACKBONE_SKIPS];     /* skip connections, deepest (decoder block 0) first */
+    const char *features; /* the encoder's last layer: the decoder's input */
+    /* the skip connections, deepest (decoder block 0) first */
+    const char *skips[US_BACKBONE_SKIPS];
 } us_backbone;
 
 /* Backbone `index` (0, 1, ...), or NULL past the last. */

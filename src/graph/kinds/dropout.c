@@ -73,13 +73,15 @@ static int32_t backward(const us_layer *l, const us_exec_ctx *ctx, const us_back
     return UNETSEG_OK;
 }
 
-#define DROPOUT_KIND(keras, lower, settings, check_fn)                                          \
-    {.keras_class = keras, .lower_name = lower, .min_in = 1, .max_in = 1, .elementwise = 1,   \
-     .fields = US_FIELDS(settings), .check = check_fn, .infer = us_kind_infer_same,             \
-     .forward = forward, .backward = backward}
+#define DROPOUT_KIND(keras, lower, settings, check_fn)                                         \
+    {                                                                                          \
+        .keras_class = keras, .lower_name = lower, .min_in = 1, .max_in = 1, .elementwise = 1, \
+        .fields = US_FIELDS(settings), .check = check_fn, .infer = us_kind_infer_same,         \
+        .forward = forward, .backward = backward                                               \
+    }
 
 const us_layer_kind us_kind_dropout = DROPOUT_KIND("Dropout", "dropout", FIELDS, check);
 const us_layer_kind us_kind_spatial_dropout2d =
     DROPOUT_KIND("SpatialDropout2D", "spatialdropout2d", FIELDS, check);
-const us_layer_kind us_kind_conditional_dropout = DROPOUT_KIND(
-    "ConditionalDropout", "conditionaldropout", CONDITIONAL_FIELDS, check_conditional);
+const us_layer_kind us_kind_conditional_dropout =
+    DROPOUT_KIND("ConditionalDropout", "conditionaldropout", CONDITIONAL_FIELDS, check_conditional);

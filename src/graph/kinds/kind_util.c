@@ -11,8 +11,7 @@ int32_t us_kind_infer_same(const us_layer *l, const int64_t (*in)[4], int32_t n_
 }
 
 /* Two known sizes must agree; an unknown one takes the other's value. */
-static int32_t merge_dim(const us_layer *l, const char *what, int64_t a, int64_t b,
-                         int64_t *out) {
+static int32_t merge_dim(const us_layer *l, const char *what, int64_t a, int64_t b, int64_t *out) {
     if (a >= 0 && b >= 0 && a != b)
         return us_fail(UNETSEG_E_SHAPE, "%s: inputs differ in %s (%lld vs %lld)", l->name, what,
                        (long long)a, (long long)b);
@@ -20,8 +19,8 @@ static int32_t merge_dim(const us_layer *l, const char *what, int64_t a, int64_t
     return UNETSEG_OK;
 }
 
-int32_t us_kind_infer_merge(const us_layer *l, const int64_t (*in)[4], int32_t n_in,
-                            int64_t out[4], int concat) {
+int32_t us_kind_infer_merge(const us_layer *l, const int64_t (*in)[4], int32_t n_in, int64_t out[4],
+                            int concat) {
     int32_t st;
     memcpy(out, in[0], 4 * sizeof(int64_t));
     for (int32_t i = 1; i < n_in; i++) {

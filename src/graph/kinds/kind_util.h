@@ -17,12 +17,11 @@ static inline int64_t us_dim_or_unknown(int64_t d, int64_t v) { return d < 0 ? -
 static inline int32_t us_is_0_or_1(int32_t v) { return v == 0 || v == 1; }
 
 /* Shape rule of the kinds whose output is shaped as their first input. */
-int32_t us_kind_infer_same(const us_layer *l, const int64_t (*in)[4], int32_t n_in,
-                           int64_t out[4]);
+int32_t us_kind_infer_same(const us_layer *l, const int64_t (*in)[4], int32_t n_in, int64_t out[4]);
 /* Shape rule of Concatenate (concat = 1) and Add: height and width agree,
  * channels add up (or agree). */
-int32_t us_kind_infer_merge(const us_layer *l, const int64_t (*in)[4], int32_t n_in,
-                            int64_t out[4], int concat);
+int32_t us_kind_infer_merge(const us_layer *l, const int64_t (*in)[4], int32_t n_in, int64_t out[4],
+                            int concat);
 /* Windowed layers (Conv2D, MaxPooling2D): kernel and strides 1..64, padding
  * VALID or SAME; and the output height and width. */
 int32_t us_kind_check_window(const char *name, const us_layer_config *c);

@@ -26,8 +26,8 @@ static int32_t forward(const us_layer *l, const us_exec_ctx *ctx, const float *c
                        const int64_t (*is)[4], int32_t n_in, float *out, const int64_t os[4],
                        float *aux) {
     US_UNUSED(ctx), US_UNUSED(n_in), US_UNUSED(os), US_UNUSED(aux);
-    us_upsample_forward(in[0], is[0][0], is[0][1], is[0][2], is[0][3], l->cfg.size_h,
-                        l->cfg.size_w, l->cfg.interpolation, out);
+    us_upsample_forward(in[0], is[0][0], is[0][1], is[0][2], is[0][3], l->cfg.size_h, l->cfg.size_w,
+                        l->cfg.interpolation, out);
     return UNETSEG_OK;
 }
 

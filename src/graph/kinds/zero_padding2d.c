@@ -36,8 +36,8 @@ static int32_t backward(const us_layer *l, const us_exec_ctx *ctx, const us_back
     const int64_t *s = a->in_shape[0];
     const us_layer_config *c = &l->cfg;
     if (a->dx[0])
-        us_zero_pad_backward(a->dy, s[0], s[1], s[2], s[3], c->pad_top, c->pad_bottom,
-                             c->pad_left, c->pad_right, a->dx[0]);
+        us_zero_pad_backward(a->dy, s[0], s[1], s[2], s[3], c->pad_top, c->pad_bottom, c->pad_left,
+                             c->pad_right, a->dx[0]);
     return UNETSEG_OK;
 }
 
