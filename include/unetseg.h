@@ -143,6 +143,7 @@ UNETSEG_API int32_t unetseg_tensors_save(const char *path, const char *const *na
 #define UNETSEG_LAYER_DROPOUT 10
 #define UNETSEG_LAYER_SPATIAL_DROPOUT2D 11
 #define UNETSEG_LAYER_CONDITIONAL_DROPOUT 12
+#define UNETSEG_LAYER_KIND_COUNT 13 /* kinds are 0 .. UNETSEG_LAYER_KIND_COUNT-1 */
 
 #define UNETSEG_PADDING_VALID 0
 #define UNETSEG_PADDING_SAME 1 /* TensorFlow rule: extra pad at bottom/right */
@@ -646,9 +647,14 @@ typedef struct unetseg_unet_options unetseg_unet_options;
 
 /* Create options with the defaults above. Errors: INVALID_ARG, NOMEM. */
 UNETSEG_API int32_t unetseg_unet_options_create(unetseg_unet_options **out);
+/* Name of backbone `index` (0, 1, ...: "resnet18", "resnet34"), or NULL
+ * past the last: what unetseg_unet_options_set_backbone accepts, e.g. for a
+ * usage text. The text is static. */
+UNETSEG_API const char *unetseg_backbone_name(int32_t index);
 /* Release options (NULL is fine). */
 UNETSEG_API void unetseg_unet_options_free(unetseg_unet_options *options);
-/* "resnet18" or "resnet34". Errors: INVALID_ARG (NULL or unknown name). */
+/* A name of unetseg_backbone_name ("resnet18", "resnet34"). Errors:
+ * INVALID_ARG (NULL or unknown name). */
 UNETSEG_API int32_t unetseg_unet_options_set_backbone(unetseg_unet_options *options,
                                                       const char *backbone);
 /* Input height, width (each -1 for None, or a positive multiple of 32) and

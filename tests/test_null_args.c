@@ -8,7 +8,7 @@
  * with valid arguments must succeed first. NULL must give a negative status and
  * a fresh unetseg_last_error() message, or UNETSEG_OK where the header documents
  * that the pointer may be NULL (MAY_BE_NULL in the generator).
- * 110 functions, 210 pointer parameters, 383 calls. */
+ * 111 functions, 210 pointer parameters, 384 calls. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -3747,6 +3747,18 @@ static void test_unet_options_create(void **state) {
     assert_int_equal(bad, 0);
 }
 
+/* const char * unetseg_backbone_name(int32_t index) */
+static void test_backbone_name(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* no pointer parameters: one call with valid arguments (no crash) */
+    {
+        (void)unetseg_backbone_name(1);
+    }
+    assert_int_equal(bad, 0);
+}
+
 /* void unetseg_unet_options_free(unetseg_unet_options *options) */
 static void test_unet_options_free(void **state) {
     fixture *fx = *state;
@@ -4244,6 +4256,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_trainer_save_checkpoint, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_load_checkpoint, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_unet_options_create, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_backbone_name, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_unet_options_free, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_unet_options_set_backbone, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_unet_options_set_input_shape, fixture_setup, fixture_teardown),

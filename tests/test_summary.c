@@ -190,6 +190,24 @@ static void decoder_on_wrong_model_is_graph_error(void **state) {
     unetseg_unet_options_free(o);
 }
 
+/* The backbone table lists resnet18 and resnet34, and each builds. */
+static void backbone_names(void **state) {
+    (void)state;
+    assert_string_equal(unetseg_backbone_name(0), "resnet18");
+    assert_string_equal(unetseg_backbone_name(1), "resnet34");
+    assert_null(unetseg_backbone_name(2));
+    assert_null(unetseg_backbone_name(-1));
+    for (int32_t i = 0; unetseg_backbone_name(i); i++) {
+        unetseg_unet_options *o = NULL;
+        unetseg_model *m = NULL;
+        assert_ok(unetseg_unet_options_create(&o));
+        assert_ok(unetseg_unet_options_set_backbone(o, unetseg_backbone_name(i)));
+        assert_ok(unetseg_encoder_create(o, &m));
+        unetseg_model_free(m);
+        unetseg_unet_options_free(o);
+    }
+}
+
 static void options_reject_bad_values(void **state) {
     (void)state;
     unetseg_unet_options *o = NULL;
@@ -198,6 +216,7 @@ static void options_reject_bad_values(void **state) {
     assert_ok(unetseg_unet_options_create(&o));
     assert_status(unetseg_unet_options_set_backbone(o, "resnet50"), UNETSEG_E_INVALID_ARG);
     assert_error_mentions("resnet50");
+    assert_error_mentions("is not resnet18 or resnet34");
     assert_status(unetseg_unet_options_set_backbone(NULL, "resnet34"), UNETSEG_E_INVALID_ARG);
     assert_status(unetseg_unet_options_set_backbone(o, NULL), UNETSEG_E_INVALID_ARG);
     assert_status(unetseg_unet_options_set_input_shape(o, 100, 64, 3), UNETSEG_E_INVALID_ARG);
@@ -267,6 +286,7 @@ int main(void) {
         cmocka_unit_test(encoder_freeze_keeps_batchnorm_trainable),
         cmocka_unit_test(encoder_alone_then_decoder),
         cmocka_unit_test(decoder_on_wrong_model_is_graph_error),
+        cmocka_unit_test(backbone_names),
         cmocka_unit_test(options_reject_bad_values),
         cmocka_unit_test(decoder_variants),
     };

@@ -277,6 +277,7 @@ _SIGNATURES = {
     "unetseg_trainer_load_checkpoint": (_i32, _PTr, _str),
     # builders
     "unetseg_unet_options_create": (_i32, _P(_PUO)),
+    "unetseg_backbone_name": (_str, _i32),
     "unetseg_unet_options_free": (None, _PUO),
     "unetseg_unet_options_set_backbone": (_i32, _PUO, _str),
     "unetseg_unet_options_set_input_shape": (_i32, _PUO, _i64, _i64, _i64),

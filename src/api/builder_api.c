@@ -1,6 +1,12 @@
 /* Public entry points of the Unet()/encoder/decoder builders. */
 #include "core/error.h"
+#include "models/backbones.h"
 #include "models/builder.h"
+
+UNETSEG_API const char *unetseg_backbone_name(int32_t index) {
+    const us_backbone *b = us_backbone_get(index);
+    return b ? b->name : NULL;
+}
 
 UNETSEG_API int32_t unetseg_encoder_create(const unetseg_unet_options *options,
                                            unetseg_model **out) {

@@ -59,7 +59,7 @@ static int32_t prepare(const unetseg_model *m, const us_insert_spec *s, plan *p)
         d->in_ids = us_malloc(sizeof *d->in_ids);
         if (!d->name || !d->in_ids) return us_fail(UNETSEG_E_NOMEM, "insert: out of memory");
         d->kind = s->kind;
-        d->cfg = s->cfg;
+        us_layer_config_canonical(s->kind, &s->cfg, &d->cfg);
         d->region = t->region;
         d->trainable = 1;
         d->inserted = 1;

@@ -127,7 +127,7 @@ static int32_t kind_atom(parser *p, us_match_node **out) {
     char *name = NULL;
     int32_t st = read_prefixed_value(p, "kind=", "name", &name);
     if (st != UNETSEG_OK) return st;
-    for (int32_t k = 0; k < US_LAYER_KIND_COUNT; k++) {
+    for (int32_t k = 0; k < UNETSEG_LAYER_KIND_COUNT; k++) {
         if (strcasecmp(name, us_layer_kind_get(k)->lower_name) == 0) {
             free(name);
             return us_match_new_kind(k, out);
@@ -135,7 +135,7 @@ static int32_t kind_atom(parser *p, us_match_node **out) {
     }
     char valid[512] = "";
     size_t used = 0;
-    for (int32_t k = 0; k < US_LAYER_KIND_COUNT && used < sizeof valid; k++)
+    for (int32_t k = 0; k < UNETSEG_LAYER_KIND_COUNT && used < sizeof valid; k++)
         used += (size_t)snprintf(valid + used, sizeof valid - used, "%s%s", k ? ", " : "",
                                  us_layer_kind_get(k)->lower_name);
     st = syntax_error(at, "unknown kind '%.64s' (valid: %s)", name, valid);

@@ -483,10 +483,10 @@ static int32_t widen_set(unetseg_matcher *mt, const char *fn, us_match_node **sl
 UNETSEG_API int32_t unetseg_matcher_kind(unetseg_matcher *matcher, int32_t kind) {
     us_clear_error();
     if (!matcher) return us_fail(UNETSEG_E_INVALID_ARG, "matcher_kind: matcher is NULL");
-    if (kind < 0 || kind >= US_LAYER_KIND_COUNT)
+    if (kind < 0 || kind >= UNETSEG_LAYER_KIND_COUNT)
         return us_fail(UNETSEG_E_INVALID_ARG,
                        "matcher_kind: %d is not a layer kind (UNETSEG_LAYER_*, 0..%d)",
-                       (int)kind, US_LAYER_KIND_COUNT - 1);
+                       (int)kind, UNETSEG_LAYER_KIND_COUNT - 1);
     return widen_set(matcher, "matcher_kind", &matcher->kinds, US_MATCH_KIND, kind);
 }
 

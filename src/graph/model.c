@@ -174,11 +174,11 @@ int32_t us_model_append(unetseg_model *m, const char *name, int32_t kind,
     }
     l.n_in = n_in;
     l.kind = kind;
-    l.cfg = *cfg;
+    us_layer_config_canonical(kind, cfg, &l.cfg);
     l.trainable = 1;
     l.region = UNETSEG_REGION_NONE;
     if ((st = k->infer(&l, (const int64_t(*)[4])in_shapes, n_in, l.shape)) ||
-        (st = check_inferred(&l)) || (st = k->make_params(&l, in_shapes[0])) ||
+        (st = check_inferred(&l)) || (st = us_layer_make_params(&l, in_shapes[0][3])) ||
         (st = grow(m))) {
         us_layer_clear(&l);
         return st;

@@ -1,7 +1,6 @@
 /* Serialising the layer list to text and back (see graph_text.h). */
 #include "io/graph_text.h"
 
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,26 +8,6 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "graph/layer_kinds.h"
-
-/* The configuration fields, by name, for a generic key=value encoding. */
-typedef struct cfg_field {
-    const char *key;
-    size_t offset;
-    char type; /* 'l' int64, 'i' int32, 'd' double */
-} cfg_field;
-
-#define F(name, type) {#name, offsetof(us_layer_config, name), type}
-static const cfg_field FIELDS[] = {
-    F(filters, 'l'),   F(kernel_h, 'l'),  F(kernel_w, 'l'),   F(stride_h, 'l'),
-    F(stride_w, 'l'),  F(padding, 'i'),   F(use_bias, 'i'),   F(epsilon, 'd'),
-    F(momentum, 'd'),  F(center, 'i'),    F(scale, 'i'),      F(activation, 'i'),
-    F(pad_top, 'l'),   F(pad_bottom, 'l'), F(pad_left, 'l'),  F(pad_right, 'l'),
-    F(size_h, 'l'),    F(size_w, 'l'),    F(interpolation, 'i'), F(rate, 'd'),
-    F(mode, 'i'),      F(spatial, 'i'),   F(height, 'l'),     F(width, 'l'),
-    F(channels, 'l'),
-};
-#undef F
-#define N_FIELDS ((int)(sizeof FIELDS / sizeof *FIELDS))
 
 typedef struct out_buf {
     char *data;
@@ -53,6 +32,21 @@ static void put(out_buf *b, const char *s) {
     b->len += n;
 }
 
+/* " key=value" of a setting that differs from its default, else 0. */
+static int format_field(const us_cfg_field *f, const us_layer_config *cfg, char *item,
+                        size_t size) {
+    const char *p = (const char *)cfg + f->offset;
+    if (f->type == US_FIELD_I64 && *(const int64_t *)p != (int64_t)f->def)
+        snprintf(item, size, " %s=%lld", f->key, (long long)*(const int64_t *)p);
+    else if (f->type == US_FIELD_I32 && *(const int32_t *)p != (int32_t)f->def)
+        snprintf(item, size, " %s=%d", f->key, *(const int32_t *)p);
+    else if (f->type == US_FIELD_F64 && *(const double *)p != f->def)
+        snprintf(item, size, " %s=%.17g", f->key, *(const double *)p);
+    else
+        return 0;
+    return 1;
+}
+
 int32_t us_graph_to_text(const unetseg_model *m, char **text) {
     out_buf b = {0};
     char item[256];
@@ -75,18 +69,9 @@ int32_t us_graph_to_text(const unetseg_model *m, char **text) {
             put(&b, j ? "," : " in=");
             put(&b, m->layers[us_model_index_of_id(m, l->in_ids[j])].name);
         }
-        for (int k = 0; k < N_FIELDS; k++) {
-            const char *p = (const char *)&l->cfg + FIELDS[k].offset;
-            if (FIELDS[k].type == 'l' && *(const int64_t *)p)
-                snprintf(item, sizeof item, " %s=%lld", FIELDS[k].key, (long long)*(const int64_t *)p);
-            else if (FIELDS[k].type == 'i' && *(const int32_t *)p)
-                snprintf(item, sizeof item, " %s=%d", FIELDS[k].key, *(const int32_t *)p);
-            else if (FIELDS[k].type == 'd' && *(const double *)p != 0.0)
-                snprintf(item, sizeof item, " %s=%.17g", FIELDS[k].key, *(const double *)p);
-            else
-                continue;
-            put(&b, item);
-        }
+        const us_layer_kind *k = us_layer_kind_get(l->kind);
+        for (int32_t f = 0; f < k->n_fields; f++)
+            if (format_field(&k->fields[f], &l->cfg, item, sizeof item)) put(&b, item);
         put(&b, "\n");
     }
     if (b.failed) {
@@ -108,32 +93,41 @@ static int parse_int(const char *s, long long lo, long long hi, long long *out) 
     return 1;
 }
 
-static int set_field(us_layer_config *cfg, const char *key, const char *value) {
-    for (int k = 0; k < N_FIELDS; k++) {
-        if (strcmp(FIELDS[k].key, key) != 0) continue;
-        char *p = (char *)cfg + FIELDS[k].offset;
-        long long v;
-        if (FIELDS[k].type == 'd') {
-            char *end;
-            double d = strtod(value, &end);
-            if (end == value || *end != '\0') return 0;
-            *(double *)p = d;
-        } else if (FIELDS[k].type == 'l') {
-            if (!parse_int(value, -1, (long long)1 << 40, &v)) return 0;
-            *(int64_t *)p = v;
-        } else {
-            if (!parse_int(value, -1, 1 << 20, &v)) return 0;
-            *(int32_t *)p = (int32_t)v;
-        }
-        return 1;
+/* key=value of a setting of `kind` (or of another kind: the layer drops it). */
+static int set_field(us_layer_config *cfg, int32_t kind, const char *key, const char *value) {
+    const us_cfg_field *f = us_cfg_field_find(kind, key);
+    if (!f) return 0;
+    char *p = (char *)cfg + f->offset;
+    long long v;
+    if (f->type == US_FIELD_F64) {
+        char *end;
+        double d = strtod(value, &end);
+        if (end == value || *end != '\0') return 0;
+        *(double *)p = d;
+    } else if (f->type == US_FIELD_I64) {
+        if (!parse_int(value, -1, (long long)1 << 40, &v)) return 0;
+        *(int64_t *)p = v;
+    } else {
+        if (!parse_int(value, -1, 1 << 20, &v)) return 0;
+        *(int32_t *)p = (int32_t)v;
     }
-    return 0;
+    return 1;
 }
 
-static int32_t kind_from_name(const char *name) {
-    for (int32_t k = 0; k < US_LAYER_KIND_COUNT; k++)
-        if (strcmp(us_layer_kind_get(k)->lower_name, name) == 0) return k;
-    return -1;
+/* The settings of `kind` at their defaults; other members zero. */
+static void config_defaults(int32_t kind, us_layer_config *cfg) {
+    const us_layer_kind *k = us_layer_kind_get(kind);
+    memset(cfg, 0, sizeof *cfg);
+    for (int32_t i = 0; i < k->n_fields; i++) {
+        const us_cfg_field *f = &k->fields[i];
+        char *p = (char *)cfg + f->offset;
+        if (f->type == US_FIELD_F64)
+            *(double *)p = f->def;
+        else if (f->type == US_FIELD_I64)
+            *(int64_t *)p = (int64_t)f->def;
+        else
+            *(int32_t *)p = (int32_t)f->def;
+    }
 }
 
 /* Split `in=a,b,c` in place into names. */
@@ -147,31 +141,24 @@ static int split_inbound(char *list, const char **names, int32_t *n) {
     return 1;
 }
 
-/* Parameters the layer will create (the Keras shapes of layer_kinds.c), so
- * that a description is refused before it allocates more than the weights
- * file can hold; 0 when the configuration is invalid (append refuses it). */
+/* Parameters the layer will create, so that a description is refused before
+ * it allocates more than the weights file can hold; 0 when the configuration
+ * is invalid (append refuses it). */
 static int64_t param_count(const unetseg_model *m, int32_t kind, const char *const *inbound,
                            int32_t n_in, const us_layer_config *c) {
     int32_t idx = n_in > 0 ? us_model_find(m, inbound[0]) : -1;
-    int64_t cin = idx >= 0 ? m->layers[idx].shape[3] : -1, n = 0; /* at most 2^31-1 */
-    if (cin < 1) return 0;
-    if (kind == UNETSEG_LAYER_BATCHNORM) return (2 + (c->scale == 1) + (c->center == 1)) * cin;
-    if (kind != UNETSEG_LAYER_CONV2D && kind != UNETSEG_LAYER_CONV2D_TRANSPOSE) return 0;
-    if (!us_mul_i64(c->kernel_h, c->kernel_w, &n) || !us_mul_i64(n, cin, &n) ||
-        !us_mul_i64(n, c->filters, &n) || n > INT64_MAX - c->filters)
-        return 0;
-    return n + (c->use_bias == 1 ? c->filters : 0);
+    return idx >= 0 ? us_layer_param_count(kind, c, m->layers[idx].shape[3]) : 0;
 }
 
 static int32_t parse_layer(unetseg_model *m, char *line, int lineno, int64_t *budget) {
     char *save = NULL;
     const char *kind_name = strtok_r(line, " ", &save);
     const char *name = strtok_r(NULL, " ", &save);
-    int32_t kind = kind_name ? kind_from_name(kind_name) : -1;
+    int32_t kind = kind_name ? us_layer_kind_find(kind_name) : -1;
     if (kind < 0 || !name)
         return us_fail(UNETSEG_E_FORMAT, "graph line %d: unknown layer kind", lineno);
     us_layer_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    config_defaults(kind, &cfg);
     const char *inbound[UNETSEG_MAX_INBOUND];
     int32_t n_in = 0;
     long long region = 0, trainable = 1, inserted = 0;
@@ -190,7 +177,7 @@ static int32_t parse_layer(unetseg_model *m, char *line, int lineno, int64_t *bu
         else if (strcmp(tok, "inserted") == 0)
             ok = parse_int(value, 0, 1, &inserted);
         else
-            ok = set_field(&cfg, tok, value);
+            ok = set_field(&cfg, kind, tok, value);
         if (!ok)
             return us_fail(UNETSEG_E_FORMAT, "graph line %d: bad value for '%s'", lineno, tok);
     }

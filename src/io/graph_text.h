@@ -6,8 +6,9 @@
  *   input_multiple <n>
  *   layer <kind> <name> region=<r> trainable=<0|1> inserted=<0|1> [in=<a,b,...>] [key=value...]
  *
- * where <kind> is the lower-case kind name and the keys are the non-zero
- * configuration fields of the layer. */
+ * where <kind> is the lower-case kind name and the keys are the settings of
+ * that kind (its us_layer_kind's fields, src/graph/kinds/) that differ from
+ * their defaults. */
 #ifndef US_IO_GRAPH_TEXT_H
 #define US_IO_GRAPH_TEXT_H
 

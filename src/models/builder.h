@@ -3,6 +3,7 @@
 #define US_MODELS_BUILDER_H
 
 #include "graph/model.h"
+#include "models/backbones.h"
 #include "models/options.h"
 
 /* State of one build: the model and the per-class auto-name counters. */
@@ -11,10 +12,13 @@ typedef struct us_build {
     int32_t n_pads, n_adds;
 } us_build;
 
-/* Append the backbone (`data` .. `relu1`). */
-int32_t us_build_resnet(us_build *b, const unetseg_unet_options *o);
-/* Append the decoder blocks and the head after `relu1`. */
-int32_t us_build_decoder(us_build *b, const unetseg_unet_options *o);
+/* Append the backbone (`data` .. bb->features). */
+int32_t us_build_resnet(us_build *b, const us_backbone *bb, const unetseg_unet_options *o);
+/* One basic pre-activation ResNet unit (us_unit_builder; spec §1.3, §1.4). */
+int32_t us_resnet_basic_unit(us_build *b, int stage, int unit, int64_t filters,
+                             const char *input, char *output);
+/* Append the decoder blocks and the head after bb->features. */
+int32_t us_build_decoder(us_build *b, const us_backbone *bb, const unetseg_unet_options *o);
 
 /* The whole builds behind unetseg_encoder_create, unetseg_decoder_append
  * and unetseg_unet_create (models/unet.c): layers, regions, Keras

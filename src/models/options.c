@@ -2,20 +2,12 @@
 #include "core/alloc.h"
 #include "models/options.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
-
-int32_t us_backbone_units(const char *backbone, int32_t units[4]) {
-    static const int32_t r18[4] = {2, 2, 2, 2}, r34[4] = {3, 4, 6, 3};
-    const int32_t *u = strcmp(backbone, "resnet18") == 0   ? r18
-                       : strcmp(backbone, "resnet34") == 0 ? r34
-                                                           : NULL;
-    if (!u) return 0;
-    memcpy(units, u, 4 * sizeof(int32_t));
-    return 1;
-}
+#include "models/backbones.h"
 
 const char *us_activation_layer_name(int32_t activation) {
     switch (activation) {
@@ -54,12 +46,14 @@ UNETSEG_API void unetseg_unet_options_free(unetseg_unet_options *options) { free
 
 UNETSEG_API int32_t unetseg_unet_options_set_backbone(unetseg_unet_options *o,
                                                       const char *backbone) {
-    int32_t units[4];
     CHECK_OPTIONS(o, "set_backbone");
-    if (!backbone || !us_backbone_units(backbone, units))
-        return us_fail(UNETSEG_E_INVALID_ARG, "set_backbone: '%s' is not resnet18 or resnet34",
-                       backbone ? backbone : "(null)");
-    strcpy(o->backbone, backbone);
+    if (!backbone || !us_backbone_find(backbone)) {
+        char names[128];
+        us_backbone_list(names, sizeof names);
+        return us_fail(UNETSEG_E_INVALID_ARG, "set_backbone: '%s' is not %s",
+                       backbone ? backbone : "(null)", names);
+    }
+    snprintf(o->backbone, sizeof o->backbone, "%s", us_backbone_find(backbone)->name);
     return UNETSEG_OK;
 }
 

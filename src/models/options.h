@@ -9,7 +9,7 @@
 #define US_MAX_DECODER_BLOCKS 16
 
 struct unetseg_unet_options {
-    char backbone[16];
+    char backbone[16]; /* a name of the backbone table (models/backbones.c) */
     int64_t height, width, channels;
     int64_t classes;
     int32_t activation;
@@ -21,8 +21,6 @@ struct unetseg_unet_options {
     uint64_t seed;
 };
 
-/* Units per stage of a backbone ("resnet18" / "resnet34"); 0 if unknown. */
-int32_t us_backbone_units(const char *backbone, int32_t units[4]);
 /* Name of the head activation layer ("sigmoid", "softmax", "linear"). */
 const char *us_activation_layer_name(int32_t activation);
 

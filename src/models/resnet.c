@@ -37,10 +37,9 @@ static int32_t bn_relu_conv(us_build *b, const char *prefix, int idx, const char
                          UNETSEG_PADDING_VALID, 0);
 }
 
-/* One basic pre-activation unit (spec §1.3, §1.4). */
-static int32_t residual_unit(us_build *b, int stage, int unit, const char *input, char *output) {
+int32_t us_resnet_basic_unit(us_build *b, int stage, int unit, int64_t filters,
+                             const char *input, char *output) {
     char prefix[32], relu1[64], relu2[64], conv1[64], conv2[64], sc[64];
-    const int64_t filters = (int64_t)64 << (stage - 1);
     const int64_t stride = stage > 1 && unit == 1 ? 2 : 1;
     int32_t st;
     snprintf(prefix, sizeof prefix, "stage%d_unit%d", stage, unit);
@@ -59,10 +58,9 @@ static int32_t residual_unit(us_build *b, int stage, int unit, const char *input
     return us_build_merge(b, output, UNETSEG_LAYER_ADD, conv2, shortcut);
 }
 
-int32_t us_build_resnet(us_build *b, const unetseg_unet_options *o) {
-    int32_t units[4], st;
+int32_t us_build_resnet(us_build *b, const us_backbone *bb, const unetseg_unet_options *o) {
+    int32_t st;
     char pad0[64], pad1[64], x[64], next[64];
-    us_backbone_units(o->backbone, units);
     auto_name(pad0, sizeof pad0, "zero_padding2d", &b->n_pads);
     const us_layer_config input = {.height = o->height, .width = o->width, .channels = o->channels};
     if ((st = us_model_append(b->m, "data", UNETSEG_LAYER_INPUT, NULL, 0, &input)) ||
@@ -80,11 +78,11 @@ int32_t us_build_resnet(us_build *b, const unetseg_unet_options *o) {
         (st = us_build_layer(b, "pooling0", UNETSEG_LAYER_MAX_POOLING2D, pad1, pool)))
         return st;
     strcpy(x, "pooling0");
-    for (int stage = 1; stage <= 4; stage++)
-        for (int unit = 1; unit <= units[stage - 1]; unit++) {
-            if ((st = residual_unit(b, stage, unit, x, next))) return st;
+    for (int stage = 1; stage <= US_BACKBONE_STAGES; stage++)
+        for (int unit = 1; unit <= bb->units[stage - 1]; unit++) {
+            if ((st = bb->unit(b, stage, unit, bb->filters[stage - 1], x, next))) return st;
             strcpy(x, next);
         }
     if ((st = us_build_bn(b, "bn1", x, BACKBONE_BN_EPS, 1))) return st;
-    return us_build_activation(b, "relu1", "bn1", UNETSEG_ACT_RELU);
+    return us_build_activation(b, bb->features, "bn1", UNETSEG_ACT_RELU);
 }

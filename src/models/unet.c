@@ -71,7 +71,7 @@ int32_t us_encoder_new(const unetseg_unet_options *options, unetseg_model **out)
     *out = NULL;
     int32_t st = us_model_new(&m);
     us_build b = {.m = m};
-    if (!st) st = us_build_resnet(&b, options);
+    if (!st) st = us_build_resnet(&b, us_backbone_find(options->backbone), options);
     if (!st) {
         finish_layers(m, 0, options, UNETSEG_REGION_ENCODER);
         m->input_multiple = 32;
@@ -88,17 +88,19 @@ int32_t us_encoder_new(const unetseg_unet_options *options, unetseg_model **out)
 int32_t us_decoder_append(unetseg_model *model, const unetseg_unet_options *options) {
     if (us_model_find(model, "final_conv") >= 0)
         return us_fail(UNETSEG_E_STATE, "decoder_append: the model already has a decoder head");
-    static const char *const needed[] = {"relu1", "stage4_unit1_relu1", "stage3_unit1_relu1",
-                                         "stage2_unit1_relu1", "relu0"};
-    for (size_t i = 0; i < sizeof needed / sizeof *needed; i++)
-        if (us_model_find(model, needed[i]) < 0)
+    const us_backbone *bb = us_backbone_find(options->backbone);
+    /* the decoder's input, then its skip connections */
+    for (int32_t i = -1; i < US_BACKBONE_SKIPS; i++) {
+        const char *needed = i < 0 ? bb->features : bb->skips[i];
+        if (us_model_find(model, needed) < 0)
             return us_fail(UNETSEG_E_GRAPH,
                            "decoder_append: the encoder has no layer '%s' (build it with "
                            "unetseg_encoder_create)",
-                           needed[i]);
+                           needed);
+    }
     const int32_t keep = model->n_layers;
     us_build b = {.m = model};
-    int32_t st = us_build_decoder(&b, options);
+    int32_t st = us_build_decoder(&b, bb, options);
     if (!st) {
         finish_layers(model, keep, options, UNETSEG_REGION_DECODER);
         model->input_multiple = 32;
