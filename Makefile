@@ -85,7 +85,7 @@ bench-deps:
 	    onnxruntime-node@$(ORT_NODE_VERSION))
 
 .PHONY: all check check-asan check-python clean install uninstall deps demo help symbols-check \
-        layers-check
+        layers-check examples-ffi
 
 all: lib/libunetseg.a $(SHLIB) lib/libunetseg.so unetseg.pc bin/unetseg $(EXAMPLE_BIN)
 
@@ -100,6 +100,7 @@ help:
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS (FUZZ_RUNS) each, FUZZ_SEED (tests/fuzz/README.md)"
 	@echo "make abi-check  abidiff + export list against abi/; make abi-update"
 	@echo "make bench      unetseg vs PyTorch vs ONNX Runtime (make bench-deps first); make bench-kernels"
+	@echo "make examples-ffi  build and run examples/cpp, go, rust against this build (skips a missing compiler)"
 	@echo "make install    PREFIX=... DESTDIR=... ; make uninstall"
 
 build/obj/%.o: src/%.c $(HEADERS)
@@ -129,6 +130,24 @@ PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 
 unetseg.pc: unetseg.pc.in Makefile
 	$(PC_SED) $< > $@
+
+# An uninstalled unetseg.pc for the build tree: PKG_CONFIG_PATH=build/pkgconfig
+# finds include/ and lib/ here (examples-ffi).
+build/pkgconfig/unetseg.pc: unetseg.pc.in Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(CURDIR)|g' -e 's|@LIBDIR@|$(CURDIR)/lib|g' \
+	    -e 's|@INCLUDEDIR@|$(CURDIR)/include|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+# The public constants, one `NAME VALUE` a line, for bindings to check their
+# copies against (installed beside the header; tests/python/test_constants_in_sync.py).
+include/unetseg_constants.txt: include/unetseg.h tests/gen/gen_constants.py
+	$(PYTHON) tests/gen/gen_constants.py --output $@
+
+# The FFI examples in C++17, Go (cgo) and Rust (rustc, no crates), built with
+# pkg-config against the library just built and run; all must agree on the
+# Monte-Carlo std map. A missing compiler is skipped with a message.
+examples-ffi: lib/libunetseg.so build/pkgconfig/unetseg.pc include/unetseg_constants.txt
+	PKG_CONFIG_PATH=$(CURDIR)/build/pkgconfig examples/ffi.sh build/ffi
 
 # The CLI reads and writes images with Debian's libstb-dev (stb_image).
 STB_LIBS := $(shell pkg-config --libs stb 2>/dev/null || echo -lstb)
@@ -191,6 +210,7 @@ demo: all
 install: all
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BINDIR)
 	install -m 644 include/unetseg.h $(DESTDIR)$(INCLUDEDIR)/unetseg.h
+	install -m 644 include/unetseg_constants.txt $(DESTDIR)$(INCLUDEDIR)/unetseg_constants.txt
 	install -m 644 lib/libunetseg.a $(DESTDIR)$(LIBDIR)/libunetseg.a
 	install -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/$(notdir $(SHLIB))
 	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)
@@ -201,7 +221,8 @@ install: all
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 uninstall:
-	rm -f $(DESTDIR)$(INCLUDEDIR)/unetseg.h $(DESTDIR)$(LIBDIR)/libunetseg.a \
+	rm -f $(DESTDIR)$(INCLUDEDIR)/unetseg.h $(DESTDIR)$(INCLUDEDIR)/unetseg_constants.txt \
+	  $(DESTDIR)$(LIBDIR)/libunetseg.a \
 	  $(DESTDIR)$(LIBDIR)/$(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	  $(DESTDIR)$(LIBDIR)/libunetseg.so $(DESTDIR)$(PKGCONFIGDIR)/unetseg.pc \
 	  $(DESTDIR)$(BINDIR)/unetseg
