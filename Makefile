@@ -303,8 +303,9 @@ $(FUZZ_REGRESSIONS): TEST_EXTRA = -Iexamples/cli $(FUZZ_IMAGES_SRC) $(STB_LIBS)
 # ThreadSanitizer (gcc): the library and TSAN_TESTS rebuilt with
 # -fsanitize=thread. OpenBLAS is not instrumented: its worker threads' writes
 # to our buffers, and their synchronisation, are invisible to TSan and would be
-# reported as false races. unetseg sets OpenBLAS to one thread at each pass
-# (its own, instrumented threads split the work); OPENBLAS_NUM_THREADS=1 also
+# reported as false races. On the blas variant unetseg holds OpenBLAS at one
+# thread during each pass (its own, instrumented threads split the work; the
+# host's setting comes back after the pass); OPENBLAS_NUM_THREADS=1 also
 # keeps OpenBLAS from starting its thread pool when the library is loaded.
 TSAN := -fsanitize=thread -fno-omit-frame-pointer
 TSAN_TESTS ?= test_threads
