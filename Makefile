@@ -94,7 +94,7 @@ bench-deps:
 	    onnxruntime-node@$(ORT_NODE_VERSION))
 
 .PHONY: all check check-asan check-python clean install uninstall deps demo help symbols-check \
-        layers-check
+        layers-check examples-ffi
 
 all: lib/libunetseg.a $(SHLIB) lib/libunetseg.so unetseg.pc bin/unetseg $(EXAMPLE_BIN)
 
@@ -105,11 +105,12 @@ help:
 	@echo "make check      build and run the test suite (and make layers-check)"
 	@echo "make check-asan the same tests under AddressSanitizer + UBSan"
 	@echo "make check-python-asan  the Python binding tests against the ASan + UBSan library"
-	@echo "make check-tsan tests/test_threads.c under ThreadSanitizer (TSAN_TESTS=...)"
+	@echo "make check-tsan tests/test_threads.c, test_embed.c under ThreadSanitizer (TSAN_TESTS=...)"
 	@echo "make check-valgrind  the tests under valgrind memcheck (VALGRIND_TESTS=...)"
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS (FUZZ_RUNS) each, FUZZ_SEED (tests/fuzz/README.md)"
 	@echo "make abi-check  abidiff + export list against abi/; make abi-update"
 	@echo "make bench      unetseg vs PyTorch vs ONNX Runtime (make bench-deps first); make bench-kernels"
+	@echo "make examples-ffi  build and run examples/cpp, go, rust against this build (skips a missing compiler)"
 	@echo "make install    PREFIX=... DESTDIR=... ; make uninstall"
 
 build/obj/%.o: src/%.c $(HEADERS)
@@ -139,6 +140,24 @@ PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 
 unetseg.pc: unetseg.pc.in Makefile
 	$(PC_SED) $< > $@
+
+# An uninstalled unetseg.pc for the build tree: PKG_CONFIG_PATH=build/pkgconfig
+# finds include/ and lib/ here (examples-ffi).
+build/pkgconfig/unetseg.pc: unetseg.pc.in Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(CURDIR)|g' -e 's|@LIBDIR@|$(CURDIR)/lib|g' \
+	    -e 's|@INCLUDEDIR@|$(CURDIR)/include|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+# The public constants, one `NAME VALUE` a line, for bindings to check their
+# copies against (installed beside the header; tests/python/test_constants_in_sync.py).
+include/unetseg_constants.txt: include/unetseg.h tests/gen/gen_constants.py
+	$(PYTHON) tests/gen/gen_constants.py --output $@
+
+# The FFI examples in C++17, Go (cgo) and Rust (rustc, no crates), built with
+# pkg-config against the library just built and run; all must agree on the
+# Monte-Carlo std map. A missing compiler is skipped with a message.
+examples-ffi: lib/libunetseg.so build/pkgconfig/unetseg.pc include/unetseg_constants.txt
+	PKG_CONFIG_PATH=$(CURDIR)/build/pkgconfig examples/ffi.sh build/ffi
 
 # The CLI reads and writes images with Debian's libstb-dev (stb_image).
 STB_LIBS := $(shell pkg-config --libs stb 2>/dev/null || echo -lstb)
@@ -222,6 +241,7 @@ demo: all
 install: all
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BINDIR)
 	install -m 644 include/unetseg.h $(DESTDIR)$(INCLUDEDIR)/unetseg.h
+	install -m 644 include/unetseg_constants.txt $(DESTDIR)$(INCLUDEDIR)/unetseg_constants.txt
 	install -m 644 lib/libunetseg.a $(DESTDIR)$(LIBDIR)/libunetseg.a
 	install -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/$(notdir $(SHLIB))
 	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)
@@ -232,7 +252,8 @@ install: all
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 uninstall:
-	rm -f $(DESTDIR)$(INCLUDEDIR)/unetseg.h $(DESTDIR)$(LIBDIR)/libunetseg.a \
+	rm -f $(DESTDIR)$(INCLUDEDIR)/unetseg.h $(DESTDIR)$(INCLUDEDIR)/unetseg_constants.txt \
+	  $(DESTDIR)$(LIBDIR)/libunetseg.a \
 	  $(DESTDIR)$(LIBDIR)/$(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	  $(DESTDIR)$(LIBDIR)/libunetseg.so $(DESTDIR)$(PKGCONFIGDIR)/unetseg.pc \
 	  $(DESTDIR)$(BINDIR)/unetseg
@@ -324,11 +345,12 @@ $(FUZZ_REGRESSIONS): TEST_EXTRA = -Iexamples/cli $(FUZZ_IMAGES_SRC) $(STB_LIBS)
 # ThreadSanitizer (gcc): the library and TSAN_TESTS rebuilt with
 # -fsanitize=thread. OpenBLAS is not instrumented: its worker threads' writes
 # to our buffers, and their synchronisation, are invisible to TSan and would be
-# reported as false races. unetseg sets OpenBLAS to one thread at each pass
-# (its own, instrumented threads split the work); OPENBLAS_NUM_THREADS=1 also
+# reported as false races. On the blas variant unetseg holds OpenBLAS at one
+# thread during each pass (its own, instrumented threads split the work; the
+# host's setting comes back after the pass); OPENBLAS_NUM_THREADS=1 also
 # keeps OpenBLAS from starting its thread pool when the library is loaded.
 TSAN := -fsanitize=thread -fno-omit-frame-pointer
-TSAN_TESTS ?= test_threads
+TSAN_TESTS ?= test_threads test_embed
 LIB_OBJ_TSAN := $(patsubst src/%.c,build/tsan/%.o,$(LIB_SRC))
 
 .PHONY: check-tsan check-valgrind abi-check abi-update

@@ -9,7 +9,9 @@
  *    only appended.
  *  - On failure, unetseg_last_error() returns a thread-local message naming
  *    the problem, outputs are set to NULL/0, and nothing the caller owns is
- *    changed.
+ *    changed. A failed call on a model or trainer also leaves its message in
+ *    the handle (unetseg_model_last_error, unetseg_trainer_last_error), for
+ *    callers that cannot stay on one OS thread (Go, async runtimes).
  *  - Handles are opaque. Whatever a *_create returns belongs to the caller and
  *    is released with the matching *_free, which accepts NULL.
  *  - Inputs (names, shapes, values) are copied. Getters that return
@@ -17,11 +19,24 @@
  *    until the next mutating call on the same handle.
  *  - Tensors are float32, row-major; images are NHWC (Keras channels_last).
  *  - One handle is used by one thread at a time; different handles may be used
- *    concurrently: they share no mutable state. What the process shares is
- *    internal and needs no initialisation call: a pool of worker threads
- *    (started on first use, joined at exit), the kernel variant chosen once
- *    from the CPU and UNETSEG_ISA, and on CPUs without AVX2 + FMA OpenBLAS's
- *    thread count (set to 1). None of it changes a result.
+ *    concurrently: they share no mutable state. What the process shares needs
+ *    no initialisation call, and none of it changes a result:
+ *      - a pool of worker threads: started by the first pass that runs on
+ *        more than one thread, grown to the most threads a pass has asked
+ *        for less one (at most 63), asleep between passes, joined at exit or
+ *        unload; unetseg_set_max_threads bounds it (and every pass's
+ *        threads), unetseg_shutdown_workers stops it until the next pass;
+ *      - the bound of unetseg_set_max_threads;
+ *      - the kernel variant, chosen once from the CPU and the environment
+ *        (UNETSEG_ISA, UNETSEG_NO_WINOGRAD);
+ *      - on CPUs without AVX2 + FMA only (the "blas" variant), OpenBLAS's
+ *        thread count: set to 1 while a pass runs, then back to the
+ *        host's value when the last concurrent pass ends.
+ *    With the pool comes one pthread_atfork handler (a forked child starts
+ *    with an empty pool). Nothing else is global: no environment variable is
+ *    written, no signal handler installed, no file opened but those the
+ *    caller names. Per thread: the last-error text and the text of
+ *    unetseg_runtime_info.
  */
 #ifndef UNETSEG_H
 #define UNETSEG_H
@@ -82,7 +97,10 @@ UNETSEG_API const char *unetseg_runtime_info(void);
 /* Static text describing a status code ("unknown status" for others). */
 UNETSEG_API const char *unetseg_status_string(int32_t status);
 /* Thread-local detail of the last failure on this thread ("" if none).
- * Borrowed; valid until the next unetseg call on this thread. */
+ * Borrowed; valid until the next unetseg call on this thread. A runtime
+ * that may move a task to another OS thread between two calls (Go) pins it
+ * around the call and this read, or reads the handle's copy instead
+ * (unetseg_model_last_error, unetseg_trainer_last_error; docs/ABI.md). */
 UNETSEG_API const char *unetseg_last_error(void);
 
 /* ------------------------------------------------------------------ tensor */
@@ -178,6 +196,14 @@ typedef struct unetseg_model unetseg_model;
 UNETSEG_API int32_t unetseg_model_create(unetseg_model **out);
 /* Release a model and everything it owns (NULL is fine). */
 UNETSEG_API void unetseg_model_free(unetseg_model *model);
+/* The message of the last failed call on this model ("" if none has
+ * failed; "" for NULL), set with the thread-local one: by every function
+ * that takes the model (`const` or not) as an argument, unetseg_trainer_create
+ * included; not by unetseg_model_free, nor by the calls that create a model
+ * (a failed create leaves no handle). A later successful call does not
+ * clear it. Borrowed; valid until the next call on the model. Reading it
+ * changes no error state. Cannot fail. */
+UNETSEG_API const char *unetseg_model_last_error(const unetseg_model *model);
 
 /*
  * Adding layers. Layers are appended to an ordered list (the Keras
@@ -383,10 +409,28 @@ UNETSEG_API int32_t unetseg_model_load(const char *path, unetseg_model **out);
 
 /* ---------------------------------------------------------------- threads */
 /* Threads used by this model's passes: 1..256, or 0 for all cores (the
- * default). Results do not depend on it (each matrix product is split into
- * shape-determined blocks; OpenBLAS, whose thread setting is process-wide,
- * is set to one thread at the start of each pass). Errors: INVALID_ARG. */
+ * default); at most the bound of unetseg_set_max_threads. Results do not
+ * depend on it (each matrix product is split into shape-determined blocks;
+ * on the blas variant OpenBLAS, whose thread setting is process-wide, runs
+ * on one thread during a pass, and the host's setting is restored after).
+ * Errors: INVALID_ARG. */
 UNETSEG_API int32_t unetseg_model_set_threads(unetseg_model *model, int32_t threads);
+/* Process-wide bound on threads: every pass runs on at most `threads`
+ * threads (a model asking for more, or for all cores, gets `threads`), and
+ * the worker pool holds at most threads - 1 workers (the calling thread is
+ * the other one); lowering it below the pool's size stops the pool's
+ * workers (as unetseg_shutdown_workers). 1..256, or 0 for no bound (the
+ * default). Takes effect at the next pass; results do not change.
+ * Errors: INVALID_ARG (out of range). */
+UNETSEG_API int32_t unetseg_set_max_threads(int32_t threads);
+/* Stop and join the worker pool's threads now (e.g. before a host forks,
+ * sandboxes itself or unloads the library; the library's destructor also
+ * joins them at unload or exit). Waits for a parallel region in flight on
+ * another thread (milliseconds), not for whole passes. The next pass that
+ * needs workers starts them again, so calling it is always safe; passes
+ * running meanwhile on other threads finish on threads of their own.
+ * Cannot fail. */
+UNETSEG_API void unetseg_shutdown_workers(void);
 
 /* ------------------------------------------------------ dropout and MC */
 /* Seed of the model's dropout masks; also resets the step counter. Masks
@@ -426,6 +470,8 @@ UNETSEG_API int32_t unetseg_model_predict_mc(unetseg_model *model, const unetseg
 typedef struct unetseg_matcher unetseg_matcher;
 /* Callback condition: return non-zero to select the layer. */
 typedef int32_t (*unetseg_match_fn)(const char *name, int32_t kind, void *user);
+/* Releases a callback's `user` pointer (unetseg_matcher_callback_ex). */
+typedef void (*unetseg_destroy_fn)(void *user);
 
 /* Create an empty matcher (matches all). Errors: INVALID_ARG, NOMEM. */
 UNETSEG_API int32_t unetseg_matcher_create(unetseg_matcher **out);
@@ -450,6 +496,13 @@ UNETSEG_API int32_t unetseg_matcher_region(unetseg_matcher *matcher, int32_t reg
  * must outlive the matcher's use. */
 UNETSEG_API int32_t unetseg_matcher_callback(unetseg_matcher *matcher, unetseg_match_fn fn,
                                              void *user);
+/* The same, and the matcher owns `user`: destroy(user) is called exactly
+ * once, by unetseg_matcher_free, or before this call returns if it fails
+ * (so a binding can hand over a reference and never leak it). destroy may
+ * be NULL (then as unetseg_matcher_callback). Errors: INVALID_ARG (NULL
+ * matcher or fn), NOMEM. */
+UNETSEG_API int32_t unetseg_matcher_callback_ex(unetseg_matcher *matcher, unetseg_match_fn fn,
+                                                void *user, unetseg_destroy_fn destroy);
 /*
  * Parse the one-line text form (docs/dropout.md): a bare word is a substring
  * of the name; glob:PATTERN a shell glob over the whole name; re:REGEX a POSIX
@@ -507,8 +560,8 @@ UNETSEG_API int32_t unetseg_insert_options_set_allow_no_match(unetseg_insert_opt
  * model is unchanged. Weights stay bound to their layers by name.
  * *inserted (may be NULL) receives the number of new layers.
  * Errors: INVALID_ARG (NULL; BEFORE on a layer with several inputs or on the
- * input layer), NO_MATCH, NAME_EXISTS (e.g. inserting twice at one place),
- * NOMEM.
+ * input layer), NO_MATCH (message "insert_dropout: ..." naming real layers),
+ * NAME_EXISTS (e.g. inserting twice at one place), NOMEM.
  */
 UNETSEG_API int32_t unetseg_model_insert_dropout(unetseg_model *model,
                                                  const unetseg_matcher *matcher,
@@ -589,6 +642,12 @@ UNETSEG_API int32_t unetseg_trainer_create(unetseg_model *model,
 /* Release a trainer (NULL is fine); the model stays. The working memory of
  * training steps (kept between steps so that they reuse it) is released. */
 UNETSEG_API void unetseg_trainer_free(unetseg_trainer *trainer);
+/* The message of the last failed call on this trainer ("" if none; "" for
+ * NULL), set with the thread-local one by every unetseg_trainer_* function
+ * that takes the trainer (a failed unetseg_trainer_create records on its
+ * model). A later successful call does not clear it. Borrowed; valid until
+ * the next call on the trainer. Reading it changes no error state. */
+UNETSEG_API const char *unetseg_trainer_last_error(const unetseg_trainer *trainer);
 /*
  * One training step on a batch: images (N, H, W, C) and masks (N, H, W,
  * classes) with values in [0, 1] (one-hot for several classes). Training-mode
@@ -606,7 +665,9 @@ UNETSEG_API void unetseg_trainer_free(unetseg_trainer *trainer);
 UNETSEG_API int32_t unetseg_trainer_step(unetseg_trainer *trainer, const unetseg_tensor *images,
                                          const unetseg_tensor *masks, double *loss);
 /* Inference-mode loss and metrics (threshold 0.5, smooth 1e-5, mean over
- * classes) on a batch; any output may be NULL. Changes nothing. */
+ * classes) on a batch; any output may be NULL. Changes nothing.
+ * Errors: INVALID_ARG, SHAPE, NUMERIC (an image value is NaN/infinite or a
+ * mask value is outside [0, 1]), NOMEM. */
 UNETSEG_API int32_t unetseg_trainer_evaluate(unetseg_trainer *trainer,
                                              const unetseg_tensor *images,
                                              const unetseg_tensor *masks, double *loss,

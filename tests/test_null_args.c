@@ -8,7 +8,7 @@
  * with valid arguments must succeed first. NULL must give a negative status and
  * a fresh unetseg_last_error() message, or UNETSEG_OK where the header documents
  * that the pointer may be NULL (MAY_BE_NULL in the generator).
- * 111 functions, 210 pointer parameters, 384 calls. */
+ * 116 functions, 216 pointer parameters, 396 calls. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +47,8 @@ static int32_t null_args_match_fn(const char *name, int32_t kind, void *user) {
     (void)user;
     return 1;
 }
+
+static void null_args_destroy_fn(void *user) { (void)user; }
 
 static int32_t build_small_model(unetseg_model **out) {
     unetseg_model *m = NULL;
@@ -756,6 +758,32 @@ static void test_model_free(void **state) {
     /* model = NULL: must not crash (the header: NULL is fine) */
     {
         unetseg_model_free(NULL);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* const char * unetseg_model_last_error(const unetseg_model *model) */
+static void test_model_last_error(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            const void *r = unetseg_model_last_error(bx->model);
+            if (r == NULL) {
+                print_error("%s: returned NULL\n", "unetseg_model_last_error(all valid)");
+                bad++;
+            }
+        }
+        fixture_free(bx);
+    }
+    /* model = NULL: must not crash */
+    {
+        const void *r = unetseg_model_last_error(NULL);
+        if (r != NULL) (void)strlen((const char *)r); /* NULL or a string */
     }
     assert_int_equal(bad, 0);
 }
@@ -2341,6 +2369,30 @@ static void test_model_set_threads(void **state) {
     assert_int_equal(bad, 0);
 }
 
+/* int32_t unetseg_set_max_threads(int32_t threads) */
+static void test_set_max_threads(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* no pointer parameters: one call with valid arguments (no crash) */
+    {
+        (void)unetseg_set_max_threads(0);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* void unetseg_shutdown_workers(void) */
+static void test_shutdown_workers(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* no pointer parameters: one call with valid arguments (no crash) */
+    {
+        unetseg_shutdown_workers();
+    }
+    assert_int_equal(bad, 0);
+}
+
 /* int32_t unetseg_model_set_seed(unetseg_model *model, uint64_t seed) */
 static void test_model_set_seed(void **state) {
     fixture *fx = *state;
@@ -2768,6 +2820,55 @@ static void test_matcher_callback(void **state) {
         prime_last_error();
         int32_t st = unetseg_matcher_callback(NULL, NULL, NULL);
         check_status(&bad, "unetseg_matcher_callback(all pointers NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* int32_t unetseg_matcher_callback_ex(unetseg_matcher *matcher, unetseg_match_fn fn, void *user, unetseg_destroy_fn destroy) */
+static void test_matcher_callback_ex(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            prime_last_error();
+            int32_t st = unetseg_matcher_callback_ex(bx->matcher, null_args_match_fn, &null_args_user, null_args_destroy_fn);
+            check_status(&bad, "unetseg_matcher_callback_ex(all valid)", st, 1);
+        }
+        fixture_free(bx);
+    }
+    /* matcher = NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_matcher_callback_ex(NULL, null_args_match_fn, &null_args_user, null_args_destroy_fn);
+        check_status(&bad, "unetseg_matcher_callback_ex(matcher=NULL)", st, 0);
+    }
+    /* fn = NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_matcher_callback_ex(fx->matcher, NULL, &null_args_user, null_args_destroy_fn);
+        check_status(&bad, "unetseg_matcher_callback_ex(fn=NULL)", st, 0);
+    }
+    /* user = NULL: allowed (header: 'The same' as unetseg_matcher_callback ('`user` is passed through unchanged'); Errors: INVALID_ARG (NULL matcher or fn) only) */
+    {
+        prime_last_error();
+        int32_t st = unetseg_matcher_callback_ex(fx->matcher, null_args_match_fn, NULL, null_args_destroy_fn);
+        check_status(&bad, "unetseg_matcher_callback_ex(user=NULL)", st, 1);
+    }
+    /* destroy = NULL: allowed (header: 'destroy may be NULL') */
+    {
+        prime_last_error();
+        int32_t st = unetseg_matcher_callback_ex(fx->matcher, null_args_match_fn, &null_args_user, NULL);
+        check_status(&bad, "unetseg_matcher_callback_ex(destroy=NULL)", st, 1);
+    }
+    /* every pointer NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_matcher_callback_ex(NULL, NULL, NULL, NULL);
+        check_status(&bad, "unetseg_matcher_callback_ex(all pointers NULL)", st, 0);
     }
     assert_int_equal(bad, 0);
 }
@@ -3423,6 +3524,32 @@ static void test_trainer_free(void **state) {
     /* trainer = NULL: must not crash (the header: NULL is fine) */
     {
         unetseg_trainer_free(NULL);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* const char * unetseg_trainer_last_error(const unetseg_trainer *trainer) */
+static void test_trainer_last_error(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            const void *r = unetseg_trainer_last_error(bx->trainer);
+            if (r == NULL) {
+                print_error("%s: returned NULL\n", "unetseg_trainer_last_error(all valid)");
+                bad++;
+            }
+        }
+        fixture_free(bx);
+    }
+    /* trainer = NULL: must not crash */
+    {
+        const void *r = unetseg_trainer_last_error(NULL);
+        if (r != NULL) (void)strlen((const char *)r); /* NULL or a string */
     }
     assert_int_equal(bad, 0);
 }
@@ -4179,6 +4306,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_layer_kind_name, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_create, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_free, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_model_last_error, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_add_input, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_add_conv2d, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_add_conv2d_transpose, fixture_setup, fixture_teardown),
@@ -4215,6 +4343,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_model_load_weights, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_load, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_set_threads, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_set_max_threads, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_shutdown_workers, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_set_seed, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_set_mc_dropout, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_predict_mc, fixture_setup, fixture_teardown),
@@ -4227,6 +4357,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_matcher_kind, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_matcher_region, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_matcher_callback, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_matcher_callback_ex, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_matcher_parse, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_match, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_insert_options_create, fixture_setup, fixture_teardown),
@@ -4249,6 +4380,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_train_options_set_seed, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_create, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_free, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_trainer_last_error, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_step, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_evaluate, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_recalibrate_bn, fixture_setup, fixture_teardown),

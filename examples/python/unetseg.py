@@ -165,6 +165,7 @@ _PT, _PM, _PMt = _P(_Tensor), _P(_Model), _P(_Matcher)
 _PIO, _PTO, _PTr, _PUO = _P(_InsertOptions), _P(_TrainOptions), _P(_Trainer), _P(_UnetOptions)
 _PF = _P(ctypes.c_float)
 _MATCH_FN = ctypes.CFUNCTYPE(_i32, _str, _i32, ctypes.c_void_p)
+_DESTROY_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 
 _SIGNATURES = {
     # versions, status
@@ -190,6 +191,7 @@ _SIGNATURES = {
     # model building
     "unetseg_model_create": (_i32, _P(_PM)),
     "unetseg_model_free": (None, _PM),
+    "unetseg_model_last_error": (_str, _PM),
     "unetseg_model_add_input": (_i32, _PM, _str, _i64, _i64, _i64),
     "unetseg_model_add_conv2d": (_i32, _PM, _str, _str, _i64, _i64, _i64, _i64, _i64, _i32, _i32),
     "unetseg_model_add_conv2d_transpose": (_i32, _PM, _str, _str, _i64, _i64, _i64, _i64, _i64,
@@ -232,6 +234,8 @@ _SIGNATURES = {
     "unetseg_model_load": (_i32, _str, _P(_PM)),
     # threads, dropout, MC
     "unetseg_model_set_threads": (_i32, _PM, _i32),
+    "unetseg_set_max_threads": (_i32, _i32),
+    "unetseg_shutdown_workers": (None,),
     "unetseg_model_set_seed": (_i32, _PM, _u64),
     "unetseg_model_set_mc_dropout": (_i32, _PM, _i32),
     "unetseg_model_predict_mc": (_i32, _PM, _PT, _i32, _u64, _P(_PT), _P(_PT), _P(_PT)),
@@ -245,6 +249,7 @@ _SIGNATURES = {
     "unetseg_matcher_kind": (_i32, _PMt, _i32),
     "unetseg_matcher_region": (_i32, _PMt, _i32),
     "unetseg_matcher_callback": (_i32, _PMt, _MATCH_FN, ctypes.c_void_p),
+    "unetseg_matcher_callback_ex": (_i32, _PMt, _MATCH_FN, ctypes.c_void_p, _DESTROY_FN),
     "unetseg_matcher_parse": (_i32, _str, _P(_PMt)),
     "unetseg_model_match": (_i32, _PM, _PMt, _P(_i32), _i32, _P(_i32)),
     # insertion
@@ -269,6 +274,7 @@ _SIGNATURES = {
     "unetseg_train_options_set_seed": (_i32, _PTO, _u64),
     "unetseg_trainer_create": (_i32, _PM, _PTO, _P(_PTr)),
     "unetseg_trainer_free": (None, _PTr),
+    "unetseg_trainer_last_error": (_str, _PTr),
     "unetseg_trainer_step": (_i32, _PTr, _PT, _PT, _P(_dbl)),
     "unetseg_trainer_evaluate": (_i32, _PTr, _PT, _PT, _P(_dbl), _P(_dbl), _P(_dbl)),
     "unetseg_trainer_progress": (_i32, _PTr, _P(_i64), _P(_dbl)),

@@ -18,7 +18,7 @@ UNETSEG_API int32_t unetseg_encoder_create(const unetseg_unet_options *options,
 
 UNETSEG_API int32_t unetseg_decoder_append(unetseg_model *model,
                                            const unetseg_unet_options *options) {
-    us_clear_error();
+    US_CLEAR_ERROR_ON(model);
     if (!model || !options)
         return us_fail(UNETSEG_E_INVALID_ARG, "decoder_append: NULL argument");
     return us_decoder_append(model, options);

@@ -105,7 +105,7 @@ UNETSEG_API int32_t unetseg_insert_options_set_allow_no_match(unetseg_insert_opt
 UNETSEG_API int32_t unetseg_model_match(const unetseg_model *model,
                                         const unetseg_matcher *matcher, int32_t *indices,
                                         int32_t capacity, int32_t *count) {
-    us_clear_error();
+    US_CLEAR_ERROR_ON(model);
     if (count) *count = 0;
     if (!model) return us_fail(UNETSEG_E_INVALID_ARG, "model_match: model is NULL");
     if (!matcher) return us_fail(UNETSEG_E_INVALID_ARG, "model_match: matcher is NULL");
@@ -116,14 +116,14 @@ UNETSEG_API int32_t unetseg_model_match(const unetseg_model *model,
     if (capacity > 0 && !indices)
         return us_fail(UNETSEG_E_INVALID_ARG, "model_match: indices is NULL (capacity %d)",
                        (int)capacity);
-    return us_model_match(model, matcher, indices, capacity, count);
+    return us_model_match(model, matcher, indices, capacity, count, "model_match");
 }
 
 UNETSEG_API int32_t unetseg_model_insert_dropout(unetseg_model *model,
                                                  const unetseg_matcher *matcher,
                                                  const unetseg_insert_options *options,
                                                  int32_t *inserted) {
-    us_clear_error();
+    US_CLEAR_ERROR_ON(model);
     if (inserted) *inserted = 0;
     if (!model || !matcher || !options)
         return us_fail(UNETSEG_E_INVALID_ARG, "insert_dropout: NULL argument");

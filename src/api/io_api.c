@@ -5,14 +5,14 @@
 #include "io/weights.h"
 
 UNETSEG_API int32_t unetseg_model_save_weights(const unetseg_model *model, const char *path) {
-    us_clear_error();
+    US_CLEAR_ERROR_ON(model);
     if (!model || !path) return us_fail(UNETSEG_E_INVALID_ARG, "save_weights: NULL argument");
     return us_save_model_file(model, path, NULL, 0, NULL, NULL, 0);
 }
 
 UNETSEG_API int32_t unetseg_model_load_weights(unetseg_model *model, const char *path, int32_t mode,
                                                const char **report) {
-    us_clear_error();
+    US_CLEAR_ERROR_ON(model);
     if (report) *report = NULL;
     if (!model || !path) return us_fail(UNETSEG_E_INVALID_ARG, "load_weights: NULL argument");
     if (mode != UNETSEG_LOAD_STRICT && mode != UNETSEG_LOAD_PARTIAL)

@@ -11,7 +11,7 @@
 
 #define CHECK_MODEL(m, fn)                                                          \
     do {                                                                            \
-        us_clear_error();                                                           \
+        US_CLEAR_ERROR_ON(m);                                                       \
         if (!(m)) return us_fail(UNETSEG_E_INVALID_ARG, fn ": model is NULL");      \
     } while (0)
 
@@ -23,6 +23,11 @@ UNETSEG_API int32_t unetseg_model_create(unetseg_model **out) {
 
 UNETSEG_API void unetseg_model_free(unetseg_model *model) { us_model_free(model); }
 
+/* Reads the model's copy only: clears no error, records nothing. */
+UNETSEG_API const char *unetseg_model_last_error(const unetseg_model *model) {
+    return model ? model->last_error : "";
+}
+
 UNETSEG_API const char *unetseg_layer_kind_name(int32_t kind) {
     const us_layer_kind *k = us_layer_kind_get(kind);
     return k ? k->lower_name : NULL;
@@ -31,7 +36,7 @@ UNETSEG_API const char *unetseg_layer_kind_name(int32_t kind) {
 /* Common checks of every add_* call, then append. */
 static int32_t add_layer(unetseg_model *m, const char *fn, const char *name, int32_t kind,
                          const char *const *inbound, int32_t n_in, const us_layer_config *cfg) {
-    us_clear_error();
+    US_CLEAR_ERROR_ON(m);
     if (!m) return us_fail(UNETSEG_E_INVALID_ARG, "%s: model is NULL", fn);
     if (!name) return us_fail(UNETSEG_E_INVALID_ARG, "%s: name is NULL", fn);
     if (n_in > 0 && !inbound) return us_fail(UNETSEG_E_INVALID_ARG, "%s: inbound is NULL", fn);
@@ -145,7 +150,7 @@ UNETSEG_API int32_t unetseg_model_add_conditional_dropout(unetseg_model *model,
 /* ------------------------------------------------------------- queries */
 static int32_t get_layer(const unetseg_model *m, const char *fn, int32_t index, const void *out,
                          const us_layer **layer) {
-    us_clear_error();
+    US_CLEAR_ERROR_ON(m);
     if (!m) return us_fail(UNETSEG_E_INVALID_ARG, "%s: model is NULL", fn);
     if (!out) return us_fail(UNETSEG_E_INVALID_ARG, "%s: output pointer is NULL", fn);
     if (index < 0 || index >= m->n_layers)
@@ -275,7 +280,7 @@ UNETSEG_API int32_t unetseg_model_param_totals(const unetseg_model *model, int64
 }
 
 UNETSEG_API int32_t unetseg_model_summary(unetseg_model *model, const char **text) {
-    us_clear_error();
+    US_CLEAR_ERROR_ON(model);
     if (text) *text = NULL;
     if (!model || !text) return us_fail(UNETSEG_E_INVALID_ARG, "model_summary: NULL argument");
     return us_model_summary(model, text);

@@ -9,7 +9,7 @@
 #include "graph/model.h"
 
 UNETSEG_API int32_t unetseg_model_set_seed(unetseg_model *model, uint64_t seed) {
-    us_clear_error();
+    US_CLEAR_ERROR_ON(model);
     if (!model) return us_fail(UNETSEG_E_INVALID_ARG, "set_seed: model is NULL");
     model->seed = seed;
     model->step = 0;
@@ -17,7 +17,7 @@ UNETSEG_API int32_t unetseg_model_set_seed(unetseg_model *model, uint64_t seed) 
 }
 
 UNETSEG_API int32_t unetseg_model_set_threads(unetseg_model *model, int32_t threads) {
-    us_clear_error();
+    US_CLEAR_ERROR_ON(model);
     if (!model) return us_fail(UNETSEG_E_INVALID_ARG, "set_threads: model is NULL");
     if (threads < 0 || threads > 256)
         return us_fail(UNETSEG_E_INVALID_ARG, "set_threads: %d is not in 0..256", threads);
@@ -26,7 +26,7 @@ UNETSEG_API int32_t unetseg_model_set_threads(unetseg_model *model, int32_t thre
 }
 
 UNETSEG_API int32_t unetseg_model_set_mc_dropout(unetseg_model *model, int32_t enabled) {
-    us_clear_error();
+    US_CLEAR_ERROR_ON(model);
     if (!model) return us_fail(UNETSEG_E_INVALID_ARG, "set_mc_dropout: model is NULL");
     if (enabled != 0 && enabled != 1)
         return us_fail(UNETSEG_E_INVALID_ARG, "set_mc_dropout: enabled must be 0 or 1");
@@ -62,7 +62,7 @@ UNETSEG_API int32_t unetseg_model_forward_with_activations(unetseg_model *model,
                                                            int32_t n,
                                                            unetseg_tensor **activations,
                                                            unetseg_tensor **output) {
-    us_clear_error();
+    US_CLEAR_ERROR_ON(model);
     if (output) *output = NULL;
     if (!model || !input || !output)
         return us_fail(UNETSEG_E_INVALID_ARG, "model_forward: NULL argument");
@@ -80,9 +80,10 @@ UNETSEG_API int32_t unetseg_model_forward_with_activations(unetseg_model *model,
                          layer_names[i] ? layer_names[i] : "(null)");
     }
     capture cap = {layer_of, n, activations};
-    us_model_apply_threads(model);
+    const int pass = us_model_pass_begin(model);
     us_exec_ctx ctx = {.mc_dropout = model->mc_dropout, .seed = model->seed, .step = model->step++};
     if (!st) st = us_model_run(model, &ctx, input, n ? capture_layer : NULL, &cap, output);
+    us_model_pass_end(pass);
     free(layer_of);
     if (st)
         for (int32_t i = 0; i < n; i++) {
@@ -99,7 +100,7 @@ UNETSEG_API int32_t unetseg_model_predict_mc(unetseg_model *model, const unetseg
                                              int32_t samples, uint64_t seed,
                                              unetseg_tensor **mean, unetseg_tensor **std,
                                              unetseg_tensor **entropy) {
-    us_clear_error();
+    US_CLEAR_ERROR_ON(model);
     if (mean) *mean = NULL;
     if (std) *std = NULL;
     if (entropy) *entropy = NULL;

@@ -8,7 +8,13 @@
  * sleeps. Regions of one pass follow each other closely: most are caught
  * spinning. One region uses the pool at a time; a region
  * started while another holds it (two host threads running models at once)
- * gets threads of its own, as before the pool existed. */
+ * gets threads of its own, as before the pool existed.
+ *
+ * The host bounds the threads of every pass and the size of the pool
+ * (us_parallel_set_max_threads: unetseg_set_max_threads) and can stop the
+ * workers (us_parallel_shutdown: unetseg_shutdown_workers); the next region
+ * starts them again. A destructor joins them when the library is unloaded
+ * or the process exits. */
 #include "core/parallel.h"
 
 #include <pthread.h>
@@ -24,9 +30,15 @@ static inline void cpu_relax(void) {
 }
 
 static _Thread_local int32_t pass_threads = 1;
+static _Atomic int32_t max_threads; /* 0: no bound */
 
-void us_parallel_set_threads(int32_t threads) { pass_threads = threads > 0 ? threads : 1; }
+void us_parallel_set_threads(int32_t threads) {
+    const int32_t bound = atomic_load(&max_threads);
+    if (bound > 0 && threads > bound) threads = bound;
+    pass_threads = threads > 0 ? threads : 1;
+}
 int32_t us_parallel_threads(void) { return pass_threads; }
+int32_t us_parallel_max_threads(void) { return atomic_load(&max_threads); }
 
 #define US_MAX_PARTS 64
 
@@ -44,8 +56,14 @@ static struct {
     part_fn fn;
     void *arg;
     int32_t parts, busy, atfork_set;
+    int32_t stopping;    /* a shutdown waits for the region in flight (`idle`) */
+    pthread_cond_t idle; /* busy went to 0 while stopping */
     _Atomic int32_t pending, quit;
-} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,
+          .done = PTHREAD_COND_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER};
+
+/* Serialises shutdowns (each joins the workers outside pool.lock). */
+static pthread_mutex_t shutdown_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void *worker(void *p) {
     const int32_t me = (int32_t)(intptr_t)p;
@@ -79,8 +97,11 @@ static void reset_in_child(void) {
     pthread_mutex_init(&pool.lock, NULL);
     pthread_cond_init(&pool.wake, NULL);
     pthread_cond_init(&pool.done, NULL);
+    pthread_cond_init(&pool.idle, NULL);
+    pthread_mutex_init(&shutdown_lock, NULL);
     pool.n_workers = 0;
     pool.busy = 0;
+    pool.stopping = 0;
     pool.pending = 0;
     pool.quit = 0;
 }
@@ -88,19 +109,65 @@ static void reset_in_child(void) {
 /* Workers sleep in pthread_cond_wait; at exit they are woken and joined so
  * that leak checkers see no live threads. */
 __attribute__((destructor)) static void stop_workers(void) {
+    /* another thread in the middle of a shutdown joins them itself */
+    if (pthread_mutex_trylock(&shutdown_lock) != 0) return;
     pthread_mutex_lock(&pool.lock);
     int idle = !pool.busy;
-    if (idle) pool.quit = 1;
+    if (idle) pool.quit = 1; /* stays set: later regions run on threads of their own */
     pthread_cond_broadcast(&pool.wake);
     int32_t n = pool.n_workers;
     pthread_mutex_unlock(&pool.lock);
-    if (!idle) return; /* a region is running on another thread: leave it be */
-    for (int32_t i = 1; i <= n; i++) pthread_join(pool.threads[i], NULL);
+    if (idle) {
+        for (int32_t i = 1; i <= n; i++) pthread_join(pool.threads[i], NULL);
+        pthread_mutex_lock(&pool.lock);
+        pool.n_workers = 0;
+        pthread_mutex_unlock(&pool.lock);
+    } /* else a region is running on another thread: leave it be */
+    pthread_mutex_unlock(&shutdown_lock);
 }
 
-/* Grow the pool to `want` workers (under the lock); fewer if threads cannot
- * start, which only changes the speed. */
+/* Stop and join every worker; the next region starts them again. A region
+ * in flight on another thread is waited for (regions started meanwhile run
+ * on threads of their own). */
+void us_parallel_shutdown(void) {
+    pthread_mutex_lock(&shutdown_lock);
+    pthread_mutex_lock(&pool.lock);
+    pool.stopping = 1;
+    while (pool.busy) pthread_cond_wait(&pool.idle, &pool.lock);
+    pool.quit = 1;
+    pthread_cond_broadcast(&pool.wake);
+    const int32_t n = pool.n_workers;
+    pthread_mutex_unlock(&pool.lock);
+    for (int32_t i = 1; i <= n; i++) pthread_join(pool.threads[i], NULL);
+    pthread_mutex_lock(&pool.lock);
+    pool.n_workers = 0;
+    pool.quit = 0;
+    pool.stopping = 0;
+    pthread_mutex_unlock(&pool.lock);
+    pthread_mutex_unlock(&shutdown_lock);
+}
+
+void us_parallel_set_max_threads(int32_t threads) {
+    atomic_store(&max_threads, threads > 0 ? threads : 0);
+    pthread_mutex_lock(&pool.lock);
+    const int too_many = threads > 0 && pool.n_workers > threads - 1;
+    pthread_mutex_unlock(&pool.lock);
+    if (too_many) us_parallel_shutdown(); /* it grows again up to the new bound */
+}
+
+int32_t us_parallel_pool_size(void) {
+    pthread_mutex_lock(&pool.lock);
+    const int32_t n = pool.n_workers;
+    pthread_mutex_unlock(&pool.lock);
+    return n;
+}
+
+/* Grow the pool to `want` workers (under the lock), at most the bound less
+ * the calling thread; fewer if threads cannot start, which only changes the
+ * speed. */
 static void grow_pool(int32_t want) {
+    const int32_t bound = atomic_load(&max_threads);
+    if (bound > 0 && want > bound - 1) want = bound - 1;
     if (!pool.atfork_set) pool.atfork_set = pthread_atfork(NULL, NULL, reset_in_child) == 0;
     while (pool.n_workers < want) {
         int32_t me = pool.n_workers + 1;
@@ -147,7 +214,7 @@ void us_parallel_run(int32_t parts, part_fn fn, void *arg) {
         return;
     }
     pthread_mutex_lock(&pool.lock);
-    if (pool.busy || pool.quit) {
+    if (pool.busy || pool.quit || pool.stopping) {
         pthread_mutex_unlock(&pool.lock);
         run_on_new_threads(parts, fn, arg);
         return;
@@ -170,6 +237,7 @@ void us_parallel_run(int32_t parts, part_fn fn, void *arg) {
     pthread_mutex_lock(&pool.lock);
     while (pool.pending > 0) pthread_cond_wait(&pool.done, &pool.lock);
     pool.busy = 0;
+    if (pool.stopping) pthread_cond_broadcast(&pool.idle);
     pthread_mutex_unlock(&pool.lock);
 }
 

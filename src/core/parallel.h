@@ -6,8 +6,20 @@
 
 #include <stdint.h>
 
+/* This thread's threads per pass: `threads` (>= 1), at most the bound. */
 void us_parallel_set_threads(int32_t threads);
 int32_t us_parallel_threads(void);
+
+/* Process-wide: the most threads of any pass and the pool's size less one
+ * (0: no bound); lowering it below the pool's size stops the workers
+ * (unetseg_set_max_threads). */
+void us_parallel_set_max_threads(int32_t threads);
+int32_t us_parallel_max_threads(void);
+/* Stop and join the pool's workers; the next region starts them again
+ * (unetseg_shutdown_workers). Waits for a region in flight on another thread. */
+void us_parallel_shutdown(void);
+/* Worker threads running now (the calling thread not counted). */
+int32_t us_parallel_pool_size(void);
 
 /* Run fn(arg, part, parts) for part = 0..parts-1 (at most 64): part 0 on
  * the calling thread, the others on the process-wide worker pool, or on

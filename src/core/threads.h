@@ -10,7 +10,13 @@ int32_t us_cpu_count(void);
  * (static text of OpenBLAS). */
 const char *us_blas_config(void);
 const char *us_blas_core_name(void);
-/* Set OpenBLAS's thread count (process-wide). */
+/* Set OpenBLAS's thread count (process-wide), and read it. */
 void us_blas_set_threads(int32_t threads);
+int32_t us_blas_threads(void);
+/* A pass that runs GEMMs on OpenBLAS from its own threads holds OpenBLAS
+ * at one thread from begin to end: the first of concurrent passes saves
+ * the host's setting, the last one restores it. */
+void us_blas_pass_begin(void);
+void us_blas_pass_end(void);
 
 #endif

@@ -119,9 +119,9 @@ int32_t us_model_insert(unetseg_model *m, const unetseg_matcher *matcher, const 
     if (st) return st;
     p.targets = us_malloc_array((size_t)(m->n_layers ? m->n_layers : 1), sizeof *p.targets);
     if (!p.targets) return us_fail(UNETSEG_E_NOMEM, "insert: out of memory");
-    st = us_model_match(m, matcher, p.targets, m->n_layers, &p.n);
+    st = us_model_match(m, matcher, p.targets, m->n_layers, &p.n,
+                        s->allow_no_match ? NULL : "insert_dropout");
     if (st == UNETSEG_E_NO_MATCH && s->allow_no_match) {
-        us_clear_error();
         plan_free(&p, 0);
         return UNETSEG_OK;
     }

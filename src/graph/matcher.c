@@ -37,6 +37,7 @@ struct us_match_node {
     uint32_t set; /* KIND, REGION: accepted values as a bit set */
     unetseg_match_fn fn;
     void *user;
+    unetseg_destroy_fn destroy; /* CALLBACK: called once with user when the node is freed */
 };
 
 struct unetseg_matcher {
@@ -54,6 +55,7 @@ void us_match_node_free(us_match_node *node) {
     free(node->kids);
     free(node->text);
     if (node->has_re) regfree(&node->re);
+    if (node->destroy) node->destroy(node->user);
     free(node);
 }
 
@@ -267,7 +269,14 @@ static int node_eval(const us_match_node *n, const us_layer *l) {
         return l->kind >= 0 && l->kind < 32 && ((n->set >> l->kind) & 1u);
     case US_MATCH_REGION:
         return l->region >= 0 && l->region < 32 && ((n->set >> l->region) & 1u);
-    case US_MATCH_CALLBACK: return n->fn(name, l->kind, n->user) != 0;
+    case US_MATCH_CALLBACK: {
+        /* the callback may call into the library: the running call's handle
+         * keeps receiving this call's failures afterwards */
+        char *target = us_error_target();
+        int32_t hit = n->fn(name, l->kind, n->user);
+        us_error_set_target(target);
+        return hit != 0;
+    }
     }
     return 0;
 }
@@ -501,22 +510,44 @@ UNETSEG_API int32_t unetseg_matcher_region(unetseg_matcher *matcher, int32_t reg
     return widen_set(matcher, "matcher_region", &matcher->regions, US_MATCH_REGION, region);
 }
 
+/* unetseg_matcher_callback(_ex): on every failure `destroy` (if any) has
+ * been called with `user` once, at return; on success the node calls it
+ * when it is freed (add_condition frees the node if it cannot add it). */
+static int32_t add_callback(unetseg_matcher *matcher, const char *fn_name, unetseg_match_fn fn,
+                            void *user, unetseg_destroy_fn destroy) {
+    int32_t st = UNETSEG_OK;
+    if (!matcher)
+        st = us_fail(UNETSEG_E_INVALID_ARG, "%s: matcher is NULL", fn_name);
+    else if (!fn)
+        st = us_fail(UNETSEG_E_INVALID_ARG, "%s: fn is NULL", fn_name);
+    us_match_node *leaf = st ? NULL : node_alloc(US_MATCH_CALLBACK);
+    if (!st && !leaf) st = us_fail(UNETSEG_E_NOMEM, "%s: out of memory", fn_name);
+    if (st) {
+        if (destroy) destroy(user);
+        return st;
+    }
+    leaf->fn = fn;
+    leaf->user = user;
+    leaf->destroy = destroy;
+    return add_condition(matcher, fn_name, leaf);
+}
+
 UNETSEG_API int32_t unetseg_matcher_callback(unetseg_matcher *matcher, unetseg_match_fn fn,
                                              void *user) {
     us_clear_error();
-    if (!matcher) return us_fail(UNETSEG_E_INVALID_ARG, "matcher_callback: matcher is NULL");
-    if (!fn) return us_fail(UNETSEG_E_INVALID_ARG, "matcher_callback: fn is NULL");
-    us_match_node *leaf = node_alloc(US_MATCH_CALLBACK);
-    if (!leaf) return us_fail(UNETSEG_E_NOMEM, "matcher_callback: out of memory");
-    leaf->fn = fn;
-    leaf->user = user;
-    return add_condition(matcher, "matcher_callback", leaf);
+    return add_callback(matcher, "matcher_callback", fn, user, NULL);
+}
+
+UNETSEG_API int32_t unetseg_matcher_callback_ex(unetseg_matcher *matcher, unetseg_match_fn fn,
+                                                void *user, unetseg_destroy_fn destroy) {
+    us_clear_error();
+    return add_callback(matcher, "matcher_callback_ex", fn, user, destroy);
 }
 
 /* -------------------------------------------------------------- dry run */
 
 int32_t us_model_match(const unetseg_model *model, const unetseg_matcher *matcher,
-                       int32_t *indices, int32_t capacity, int32_t *count) {
+                       int32_t *indices, int32_t capacity, int32_t *count, const char *caller) {
     int32_t n = 0;
     for (int32_t i = 0; i < model->n_layers; i++) {
         const us_layer *l = &model->layers[i];
@@ -524,10 +555,11 @@ int32_t us_model_match(const unetseg_model *model, const unetseg_matcher *matche
         if (n < capacity) indices[n] = i;
         n++;
     }
+    if (n == 0 && !caller) return UNETSEG_E_NO_MATCH; /* the caller accepts it: no message */
     if (n == 0) {
         char why[900];
         us_matcher_explain_no_match(matcher, model, why, sizeof why);
-        return us_fail(UNETSEG_E_NO_MATCH, "model_match: %s", why);
+        return us_fail(UNETSEG_E_NO_MATCH, "%s: %s", caller, why);
     }
     *count = n;
     return UNETSEG_OK;

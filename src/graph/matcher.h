@@ -11,9 +11,10 @@ int us_matcher_eval(const unetseg_matcher *matcher, const us_layer *l);
 /* unetseg_model_match without its argument checks: the indices of the
  * layers the matcher selects (inserted layers never), the first `capacity`
  * of them into indices, their number into *count. Errors: NO_MATCH, whose
- * message names real layers. */
+ * message, "<caller>: ...", names real layers; with caller NULL, NO_MATCH
+ * sets no message (zero matches is fine for the caller). */
 int32_t us_model_match(const unetseg_model *model, const unetseg_matcher *matcher,
-                       int32_t *indices, int32_t capacity, int32_t *count);
+                       int32_t *indices, int32_t capacity, int32_t *count, const char *caller);
 
 /* Message for zero matches: which term matched nothing and some real names,
  * e.g. "no layer name contains 'block'; names look like conv0, ...". */

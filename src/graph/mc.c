@@ -139,8 +139,9 @@ int32_t us_model_predict_mc(unetseg_model *model, const unetseg_tensor *input, i
                             uint64_t seed, unetseg_tensor **mean, unetseg_tensor **std,
                             unetseg_tensor **entropy) {
     mc_state s = {0};
-    us_model_apply_threads(model);
+    const int pass = us_model_pass_begin(model);
     int32_t st = run_samples(model, input, samples, seed, &s);
+    us_model_pass_end(pass);
     if (!st) st = make_outputs(&s, samples, mean, std, entropy);
     if (st) {
         unetseg_tensor_free(mean ? *mean : NULL);

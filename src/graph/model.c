@@ -21,6 +21,7 @@ int32_t us_model_new(unetseg_model **out) {
 
 void us_model_free(unetseg_model *m) {
     if (!m) return;
+    us_error_forget(m->last_error);
     us_model_invalidate(m);
     us_pool_free(&m->run_pool);
     for (int32_t i = 0; i < m->n_layers; i++) us_layer_clear(&m->layers[i]);
@@ -190,14 +191,25 @@ int32_t us_model_append(unetseg_model *m, const char *name, int32_t kind,
     return UNETSEG_OK;
 }
 
-/* OpenBLAS runs single-threaded; unetseg splits each GEMM itself (see
- * ops/gemm.c), which keeps results independent of the thread count and
- * keeps one kind of worker thread busy at a time. */
+/* unetseg splits each GEMM itself (see ops/gemm.c), which keeps results
+ * independent of the thread count; the bound of unetseg_set_max_threads
+ * applies (us_parallel_set_threads). */
 int32_t us_model_apply_threads(const unetseg_model *m) {
-    int32_t n = m->threads > 0 ? m->threads : us_cpu_count();
-    /* OpenBLAS runs GEMMs only on CPUs without AVX2 + FMA (ops/gemm.c), one
-     * call per thread of ours: only then is its process-wide setting touched. */
-    if (us_cpu_isa() == US_ISA_BLAS) us_blas_set_threads(1);
-    us_parallel_set_threads(n);
-    return n;
+    us_parallel_set_threads(m->threads > 0 ? m->threads : us_cpu_count());
+    return us_parallel_threads();
+}
+
+/* OpenBLAS runs GEMMs only on CPUs without AVX2 + FMA (ops/gemm.c), one
+ * call per thread of ours, single-threaded so that one kind of worker
+ * thread is busy at a time: only then is its process-wide setting touched,
+ * and the host's value comes back at the end of the pass. */
+int us_model_pass_begin(const unetseg_model *m) {
+    us_model_apply_threads(m);
+    if (us_cpu_isa() != US_ISA_BLAS) return 0;
+    us_blas_pass_begin();
+    return 1;
+}
+
+void us_model_pass_end(int token) {
+    if (token) us_blas_pass_end();
 }

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "core/error.h"
 #include "core/tensor.h"
 #include "graph/buffer_pool.h"
 #include "graph/layer_index.h"
@@ -78,6 +79,9 @@ struct unetseg_model {
      * keep theirs in the trainer's pool (us_exec_ctx.pool). */
     us_buffer_pool run_pool;
     int64_t run_pool_shape[4];
+    /* The message of the last failed call on this model (unetseg_model_last_error);
+     * written by us_fail during calls on the model, even through a const handle. */
+    char last_error[US_ERROR_SIZE];
 };
 
 /* A new empty model; NOMEM. us_model_free releases it and all it owns
@@ -103,6 +107,11 @@ void us_model_invalidate(unetseg_model *m);
 /* Apply the model's thread setting for the passes run by this thread;
  * returns the thread count in effect. */
 int32_t us_model_apply_threads(const unetseg_model *m);
+/* Around every pass of a public call: applies the thread setting and, on
+ * the blas variant, holds OpenBLAS at one thread until the matching end
+ * restores the host's setting. Pass begin's result to end. */
+int us_model_pass_begin(const unetseg_model *m);
+void us_model_pass_end(int token);
 
 /* Parameter "{layer}/{param}" lookup; NULL if absent. */
 us_param *us_model_find_param(const unetseg_model *m, const char *full_name);

@@ -22,7 +22,7 @@ static void moment_name(const us_slot_walk *w, char which, char *out, size_t siz
 }
 
 UNETSEG_API int32_t unetseg_trainer_save_checkpoint(const unetseg_trainer *t, const char *path) {
-    us_clear_error();
+    US_CLEAR_ERROR_ON(t);
     if (!t || !path) return us_fail(UNETSEG_E_INVALID_ARG, "save_checkpoint: NULL argument");
     const unetseg_model *m = t->model;
     us_st_tensor *extra = us_calloc_array((size_t)(2 * t->n_slots + 1), sizeof *extra);
@@ -87,7 +87,7 @@ static int32_t parse_step(us_st_file *f, const char *expected_optimizer, int64_t
 }
 
 UNETSEG_API int32_t unetseg_trainer_load_checkpoint(unetseg_trainer *t, const char *path) {
-    us_clear_error();
+    US_CLEAR_ERROR_ON(t);
     if (!t || !path) return us_fail(UNETSEG_E_INVALID_ARG, "load_checkpoint: NULL argument");
     us_st_file *f = NULL;
     int64_t step = 0;

@@ -45,6 +45,7 @@ static void free_slots(float **slots, int32_t n) {
 
 UNETSEG_API void unetseg_trainer_free(unetseg_trainer *t) {
     if (!t) return;
+    us_error_forget(t->last_error);
     us_pool_free(&t->pool);
     free_slots(t->grads, t->n_slots);
     free_slots(t->m1, t->n_slots);
@@ -77,7 +78,7 @@ static int32_t alloc_slots(unetseg_trainer *t) {
 UNETSEG_API int32_t unetseg_trainer_create(unetseg_model *model,
                                            const unetseg_train_options *options,
                                            unetseg_trainer **out) {
-    us_clear_error();
+    US_CLEAR_ERROR_ON(model); /* a failed create records on the model */
     if (out) *out = NULL;
     if (!model || !options || !out)
         return us_fail(UNETSEG_E_INVALID_ARG, "trainer_create: NULL argument");
@@ -193,7 +194,7 @@ static void apply_update(unetseg_trainer *t) {
 
 UNETSEG_API int32_t unetseg_trainer_step(unetseg_trainer *t, const unetseg_tensor *images,
                                          const unetseg_tensor *masks, double *loss) {
-    us_clear_error();
+    US_CLEAR_ERROR_ON(t);
     if (loss) *loss = 0;
     if (!t) return us_fail(UNETSEG_E_INVALID_ARG, "trainer_step: trainer is NULL");
     int32_t st = check_batch(t, images, masks);
@@ -203,11 +204,12 @@ UNETSEG_API int32_t unetseg_trainer_step(unetseg_trainer *t, const unetseg_tenso
             memset(t->grads[w.slot], 0, (size_t)w.param->value->numel * sizeof(float));
     us_exec_ctx ctx = {.training = 1, .seed = t->opts.seed, .step = (uint64_t)t->step,
                        .pool = &t->pool};
-    us_model_apply_threads(t->model);
+    const int pass = us_model_pass_begin(t->model);
     loss_ctx lc = {t, masks, 1, 0, 0};
     double value = 0;
     st = us_model_train_pass_checked(t->model, &ctx, images, t->loss_layer, train_loss, &lc,
                                      t->grads, 1, check_finite_step, t, &value);
+    us_model_pass_end(pass);
     if (st) return st;
     apply_update(t);
     t->step++;
@@ -233,14 +235,16 @@ static int32_t capture_logits(void *user, int32_t layer, const float *data, cons
 UNETSEG_API int32_t unetseg_trainer_evaluate(unetseg_trainer *t, const unetseg_tensor *images,
                                              const unetseg_tensor *masks, double *loss,
                                              double *iou, double *fscore) {
-    us_clear_error();
+    US_CLEAR_ERROR_ON(t);
     if (!t) return us_fail(UNETSEG_E_INVALID_ARG, "trainer_evaluate: trainer is NULL");
     int32_t st = check_batch(t, images, masks);
     if (st) return st;
     logits_capture cap = {t->loss_layer, NULL};
     unetseg_tensor *y = NULL;
     us_exec_ctx ctx = {0};
+    const int pass = us_model_pass_begin(t->model); /* the model's threads, as the step */
     st = us_model_run(t->model, &ctx, images, capture_logits, &cap, &y);
+    us_model_pass_end(pass);
     unetseg_tensor_free(y);
     us_loss_spec spec;
     const int64_t *s = cap.logits ? cap.logits->shape : NULL;
@@ -259,7 +263,7 @@ UNETSEG_API int32_t unetseg_trainer_evaluate(unetseg_trainer *t, const unetseg_t
 
 UNETSEG_API int32_t unetseg_trainer_recalibrate_bn(unetseg_trainer *t, const unetseg_tensor *images,
                                                    int32_t reset) {
-    us_clear_error();
+    US_CLEAR_ERROR_ON(t);
     if (!t || !images) return us_fail(UNETSEG_E_INVALID_ARG, "trainer_recalibrate_bn: NULL argument");
     if (reset != 0 && reset != 1)
         return us_fail(UNETSEG_E_INVALID_ARG, "trainer_recalibrate_bn: reset must be 0 or 1");
@@ -274,17 +278,22 @@ UNETSEG_API int32_t unetseg_trainer_recalibrate_bn(unetseg_trainer *t, const une
     double momentum = (double)t->calibration_batches / (double)(t->calibration_batches + 1);
     us_exec_ctx ctx = {.training = 1, .seed = t->opts.seed, .step = (uint64_t)t->step,
                        .pool = &t->pool};
-    us_model_apply_threads(t->model);
+    const int pass = us_model_pass_begin(t->model);
     st = us_model_bn_calibrate(t->model, &ctx, images, momentum);
+    us_model_pass_end(pass);
     if (!st) t->calibration_batches++;
     return st;
 }
 
 UNETSEG_API int32_t unetseg_trainer_progress(const unetseg_trainer *t, int64_t *steps,
                                              double *learning_rate) {
-    us_clear_error();
+    US_CLEAR_ERROR_ON(t);
     if (!t) return us_fail(UNETSEG_E_INVALID_ARG, "trainer_progress: trainer is NULL");
     if (steps) *steps = t->step;
     if (learning_rate) *learning_rate = us_schedule_lr(&t->opts.optim, t->step);
     return UNETSEG_OK;
+}
+
+UNETSEG_API const char *unetseg_trainer_last_error(const unetseg_trainer *trainer) {
+    return trainer ? trainer->last_error : "";
 }

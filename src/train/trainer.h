@@ -28,6 +28,8 @@ struct unetseg_trainer {
     /* Activations and gradients of the training passes, kept between steps
      * so that a step touches no fresh pages; freed with the trainer. */
     us_buffer_pool pool;
+    /* The message of the last failed call on this trainer (unetseg_trainer_last_error). */
+    char last_error[US_ERROR_SIZE];
 };
 
 /* The model's parameter tensors in slot order (as

@@ -90,6 +90,11 @@ MAY_BE_NULL = {
         "user": ("header: '`user` is passed through unchanged'; docs/API.md: "
                  "'Errors: INVALID_ARG (NULL `fn`)' only", None),
     },
+    "unetseg_matcher_callback_ex": {
+        "user": ("header: 'The same' as unetseg_matcher_callback ('`user` is passed through "
+                 "unchanged'); Errors: INVALID_ARG (NULL matcher or fn) only", None),
+        "destroy": ("header: 'destroy may be NULL'", None),
+    },
     "unetseg_model_match": {
         "indices": ("header: '`indices` (may be NULL when capacity is 0)'", {"capacity": "0"}),
     },
@@ -295,6 +300,7 @@ SCALAR_RULES = {
     (None, "which"): "0",
     ("unetseg_model_set_trainable", "trainable"): "1",
     (None, "threads"): "1",
+    ("unetseg_set_max_threads", "threads"): "0",  # no bound: the process-wide default
     (None, "seed"): "42",
     (None, "enabled"): "1",
     (None, "samples"): "2",
@@ -348,6 +354,8 @@ def pointer_arg(fn, p):
     if p.fnptr:
         if p.ctype.strip() == "unetseg_match_fn":
             return Arg("null_args_match_fn")
+        if p.ctype.strip() == "unetseg_destroy_fn":
+            return Arg("null_args_destroy_fn")
         no_rule(fn, p)
     if ctype == "void*" and p.name == "user":
         return Arg("&null_args_user")
@@ -440,6 +448,8 @@ static int32_t null_args_match_fn(const char *name, int32_t kind, void *user) {
     (void)user;
     return 1;
 }
+
+static void null_args_destroy_fn(void *user) { (void)user; }
 
 static int32_t build_small_model(unetseg_model **out) {
     unetseg_model *m = NULL;

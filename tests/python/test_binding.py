@@ -146,6 +146,8 @@ def _ctype_of(decl):
         return None if stars == 0 else (ct.c_void_p if stars == 1 else ct.POINTER(ct.c_void_p))
     if base == "unetseg_match_fn":
         t = unetseg._MATCH_FN
+    elif base == "unetseg_destroy_fn":
+        t = unetseg._DESTROY_FN
     elif base in _STRUCTS:
         t = getattr(unetseg, _STRUCTS[base])
     elif base == "char" and stars >= 1:

@@ -9,7 +9,12 @@ Checks:
      as the header declares it (whitespace-insensitive, UNETSEG_API dropped);
   3. every UNETSEG_E_* status code appears in docs/API.md in a table row that
      also gives its numeric value;
-  4. every other public UNETSEG_* macro is mentioned in docs/API.md.
+  4. every other public UNETSEG_* macro is mentioned in docs/API.md;
+  5. the "Errors:" lines agree: every status code the header comment of a
+     function names after "Errors:" is named after "Errors:" in its section
+     here, and every code named here (except INVALID_ARG and NOMEM, which
+     the header's comments often leave implicit) is named in the header,
+     unless the section refers to another function's errors ("as for ...").
 
 Standard library only. Paths are relative to this file, not to the working
 directory. Run: python3 tests/python/test_docs_sync.py  (exit 1 on failure).
@@ -84,6 +89,22 @@ def header_macros(src):
         value = re.sub(r"/\*.*?\*/|//.*", "", m.group(2)).strip()
         macros[m.group(1)] = value
     return macros
+
+
+def header_error_codes(src, codes):
+    """{function: set of status names} from the "Errors:" part of the block
+    comment right above each UNETSEG_API declaration that has one."""
+    out = {}
+    pattern = r"(/\*(?:(?!\*/).)*\*/)\s*UNETSEG_API[^;(]*?\b(unetseg_\w+)\s*\("
+    for m in re.finditer(pattern, src, re.S):
+        comment = m.group(1)
+        if "Errors:" in comment:
+            out[m.group(2)] = codes_named(comment.split("Errors:", 1)[1], codes)
+    return out
+
+
+def codes_named(text, codes):
+    return {c for c in codes if re.search(r"\b%s\b" % c, text)}
 
 
 def doc_sections(md):
@@ -168,6 +189,29 @@ def main():
         if not re.search(r"\b%s\b" % re.escape(m), md):
             fail("docs/API.md: macro %s is not mentioned" % m)
     print("checked %d other UNETSEG_* macros" % len(others))
+
+    # 5. Errors lines
+    names = [c[len("UNETSEG_E_"):] for c in codes]
+    n_err = 0
+    for name, in_header in header_error_codes(src, names).items():
+        body = sections.get(name)
+        if body is None:
+            continue
+        if "Errors:" not in body:
+            fail("docs/API.md: `### %s` has no Errors line (the header lists %s)"
+                 % (name, ", ".join(sorted(in_header))))
+            continue
+        text = body.split("Errors:", 1)[1]
+        in_doc = codes_named(text, names)
+        for c in sorted(in_header - in_doc):
+            fail("docs/API.md: the Errors of %s lack %s (the header names it)" % (name, c))
+        refers = re.search(r"\bas (for )?`?unetseg_|common errors", text)
+        for c in sorted(in_doc - in_header - {"INVALID_ARG", "NOMEM"}):
+            if not refers:
+                fail("include/unetseg.h: the Errors of %s lack %s (docs/API.md names it)"
+                     % (name, c))
+        n_err += 1
+    print("checked the Errors lines of %d functions" % n_err)
 
     if failures:
         for f in failures:

@@ -1,0 +1,3 @@
+module unetseg.example/go
+
+go 1.19
