@@ -227,6 +227,69 @@ static void test_write_read_roundtrip(void **state) {
     free(raw);
 }
 
+/* The output rule (docs/FORMATS.md): links written through, special files,
+ * read-only files and directories refused, a replaced file keeps its mode. */
+static void test_write_target_rule(void **state) {
+    (void)state;
+    const float gamma[6] = {1, 2, 3, 4, 5, 6};
+    const us_st_tensor one = {"x", 1, shape_gamma, gamma};
+    struct stat sb;
+
+    /* a symbolic link stays a link; its target gets the data */
+    char target[4096], link[4096]; /* tmp_path's buffer is reused */
+    snprintf(target, sizeof target, "%s", tmp_path("link-target.safetensors"));
+    snprintf(link, sizeof link, "%s", tmp_path("link.safetensors"));
+    unlink(link);
+    assert_ok(us_st_write(target, NULL, 0, NULL, NULL, 0));
+    assert_int_equal(symlink(target, link), 0);
+    assert_ok(us_st_write(link, &one, 1, NULL, NULL, 0));
+    assert_int_equal(lstat(link, &sb), 0);
+    assert_true(S_ISLNK(sb.st_mode));
+    us_st_file *f = NULL;
+    assert_ok(us_st_open(target, &f));
+    assert_int_equal(us_st_count(f), 1);
+    us_st_close(f);
+    unlink(link);
+
+    /* a dangling link is refused, nothing created */
+    assert_int_equal(symlink(tmp_path("nowhere/x"), link), 0);
+    assert_status(us_st_write(link, &one, 1, NULL, NULL, 0), UNETSEG_E_IO);
+    assert_error_mentions("symbolic link to nothing");
+    unlink(link);
+
+    /* a FIFO and a directory are refused and stay what they were */
+    char fifo[4096];
+    snprintf(fifo, sizeof fifo, "%s", tmp_path("out-fifo"));
+    unlink(fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_status(us_st_write(fifo, &one, 1, NULL, NULL, 0), UNETSEG_E_IO);
+    assert_error_mentions("a FIFO, not a regular file: not replaced");
+    assert_int_equal(lstat(fifo, &sb), 0);
+    assert_true(S_ISFIFO(sb.st_mode));
+    unlink(fifo);
+    assert_status(us_st_write(tmp_dir, &one, 1, NULL, NULL, 0), UNETSEG_E_IO);
+    assert_error_mentions("a directory");
+
+    /* read-only: refused even for root (who could write it) */
+    char ro[4096];
+    snprintf(ro, sizeof ro, "%s", tmp_path("read-only.safetensors"));
+    assert_ok(us_st_write(ro, NULL, 0, NULL, NULL, 0));
+    assert_int_equal(chmod(ro, 0444), 0);
+    assert_status(us_st_write(ro, &one, 1, NULL, NULL, 0), UNETSEG_E_IO);
+    assert_error_mentions("read-only");
+    assert_ok(us_st_open(ro, &f));
+    assert_int_equal(us_st_count(f), 0); /* unchanged */
+    us_st_close(f);
+
+    /* a replaced file keeps its permission bits */
+    assert_int_equal(chmod(ro, 0640), 0);
+    assert_ok(us_st_write(ro, &one, 1, NULL, NULL, 0));
+    assert_int_equal(stat(ro, &sb), 0);
+    assert_int_equal(sb.st_mode & 07777, 0640);
+    unlink(ro);
+    assert_int_equal(count_files_with(".tmp."), 0);
+}
+
 static void test_write_replaces_and_empty(void **state) {
     (void)state;
     const char *path = tmp_path("replace.safetensors");
@@ -575,6 +638,14 @@ static void test_open_errors(void **state) {
 
     assert_status(us_st_open(tmp_dir, &f), UNETSEG_E_IO);
     assert_error_mentions("not a regular file");
+    /* a FIFO without a writer: refused at once (fopen would block for ever) */
+    const char *fifo = tmp_path("fifo.safetensors");
+    unlink(fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_status(us_st_open(fifo, &f), UNETSEG_E_IO);
+    assert_null(f);
+    assert_error_mentions("not a regular file");
+    unlink(fifo);
 
     assert_status(us_st_open(NULL, &f), UNETSEG_E_INVALID_ARG);
     assert_error_mentions("NULL");
@@ -670,7 +741,7 @@ static void test_write_errors(void **state) {
     const char *dir = tmp_path("a-directory");
     assert_int_equal(mkdir(dir, 0700), 0);
     assert_status(us_st_write(dir, t, 2, NULL, NULL, 0), UNETSEG_E_IO);
-    assert_error_mentions("cannot rename");
+    assert_error_mentions("a directory, not a regular file: not replaced");
     assert_int_equal(count_files_with(".tmp."), 0);
 }
 
@@ -746,6 +817,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_write_read_roundtrip),
         cmocka_unit_test(test_write_replaces_and_empty),
+        cmocka_unit_test(test_write_target_rule),
         cmocka_unit_test(test_f16_conversion),
         cmocka_unit_test(test_bf16_conversion),
         cmocka_unit_test(test_f64_conversion),

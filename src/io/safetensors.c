@@ -16,6 +16,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "io/json.h"
+#include "io/output_target.h"
 
 /* Same header cap as the reference (Hugging Face) implementation. */
 #define ST_MAX_HEADER ((uint64_t)100000000)
@@ -368,6 +369,25 @@ static us_st_file *new_file(const char *origin) {
 
 /* ------------------------------------------------------------------ opening */
 
+/* fopen(path) for reading, refusing anything but a regular file before a
+ * read could block: O_NONBLOCK keeps the open of a FIFO without a writer
+ * from waiting for one (fopen would wait for ever), then fstat decides. */
+static int32_t open_regular(const char *path, FILE **fp, struct stat *sb) {
+    char eb[128];
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return us_fail(UNETSEG_E_IO, "cannot open '%s': %s", path, errno_text(errno, eb, sizeof eb));
+    int32_t st = UNETSEG_OK;
+    if (fstat(fd, sb) != 0)
+        st = us_fail(UNETSEG_E_IO, "cannot stat '%s': %s", path, errno_text(errno, eb, sizeof eb));
+    else if (!S_ISREG(sb->st_mode))
+        st = us_fail(UNETSEG_E_IO, "'%s' is not a regular file", path);
+    else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0 || !(*fp = fdopen(fd, "rb")))
+        st = us_fail(UNETSEG_E_IO, "cannot open '%s': %s", path, errno_text(errno, eb, sizeof eb));
+    if (st) close(fd);
+    return st;
+}
+
 int32_t us_st_open(const char *path, us_st_file **out) {
     if (out) *out = NULL;
     if (!path || !out) return us_fail(UNETSEG_E_INVALID_ARG, "us_st_open: NULL argument");
@@ -375,17 +395,12 @@ int32_t us_st_open(const char *path, us_st_file **out) {
     if (!f) return us_fail(UNETSEG_E_NOMEM, "%s: out of memory", path);
 
     int32_t st = UNETSEG_OK;
-    char *header = NULL, eb[128];
+    char *header = NULL;
     struct stat sb;
     unsigned char prefix[8];
     uint64_t n = 0;
     memset(&sb, 0, sizeof sb);
-    if (!(f->fp = fopen(path, "rb")))
-        st = us_fail(UNETSEG_E_IO, "cannot open '%s': %s", path, errno_text(errno, eb, sizeof eb));
-    else if (fstat(fileno(f->fp), &sb) != 0)
-        st = us_fail(UNETSEG_E_IO, "cannot stat '%s': %s", path, errno_text(errno, eb, sizeof eb));
-    else if (!S_ISREG(sb.st_mode))
-        st = us_fail(UNETSEG_E_IO, "'%s' is not a regular file", path);
+    st = open_regular(path, &f->fp, &sb);
     if (st == UNETSEG_OK) st = check_size(f, (uint64_t)sb.st_size);
     if (st == UNETSEG_OK && fread(prefix, 1, 8, f->fp) != 8)
         st = us_fail(UNETSEG_E_IO, "cannot read the header length of '%s'", path);
@@ -664,26 +679,33 @@ int32_t us_st_write(const char *path, const us_st_tensor *tensors, int32_t n_ten
     int32_t st = check_write_args(tensors, n_tensors, meta_keys, meta_values, n_meta);
     if (st != UNETSEG_OK) return st;
 
+    us_output_target target;
+    st = us_output_target_resolve("save", path, &target);
+    if (st != UNETSEG_OK) return st;
+    path = target.path; /* a symbolic link's target: the link stays */
     us_strbuf h = {0};
     size_t plen = strlen(path);
     char *tmp = plen < SIZE_MAX - 40 ? us_malloc(plen + 40) : NULL;
     if (!tmp || !build_header(&h, tensors, n_tensors, meta_keys, meta_values, n_meta)) {
         free(tmp);
+        free(target.path);
         us_strbuf_free(&h);
         return us_fail(UNETSEG_E_NOMEM, "us_st_write: out of memory");
     }
     /* Write a temporary file in the same directory, then rename it over
      * `path`: readers never see a half-written file. open(0666) lets the
-     * umask set the mode, as for any file the caller creates. */
+     * umask set the mode of a new file; a replaced file keeps its mode. */
     char eb[128];
     int fd = create_temp(path, tmp, plen + 40);
     if (fd < 0) {
         st = us_fail(UNETSEG_E_IO, "cannot create a temporary file for '%s': %s", path,
                      errno_text(errno, eb, sizeof eb));
         free(tmp);
+        free(target.path);
         us_strbuf_free(&h);
         return st;
     }
+    if (target.exists) (void)fchmod(fd, (mode_t)target.mode); /* best effort, as cp */
     FILE *fp = fdopen(fd, "wb");
     if (!fp) {
         st = us_fail(UNETSEG_E_IO, "cannot write '%s': %s", tmp, errno_text(errno, eb, sizeof eb));
@@ -699,6 +721,7 @@ int32_t us_st_write(const char *path, const us_st_tensor *tensors, int32_t n_ten
     }
     if (st != UNETSEG_OK) unlink(tmp);
     free(tmp);
+    free(target.path);
     us_strbuf_free(&h);
     return st;
 }
