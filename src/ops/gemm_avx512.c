@@ -10,25 +10,29 @@
 _Static_assert(MR <= US_GEMM_MAX_MR && US_GEMM_MC % MR == 0, "A blocks are whole micro-panels");
 
 /* in_place 0: A is a packed micro-panel (t->a[p * MR + r]); 1: A is read
- * in place, row r of the tile at t->a + r * t->lda (its rows all valid). */
+ * in place, row r of the tile at t->a + r * t->lda (its rows all valid).
+ * Only the first `live` rows (a constant: 4, 8 or 12) are computed: a last
+ * micro-panel of 4 valid rows (64 = 5 x 12 + 4 rows, the GEMMs of 64
+ * Winograd tiles and of an 8x8 output) would otherwise spend 8 of its 12
+ * rows of multiply-adds on zeros. Each computed sum is the same. */
 __attribute__((target("avx512f,avx2,fma"), always_inline)) static inline void tile_body(
-    const us_gemm_tile *t, const int in_place) {
+    const us_gemm_tile *t, const int in_place, const int live) {
     __m512 acc[MR][2];
 #pragma GCC unroll 12
-    for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+    for (int r = 0; r < live; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
     const int64_t kc = t->kc;
     const int rows = t->rows;
     const int64_t b_row = t->b_row;
     const float *a = t->a, *b0 = t->b;
     const float *row[MR]; /* in place: loop-invariant row pointers, indexed by p */
 #pragma GCC unroll 12
-    for (int r = 0; r < MR; r++) row[r] = in_place ? t->a + r * t->lda : a;
+    for (int r = 0; r < live; r++) row[r] = in_place ? t->a + r * t->lda : a;
     /* a tile of 16 columns or fewer reads its first columns twice */
     const float *b1 = t->cols > 16 ? t->b_next : t->b;
     for (int64_t p = 0; p < kc; p++, b0 += b_row, b1 += b_row) {
         __m512 x0 = _mm512_loadu_ps(b0), x1 = _mm512_loadu_ps(b1);
 #pragma GCC unroll 12
-        for (int r = 0; r < MR; r++) {
+        for (int r = 0; r < live; r++) {
             __m512 s = _mm512_set1_ps(in_place ? row[r][p] : a[p * MR + r]);
             acc[r][0] = _mm512_fmadd_ps(s, x0, acc[r][0]);
             acc[r][1] = _mm512_fmadd_ps(s, x1, acc[r][1]);
@@ -38,7 +42,7 @@ __attribute__((target("avx512f,avx2,fma"), always_inline)) static inline void ti
     const __mmask16 m0 = (__mmask16)((1u << cols0) - 1), m1 = (__mmask16)((1u << cols1) - 1);
     /* constant row indices keep the accumulators in registers */
 #pragma GCC unroll 12
-    for (int r = 0; r < MR; r++) {
+    for (int r = 0; r < live; r++) {
         if (r >= rows) break;
         float *c = t->c + r * t->ldc;
         if (t->accumulate) {
@@ -51,11 +55,17 @@ __attribute__((target("avx512f,avx2,fma"), always_inline)) static inline void ti
 }
 
 __attribute__((target("avx512f,avx2,fma"))) static void tile_12x32(const us_gemm_tile *t) {
-    tile_body(t, 0);
+    if (t->rows <= 4)
+        tile_body(t, 0, 4);
+    else if (t->rows <= 8)
+        tile_body(t, 0, 8);
+    else
+        tile_body(t, 0, MR);
 }
 
+/* in place, every row read must exist: only whole micro-panels come here */
 __attribute__((target("avx512f,avx2,fma"))) static void tile_12x32_a(const us_gemm_tile *t) {
-    tile_body(t, 1);
+    tile_body(t, 1, MR);
 }
 
 const us_gemm_kernel us_gemm_kernel_avx512 = {MR, 32, tile_12x32, tile_12x32_a};
