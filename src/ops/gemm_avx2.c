@@ -15,23 +15,26 @@ __attribute__((target("avx2,fma"))) static inline __m256i lane_mask(int cols) {
 }
 
 /* in_place 0: A is a packed micro-panel (t->a[p * MR + r]); 1: A is read
- * in place, row r of the tile at t->a + r * t->lda (its rows all valid). */
+ * in place, row r of the tile at t->a + r * t->lda (its rows all valid).
+ * Only the first `live` rows (a constant: 2, 4 or 6) are computed, as in
+ * the AVX-512 kernel: a last micro-panel of a few valid rows does not
+ * multiply zeros. Each computed sum is the same. */
 __attribute__((target("avx2,fma"), always_inline)) static inline void tile_body(
-    const us_gemm_tile *t, const int in_place) {
+    const us_gemm_tile *t, const int in_place, const int live) {
     __m256 acc[MR][2];
 #pragma GCC unroll 6
-    for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+    for (int r = 0; r < live; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
     const int64_t kc = t->kc;
     const int rows = t->rows;
     const float *a = t->a, *b = t->b;
     const float *row[MR]; /* in place: loop-invariant row pointers, indexed by p */
 #pragma GCC unroll 6
-    for (int r = 0; r < MR; r++) row[r] = in_place ? t->a + r * t->lda : a;
+    for (int r = 0; r < live; r++) row[r] = in_place ? t->a + r * t->lda : a;
     const int64_t b_row = t->b_row;
     for (int64_t p = 0; p < kc; p++, b += b_row) {
         __m256 x0 = _mm256_loadu_ps(b), x1 = _mm256_loadu_ps(b + 8);
 #pragma GCC unroll 6
-        for (int r = 0; r < MR; r++) {
+        for (int r = 0; r < live; r++) {
             __m256 s = _mm256_broadcast_ss(in_place ? row[r] + p : a + p * MR + r);
             acc[r][0] = _mm256_fmadd_ps(s, x0, acc[r][0]);
             acc[r][1] = _mm256_fmadd_ps(s, x1, acc[r][1]);
@@ -41,7 +44,7 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void tile_body(
     const __m256i m0 = lane_mask(cols0), m1 = lane_mask(t->cols - cols0);
     /* constant row indices keep the accumulators in registers */
 #pragma GCC unroll 6
-    for (int r = 0; r < MR; r++) {
+    for (int r = 0; r < live; r++) {
         if (r >= rows) break;
         float *c = t->c + r * t->ldc;
         if (t->accumulate) {
@@ -53,9 +56,17 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void tile_body(
     }
 }
 
-__attribute__((target("avx2,fma"))) static void tile_6x16(const us_gemm_tile *t) { tile_body(t, 0); }
+__attribute__((target("avx2,fma"))) static void tile_6x16(const us_gemm_tile *t) {
+    if (t->rows <= 2)
+        tile_body(t, 0, 2);
+    else if (t->rows <= 4)
+        tile_body(t, 0, 4);
+    else
+        tile_body(t, 0, MR);
+}
 
-__attribute__((target("avx2,fma"))) static void tile_6x16_a(const us_gemm_tile *t) { tile_body(t, 1); }
+/* in place, every row read must exist: only whole micro-panels come here */
+__attribute__((target("avx2,fma"))) static void tile_6x16_a(const us_gemm_tile *t) { tile_body(t, 1, MR); }
 
 const us_gemm_kernel us_gemm_kernel_avx2 = {MR, 16, tile_6x16, tile_6x16_a};
 #else
