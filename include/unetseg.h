@@ -407,6 +407,48 @@ UNETSEG_API int32_t unetseg_model_load_weights(unetseg_model *model, const char 
  */
 UNETSEG_API int32_t unetseg_model_load(const char *path, unetseg_model **out);
 
+/* ----------------------------------------------------------------- clones */
+/*
+ * A new model equal to `model`, for running one model on several threads
+ * (a server: one clone per worker thread, all on one copy of the weights).
+ * The clone has the same layers, names, settings, parameter values,
+ * Monte-Carlo switch, dropout seed and step and thread setting, so its
+ * passes give the same bits as `model`'s; its working memory (activation
+ * buffers, summary and report texts, last error) is its own. The parameter
+ * values are shared copy-on-write: both handles read one copy until one of
+ * them changes a parameter (unetseg_model_param_set, _load_weights, a
+ * trainer's step, BatchNorm recalibration or checkpoint load), which gives
+ * that handle its own copy of what it changes first; the other keeps the
+ * old values. The Winograd-transformed kernels kept for inference are
+ * shared the same way, and a model and all clones made from it (or from
+ * its clones) keep at most 256 MiB of them together.
+ * Each handle is then independent: free them in any order, use each from
+ * one thread at a time, different handles concurrently (the shared counts
+ * are atomic). Cloning counts as a call on `model` (not concurrently with
+ * another call on it); a clone of a clone shares the same values.
+ * *out is a new model, the caller's; an empty model clones to an empty one.
+ * Errors: INVALID_ARG (NULL model or out), NOMEM.
+ */
+UNETSEG_API int32_t unetseg_model_clone(const unetseg_model *model, unetseg_model **out);
+/*
+ * Parameter memory of `model` together with others[0..n_others-1] (other
+ * models, e.g. its clones; n_others >= 0, others may be NULL when n_others
+ * is 0), in bytes of float32 values: *unique_bytes what these models hold,
+ * each shared copy counted once however many of them share it (the memory
+ * the weights really take); *total_bytes the sum of each listed model's
+ * parameter bytes (what as many independent models would take: a model's
+ * alone is 4 x its unetseg_model_param_totals total); *cache_bytes the
+ * Winograd-transformed kernels their passes keep, each counted once. Any
+ * output may be NULL. Counts as a call on each listed model (not
+ * concurrently with another call on one of them). Records a failure on
+ * `model`. Errors: INVALID_ARG (NULL model, n_others < 0, others NULL with
+ * n_others > 0, a NULL others[i]), NOMEM.
+ */
+UNETSEG_API int32_t unetseg_model_param_bytes(const unetseg_model *model,
+                                              const unetseg_model *const *others,
+                                              int32_t n_others, int64_t *unique_bytes,
+                                              int64_t *total_bytes, int64_t *cache_bytes);
+
 /* ---------------------------------------------------------------- threads */
 /* Threads used by this model's passes: 1..256, or 0 for all cores (the
  * default); at most the bound of unetseg_set_max_threads. Results do not

@@ -347,7 +347,17 @@ UNETSEG_API int32_t unetseg_model_param_set(unetseg_model *model, const char *na
     if (bad >= 0)
         return us_fail(UNETSEG_E_NUMERIC, "param_set: '%s' element %lld is NaN or infinite", name,
                        (long long)bad);
-    memcpy(p->value->data, value->data, (size_t)value->numel * sizeof(float));
-    us_model_invalidate(model); /* derived data (transformed kernels) is stale */
+    if (us_param_is_shared(p)) {
+        /* a clone holds these values too: this model gets new ones */
+        us_param_data *fresh = NULL;
+        int32_t st = us_param_data_new(p->data->group, p->value->rank, p->value->shape, &fresh);
+        if (st) return us_fail(UNETSEG_E_NOMEM, "param_set: out of memory for '%s'", name);
+        memcpy(fresh->value->data, value->data, (size_t)value->numel * sizeof(float));
+        us_param_adopt(p, fresh);
+    } else {
+        us_param_drop_private_cache(p); /* its transformed kernels are stale */
+        memcpy(p->value->data, value->data, (size_t)value->numel * sizeof(float));
+    }
+    us_model_invalidate(model);
     return UNETSEG_OK;
 }

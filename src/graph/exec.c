@@ -4,8 +4,6 @@
  * when nobody else reads it). */
 #include "graph/exec.h"
 
-#include "core/cpu.h"
-
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,34 +64,16 @@ static int32_t run_state_init(const unetseg_model *m, run_state *s) {
     return UNETSEG_OK;
 }
 
-/* At inference each Winograd conv keeps its transformed kernel (36 planes,
- * 4x the kernel) until the weights may have changed (us_model_invalidate),
- * within a budget: large inputs put more layers on Winograd, and memory
- * must not grow without bound. */
-#define US_KERNEL_CACHE_FLOATS ((int64_t)1 << 26) /* 256 MiB */
-
-/* The layer's transformed kernel, made now if the budget allows; NULL when
- * not cached (the conv then transforms its kernel itself). */
-static const float *prepared_kernel(unetseg_model *m, us_layer *l, const us_conv_geom *g,
-                                   int tile) {
-    const int64_t need = us_winograd_kernel_floats(tile, g->cin, g->cout);
-    if (l->wino_kernel && (l->wino_isa != (int32_t)us_cpu_isa() || l->wino_floats != need)) {
-        /* packed for another GEMM variant (tests switch them) or made for
-         * another tile size (F(4x4) and F(2x2) sizes differ): make anew */
-        m->cache_floats -= l->wino_floats;
-        free(l->wino_kernel);
-        l->wino_kernel = NULL;
-    }
-    if (l->wino_kernel) return l->wino_kernel;
-    if (m->cache_floats + need > US_KERNEL_CACHE_FLOATS) return NULL;
-    float *u = us_malloc_array((size_t)need, sizeof(float));
-    if (!u) return NULL; /* not an error: the conv can still run without it */
-    us_winograd_transform_kernel(tile, us_layer_param(l, "kernel"), g->cin, g->cout, u);
-    l->wino_kernel = u;
-    l->wino_floats = need;
-    l->wino_isa = (int32_t)us_cpu_isa();
-    m->cache_floats += need;
-    return u;
+/* At inference each Winograd conv uses the transformed kernel its kernel's
+ * parameter block keeps (36 planes, 4x the kernel, shared with clones;
+ * graph/param_share.h), within the clone family's budget: large inputs put
+ * more layers on Winograd, and memory must not grow without bound. NULL
+ * when not kept (the conv then transforms its kernel itself). */
+static const float *prepared_kernel(us_layer *l, const us_conv_geom *g, int tile) {
+    for (int32_t p = 0; p < l->n_params; p++)
+        if (strcmp(l->params[p].name, "kernel") == 0)
+            return us_param_winograd_kernel(&l->params[p], tile, g->cin, g->cout);
+    return NULL;
 }
 
 /* A Conv2D at inference, with its folded padding, BatchNormalization and
@@ -124,7 +104,7 @@ static int32_t run_conv_inference(unetseg_model *m, const us_fusion *f, int32_t 
     }
     const float *kernel = us_layer_param(l, "kernel"), *bias = us_layer_param(l, "bias");
     const int tile = us_conv2d_winograd_tile(&g);
-    const float *prepared = tile ? prepared_kernel(m, l, &g, tile) : NULL;
+    const float *prepared = tile ? prepared_kernel(l, &g, tile) : NULL;
     int32_t st = prepared ? us_conv2d_forward_winograd(&g, tile, x, kernel, prepared, bias, &ep, y)
                           : us_conv2d_forward(&g, x, kernel, bias, &ep, y);
     free(fold);

@@ -91,12 +91,12 @@ static int32_t param_specs(const us_layer_kind *k, const us_layer_config *c, int
     return k->params ? k->params(c, cin, specs) : 0;
 }
 
-int32_t us_layer_make_params(us_layer *l, int64_t cin) {
+int32_t us_layer_make_params(us_layer *l, us_share_group *group, int64_t cin) {
     us_param_spec specs[US_MAX_PARAMS];
     const int32_t n = param_specs(TABLE[l->kind], &l->cfg, cin, specs);
     for (int32_t i = 0; i < n; i++) {
         us_param *p = &l->params[l->n_params];
-        int32_t st = us_tensor_new(specs[i].rank, specs[i].shape, &p->value);
+        int32_t st = us_param_alloc(p, group, specs[i].rank, specs[i].shape);
         if (st) return st;
         snprintf(p->name, sizeof p->name, "%s", specs[i].name);
         p->is_statistic = specs[i].is_statistic;

@@ -105,7 +105,7 @@ void us_layer_config_canonical(int32_t kind, const us_layer_config *in, us_layer
 const us_cfg_field *us_cfg_field_find(int32_t kind, const char *key);
 
 /* Create a new layer's parameters for input channels cin. */
-int32_t us_layer_make_params(us_layer *l, int64_t cin);
+int32_t us_layer_make_params(us_layer *l, us_share_group *group, int64_t cin);
 /* Elements of the parameters a layer of this configuration creates on cin
  * input channels; 0 when cin or a size is below 1, or on overflow. */
 int64_t us_layer_param_count(int32_t kind, const us_layer_config *cfg, int64_t cin);

@@ -14,7 +14,12 @@
 
 int32_t us_model_new(unetseg_model **out) {
     *out = us_calloc(1, sizeof **out);
-    if (!*out) return us_fail(UNETSEG_E_NOMEM, "model_create: out of memory");
+    if (*out) (*out)->group = us_share_group_new();
+    if (!*out || !(*out)->group) {
+        free(*out);
+        *out = NULL;
+        return us_fail(UNETSEG_E_NOMEM, "model_create: out of memory");
+    }
     (*out)->input_multiple = 1;
     return UNETSEG_OK;
 }
@@ -28,6 +33,7 @@ void us_model_free(unetseg_model *m) {
     free(m->layers);
     us_layer_index_free(&m->index);
     free(m->description);
+    us_share_group_release(m->group); /* after the blocks, which point to it */
     free(m);
 }
 
@@ -49,19 +55,18 @@ int32_t us_model_index_of_id(const unetseg_model *m, int32_t id) {
 void us_layer_clear(us_layer *l) {
     free(l->name);
     free(l->in_ids);
-    for (int32_t i = 0; i < l->n_params; i++) unetseg_tensor_free(l->params[i].value);
-    free(l->wino_kernel);
+    for (int32_t i = 0; i < l->n_params; i++) us_param_release(&l->params[i]);
     memset(l, 0, sizeof *l);
 }
 
 void us_model_invalidate(unetseg_model *m) {
-    /* every append calls this: no pass over the layers unless kernels are kept */
-    for (int32_t i = 0; m->cache_floats > 0 && i < m->n_layers; i++) {
-        free(m->layers[i].wino_kernel);
-        m->layers[i].wino_kernel = NULL;
-        m->layers[i].wino_floats = 0;
-    }
-    m->cache_floats = 0;
+    /* Transformed kernels of blocks only this model holds go (its weights
+     * may have changed); shared blocks never change, so theirs stay. Every
+     * append calls this: no pass over the layers unless kernels are kept. */
+    const int kept = m->group && atomic_load_explicit(&m->group->cache_floats, memory_order_relaxed) > 0;
+    for (int32_t i = 0; kept && i < m->n_layers; i++)
+        for (int32_t p = 0; p < m->layers[i].n_params; p++)
+            us_param_drop_private_cache(&m->layers[i].params[p]);
     free(m->summary_text);
     m->summary_text = NULL;
     free(m->param_name_cache);
@@ -179,7 +184,7 @@ int32_t us_model_append(unetseg_model *m, const char *name, int32_t kind,
     l.trainable = 1;
     l.region = UNETSEG_REGION_NONE;
     if ((st = k->infer(&l, (const int64_t(*)[4])in_shapes, n_in, l.shape)) ||
-        (st = check_inferred(&l)) || (st = us_layer_make_params(&l, in_shapes[0][3])) ||
+        (st = check_inferred(&l)) || (st = us_layer_make_params(&l, m->group, in_shapes[0][3])) ||
         (st = grow(m))) {
         us_layer_clear(&l);
         return st;

@@ -9,6 +9,7 @@
 #include "core/tensor.h"
 #include "graph/buffer_pool.h"
 #include "graph/layer_index.h"
+#include "graph/param_share.h"
 #include "unetseg.h"
 
 #define US_MAX_NAME 127
@@ -32,7 +33,9 @@ typedef struct us_layer_config {
 typedef struct us_param {
     char name[24];          /* Keras name: kernel, bias, gamma, beta, moving_mean, ... */
     int32_t is_statistic;   /* moving_mean/variance: never trainable */
-    unetseg_tensor *value;
+    unetseg_tensor *value;  /* data->value: read through either; write only after
+                               us_param_make_writable (graph/param_share.h) */
+    us_param_data *data;    /* the block holding the values, shared with clones */
 } us_param;
 
 typedef struct us_layer {
@@ -48,11 +51,6 @@ typedef struct us_layer {
     int32_t n_params;
     us_param params[US_MAX_PARAMS];
     int64_t shape[4]; /* output (N, H, W, C) as built; -1 = unknown (None) */
-    /* Conv2D at inference: the kernel transformed for Winograd (exec.c),
-     * dropped by us_model_invalidate whenever weights may have changed. */
-    float *wino_kernel;
-    int64_t wino_floats;
-    int32_t wino_isa;      /* the GEMM variant wino_kernel was packed for */
 } us_layer;
 
 struct unetseg_model {
@@ -72,7 +70,9 @@ struct unetseg_model {
     char *summary_text;      /* cache behind unetseg_model_summary */
     char *param_name_cache;  /* "{layer}/{param}" behind param_tensor_name */
     char *load_report;       /* text behind unetseg_model_load_weights' report */
-    int64_t cache_floats;    /* sum of the layers' wino_floats */
+    /* The clone family: its budget of transformed kernels, which the
+     * parameter blocks keep (graph/param_share.h). */
+    us_share_group *group;
     /* Outputs of the layers of the last input shape of an inference pass,
      * kept so that the next pass of that shape maps no fresh pages (with a
      * new shape they are freed first; freed with the model). Training passes

@@ -152,6 +152,26 @@ static int32_t backward_all(const unetseg_model *m, const us_exec_ctx *ctx, trai
     return UNETSEG_OK;
 }
 
+/* Parameters a training pass will write get values private to this model
+ * first (graph/param_share.h): the moving statistics of the BatchNorm layers
+ * among the first n that use batch statistics (when update_stats), and every
+ * parameter with a gradient slot (the optimizer's update). Values do not
+ * change; NOMEM before anything else happens. */
+static int32_t prepare_writes(unetseg_model *m, const us_exec_ctx *ctx, int32_t n,
+                              float *const *grads, int32_t update_stats) {
+    for (int32_t i = 0, slot = 0; i < m->n_layers; slot += m->layers[i].n_params, i++) {
+        us_layer *l = &m->layers[i];
+        const int stats = update_stats && i < n && l->kind == UNETSEG_LAYER_BATCHNORM &&
+                          us_bn_uses_batch_stats(l, ctx);
+        for (int32_t p = 0; p < l->n_params; p++) {
+            const int written = l->params[p].is_statistic ? stats : grads && grads[slot + p];
+            int32_t st = written ? us_param_make_writable(&l->params[p]) : UNETSEG_OK;
+            if (st) return st;
+        }
+    }
+    return UNETSEG_OK;
+}
+
 int32_t us_model_train_pass(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_tensor *input,
                             int32_t loss_layer, us_loss_cb loss_cb, void *user,
                             float *const *grads, int32_t update_stats, double *loss) {
@@ -165,7 +185,8 @@ int32_t us_model_train_pass_checked(unetseg_model *m, const us_exec_ctx *ctx,
                                     int32_t update_stats, us_commit_check check,
                                     void *check_user, double *loss) {
     train_state s = {0};
-    int32_t st = state_init(m, ctx, loss_layer + 1, &s);
+    int32_t st = prepare_writes(m, ctx, loss_layer + 1, grads, update_stats);
+    if (!st) st = state_init(m, ctx, loss_layer + 1, &s);
     if (!st) st = us_infer_shapes(m, input->shape, s.shapes);
     if (!st) st = forward_all(m, ctx, input, &s);
     if (!st) {
@@ -185,7 +206,8 @@ int32_t us_model_train_pass_checked(unetseg_model *m, const us_exec_ctx *ctx,
 int32_t us_model_bn_calibrate(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_tensor *input,
                               double momentum) {
     train_state s = {0};
-    int32_t st = state_init(m, ctx, m->n_layers, &s);
+    int32_t st = prepare_writes(m, ctx, m->n_layers, NULL, 1);
+    if (!st) st = state_init(m, ctx, m->n_layers, &s);
     if (!st) st = us_infer_shapes(m, input->shape, s.shapes);
     if (!st) st = forward_all(m, ctx, input, &s);
     if (!st) update_moving_stats(m, ctx, &s, momentum);

@@ -136,33 +136,30 @@ static int32_t match_entries(us_st_file *f, const param_ref *refs, int32_t n, in
     return UNETSEG_OK;
 }
 
-/* Read every matched tensor into fresh buffers, then swap them in: a read
- * error half-way leaves the model untouched. */
+/* Read every matched tensor into fresh parameter blocks, then swap them in:
+ * a read error half-way leaves the model untouched, and a block shared
+ * with clones is replaced, never written (graph/param_share.h). */
 static int32_t read_and_swap(us_st_file *f, const param_ref *refs, int32_t n,
                              const us_st_entry **entry_of) {
-    float **staged = us_calloc_array((size_t)n, sizeof *staged);
+    us_param_data **staged = us_calloc_array((size_t)n, sizeof *staged);
     int32_t st = staged ? UNETSEG_OK : us_fail(UNETSEG_E_NOMEM, "load_weights: out of memory");
     for (int32_t i = 0; i < n && !st; i++) {
         if (!entry_of[i]) continue;
-        int64_t numel = refs[i].param->value->numel;
-        staged[i] = us_malloc_array((size_t)numel, sizeof(float));
-        if (!staged[i])
+        const us_param *p = refs[i].param;
+        const int64_t numel = p->value->numel;
+        if (us_param_data_new(p->data->group, p->value->rank, p->value->shape, &staged[i]))
             st = us_fail(UNETSEG_E_NOMEM, "load_weights: out of memory for '%s'", refs[i].name);
         else
-            st = us_st_read_f32(f, entry_of[i], staged[i], numel);
-        int64_t bad = st ? -1 : us_first_non_finite(staged[i], numel);
+            st = us_st_read_f32(f, entry_of[i], staged[i]->value->data, numel);
+        int64_t bad = st ? -1 : us_first_non_finite(staged[i]->value->data, numel);
         if (bad >= 0)
             st = us_fail(UNETSEG_E_NUMERIC, "load_weights: '%s' element %lld is NaN or infinite",
                          refs[i].name, (long long)bad);
     }
     for (int32_t i = 0; i < n && staged; i++) {
         if (!staged[i]) continue;
-        if (!st) {
-            float *old = refs[i].param->value->data;
-            refs[i].param->value->data = staged[i];
-            staged[i] = old;
-        }
-        free(staged[i]);
+        if (!st) us_param_adopt(refs[i].param, staged[i]);
+        else us_param_data_free(staged[i]);
     }
     free(staged);
     return st;
