@@ -173,6 +173,38 @@ static int32_t op_train(void *state) {
     return st;
 }
 
+/* A clone, then every way it gets private copies of shared values: the
+ * source must keep its values whatever fails (checked after the walks). */
+static int32_t op_clone(void *state) {
+    fixture *f = state;
+    unetseg_model *c = NULL, *cc = NULL;
+    unetseg_tensor *k = NULL, *y = NULL;
+    unetseg_train_options *o = NULL;
+    unetseg_trainer *t = NULL;
+    int64_t unique = 0;
+    const unetseg_model *others[2];
+    int32_t st = unetseg_model_clone(f->m, &c);
+    if (!st) st = unetseg_model_clone(c, &cc);
+    if (!st) st = unetseg_model_param_get(c, "c1/kernel", &k);
+    if (!st) unetseg_tensor_data(k)[0] += 0.5f;
+    if (!st) st = unetseg_model_param_set(c, "c1/kernel", k);
+    if (!st) st = unetseg_model_forward(c, f->x, &y);
+    if (!st) st = unetseg_model_load_weights(cc, f->path, UNETSEG_LOAD_STRICT, NULL);
+    if (!st) st = unetseg_train_options_create(&o);
+    if (!st) st = unetseg_trainer_create(c, o, &t);
+    if (!st) st = unetseg_trainer_step(t, f->x, f->y, NULL);
+    if (!st) st = unetseg_trainer_recalibrate_bn(t, f->x, 1);
+    others[0] = c, others[1] = cc;
+    if (!st) st = unetseg_model_param_bytes(f->m, others, 2, &unique, NULL, NULL);
+    unetseg_trainer_free(t);
+    unetseg_train_options_free(o);
+    unetseg_tensor_free(y);
+    unetseg_tensor_free(k);
+    unetseg_model_free(c);
+    unetseg_model_free(cc);
+    return st;
+}
+
 static int32_t op_unet(void *state) {
     (void)state;
     unetseg_unet_options *o = NULL;
@@ -209,6 +241,7 @@ static void every_operation_survives_allocation_failures(void **state) {
     walk("Monte-Carlo prediction", op_mc, &f, 1000, 1);
     walk("summary", op_summary, &f, 1000, 1);
     walk("save and load", op_save_load, &f, 1000, 1);
+    walk("clone, its copy-on-write", op_clone, &f, 1000, 1);
     unetseg_model *fresh = NULL;
     walk_prepared("insert dropout", prepare_insert, op_insert, &fresh, 1000, 1);
     unetseg_model_free(fresh);

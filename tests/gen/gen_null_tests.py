@@ -113,6 +113,12 @@ MAY_BE_NULL = {
         "iou": ("header: 'any output may be NULL'", None),
         "fscore": ("header: 'any output may be NULL'", None),
     },
+    "unetseg_model_param_bytes": {
+        "others": ("header: 'others may be NULL when n_others is 0'", {"n_others": "0"}),
+        "unique_bytes": ("header: 'Any output may be NULL.'", None),
+        "total_bytes": ("header: 'Any output may be NULL.'", None),
+        "cache_bytes": ("header: 'Any output may be NULL.'", None),
+    },
     "unetseg_trainer_progress": {
         "steps": ("docs/API.md: 'outputs may be NULL'", None),
         "learning_rate": ("docs/API.md: 'outputs may be NULL'", None),
@@ -255,6 +261,7 @@ SCALAR_RULES = {
     ("unetseg_tensor_copy_from", "count"): "NULL_ARGS_NUMEL",
     ("unetseg_tensor_copy_to", "count"): "NULL_ARGS_NUMEL",
     ("unetseg_tensors_save", "n"): "1",
+    ("unetseg_model_param_bytes", "n_others"): "1",
     ("unetseg_model_add_concatenate", "n"): "2",
     ("unetseg_model_add_add", "n"): "2",
     ("unetseg_model_forward_with_activations", "n"): "1",
@@ -369,6 +376,8 @@ def pointer_arg(fn, p):
             return Arg("&" + v, ["%s *%s = NULL;" % (base, v)], [(v, base + "_free")])
         if ctype == "const%s*const*" % base and p.name == "tensors":
             return Arg(v, ["const %s *%s[1] = {fx->tensor};" % (base, v)])
+        if ctype == "const%s*const*" % base and p.name == "others":
+            return Arg(v, ["const %s *%s[1] = {fx->empty_model};" % (base, v)])
         no_rule(fn, p)
     # strings
     if ctype == "constchar*":
