@@ -41,8 +41,10 @@ collector closes forgotten objects. A Trainer keeps its Model alive; closing the
 Model closes its trainers first, and editing a Model while it has an open
 Trainer raises StateError (the C API forbids it).
 
-Threads and callbacks. The C API allows one call at a time on a handle. The
-binding serialises them: a call on a Model (or one of its Trainers, which share
+Threads and callbacks. The C API allows one call at a time on a handle. To run
+one model on several threads at once, give each thread a Model.clone(): clones
+share the weights copy-on-write (Model.param_bytes() shows them held once). The
+binding serialises the calls on one handle: a call on a Model (or one of its Trainers, which share
 its lock), Matcher or UnetOptions that another thread is using waits for that
 call to end, and close() from another thread waits too, so a handle is never
 freed under a running call. A matcher callback runs inside Model.match() or
@@ -224,6 +226,9 @@ _SIGNATURES = {
     "unetseg_model_param_tensor_name": (_i32, _PM, _i32, _P(_str)),
     "unetseg_model_param_get": (_i32, _PM, _str, _P(_PT)),
     "unetseg_model_param_set": (_i32, _PM, _str, _PT),
+    # clones
+    "unetseg_model_clone": (_i32, _PM, _P(_PM)),
+    "unetseg_model_param_bytes": (_i32, _PM, _P(_PM), _i32, _P(_i64), _P(_i64), _P(_i64)),
     # running
     "unetseg_model_summary": (_i32, _PM, _P(_str)),
     "unetseg_model_forward": (_i32, _PM, _PT, _P(_PT)),
@@ -870,6 +875,9 @@ LayerInfo.__doc__ = """One layer: kind ("conv2d", ...), region ("encoder", "deco
 dims, scalar parameter count, trainable flag."""
 
 
+ParamBytes = collections.namedtuple("ParamBytes", "unique total cache")
+
+
 class Model(_Handle):
     """A unetseg model. Model() is empty (add layers with add_*);
     Model.unet(**options) builds Unet(); Model.load(path) rebuilds a saved model.
@@ -1140,6 +1148,37 @@ class Model(_Handle):
         _check(_lib.unetseg_model_param_totals(self._h, ctypes.byref(t), ctypes.byref(tr),
                                                ctypes.byref(nt)))
         return t.value, tr.value, nt.value
+
+    @_locked
+    def clone(self):
+        """A new Model equal to this one (layers, settings, weights), for another
+        thread: the two share the weights copy-on-write until either changes a
+        parameter (set_param, load_weights, training), which gives that one its
+        own copy (unetseg_model_clone). The clone has no Trainers."""
+        out = _PM()
+        _check(_lib.unetseg_model_clone(self._h, ctypes.byref(out)))
+        return Model(out)
+
+    def param_bytes(self, *others):
+        """ParamBytes(unique, total, cache): the parameter memory of this model
+        together with the Models `others` (e.g. its clones), in bytes. unique
+        counts each shared copy of the weights once, total as if every model
+        held its own, cache the Winograd-transformed kernels kept for
+        inference (each once). unetseg_model_param_bytes."""
+        for o in others:
+            if not isinstance(o, Model):
+                raise TypeError("param_bytes: expected Model arguments, got %s"
+                                % type(o).__name__)
+        # every listed model is read: hold each one's lock, in one global order
+        guards = dict((id(m._guard), m._guard) for m in (self,) + others)
+        with contextlib.ExitStack() as stack:
+            for key in sorted(guards):
+                stack.enter_context(guards[key])
+            arr = (_PM * len(others))(*[o._h for o in others]) if others else None
+            u, t, c = _i64(), _i64(), _i64()
+            _check(_lib.unetseg_model_param_bytes(self._h, arr, len(others), ctypes.byref(u),
+                                                  ctypes.byref(t), ctypes.byref(c)))
+        return ParamBytes(u.value, t.value, c.value)
 
     @property
     @_locked
