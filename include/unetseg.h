@@ -19,7 +19,8 @@
  *    until the next mutating call on the same handle.
  *  - Tensors are float32, row-major; images are NHWC (Keras channels_last).
  *  - One handle is used by one thread at a time; different handles may be used
- *    concurrently: they share no mutable state. What the process shares needs
+ *    concurrently: they share no mutable state (clones of a model share its
+ *    weights read-only, copy-on-write: unetseg_model_clone). What the process shares needs
  *    no initialisation call, and none of it changes a result:
  *      - a pool of worker threads: started by the first pass that runs on
  *        more than one thread, grown to the most threads a pass has asked
