@@ -339,6 +339,30 @@ static void training_a_clone_leaves_source(void **state) {
     unetseg_model_free(untouched), unetseg_model_free(ref1);
 }
 
+/* BatchNorm recalibration writes the moving statistics of the clone only. */
+static void recalibrating_a_clone_leaves_source(void **state) {
+    (void)state;
+    unetseg_model *src = small_model(), *ref = small_model(), *untouched = small_model();
+    unetseg_model *c = clone_of(src);
+    unetseg_train_options *oc = NULL, *orf = NULL;
+    unetseg_trainer *tc = trainer_on(c, &oc), *tr = trainer_on(ref, &orf);
+    unetseg_tensor *x = small_input(2);
+    assert_ok(unetseg_trainer_recalibrate_bn(tc, x, 1));
+    assert_ok(unetseg_trainer_recalibrate_bn(tr, x, 1));
+    assert_same_params(c, ref);
+    assert_same_params(src, untouched);
+    unetseg_tensor *ms = param(src, "bn/moving_mean"), *mc = param(c, "bn/moving_mean");
+    assert_false(same_bits(ms, mc));
+    const unetseg_model *others[1] = {c};
+    bytes3 b = param_bytes(src, others, 1);
+    assert_int_equal(b.unique, weight_bytes(src) + 2 * 4 * 16); /* two statistics of 16 */
+    unetseg_tensor_free(x), unetseg_tensor_free(ms), unetseg_tensor_free(mc);
+    unetseg_trainer_free(tc), unetseg_trainer_free(tr);
+    unetseg_train_options_free(oc), unetseg_train_options_free(orf);
+    unetseg_model_free(c), unetseg_model_free(src), unetseg_model_free(ref);
+    unetseg_model_free(untouched);
+}
+
 /* Edits of the layer list and flags are per handle; dropout layers carry no
  * weights, so the weights stay shared. */
 static void edits_are_per_handle(void **state) {
@@ -376,6 +400,35 @@ static void edits_are_per_handle(void **state) {
     unetseg_matcher_free(mt);
     unetseg_model_free(c), unetseg_model_free(src), unetseg_model_free(ref);
     unetseg_model_free(plain);
+}
+
+/* A decoder appended to a clone of an encoder: new layers, new weights for
+ * the clone alone; the encoder's weights stay shared. */
+static void decoder_on_a_cloned_encoder(void **state) {
+    (void)state;
+    unetseg_unet_options *o = NULL;
+    unetseg_model *enc = NULL;
+    assert_ok(unetseg_unet_options_create(&o));
+    assert_ok(unetseg_unet_options_set_backbone(o, "resnet18"));
+    assert_ok(unetseg_unet_options_set_input_shape(o, 64, 64, 3));
+    assert_ok(unetseg_unet_options_set_seed(o, 5));
+    assert_ok(unetseg_encoder_create(o, &enc));
+    int32_t n_enc = 0, n = 0;
+    assert_ok(unetseg_model_layer_count(enc, &n_enc));
+    unetseg_model *c = clone_of(enc);
+    assert_ok(unetseg_decoder_append(c, o));
+    assert_ok(unetseg_model_layer_count(enc, &n));
+    assert_int_equal(n, n_enc);
+    unetseg_model *ref = unet("resnet18", 64, 5);
+    unetseg_tensor *x = image(64), *yc = forward(c, x), *yr = forward(ref, x);
+    assert_true(same_bits(yc, yr));
+    const unetseg_model *others[1] = {c};
+    bytes3 b = param_bytes(enc, others, 1);
+    assert_int_equal(b.unique, weight_bytes(ref));
+    assert_int_equal(b.total, weight_bytes(enc) + weight_bytes(ref));
+    unetseg_tensor_free(x), unetseg_tensor_free(yc), unetseg_tensor_free(yr);
+    unetseg_unet_options_free(o);
+    unetseg_model_free(c), unetseg_model_free(enc), unetseg_model_free(ref);
 }
 
 /* ----------------------------------------------------- lifetimes, chains */
@@ -588,7 +641,9 @@ int main(void) {
         cmocka_unit_test(clone_change_leaves_source),
         cmocka_unit_test(source_change_leaves_clone),
         cmocka_unit_test(training_a_clone_leaves_source),
+        cmocka_unit_test(recalibrating_a_clone_leaves_source),
         cmocka_unit_test(edits_are_per_handle),
+        cmocka_unit_test(decoder_on_a_cloned_encoder),
         cmocka_unit_test(free_source_before_clone),
         cmocka_unit_test(clone_of_clone),
         cmocka_unit_test(empty_model_clones),
