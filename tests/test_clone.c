@@ -339,6 +339,27 @@ static void training_a_clone_leaves_source(void **state) {
     unetseg_model_free(untouched), unetseg_model_free(ref1);
 }
 
+/* A step copies only what it writes: a frozen layer's weights stay shared. */
+static void training_copies_only_what_it_writes(void **state) {
+    (void)state;
+    unetseg_model *src = small_model();
+    unetseg_model *c = clone_of(src);
+    assert_ok(unetseg_model_set_trainable(c, "c1", 0));
+    unetseg_train_options *o = NULL;
+    unetseg_trainer *t = trainer_on(c, &o);
+    step(t);
+    const unetseg_model *others[1] = {c};
+    bytes3 b = param_bytes(src, others, 1);
+    /* c1 (kernel 3x3x8x16 + bias 16) shared; bn (4 x 16) and c2 (3x3x16 + 1) copied */
+    assert_int_equal(b.unique, weight_bytes(src) + 4 * (4 * 16 + 3 * 3 * 16 + 1));
+    unetseg_tensor *k0 = param(src, "c1/kernel"), *k1 = param(c, "c1/kernel");
+    assert_true(same_bits(k0, k1));
+    unetseg_tensor_free(k0), unetseg_tensor_free(k1);
+    unetseg_trainer_free(t);
+    unetseg_train_options_free(o);
+    unetseg_model_free(c), unetseg_model_free(src);
+}
+
 /* BatchNorm recalibration writes the moving statistics of the clone only. */
 static void recalibrating_a_clone_leaves_source(void **state) {
     (void)state;
@@ -641,6 +662,7 @@ int main(void) {
         cmocka_unit_test(clone_change_leaves_source),
         cmocka_unit_test(source_change_leaves_clone),
         cmocka_unit_test(training_a_clone_leaves_source),
+        cmocka_unit_test(training_copies_only_what_it_writes),
         cmocka_unit_test(recalibrating_a_clone_leaves_source),
         cmocka_unit_test(edits_are_per_handle),
         cmocka_unit_test(decoder_on_a_cloned_encoder),

@@ -165,8 +165,9 @@ static int32_t prepare_writes(unetseg_model *m, const us_exec_ctx *ctx, int32_t 
                           us_bn_uses_batch_stats(l, ctx);
         for (int32_t p = 0; p < l->n_params; p++) {
             const int written = l->params[p].is_statistic ? stats : grads && grads[slot + p];
-            int32_t st = written ? us_param_make_writable(&l->params[p]) : UNETSEG_OK;
-            if (st) return st;
+            if (written && us_param_make_writable(&l->params[p]))
+                return us_fail(UNETSEG_E_NOMEM, "train: out of memory for a private copy of %s/%s "
+                               "(shared with a clone)", l->name, l->params[p].name);
         }
     }
     return UNETSEG_OK;
