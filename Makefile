@@ -23,10 +23,13 @@ CFLAGS_BASE := -std=c11 $(OPT) -g $(WARN) -D_POSIX_C_SOURCE=200809L -Iinclude -I
 LIB_CFLAGS := $(CFLAGS_BASE) -fPIC -fvisibility=hidden -DUNETSEG_BUILDING -pthread
 BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIBS := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
-LIBS := $(BLAS_LIBS) -lm -pthread
+# libjansson parses and writes the safetensors JSON header (src/io/json.c).
+JSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
+JSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+LIBS := $(BLAS_LIBS) $(JSON_LIBS) -lm -pthread
 ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-DEB_PACKAGES := build-essential pkg-config libopenblas-dev libcmocka-dev libstb-dev \
+DEB_PACKAGES := build-essential pkg-config libopenblas-dev libjansson-dev libcmocka-dev libstb-dev \
                 python3 python3-numpy python3-h5py python3-pytest \
                 clang libclang-rt-14-dev valgrind abigail-tools
 
@@ -115,11 +118,11 @@ help:
 
 build/obj/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LIB_CFLAGS) $(BLAS_CFLAGS) -c $< -o $@
+	$(CC) $(LIB_CFLAGS) $(BLAS_CFLAGS) $(JSON_CFLAGS) -c $< -o $@
 
 build/asan/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LIB_CFLAGS) $(BLAS_CFLAGS) $(ASAN) -c $< -o $@
+	$(CC) $(LIB_CFLAGS) $(BLAS_CFLAGS) $(JSON_CFLAGS) $(ASAN) -c $< -o $@
 
 lib/libunetseg.a: $(LIB_OBJ)
 	@mkdir -p lib
@@ -281,7 +284,7 @@ fuzz-build: $(FUZZ_BIN)
 
 build/fuzz/obj/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(BLAS_CFLAGS) -c $< -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(BLAS_CFLAGS) $(JSON_CFLAGS) -c $< -o $@
 
 build/libunetseg-fuzz.a: $(LIB_OBJ_FUZZ)
 	rm -f $@ && ar rcs $@ $^
@@ -356,7 +359,7 @@ LIB_OBJ_TSAN := $(patsubst src/%.c,build/tsan/%.o,$(LIB_SRC))
 .PHONY: check-tsan check-valgrind abi-check abi-update
 build/tsan/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LIB_CFLAGS) $(BLAS_CFLAGS) $(TSAN) -c $< -o $@
+	$(CC) $(LIB_CFLAGS) $(BLAS_CFLAGS) $(JSON_CFLAGS) $(TSAN) -c $< -o $@
 
 build/libunetseg-tsan.a: $(LIB_OBJ_TSAN)
 	rm -f $@ && ar rcs $@ $^
