@@ -30,6 +30,7 @@ LIBS := $(BLAS_LIBS) $(JSON_LIBS) -lm -pthread
 ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 DEB_PACKAGES := build-essential pkg-config libopenblas-dev libjansson-dev libcmocka-dev libstb-dev \
+                libspng-dev libturbojpeg0-dev \
                 python3 python3-numpy python3-h5py python3-pytest \
                 clang libclang-rt-14-dev valgrind abigail-tools
 
@@ -162,11 +163,14 @@ include/unetseg_constants.txt: include/unetseg.h tests/gen/gen_constants.py
 examples-ffi: lib/libunetseg.so build/pkgconfig/unetseg.pc include/unetseg_constants.txt
 	PKG_CONFIG_PATH=$(CURDIR)/build/pkgconfig examples/ffi.sh build/ffi
 
-# The CLI reads and writes images with Debian's libstb-dev (stb_image).
+# The CLI decodes PNG with Debian's libspng and JPEG with libjpeg-turbo
+# (TurboJPEG); stb_image (libstb-dev) reads BMP, resizes and writes PNG.
 STB_LIBS := $(shell pkg-config --libs stb 2>/dev/null || echo -lstb)
+IMAGE_CFLAGS := $(shell pkg-config --cflags spng libturbojpeg 2>/dev/null)
+IMAGE_LIBS := $(shell pkg-config --libs spng libturbojpeg 2>/dev/null || echo -lspng -lturbojpeg) $(STB_LIBS)
 bin/unetseg: $(CLI_SRC) $(wildcard examples/cli/*.h) lib/libunetseg.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS_BASE) -o $@ $(CLI_SRC) lib/libunetseg.a $(STB_LIBS) $(LIBS)
+	$(CC) $(CFLAGS_BASE) $(IMAGE_CFLAGS) -o $@ $(CLI_SRC) lib/libunetseg.a $(IMAGE_LIBS) $(LIBS)
 
 build/examples/%: examples/%.c lib/libunetseg.a
 	@mkdir -p $(dir $@)
@@ -301,9 +305,9 @@ FUZZ_IMAGES_SRC := examples/cli/images.c examples/cli/image_bytes.c examples/cli
 build/fuzz/fuzz_images: tests/fuzz/fuzz_images.c $(FUZZ_IMAGES_SRC) examples/cli/images.h \
                         examples/cli/folder_data.h tests/fuzz/stb_image_impl.c build/libunetseg-fuzz.a \
                         tests/fuzz/stb_image.ignorelist
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize-ignorelist=tests/fuzz/stb_image.ignorelist \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(IMAGE_CFLAGS) -fsanitize-ignorelist=tests/fuzz/stb_image.ignorelist \
 	  -Iexamples/cli -fsanitize=fuzzer -o $@ $< $(FUZZ_IMAGES_SRC) \
-	  tests/fuzz/stb_image_impl.c build/libunetseg-fuzz.a $(LIBS)
+	  tests/fuzz/stb_image_impl.c build/libunetseg-fuzz.a $(filter-out $(STB_LIBS),$(IMAGE_LIBS)) $(LIBS)
 
 # fuzz_train_data (the training-data loader of `train --data`, then batch
 # gathering) and fuzz_cli_options (every command's option parsing) link the
@@ -312,9 +316,9 @@ FUZZ_CLI_SRC := $(filter-out examples/cli/main.c,$(CLI_SRC))
 FUZZ_CLI_TARGETS := build/fuzz/fuzz_train_data build/fuzz/fuzz_cli_options
 $(FUZZ_CLI_TARGETS): build/fuzz/%: tests/fuzz/%.c $(FUZZ_CLI_SRC) $(wildcard examples/cli/*.h) \
                      tests/fuzz/stb_image_impl.c build/libunetseg-fuzz.a tests/fuzz/stb_image.ignorelist
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize-ignorelist=tests/fuzz/stb_image.ignorelist \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(IMAGE_CFLAGS) -fsanitize-ignorelist=tests/fuzz/stb_image.ignorelist \
 	  -Iexamples/cli -fsanitize=fuzzer -o $@ $< $(FUZZ_CLI_SRC) \
-	  tests/fuzz/stb_image_impl.c build/libunetseg-fuzz.a $(LIBS)
+	  tests/fuzz/stb_image_impl.c build/libunetseg-fuzz.a $(filter-out $(STB_LIBS),$(IMAGE_LIBS)) $(LIBS)
 
 # FUZZ_SECONDS per target (and at most FUZZ_RUNS inputs, if given), from
 # FUZZ_SEED (0: a random one, for exploring). Every run also replays the
@@ -343,7 +347,7 @@ fuzz: $(FUZZ_BIN)
 # fuzz_images' with the CLI's image code and the system stb, as bin/unetseg.
 FUZZ_REGRESSIONS := $(addsuffix /test_fuzz_regressions,build/tests build/tests-asan build/tests-tsan)
 $(FUZZ_REGRESSIONS): $(wildcard tests/fuzz/*.c) $(FUZZ_IMAGES_SRC) $(wildcard examples/cli/*.h)
-$(FUZZ_REGRESSIONS): TEST_EXTRA = -Iexamples/cli $(FUZZ_IMAGES_SRC) $(STB_LIBS)
+$(FUZZ_REGRESSIONS): TEST_EXTRA = -Iexamples/cli $(IMAGE_CFLAGS) $(FUZZ_IMAGES_SRC) $(IMAGE_LIBS)
 
 # ThreadSanitizer (gcc): the library and TSAN_TESTS rebuilt with
 # -fsanitize=thread. OpenBLAS is not instrumented: its worker threads' writes
