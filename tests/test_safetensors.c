@@ -526,7 +526,8 @@ static void test_bad_json(void **state) {
     expect_bad_header("{\"\\ud800\":1}", 0, "invalid Unicode '\\uD800'");
     expect_bad_header("{\"\\ud800\\u0041\":1}", 0, "invalid Unicode '\\uD800\\u0041'");
     expect_bad_header("{\"\\udc00\":1}", 0, "invalid Unicode '\\uDC00'");
-    expect_bad_header("{\"a\xe2\x82\":1}", 0, "column 3 (byte 3): invalid UTF-8: unable to decode byte 0xe2");
+    expect_bad_header("{\"a\xe2\x82\":1}", 0,
+                      "column 3 (byte 3): invalid UTF-8: unable to decode byte 0xe2");
     expect_bad_header("{\"a\xc0\xaf\":1}", 0, "invalid UTF-8");       /* overlong */
     expect_bad_header("{\"a\xed\xa0\x80\":1}", 0, "invalid UTF-8");   /* surrogate */
     expect_bad_header("{\"a\xf4\x90\x80\x80\":1}", 0, "invalid UTF-8"); /* > U+10FFFF */
@@ -536,7 +537,8 @@ static void test_bad_json(void **state) {
     expect_bad_header("{\"a\":-}", 0, "invalid token near '-'");
     expect_bad_header("{\"a\":1.}", 0, "invalid token near '1.'");
     expect_bad_header("{\"a\":[", 0, "unexpected end");
-    expect_bad_header("{\"a\":{\"b\":1", 0, "unexpected end of input: '}' expected near end of file");
+    expect_bad_header("{\"a\":{\"b\":1", 0,
+                      "unexpected end of input: '}' expected near end of file");
 }
 
 static void test_deep_nesting(void **state) {
@@ -608,10 +610,10 @@ static void test_bad_layout(void **state) {
                           TENSOR("b", "F32", "[1]", "[4,8]") "}",
                       32, "overlap");
     expect_bad_header("{" TENSOR("a", "F32", "[4]", "[0,16]") "," TENSOR("a", "F32", "[4]",
-                                                                           "[16,32]") "}",
+                                                                         "[16,32]") "}",
                       32, "duplicate object key near '\"a\"'");
     expect_bad_header("{" TENSOR("a", "F32", "[4]", "[0,16]") ",\"__metadata__\":{},"
-                                                                "\"__metadata__\":{}}",
+                                                              "\"__metadata__\":{}}",
                       16, "duplicate object key near '\"__metadata__\"'");
 }
 
@@ -822,8 +824,8 @@ static void test_json_utf8(void **state) {
     assert_int_equal(us_json_utf8_check("\xf0\x9f\x98\x80 ok"), 1);
     assert_int_equal(us_json_utf8_check(""), 1);
     assert_int_equal(us_json_utf8_check("\xf0\x9f\x98"), 0);
-    assert_int_equal(us_json_utf8_check("\xe0\x80\x80"), 0);      /* overlong */
-    assert_int_equal(us_json_utf8_check("\xed\xa0\x80"), 0);      /* surrogate */
+    assert_int_equal(us_json_utf8_check("\xe0\x80\x80"), 0);     /* overlong */
+    assert_int_equal(us_json_utf8_check("\xed\xa0\x80"), 0);     /* surrogate */
     assert_int_equal(us_json_utf8_check("\xf4\x90\x80\x80"), 0); /* > U+10FFFF */
 }
 

@@ -133,8 +133,9 @@ static int decode_jpeg(const void *bytes, size_t size, const char *name, int cha
     if (tjDecompressHeader3(tj, bytes, (unsigned long)size, &w, &h, &subsamp, &space) != 0) {
         fprintf(stderr, "unetseg: %s: cannot read JPEG: %s\n", name, tjGetErrorStr2(tj));
     } else if (!jpeg_long_enough(w, h, size)) {
-        fprintf(stderr, "unetseg: %s: JPEG file too short for the pixels its header claims (%dx%d)\n",
-                name, w, h);
+        fprintf(stderr,
+                "unetseg: %s: JPEG file too short for the pixels its header claims (%dx%d)\n", name,
+                w, h);
     } else if (size_ok(w, h, name)) {
         const int cmyk = space == TJCS_CMYK || space == TJCS_YCCK;
         if (!(px = malloc((size_t)w * h * 4))) {

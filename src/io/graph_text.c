@@ -38,7 +38,8 @@ int32_t us_graph_to_text(const unetseg_model *m, char **text) {
         fprintf(out, "layer %s %s region=%d trainable=%d inserted=%d", k->lower_name, l->name,
                 l->region, l->trainable, l->inserted);
         for (int32_t j = 0; j < l->n_in; j++)
-            fprintf(out, "%s%s", j ? "," : " in=", m->layers[us_model_index_of_id(m, l->in_ids[j])].name);
+            fprintf(out, "%s%s",
+                    j ? "," : " in=", m->layers[us_model_index_of_id(m, l->in_ids[j])].name);
         for (int32_t f = 0; f < k->n_fields; f++) print_field(out, &k->fields[f], &l->cfg);
         fputc('\n', out);
     }

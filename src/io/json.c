@@ -18,8 +18,10 @@ static int32_t check_bounds(const unsigned char *s, size_t len, const char *what
     for (size_t i = 0; i < len; i++) {
         unsigned char c = s[i];
         if (in_string) {
-            if (c == '\\') i++;
-            else if (c == '"') in_string = 0;
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = 0;
             continue;
         }
         if (c == '"') {
@@ -28,11 +30,12 @@ static int32_t check_bounds(const unsigned char *s, size_t len, const char *what
             depth -= depth > 0;
         } else if (c == '[' || c == '{' || c == ',' || c == ':') {
             if ((c == '[' || c == '{') && ++depth > US_JSON_MAX_DEPTH)
-                return us_fail(UNETSEG_E_FORMAT, "%s: invalid JSON at byte %zu: nesting deeper than %d levels",
-                               what, i, US_JSON_MAX_DEPTH);
+                return us_fail(UNETSEG_E_FORMAT,
+                               "%s: invalid JSON at byte %zu: nesting deeper than %d levels", what,
+                               i, US_JSON_MAX_DEPTH);
             if (++values > US_JSON_MAX_VALUES)
-                return us_fail(UNETSEG_E_FORMAT, "%s: JSON has more than %zu values (at byte %zu)", what,
-                               (size_t)US_JSON_MAX_VALUES, i);
+                return us_fail(UNETSEG_E_FORMAT, "%s: JSON has more than %zu values (at byte %zu)",
+                               what, (size_t)US_JSON_MAX_VALUES, i);
         }
     }
     return UNETSEG_OK;
@@ -66,8 +69,8 @@ int32_t us_json_load(const char *text, size_t len, const char *what, json_t **ou
         enum json_error_code code = json_error_code(&err);
         if (code == json_error_out_of_memory)
             return us_fail(UNETSEG_E_NOMEM, "%s: out of memory parsing JSON", what);
-        return us_fail(UNETSEG_E_FORMAT, "%s: invalid JSON at line %d, column %d (byte %d): %s%s", what,
-                       err.line, err.column, err.position, error_kind(code), err.text);
+        return us_fail(UNETSEG_E_FORMAT, "%s: invalid JSON at line %d, column %d (byte %d): %s%s",
+                       what, err.line, err.column, err.position, error_kind(code), err.text);
     }
     *out = root;
     return UNETSEG_OK;

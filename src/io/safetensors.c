@@ -158,8 +158,8 @@ static int32_t parse_entry(const us_st_file *f, const char *name, const json_t *
     json_object_foreach((json_t *)v, key, field) {
         if (strcmp(key, "dtype") != 0 && strcmp(key, "shape") != 0 &&
             strcmp(key, "data_offsets") != 0)
-            return us_fail(UNETSEG_E_FORMAT, "%s: tensor '%.200s': unknown key '%.200s'", o,
-                           name, key);
+            return us_fail(UNETSEG_E_FORMAT, "%s: tensor '%.200s': unknown key '%.200s'", o, name,
+                           key);
     }
     const json_t *dtype = json_object_get(v, "dtype"), *shape = json_object_get(v, "shape"),
                  *offsets = json_object_get(v, "data_offsets");
@@ -244,8 +244,8 @@ static int32_t parse_metadata(us_st_file *f, const json_t *v) {
         const char *text = plain_string(value);
         if (!text)
             return us_fail(UNETSEG_E_FORMAT,
-                           "%s: __metadata__ value for '%.200s' is not a string (without NULs)",
-                           o, key);
+                           "%s: __metadata__ value for '%.200s' is not a string (without NULs)", o,
+                           key);
         int32_t i = f->meta_count;
         f->meta_keys[i] = us_strdup(key);
         f->meta_values[i] = us_strdup(text);
@@ -620,9 +620,8 @@ static json_t *tensor_entry(const us_st_tensor *t, int64_t begin, int64_t end) {
 
 /* The header as a JSON object (tensors in order, then "__metadata__"), or
  * NULL if memory ran out. Names and metadata are checked UTF-8 already. */
-static json_t *header_object(const us_st_tensor *t, int32_t n_tensors,
-                             const char *const *meta_keys, const char *const *meta_values,
-                             int32_t n_meta) {
+static json_t *header_object(const us_st_tensor *t, int32_t n_tensors, const char *const *meta_keys,
+                             const char *const *meta_values, int32_t n_meta) {
     json_t *root = json_object();
     int ok = root != NULL;
     int64_t offset = 0;

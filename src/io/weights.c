@@ -86,8 +86,8 @@ static int shapes_equal(const us_st_entry *e, const unetseg_tensor *t) {
 /* Match file tensors to parameters and check shapes; fills entry_of[] (NULL
  * where the file lacks a parameter) and the report. */
 static int32_t match_entries(us_st_file *f, const param_ref *refs, int32_t n, int32_t mode,
-                             const char *ignore_prefix, const us_st_entry **entry_of,
-                             FILE *r, int32_t *n_loaded) {
+                             const char *ignore_prefix, const us_st_entry **entry_of, FILE *r,
+                             int32_t *n_loaded) {
     int32_t missing = 0, unused = 0;
     *n_loaded = 0;
     for (int32_t i = 0; i < n; i++) {
