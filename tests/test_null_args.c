@@ -8,7 +8,7 @@
  * with valid arguments must succeed first. NULL must give a negative status and
  * a fresh unetseg_last_error() message, or UNETSEG_OK where the header documents
  * that the pointer may be NULL (MAY_BE_NULL in the generator).
- * 116 functions, 216 pointer parameters, 396 calls. */
+ * 125 functions, 233 pointer parameters, 423 calls. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +39,7 @@ typedef struct fixture {
     unetseg_insert_options *insert_options; /* suffix "_d" */
     unetseg_train_options *train_options;
     unetseg_trainer *trainer;   /* on train_model */
+    unetseg_tile_options *tile_options; /* the defaults */
 } fixture;
 
 static int32_t null_args_match_fn(const char *name, int32_t kind, void *user) {
@@ -89,6 +90,7 @@ static void fixture_free(fixture *fx) {
     unetseg_matcher_free(fx->matcher);
     unetseg_insert_options_free(fx->insert_options);
     unetseg_train_options_free(fx->train_options);
+    unetseg_tile_options_free(fx->tile_options);
     free(fx);
 }
 
@@ -112,6 +114,7 @@ static fixture *fixture_new(void) {
     if (st == UNETSEG_OK) st = unetseg_insert_options_set_suffix(fx->insert_options, "_d");
     if (st == UNETSEG_OK) st = unetseg_train_options_create(&fx->train_options);
     if (st == UNETSEG_OK) st = unetseg_trainer_create(fx->train_model, fx->train_options, &fx->trainer);
+    if (st == UNETSEG_OK) st = unetseg_tile_options_create(&fx->tile_options);
     if (st != UNETSEG_OK) {
         print_error("fixture: status %d: %s\n", st, unetseg_last_error());
         fixture_free(fx);
@@ -2543,6 +2546,347 @@ static void test_model_predict_mc(void **state) {
     assert_int_equal(bad, 0);
 }
 
+/* int32_t unetseg_tile_options_create(unetseg_tile_options **out) */
+static void test_tile_options_create(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            unetseg_tile_options *v_out = NULL;
+            prime_last_error();
+            int32_t st = unetseg_tile_options_create(&v_out);
+            check_status(&bad, "unetseg_tile_options_create(all valid)", st, 1);
+            check_out(&bad, "unetseg_tile_options_create(all valid)", st, v_out, "out");
+            unetseg_tile_options_free(v_out);
+        }
+        fixture_free(bx);
+    }
+    /* out = NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_tile_options_create(NULL);
+        check_status(&bad, "unetseg_tile_options_create(out=NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* void unetseg_tile_options_free(unetseg_tile_options *options) */
+static void test_tile_options_free(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* options = NULL: must not crash (the header: NULL is fine) */
+    {
+        unetseg_tile_options_free(NULL);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* int32_t unetseg_tile_options_set_tile(unetseg_tile_options *options, int64_t tile_h, int64_t tile_w) */
+static void test_tile_options_set_tile(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            prime_last_error();
+            int32_t st = unetseg_tile_options_set_tile(bx->tile_options, 8, 8);
+            check_status(&bad, "unetseg_tile_options_set_tile(all valid)", st, 1);
+        }
+        fixture_free(bx);
+    }
+    /* options = NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_tile_options_set_tile(NULL, 8, 8);
+        check_status(&bad, "unetseg_tile_options_set_tile(options=NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* int32_t unetseg_tile_options_set_overlap(unetseg_tile_options *options, int64_t overlap) */
+static void test_tile_options_set_overlap(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            prime_last_error();
+            int32_t st = unetseg_tile_options_set_overlap(bx->tile_options, 2);
+            check_status(&bad, "unetseg_tile_options_set_overlap(all valid)", st, 1);
+        }
+        fixture_free(bx);
+    }
+    /* options = NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_tile_options_set_overlap(NULL, 2);
+        check_status(&bad, "unetseg_tile_options_set_overlap(options=NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* int32_t unetseg_tile_options_set_margin(unetseg_tile_options *options, int64_t margin) */
+static void test_tile_options_set_margin(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            prime_last_error();
+            int32_t st = unetseg_tile_options_set_margin(bx->tile_options, 1);
+            check_status(&bad, "unetseg_tile_options_set_margin(all valid)", st, 1);
+        }
+        fixture_free(bx);
+    }
+    /* options = NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_tile_options_set_margin(NULL, 1);
+        check_status(&bad, "unetseg_tile_options_set_margin(options=NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* int32_t unetseg_tile_options_set_blend(unetseg_tile_options *options, int32_t blend) */
+static void test_tile_options_set_blend(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            prime_last_error();
+            int32_t st = unetseg_tile_options_set_blend(bx->tile_options, UNETSEG_BLEND_GAUSSIAN);
+            check_status(&bad, "unetseg_tile_options_set_blend(all valid)", st, 1);
+        }
+        fixture_free(bx);
+    }
+    /* options = NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_tile_options_set_blend(NULL, UNETSEG_BLEND_GAUSSIAN);
+        check_status(&bad, "unetseg_tile_options_set_blend(options=NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* int32_t unetseg_tile_options_set_batch(unetseg_tile_options *options, int32_t batch) */
+static void test_tile_options_set_batch(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            prime_last_error();
+            int32_t st = unetseg_tile_options_set_batch(bx->tile_options, 2);
+            check_status(&bad, "unetseg_tile_options_set_batch(all valid)", st, 1);
+        }
+        fixture_free(bx);
+    }
+    /* options = NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_tile_options_set_batch(NULL, 2);
+        check_status(&bad, "unetseg_tile_options_set_batch(options=NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* int32_t unetseg_model_predict_tiled(unetseg_model *model, const unetseg_tensor *input, const unetseg_tile_options *options, unetseg_tensor **output) */
+static void test_model_predict_tiled(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            unetseg_tensor *v_output = NULL;
+            prime_last_error();
+            int32_t st = unetseg_model_predict_tiled(bx->model, bx->tensor, bx->tile_options, &v_output);
+            check_status(&bad, "unetseg_model_predict_tiled(all valid)", st, 1);
+            check_out(&bad, "unetseg_model_predict_tiled(all valid)", st, v_output, "output");
+            unetseg_tensor_free(v_output);
+        }
+        fixture_free(bx);
+    }
+    /* model = NULL: must fail */
+    {
+        unetseg_tensor *v_output = NULL;
+        prime_last_error();
+        int32_t st = unetseg_model_predict_tiled(NULL, fx->tensor, fx->tile_options, &v_output);
+        check_status(&bad, "unetseg_model_predict_tiled(model=NULL)", st, 0);
+        check_out(&bad, "unetseg_model_predict_tiled(model=NULL)", st, v_output, "output");
+        unetseg_tensor_free(v_output);
+    }
+    /* input = NULL: must fail */
+    {
+        unetseg_tensor *v_output = NULL;
+        prime_last_error();
+        int32_t st = unetseg_model_predict_tiled(fx->model, NULL, fx->tile_options, &v_output);
+        check_status(&bad, "unetseg_model_predict_tiled(input=NULL)", st, 0);
+        check_out(&bad, "unetseg_model_predict_tiled(input=NULL)", st, v_output, "output");
+        unetseg_tensor_free(v_output);
+    }
+    /* options = NULL: must fail */
+    {
+        unetseg_tensor *v_output = NULL;
+        prime_last_error();
+        int32_t st = unetseg_model_predict_tiled(fx->model, fx->tensor, NULL, &v_output);
+        check_status(&bad, "unetseg_model_predict_tiled(options=NULL)", st, 0);
+        check_out(&bad, "unetseg_model_predict_tiled(options=NULL)", st, v_output, "output");
+        unetseg_tensor_free(v_output);
+    }
+    /* output = NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_model_predict_tiled(fx->model, fx->tensor, fx->tile_options, NULL);
+        check_status(&bad, "unetseg_model_predict_tiled(output=NULL)", st, 0);
+    }
+    /* every pointer NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_model_predict_tiled(NULL, NULL, NULL, NULL);
+        check_status(&bad, "unetseg_model_predict_tiled(all pointers NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* int32_t unetseg_model_predict_tiled_mc(unetseg_model *model, const unetseg_tensor *input, const unetseg_tile_options *options, int32_t samples, uint64_t seed, unetseg_tensor **mean, unetseg_tensor **std, unetseg_tensor **entropy) */
+static void test_model_predict_tiled_mc(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            unetseg_tensor *v_mean = NULL;
+            unetseg_tensor *v_std = NULL;
+            unetseg_tensor *v_entropy = NULL;
+            prime_last_error();
+            int32_t st = unetseg_model_predict_tiled_mc(bx->model, bx->tensor, bx->tile_options, 2, 42, &v_mean, &v_std, &v_entropy);
+            check_status(&bad, "unetseg_model_predict_tiled_mc(all valid)", st, 1);
+            check_out(&bad, "unetseg_model_predict_tiled_mc(all valid)", st, v_mean, "mean");
+            check_out(&bad, "unetseg_model_predict_tiled_mc(all valid)", st, v_std, "std");
+            check_out(&bad, "unetseg_model_predict_tiled_mc(all valid)", st, v_entropy, "entropy");
+            unetseg_tensor_free(v_mean);
+            unetseg_tensor_free(v_std);
+            unetseg_tensor_free(v_entropy);
+        }
+        fixture_free(bx);
+    }
+    /* model = NULL: must fail */
+    {
+        unetseg_tensor *v_mean = NULL;
+        unetseg_tensor *v_std = NULL;
+        unetseg_tensor *v_entropy = NULL;
+        prime_last_error();
+        int32_t st = unetseg_model_predict_tiled_mc(NULL, fx->tensor, fx->tile_options, 2, 42, &v_mean, &v_std, &v_entropy);
+        check_status(&bad, "unetseg_model_predict_tiled_mc(model=NULL)", st, 0);
+        check_out(&bad, "unetseg_model_predict_tiled_mc(model=NULL)", st, v_mean, "mean");
+        check_out(&bad, "unetseg_model_predict_tiled_mc(model=NULL)", st, v_std, "std");
+        check_out(&bad, "unetseg_model_predict_tiled_mc(model=NULL)", st, v_entropy, "entropy");
+        unetseg_tensor_free(v_mean);
+        unetseg_tensor_free(v_std);
+        unetseg_tensor_free(v_entropy);
+    }
+    /* input = NULL: must fail */
+    {
+        unetseg_tensor *v_mean = NULL;
+        unetseg_tensor *v_std = NULL;
+        unetseg_tensor *v_entropy = NULL;
+        prime_last_error();
+        int32_t st = unetseg_model_predict_tiled_mc(fx->model, NULL, fx->tile_options, 2, 42, &v_mean, &v_std, &v_entropy);
+        check_status(&bad, "unetseg_model_predict_tiled_mc(input=NULL)", st, 0);
+        check_out(&bad, "unetseg_model_predict_tiled_mc(input=NULL)", st, v_mean, "mean");
+        check_out(&bad, "unetseg_model_predict_tiled_mc(input=NULL)", st, v_std, "std");
+        check_out(&bad, "unetseg_model_predict_tiled_mc(input=NULL)", st, v_entropy, "entropy");
+        unetseg_tensor_free(v_mean);
+        unetseg_tensor_free(v_std);
+        unetseg_tensor_free(v_entropy);
+    }
+    /* options = NULL: must fail */
+    {
+        unetseg_tensor *v_mean = NULL;
+        unetseg_tensor *v_std = NULL;
+        unetseg_tensor *v_entropy = NULL;
+        prime_last_error();
+        int32_t st = unetseg_model_predict_tiled_mc(fx->model, fx->tensor, NULL, 2, 42, &v_mean, &v_std, &v_entropy);
+        check_status(&bad, "unetseg_model_predict_tiled_mc(options=NULL)", st, 0);
+        check_out(&bad, "unetseg_model_predict_tiled_mc(options=NULL)", st, v_mean, "mean");
+        check_out(&bad, "unetseg_model_predict_tiled_mc(options=NULL)", st, v_std, "std");
+        check_out(&bad, "unetseg_model_predict_tiled_mc(options=NULL)", st, v_entropy, "entropy");
+        unetseg_tensor_free(v_mean);
+        unetseg_tensor_free(v_std);
+        unetseg_tensor_free(v_entropy);
+    }
+    /* mean = NULL: allowed (header: 'Any of mean/std/entropy may be NULL if not wanted.') */
+    {
+        unetseg_tensor *v_std = NULL;
+        unetseg_tensor *v_entropy = NULL;
+        prime_last_error();
+        int32_t st = unetseg_model_predict_tiled_mc(fx->model, fx->tensor, fx->tile_options, 2, 42, NULL, &v_std, &v_entropy);
+        check_status(&bad, "unetseg_model_predict_tiled_mc(mean=NULL)", st, 1);
+        check_out(&bad, "unetseg_model_predict_tiled_mc(mean=NULL)", st, v_std, "std");
+        check_out(&bad, "unetseg_model_predict_tiled_mc(mean=NULL)", st, v_entropy, "entropy");
+        unetseg_tensor_free(v_std);
+        unetseg_tensor_free(v_entropy);
+    }
+    /* std = NULL: allowed (header: 'Any of mean/std/entropy may be NULL if not wanted.') */
+    {
+        unetseg_tensor *v_mean = NULL;
+        unetseg_tensor *v_entropy = NULL;
+        prime_last_error();
+        int32_t st = unetseg_model_predict_tiled_mc(fx->model, fx->tensor, fx->tile_options, 2, 42, &v_mean, NULL, &v_entropy);
+        check_status(&bad, "unetseg_model_predict_tiled_mc(std=NULL)", st, 1);
+        check_out(&bad, "unetseg_model_predict_tiled_mc(std=NULL)", st, v_mean, "mean");
+        check_out(&bad, "unetseg_model_predict_tiled_mc(std=NULL)", st, v_entropy, "entropy");
+        unetseg_tensor_free(v_mean);
+        unetseg_tensor_free(v_entropy);
+    }
+    /* entropy = NULL: allowed (header: 'Any of mean/std/entropy may be NULL if not wanted.') */
+    {
+        unetseg_tensor *v_mean = NULL;
+        unetseg_tensor *v_std = NULL;
+        prime_last_error();
+        int32_t st = unetseg_model_predict_tiled_mc(fx->model, fx->tensor, fx->tile_options, 2, 42, &v_mean, &v_std, NULL);
+        check_status(&bad, "unetseg_model_predict_tiled_mc(entropy=NULL)", st, 1);
+        check_out(&bad, "unetseg_model_predict_tiled_mc(entropy=NULL)", st, v_mean, "mean");
+        check_out(&bad, "unetseg_model_predict_tiled_mc(entropy=NULL)", st, v_std, "std");
+        unetseg_tensor_free(v_mean);
+        unetseg_tensor_free(v_std);
+    }
+    /* every pointer NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_model_predict_tiled_mc(NULL, NULL, NULL, 2, 42, NULL, NULL, NULL);
+        check_status(&bad, "unetseg_model_predict_tiled_mc(all pointers NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
 /* int32_t unetseg_matcher_create(unetseg_matcher **out) */
 static void test_matcher_create(void **state) {
     fixture *fx = *state;
@@ -4348,6 +4692,15 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_model_set_seed, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_set_mc_dropout, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_predict_mc, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tile_options_create, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tile_options_free, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tile_options_set_tile, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tile_options_set_overlap, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tile_options_set_margin, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tile_options_set_blend, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tile_options_set_batch, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_model_predict_tiled, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_model_predict_tiled_mc, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_matcher_create, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_matcher_free, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_matcher_require, fixture_setup, fixture_teardown),
