@@ -121,12 +121,14 @@ static void plan_positions_weights_and_reflection(void **state) {
 static void identity_through_any_size(void **state) {
     (void)state;
     unetseg_model *m = identity_model(2);
+    /* with margin 6 every image below is shorter than the padding on some
+     * axis: reflected again and again; a 1-pixel axis repeats its pixel */
     const int64_t sizes[][2] = {{1, 1}, {1, 7}, {7, 1}, {5, 3}, {33, 47}, {100, 65}, {16, 16}};
     const int32_t blends[2] = {UNETSEG_BLEND_UNIFORM, UNETSEG_BLEND_GAUSSIAN};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
-        for (int b = 0; b < 2; b++)
+        for (int b = 0; b < 4; b++)
             for (int32_t batch = 1; batch <= 3; batch += 2) {
-                unetseg_tile_options *o = make_options(16, 6, 2, blends[b], batch);
+                unetseg_tile_options *o = make_options(16, b < 2 ? 6 : 12, b < 2 ? 2 : 6, blends[b % 2], batch);
                 unetseg_tensor *x = make_tensor4(2, sizes[s][0], sizes[s][1], 2, NULL), *y = NULL;
                 fill_input(x, 7 + s);
                 assert_ok(unetseg_model_predict_tiled(m, x, o, &y));
@@ -140,7 +142,7 @@ static void identity_through_any_size(void **state) {
                 for (int64_t i = 0; i < 2 * sizes[s][0] * sizes[s][1] * 2; i++)
                     if (fabsf(a[i] - c[i]) > 1e-5f) {
                         print_error("size %lldx%lld blend %d batch %d: element %lld %g != %g\n",
-                                    (long long)sizes[s][0], (long long)sizes[s][1], blends[b],
+                                    (long long)sizes[s][0], (long long)sizes[s][1], b,
                                     batch, (long long)i, a[i], c[i]);
                         fail();
                     }
@@ -148,6 +150,26 @@ static void identity_through_any_size(void **state) {
                 unetseg_tensor_free(y);
                 unetseg_tile_options_free(o);
             }
+    unetseg_model_free(m);
+}
+
+/* Long strips: 1 x 40000 and 40000 x 1 (the side of the largest images the
+ * issue names), many tiles along one axis, a 1-pixel other axis. */
+static void identity_long_strips(void **state) {
+    (void)state;
+    unetseg_model *m = identity_model(1);
+    const int64_t sizes[2][2] = {{1, 40000}, {40000, 1}};
+    for (int s = 0; s < 2; s++) {
+        unetseg_tile_options *o = make_options(256, 64, 8, UNETSEG_BLEND_GAUSSIAN, 8);
+        unetseg_tensor *x = make_tensor4(1, sizes[s][0], sizes[s][1], 1, NULL), *y = NULL;
+        fill_input(x, 17);
+        assert_ok(unetseg_model_predict_tiled(m, x, o, &y));
+        for (int64_t i = 0; i < 40000; i++)
+            assert_true(fabsf(unetseg_tensor_data(x)[i] - unetseg_tensor_data(y)[i]) < 1e-5f);
+        unetseg_tensor_free(x);
+        unetseg_tensor_free(y);
+        unetseg_tile_options_free(o);
+    }
     unetseg_model_free(m);
 }
 
@@ -411,6 +433,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(plan_positions_weights_and_reflection),
         cmocka_unit_test(identity_through_any_size),
+        cmocka_unit_test(identity_long_strips),
         cmocka_unit_test(interior_equals_whole_image),
         cmocka_unit_test(unet_on_sizes_not_multiple_of_32),
         cmocka_unit_test(mc_mean_equals_plain_without_dropout),
