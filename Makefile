@@ -79,6 +79,19 @@ build/bench/bench_conv: bench/bench_conv.c lib/libunetseg.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -o $@ $< lib/libunetseg.a $(LIBS)
 
+# Tiled sliding-window prediction against whole-image inference: time and
+# peak RSS per row (a child process each), Unet('resnet34') with random
+# weights on N x N inputs (BENCH_TILE_SIZES, default 2048; e.g. "2048 8192").
+# Not part of `make bench`.
+.PHONY: bench-tiles
+BENCH_TILE_SIZES ?= 2048
+build/bench/bench_tiles: bench/bench_tiles.c lib/libunetseg.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) -o $@ $< lib/libunetseg.a $(LIBS)
+
+bench-tiles: build/bench/bench_tiles
+	build/bench/bench_tiles $(BENCH_TILE_SIZES)
+
 bench-kernels: build/bench/bench_gemm build/bench/bench_conv
 	build/bench/bench_gemm 20 1
 	build/bench/bench_conv 20 1
@@ -114,6 +127,7 @@ help:
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS (FUZZ_RUNS) each, FUZZ_SEED (tests/fuzz/README.md)"
 	@echo "make abi-check  abidiff + export list against abi/; make abi-update"
 	@echo "make bench      unetseg vs PyTorch vs ONNX Runtime (make bench-deps first); make bench-kernels"
+	@echo "make bench-tiles  tiled vs whole-image prediction: time, peak RSS (BENCH_TILE_SIZES=\"2048 8192\")"
 	@echo "make examples-ffi  build and run examples/cpp, go, rust against this build (skips a missing compiler)"
 	@echo "make install    PREFIX=... DESTDIR=... ; make uninstall"
 

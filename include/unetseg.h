@@ -504,6 +504,95 @@ UNETSEG_API int32_t unetseg_model_predict_mc(unetseg_model *model, const unetseg
                                              unetseg_tensor **mean, unetseg_tensor **std,
                                              unetseg_tensor **entropy);
 
+/* ------------------------------------------------ tiled sliding window */
+/*
+ * Prediction on images of any size (1x1 up to the tensor limits; no size
+ * multiple) by a sliding window: the image is cut into overlapping tiles of
+ * a fixed size that the network takes, `batch` tiles go through the network
+ * per pass, and each tile's output, weighted, is added into the output,
+ * divided at the end by the total weight of each pixel. Peak memory is the
+ * output plus one batch of tiles and its activations, not the image's area
+ * times the network's activations.
+ *
+ * Along each axis tile i starts at i * (tile - overlap) - margin: the first
+ * tile's kept part (the tile less `margin` pixels at every side, whose
+ * outputs are dropped) starts at pixel 0, and tiles follow until a kept part
+ * reaches the image's end. Where a tile reaches past the image its pixels
+ * are the image reflected at the border (numpy's "reflect", the edge pixel
+ * not repeated; reflected again where the image is shorter than the
+ * padding). When the image and its margins fit in less than a tile, the
+ * tile shrinks to their size rounded up to the model's size multiple (32
+ * for Unet(); for other models the largest power of two up to 32 that
+ * divides the tile). Blend weights within the kept part of length L
+ * (position p = 0 .. L-1): UNIFORM 1; GAUSSIAN exp(-(p - (L-1)/2)^2 /
+ * (2 s^2)) with s = 0.125 L (MONAI's sigma_scale), a tile's weight being the
+ * product of its row and column weights. With an overlap of at least twice
+ * the network's receptive-field halo and margin = the halo, every pixel
+ * farther than the halo from the image border equals whole-image inference
+ * (within float rounding), whatever the blend.
+ */
+#define UNETSEG_BLEND_UNIFORM 0  /* every kept tile pixel weighs 1 */
+#define UNETSEG_BLEND_GAUSSIAN 1 /* weights fall off from the tile's centre */
+
+typedef struct unetseg_tile_options unetseg_tile_options;
+
+/* Defaults: tile 512x512, overlap 128, margin 0, UNETSEG_BLEND_GAUSSIAN,
+ * batch 1. Errors: INVALID_ARG, NOMEM. */
+UNETSEG_API int32_t unetseg_tile_options_create(unetseg_tile_options **out);
+/* Release options (NULL is fine). */
+UNETSEG_API void unetseg_tile_options_free(unetseg_tile_options *options);
+/* Tile height and width, each 1..65536 (the model must take that size:
+ * multiples of 32 for Unet()). Errors: INVALID_ARG. */
+UNETSEG_API int32_t unetseg_tile_options_set_tile(unetseg_tile_options *options, int64_t tile_h,
+                                                  int64_t tile_w);
+/* Pixels shared by neighbouring tiles, 0..65535; must be smaller than the
+ * tile (checked by the predict calls). Errors: INVALID_ARG. */
+UNETSEG_API int32_t unetseg_tile_options_set_overlap(unetseg_tile_options *options,
+                                                     int64_t overlap);
+/* Pixels at each side of a tile whose outputs are dropped (the network
+ * sees them as context), 0..32767; 2 * margin must not exceed the overlap
+ * (checked by the predict calls). Errors: INVALID_ARG. */
+UNETSEG_API int32_t unetseg_tile_options_set_margin(unetseg_tile_options *options,
+                                                    int64_t margin);
+/* UNETSEG_BLEND_UNIFORM or UNETSEG_BLEND_GAUSSIAN. Errors: INVALID_ARG. */
+UNETSEG_API int32_t unetseg_tile_options_set_blend(unetseg_tile_options *options, int32_t blend);
+/* Tiles per forward pass, 1..1024 (memory grows with it). Errors: INVALID_ARG. */
+UNETSEG_API int32_t unetseg_tile_options_set_batch(unetseg_tile_options *options, int32_t batch);
+/*
+ * Inference-mode prediction of `input` (N, H, W, C), C the input layer's
+ * channels, H and W any size, tile by tile as described above. *output is
+ * a new tensor (N, H, W, classes), the caller's. Dropout as in
+ * unetseg_model_forward (the model's step advances once per call).
+ * Errors: INVALID_ARG (NULL; overlap not smaller than the tile, or
+ * 2 * margin above the overlap), SHAPE (rank or channels; a tile size the
+ * graph cannot take, or a model whose output is not its input's size),
+ * STATE (no layers), NOMEM (also: output above 2^34 elements).
+ */
+UNETSEG_API int32_t unetseg_model_predict_tiled(unetseg_model *model, const unetseg_tensor *input,
+                                                const unetseg_tile_options *options,
+                                                unetseg_tensor **output);
+/*
+ * Monte-Carlo dropout prediction of a whole image, tile by tile: each batch
+ * of tiles goes through unetseg_model_predict_mc (`samples` 1..1000 passes,
+ * BatchNorm in inference mode, every dropout but NEVER active, pass i with
+ * the masks of (seed, layer, step i); masks also depend on a tile's place
+ * in its batch, so results are reproducible for a seed and the same
+ * options). Per pixel, the samples of every tile covering it are pooled,
+ * each tile's weighted by its blend weight: *mean (N, H, W, C) is their
+ * weighted mean (equal to unetseg_model_predict_tiled where no dropout is
+ * active), *std (N, H, W, C) their weighted population standard deviation
+ * (a single tile's: predict_mc's std), *entropy (N, H, W, 1) the entropy of
+ * the mean as in unetseg_model_predict_mc. Any of mean/std/entropy may be
+ * NULL if not wanted. Errors: as unetseg_model_predict_tiled, INVALID_ARG
+ * (samples out of range).
+ */
+UNETSEG_API int32_t unetseg_model_predict_tiled_mc(unetseg_model *model,
+                                                   const unetseg_tensor *input,
+                                                   const unetseg_tile_options *options,
+                                                   int32_t samples, uint64_t seed,
+                                                   unetseg_tensor **mean, unetseg_tensor **std,
+                                                   unetseg_tensor **entropy);
+
 /* ---------------------------------------------------------------- matchers */
 /*
  * A matcher selects layers by name, kind and region. Conditions added with

@@ -115,6 +115,31 @@ static int32_t op_mc(void *state) {
     return st;
 }
 
+/* Tiled prediction of a 13x11 image in 8x8 tiles (several per axis, with
+ * reflection at the borders), plain and Monte-Carlo. */
+static int32_t op_tiled(void *state) {
+    fixture *f = state;
+    unetseg_tile_options *o = NULL;
+    unetseg_tensor *x = NULL, *y = NULL, *sd = NULL, *ent = NULL;
+    const int64_t shape[4] = {2, 13, 11, 3};
+    int32_t st = unetseg_tile_options_create(&o);
+    if (!st) st = unetseg_tile_options_set_tile(o, 8, 8);
+    if (!st) st = unetseg_tile_options_set_overlap(o, 4);
+    if (!st) st = unetseg_tile_options_set_margin(o, 1);
+    if (!st) st = unetseg_tile_options_set_batch(o, 3);
+    if (!st) st = unetseg_tensor_create(4, shape, &x);
+    if (!st) st = unetseg_model_predict_tiled(f->m, x, o, &y);
+    unetseg_tensor_free(y);
+    y = NULL;
+    if (!st) st = unetseg_model_predict_tiled_mc(f->m, x, o, 2, 1, &y, &sd, &ent);
+    unetseg_tensor_free(y);
+    unetseg_tensor_free(sd);
+    unetseg_tensor_free(ent);
+    unetseg_tensor_free(x);
+    unetseg_tile_options_free(o);
+    return st;
+}
+
 static int32_t op_summary(void *state) {
     fixture *f = state;
     const char *text = NULL;
@@ -239,6 +264,7 @@ static void every_operation_survives_allocation_failures(void **state) {
     walk("forward", op_forward, &f, 1000, 1);
     walk("forward with activations", op_forward_observed, &f, 1000, 1);
     walk("Monte-Carlo prediction", op_mc, &f, 1000, 1);
+    walk("tiled prediction", op_tiled, &f, 1000, 1);
     walk("summary", op_summary, &f, 1000, 1);
     walk("save and load", op_save_load, &f, 1000, 1);
     walk("clone, its copy-on-write", op_clone, &f, 1000, 1);

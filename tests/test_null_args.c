@@ -8,7 +8,7 @@
  * with valid arguments must succeed first. NULL must give a negative status and
  * a fresh unetseg_last_error() message, or UNETSEG_OK where the header documents
  * that the pointer may be NULL (MAY_BE_NULL in the generator).
- * 120 functions, 228 pointer parameters, 417 calls. */
+ * 127 functions, 238 pointer parameters, 432 calls. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +39,7 @@ typedef struct fixture {
     unetseg_insert_options *insert_options; /* suffix "_d" */
     unetseg_train_options *train_options;
     unetseg_trainer *trainer;   /* on train_model */
+    unetseg_tile_options *tile_options; /* the defaults */
 } fixture;
 
 static int32_t null_args_match_fn(const char *name, int32_t kind, void *user) {
@@ -93,6 +94,7 @@ static void fixture_free(fixture *fx) {
     unetseg_matcher_free(fx->matcher);
     unetseg_insert_options_free(fx->insert_options);
     unetseg_train_options_free(fx->train_options);
+    unetseg_tile_options_free(fx->tile_options);
     free(fx);
 }
 
@@ -116,6 +118,7 @@ static fixture *fixture_new(void) {
     if (st == UNETSEG_OK) st = unetseg_insert_options_set_suffix(fx->insert_options, "_d");
     if (st == UNETSEG_OK) st = unetseg_train_options_create(&fx->train_options);
     if (st == UNETSEG_OK) st = unetseg_trainer_create(fx->train_model, fx->train_options, &fx->trainer);
+    if (st == UNETSEG_OK) st = unetseg_tile_options_create(&fx->tile_options);
     if (st != UNETSEG_OK) {
         print_error("fixture: status %d: %s\n", st, unetseg_last_error());
         fixture_free(fx);
@@ -2348,133 +2351,6 @@ static void test_model_load(void **state) {
     assert_int_equal(bad, 0);
 }
 
-/* int32_t unetseg_model_clone(const unetseg_model *model, unetseg_model **out) */
-static void test_model_clone(void **state) {
-    fixture *fx = *state;
-    int bad = 0;
-    (void)fx;
-    /* baseline: every argument valid (a fixture of its own) */
-    {
-        fixture *bx = fixture_new();
-        assert_non_null(bx);
-        {
-            unetseg_model *v_out = NULL;
-            prime_last_error();
-            int32_t st = unetseg_model_clone(bx->model, &v_out);
-            check_status(&bad, "unetseg_model_clone(all valid)", st, 1);
-            check_out(&bad, "unetseg_model_clone(all valid)", st, v_out, "out");
-            unetseg_model_free(v_out);
-        }
-        fixture_free(bx);
-    }
-    /* model = NULL: must fail */
-    {
-        unetseg_model *v_out = NULL;
-        prime_last_error();
-        int32_t st = unetseg_model_clone(NULL, &v_out);
-        check_status(&bad, "unetseg_model_clone(model=NULL)", st, 0);
-        check_out(&bad, "unetseg_model_clone(model=NULL)", st, v_out, "out");
-        unetseg_model_free(v_out);
-    }
-    /* out = NULL: must fail */
-    {
-        prime_last_error();
-        int32_t st = unetseg_model_clone(fx->model, NULL);
-        check_status(&bad, "unetseg_model_clone(out=NULL)", st, 0);
-    }
-    /* every pointer NULL: must fail */
-    {
-        prime_last_error();
-        int32_t st = unetseg_model_clone(NULL, NULL);
-        check_status(&bad, "unetseg_model_clone(all pointers NULL)", st, 0);
-    }
-    assert_int_equal(bad, 0);
-}
-
-/* int32_t unetseg_model_param_bytes(const unetseg_model *model, const unetseg_model *const *others, int32_t n_others, int64_t *unique_bytes, int64_t *total_bytes, int64_t *cache_bytes) */
-static void test_model_param_bytes(void **state) {
-    fixture *fx = *state;
-    int bad = 0;
-    (void)fx;
-    /* baseline: every argument valid (a fixture of its own) */
-    {
-        fixture *bx = fixture_new();
-        assert_non_null(bx);
-        {
-            const unetseg_model *v_others[1] = {bx->empty_model};
-            int64_t v_unique_bytes = 0;
-            int64_t v_total_bytes = 0;
-            int64_t v_cache_bytes = 0;
-            prime_last_error();
-            int32_t st = unetseg_model_param_bytes(bx->model, v_others, 1, &v_unique_bytes, &v_total_bytes, &v_cache_bytes);
-            check_status(&bad, "unetseg_model_param_bytes(all valid)", st, 1);
-        }
-        fixture_free(bx);
-    }
-    /* model = NULL: must fail */
-    {
-        const unetseg_model *v_others[1] = {fx->empty_model};
-        int64_t v_unique_bytes = 0;
-        int64_t v_total_bytes = 0;
-        int64_t v_cache_bytes = 0;
-        prime_last_error();
-        int32_t st = unetseg_model_param_bytes(NULL, v_others, 1, &v_unique_bytes, &v_total_bytes, &v_cache_bytes);
-        check_status(&bad, "unetseg_model_param_bytes(model=NULL)", st, 0);
-    }
-    /* others = NULL with n_others != 0: must fail */
-    {
-        int64_t v_unique_bytes = 0;
-        int64_t v_total_bytes = 0;
-        int64_t v_cache_bytes = 0;
-        prime_last_error();
-        int32_t st = unetseg_model_param_bytes(fx->model, NULL, 1, &v_unique_bytes, &v_total_bytes, &v_cache_bytes);
-        check_status(&bad, "unetseg_model_param_bytes(others=NULL)", st, 0);
-    }
-    /* others = NULL with n_others = 0: allowed (header: 'others may be NULL when n_others is 0') */
-    {
-        int64_t v_unique_bytes = 0;
-        int64_t v_total_bytes = 0;
-        int64_t v_cache_bytes = 0;
-        prime_last_error();
-        int32_t st = unetseg_model_param_bytes(fx->model, NULL, 0, &v_unique_bytes, &v_total_bytes, &v_cache_bytes);
-        check_status(&bad, "unetseg_model_param_bytes(others=NULL, n_others=0)", st, 1);
-    }
-    /* unique_bytes = NULL: allowed (header: 'Any output may be NULL.') */
-    {
-        const unetseg_model *v_others[1] = {fx->empty_model};
-        int64_t v_total_bytes = 0;
-        int64_t v_cache_bytes = 0;
-        prime_last_error();
-        int32_t st = unetseg_model_param_bytes(fx->model, v_others, 1, NULL, &v_total_bytes, &v_cache_bytes);
-        check_status(&bad, "unetseg_model_param_bytes(unique_bytes=NULL)", st, 1);
-    }
-    /* total_bytes = NULL: allowed (header: 'Any output may be NULL.') */
-    {
-        const unetseg_model *v_others[1] = {fx->empty_model};
-        int64_t v_unique_bytes = 0;
-        int64_t v_cache_bytes = 0;
-        prime_last_error();
-        int32_t st = unetseg_model_param_bytes(fx->model, v_others, 1, &v_unique_bytes, NULL, &v_cache_bytes);
-        check_status(&bad, "unetseg_model_param_bytes(total_bytes=NULL)", st, 1);
-    }
-    /* cache_bytes = NULL: allowed (header: 'Any output may be NULL.') */
-    {
-        const unetseg_model *v_others[1] = {fx->empty_model};
-        int64_t v_unique_bytes = 0;
-        int64_t v_total_bytes = 0;
-        prime_last_error();
-        int32_t st = unetseg_model_param_bytes(fx->model, v_others, 1, &v_unique_bytes, &v_total_bytes, NULL);
-        check_status(&bad, "unetseg_model_param_bytes(cache_bytes=NULL)", st, 1);
-    }
-    /* every pointer NULL: must fail */
-    {
-        prime_last_error();
-        int32_t st = unetseg_model_param_bytes(NULL, NULL, 1, NULL, NULL, NULL);
-        check_status(&bad, "unetseg_model_param_bytes(all pointers NULL)", st, 0);
-    }
-    assert_int_equal(bad, 0);
-}
-
 /* int32_t unetseg_model_set_threads(unetseg_model *model, int32_t threads) */
 static void test_model_set_threads(void **state) {
     fixture *fx = *state;
@@ -2670,6 +2546,347 @@ static void test_model_predict_mc(void **state) {
         prime_last_error();
         int32_t st = unetseg_model_predict_mc(NULL, NULL, 2, 42, NULL, NULL, NULL);
         check_status(&bad, "unetseg_model_predict_mc(all pointers NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* int32_t unetseg_tile_options_create(unetseg_tile_options **out) */
+static void test_tile_options_create(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            unetseg_tile_options *v_out = NULL;
+            prime_last_error();
+            int32_t st = unetseg_tile_options_create(&v_out);
+            check_status(&bad, "unetseg_tile_options_create(all valid)", st, 1);
+            check_out(&bad, "unetseg_tile_options_create(all valid)", st, v_out, "out");
+            unetseg_tile_options_free(v_out);
+        }
+        fixture_free(bx);
+    }
+    /* out = NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_tile_options_create(NULL);
+        check_status(&bad, "unetseg_tile_options_create(out=NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* void unetseg_tile_options_free(unetseg_tile_options *options) */
+static void test_tile_options_free(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* options = NULL: must not crash (the header: NULL is fine) */
+    {
+        unetseg_tile_options_free(NULL);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* int32_t unetseg_tile_options_set_tile(unetseg_tile_options *options, int64_t tile_h, int64_t tile_w) */
+static void test_tile_options_set_tile(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            prime_last_error();
+            int32_t st = unetseg_tile_options_set_tile(bx->tile_options, 8, 8);
+            check_status(&bad, "unetseg_tile_options_set_tile(all valid)", st, 1);
+        }
+        fixture_free(bx);
+    }
+    /* options = NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_tile_options_set_tile(NULL, 8, 8);
+        check_status(&bad, "unetseg_tile_options_set_tile(options=NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* int32_t unetseg_tile_options_set_overlap(unetseg_tile_options *options, int64_t overlap) */
+static void test_tile_options_set_overlap(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            prime_last_error();
+            int32_t st = unetseg_tile_options_set_overlap(bx->tile_options, 2);
+            check_status(&bad, "unetseg_tile_options_set_overlap(all valid)", st, 1);
+        }
+        fixture_free(bx);
+    }
+    /* options = NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_tile_options_set_overlap(NULL, 2);
+        check_status(&bad, "unetseg_tile_options_set_overlap(options=NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* int32_t unetseg_tile_options_set_margin(unetseg_tile_options *options, int64_t margin) */
+static void test_tile_options_set_margin(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            prime_last_error();
+            int32_t st = unetseg_tile_options_set_margin(bx->tile_options, 1);
+            check_status(&bad, "unetseg_tile_options_set_margin(all valid)", st, 1);
+        }
+        fixture_free(bx);
+    }
+    /* options = NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_tile_options_set_margin(NULL, 1);
+        check_status(&bad, "unetseg_tile_options_set_margin(options=NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* int32_t unetseg_tile_options_set_blend(unetseg_tile_options *options, int32_t blend) */
+static void test_tile_options_set_blend(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            prime_last_error();
+            int32_t st = unetseg_tile_options_set_blend(bx->tile_options, UNETSEG_BLEND_GAUSSIAN);
+            check_status(&bad, "unetseg_tile_options_set_blend(all valid)", st, 1);
+        }
+        fixture_free(bx);
+    }
+    /* options = NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_tile_options_set_blend(NULL, UNETSEG_BLEND_GAUSSIAN);
+        check_status(&bad, "unetseg_tile_options_set_blend(options=NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* int32_t unetseg_tile_options_set_batch(unetseg_tile_options *options, int32_t batch) */
+static void test_tile_options_set_batch(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            prime_last_error();
+            int32_t st = unetseg_tile_options_set_batch(bx->tile_options, 2);
+            check_status(&bad, "unetseg_tile_options_set_batch(all valid)", st, 1);
+        }
+        fixture_free(bx);
+    }
+    /* options = NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_tile_options_set_batch(NULL, 2);
+        check_status(&bad, "unetseg_tile_options_set_batch(options=NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* int32_t unetseg_model_predict_tiled(unetseg_model *model, const unetseg_tensor *input, const unetseg_tile_options *options, unetseg_tensor **output) */
+static void test_model_predict_tiled(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            unetseg_tensor *v_output = NULL;
+            prime_last_error();
+            int32_t st = unetseg_model_predict_tiled(bx->model, bx->tensor, bx->tile_options, &v_output);
+            check_status(&bad, "unetseg_model_predict_tiled(all valid)", st, 1);
+            check_out(&bad, "unetseg_model_predict_tiled(all valid)", st, v_output, "output");
+            unetseg_tensor_free(v_output);
+        }
+        fixture_free(bx);
+    }
+    /* model = NULL: must fail */
+    {
+        unetseg_tensor *v_output = NULL;
+        prime_last_error();
+        int32_t st = unetseg_model_predict_tiled(NULL, fx->tensor, fx->tile_options, &v_output);
+        check_status(&bad, "unetseg_model_predict_tiled(model=NULL)", st, 0);
+        check_out(&bad, "unetseg_model_predict_tiled(model=NULL)", st, v_output, "output");
+        unetseg_tensor_free(v_output);
+    }
+    /* input = NULL: must fail */
+    {
+        unetseg_tensor *v_output = NULL;
+        prime_last_error();
+        int32_t st = unetseg_model_predict_tiled(fx->model, NULL, fx->tile_options, &v_output);
+        check_status(&bad, "unetseg_model_predict_tiled(input=NULL)", st, 0);
+        check_out(&bad, "unetseg_model_predict_tiled(input=NULL)", st, v_output, "output");
+        unetseg_tensor_free(v_output);
+    }
+    /* options = NULL: must fail */
+    {
+        unetseg_tensor *v_output = NULL;
+        prime_last_error();
+        int32_t st = unetseg_model_predict_tiled(fx->model, fx->tensor, NULL, &v_output);
+        check_status(&bad, "unetseg_model_predict_tiled(options=NULL)", st, 0);
+        check_out(&bad, "unetseg_model_predict_tiled(options=NULL)", st, v_output, "output");
+        unetseg_tensor_free(v_output);
+    }
+    /* output = NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_model_predict_tiled(fx->model, fx->tensor, fx->tile_options, NULL);
+        check_status(&bad, "unetseg_model_predict_tiled(output=NULL)", st, 0);
+    }
+    /* every pointer NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_model_predict_tiled(NULL, NULL, NULL, NULL);
+        check_status(&bad, "unetseg_model_predict_tiled(all pointers NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* int32_t unetseg_model_predict_tiled_mc(unetseg_model *model, const unetseg_tensor *input, const unetseg_tile_options *options, int32_t samples, uint64_t seed, unetseg_tensor **mean, unetseg_tensor **std, unetseg_tensor **entropy) */
+static void test_model_predict_tiled_mc(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            unetseg_tensor *v_mean = NULL;
+            unetseg_tensor *v_std = NULL;
+            unetseg_tensor *v_entropy = NULL;
+            prime_last_error();
+            int32_t st = unetseg_model_predict_tiled_mc(bx->model, bx->tensor, bx->tile_options, 2, 42, &v_mean, &v_std, &v_entropy);
+            check_status(&bad, "unetseg_model_predict_tiled_mc(all valid)", st, 1);
+            check_out(&bad, "unetseg_model_predict_tiled_mc(all valid)", st, v_mean, "mean");
+            check_out(&bad, "unetseg_model_predict_tiled_mc(all valid)", st, v_std, "std");
+            check_out(&bad, "unetseg_model_predict_tiled_mc(all valid)", st, v_entropy, "entropy");
+            unetseg_tensor_free(v_mean);
+            unetseg_tensor_free(v_std);
+            unetseg_tensor_free(v_entropy);
+        }
+        fixture_free(bx);
+    }
+    /* model = NULL: must fail */
+    {
+        unetseg_tensor *v_mean = NULL;
+        unetseg_tensor *v_std = NULL;
+        unetseg_tensor *v_entropy = NULL;
+        prime_last_error();
+        int32_t st = unetseg_model_predict_tiled_mc(NULL, fx->tensor, fx->tile_options, 2, 42, &v_mean, &v_std, &v_entropy);
+        check_status(&bad, "unetseg_model_predict_tiled_mc(model=NULL)", st, 0);
+        check_out(&bad, "unetseg_model_predict_tiled_mc(model=NULL)", st, v_mean, "mean");
+        check_out(&bad, "unetseg_model_predict_tiled_mc(model=NULL)", st, v_std, "std");
+        check_out(&bad, "unetseg_model_predict_tiled_mc(model=NULL)", st, v_entropy, "entropy");
+        unetseg_tensor_free(v_mean);
+        unetseg_tensor_free(v_std);
+        unetseg_tensor_free(v_entropy);
+    }
+    /* input = NULL: must fail */
+    {
+        unetseg_tensor *v_mean = NULL;
+        unetseg_tensor *v_std = NULL;
+        unetseg_tensor *v_entropy = NULL;
+        prime_last_error();
+        int32_t st = unetseg_model_predict_tiled_mc(fx->model, NULL, fx->tile_options, 2, 42, &v_mean, &v_std, &v_entropy);
+        check_status(&bad, "unetseg_model_predict_tiled_mc(input=NULL)", st, 0);
+        check_out(&bad, "unetseg_model_predict_tiled_mc(input=NULL)", st, v_mean, "mean");
+        check_out(&bad, "unetseg_model_predict_tiled_mc(input=NULL)", st, v_std, "std");
+        check_out(&bad, "unetseg_model_predict_tiled_mc(input=NULL)", st, v_entropy, "entropy");
+        unetseg_tensor_free(v_mean);
+        unetseg_tensor_free(v_std);
+        unetseg_tensor_free(v_entropy);
+    }
+    /* options = NULL: must fail */
+    {
+        unetseg_tensor *v_mean = NULL;
+        unetseg_tensor *v_std = NULL;
+        unetseg_tensor *v_entropy = NULL;
+        prime_last_error();
+        int32_t st = unetseg_model_predict_tiled_mc(fx->model, fx->tensor, NULL, 2, 42, &v_mean, &v_std, &v_entropy);
+        check_status(&bad, "unetseg_model_predict_tiled_mc(options=NULL)", st, 0);
+        check_out(&bad, "unetseg_model_predict_tiled_mc(options=NULL)", st, v_mean, "mean");
+        check_out(&bad, "unetseg_model_predict_tiled_mc(options=NULL)", st, v_std, "std");
+        check_out(&bad, "unetseg_model_predict_tiled_mc(options=NULL)", st, v_entropy, "entropy");
+        unetseg_tensor_free(v_mean);
+        unetseg_tensor_free(v_std);
+        unetseg_tensor_free(v_entropy);
+    }
+    /* mean = NULL: allowed (header: 'Any of mean/std/entropy may be NULL if not wanted.') */
+    {
+        unetseg_tensor *v_std = NULL;
+        unetseg_tensor *v_entropy = NULL;
+        prime_last_error();
+        int32_t st = unetseg_model_predict_tiled_mc(fx->model, fx->tensor, fx->tile_options, 2, 42, NULL, &v_std, &v_entropy);
+        check_status(&bad, "unetseg_model_predict_tiled_mc(mean=NULL)", st, 1);
+        check_out(&bad, "unetseg_model_predict_tiled_mc(mean=NULL)", st, v_std, "std");
+        check_out(&bad, "unetseg_model_predict_tiled_mc(mean=NULL)", st, v_entropy, "entropy");
+        unetseg_tensor_free(v_std);
+        unetseg_tensor_free(v_entropy);
+    }
+    /* std = NULL: allowed (header: 'Any of mean/std/entropy may be NULL if not wanted.') */
+    {
+        unetseg_tensor *v_mean = NULL;
+        unetseg_tensor *v_entropy = NULL;
+        prime_last_error();
+        int32_t st = unetseg_model_predict_tiled_mc(fx->model, fx->tensor, fx->tile_options, 2, 42, &v_mean, NULL, &v_entropy);
+        check_status(&bad, "unetseg_model_predict_tiled_mc(std=NULL)", st, 1);
+        check_out(&bad, "unetseg_model_predict_tiled_mc(std=NULL)", st, v_mean, "mean");
+        check_out(&bad, "unetseg_model_predict_tiled_mc(std=NULL)", st, v_entropy, "entropy");
+        unetseg_tensor_free(v_mean);
+        unetseg_tensor_free(v_entropy);
+    }
+    /* entropy = NULL: allowed (header: 'Any of mean/std/entropy may be NULL if not wanted.') */
+    {
+        unetseg_tensor *v_mean = NULL;
+        unetseg_tensor *v_std = NULL;
+        prime_last_error();
+        int32_t st = unetseg_model_predict_tiled_mc(fx->model, fx->tensor, fx->tile_options, 2, 42, &v_mean, &v_std, NULL);
+        check_status(&bad, "unetseg_model_predict_tiled_mc(entropy=NULL)", st, 1);
+        check_out(&bad, "unetseg_model_predict_tiled_mc(entropy=NULL)", st, v_mean, "mean");
+        check_out(&bad, "unetseg_model_predict_tiled_mc(entropy=NULL)", st, v_std, "std");
+        unetseg_tensor_free(v_mean);
+        unetseg_tensor_free(v_std);
+    }
+    /* every pointer NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_model_predict_tiled_mc(NULL, NULL, NULL, 2, 42, NULL, NULL, NULL);
+        check_status(&bad, "unetseg_model_predict_tiled_mc(all pointers NULL)", st, 0);
     }
     assert_int_equal(bad, 0);
 }
@@ -4555,14 +4772,21 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_model_save_weights, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_load_weights, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_load, fixture_setup, fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_model_clone, fixture_setup, fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_model_param_bytes, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_set_threads, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_set_max_threads, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_shutdown_workers, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_set_seed, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_set_mc_dropout, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_predict_mc, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tile_options_create, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tile_options_free, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tile_options_set_tile, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tile_options_set_overlap, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tile_options_set_margin, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tile_options_set_blend, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tile_options_set_batch, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_model_predict_tiled, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_model_predict_tiled_mc, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_matcher_create, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_matcher_free, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_matcher_require, fixture_setup, fixture_teardown),

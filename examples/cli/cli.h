@@ -153,6 +153,28 @@ int cli_check_insertions(const cli_insertions *ins);
 /* Apply the insertions in order; reports the error and returns its status. */
 int32_t cli_apply_insertions(unetseg_model *model, const cli_insertions *ins);
 
+/* ---------------------------------------------------------------- tiling
+ * --tile N, --overlap M (default N/4), --blend gaussian|uniform (default
+ * gaussian), --tile-batch B (default 1), --tile-margin P (default 0),
+ * --no-tile: the sliding window of unetseg_model_predict_tiled. */
+#define CLI_TILE_THRESHOLD 1048576 /* pixels above which predict tiles by default */
+#define CLI_TILE_DEFAULT 512
+typedef struct cli_tiling {
+    long long tile, overlap, batch, margin; /* 0: not given (overlap: overlap_given) */
+    int overlap_given, blend_given, no_tile;
+    int32_t blend;
+} cli_tiling;
+
+extern const cli_option cli_tile_table[];
+/* Usage checks: a CLI exit code (0 when fine). */
+int cli_tiling_check(const cli_tiling *t);
+/* Whether an input of h x w pixels is predicted tile by tile. */
+int cli_tiling_wanted(const cli_tiling *t, long long h, long long w);
+/* The library's options for an h x w input, and the line on stderr that
+ * says tiling is used (and why, when it was not asked for). */
+int32_t cli_tiling_options(const cli_tiling *t, long long h, long long w,
+                           unetseg_tile_options **out);
+
 /* ---------------------------------------------------------------- images */
 /* Image outputs of `predict` on an image file (NULL: not wanted). */
 typedef struct cli_image_outputs {
@@ -170,7 +192,9 @@ int cli_make_dirs(const char *path);
 /* mkdir -p of the directory part of `file_path` (none: 1); reports failures. */
 int cli_make_parent_dirs(const char *file_path);
 /* Exit code; reports problems on stderr. */
+/* With `tiling` the image is predicted at its own size tile by tile when
+ * cli_tiling_wanted says so (otherwise resized to multiples of 32). */
 int cli_predict_image(unetseg_model *m, const char *input_path, const cli_image_outputs *o,
-                      int32_t mc, uint64_t mc_seed);
+                      int32_t mc, uint64_t mc_seed, const cli_tiling *tiling);
 
 #endif

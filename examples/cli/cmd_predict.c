@@ -23,6 +23,7 @@ typedef struct predict_options {
     int image_mode; /* the input is an image file */
     cli_model_args model;
     cli_insertions ins;
+    cli_tiling tiling; /* --tile, --overlap, --blend, --tile-batch, --tile-margin, --no-tile */
 } predict_options;
 
 /* --dump a,b,c: split in place. */
@@ -67,10 +68,15 @@ static int usage_error(const char *why) {
 
 static int parse_predict_options(int argc, char **argv, void *options) {
     predict_options *o = options;
-    const cli_group groups[] = {
-        {predict_table, o}, {cli_insert_table, &o->ins}, {cli_model_table, &o->model}};
-    int rc = cli_parse_options(argc, argv, groups, 3);
+    const cli_group groups[] = {{predict_table, o},
+                                {cli_insert_table, &o->ins},
+                                {cli_model_table, &o->model},
+                                {cli_tile_table, &o->tiling}};
+    int rc = cli_parse_options(argc, argv, groups, 4);
     if (rc == CLI_EXIT_OK) rc = cli_check_insertions(&o->ins);
+    if (rc == CLI_EXIT_OK) rc = cli_tiling_check(&o->tiling);
+    if (rc == CLI_EXIT_OK && o->tiling.tile && (o->n_dump || o->repeat))
+        rc = usage_error("--dump and --repeat run the whole input: not with --tile");
     o->image_mode = o->input && cli_is_image_path(o->input);
     if (rc == CLI_EXIT_OK && o->image_mode && (o->n_dump || o->repeat))
         rc = usage_error("--dump and --repeat need a safetensors input");
@@ -145,11 +151,13 @@ static int32_t time_forward(unetseg_model *m, const unetseg_tensor *input, long 
     return st;
 }
 
-/* --mc T: mean, std and entropy maps of T Monte-Carlo dropout passes. */
+/* --mc T: mean, std and entropy maps of T Monte-Carlo dropout passes
+ * (tile by tile with `tiles`). */
 static int32_t write_mc(unetseg_model *m, const unetseg_tensor *input, int32_t samples,
-                        uint64_t seed, const char *path) {
+                        uint64_t seed, const char *path, const unetseg_tile_options *tiles) {
     unetseg_tensor *mean = NULL, *std = NULL, *entropy = NULL;
-    int32_t st = unetseg_model_predict_mc(m, input, samples, seed, &mean, &std, &entropy);
+    int32_t st = tiles ? unetseg_model_predict_tiled_mc(m, input, tiles, samples, seed, &mean, &std, &entropy)
+                       : unetseg_model_predict_mc(m, input, samples, seed, &mean, &std, &entropy);
     if (st) {
         cli_report("predict --mc", st);
     } else {
@@ -188,10 +196,12 @@ static int32_t save_outputs(const predict_options *o, const unetseg_tensor *outp
     return st;
 }
 
-static int32_t forward_and_save(const predict_options *o, unetseg_model *m, const unetseg_tensor *input) {
+static int32_t forward_and_save(const predict_options *o, unetseg_model *m, const unetseg_tensor *input,
+                                const unetseg_tile_options *tiles) {
     unetseg_tensor *output = NULL, *acts[MAX_DUMP] = {0};
-    int32_t st = unetseg_model_forward_with_activations(m, input, o->layers, o->n_dump, acts, &output);
-    if (st) cli_report("forward", st);
+    int32_t st = tiles ? unetseg_model_predict_tiled(m, input, tiles, &output)
+                       : unetseg_model_forward_with_activations(m, input, o->layers, o->n_dump, acts, &output);
+    if (st) cli_report(tiles ? "predict (tiled)" : "forward", st);
     else st = save_outputs(o, output, acts);
     for (int i = 0; i < o->n_dump; i++) unetseg_tensor_free(acts[i]);
     unetseg_tensor_free(output);
@@ -200,12 +210,26 @@ static int32_t forward_and_save(const predict_options *o, unetseg_model *m, cons
 
 static int predict_on_tensor(const predict_options *o, unetseg_model *m) {
     unetseg_tensor *input = NULL;
+    unetseg_tile_options *tiles = NULL;
+    int64_t shape[4] = {0};
     int32_t st = UNETSEG_E_IO; /* a FIFO or device: reported, never opened by the library */
     if (cli_check_input(o->input) && (st = unetseg_tensor_load(o->input, "input", &input)))
         cli_report(o->input, st);
-    else if (o->repeat > 0) st = time_forward(m, input, o->repeat);
-    if (!st) st = o->mc > 0 ? write_mc(m, input, (int32_t)o->mc, o->mc_seed, o->output)
-                            : forward_and_save(o, m, input);
+    else if (unetseg_tensor_shape(input, shape, 4) == UNETSEG_OK &&
+             cli_tiling_wanted(&o->tiling, shape[1], shape[2])) {
+        /* --dump and --repeat with a large input: refused, as with --tile */
+        if (o->n_dump || o->repeat) {
+            fprintf(stderr, "unetseg predict: the input has more than %d pixels, so it is tiled: "
+                            "--dump and --repeat need --no-tile\n", CLI_TILE_THRESHOLD);
+            st = UNETSEG_E_INVALID_ARG;
+        } else {
+            st = cli_tiling_options(&o->tiling, shape[1], shape[2], &tiles);
+        }
+    }
+    if (!st && o->repeat > 0) st = time_forward(m, input, o->repeat);
+    if (!st) st = o->mc > 0 ? write_mc(m, input, (int32_t)o->mc, o->mc_seed, o->output, tiles)
+                            : forward_and_save(o, m, input, tiles);
+    unetseg_tile_options_free(tiles);
     unetseg_tensor_free(input);
     return cli_exit_code(st);
 }
@@ -218,7 +242,7 @@ static int predict_on_image(const predict_options *o, unetseg_model *m) {
     cli_image_outputs images = o->images;
     images.output = o->output;
     images.mc_dir = mc_dir;
-    return cli_predict_image(m, o->input, &images, (int32_t)o->mc, o->mc_seed);
+    return cli_predict_image(m, o->input, &images, (int32_t)o->mc, o->mc_seed, &o->tiling);
 }
 
 static int run_predict(void *options) {
@@ -246,6 +270,8 @@ const cli_command cli_command_predict = {
     "         [--mc T [--mc-seed S]]   (writes mean, std, entropy instead of output)\n"
     "         [--threads N] [--repeat N] (time N forward passes: forward_ms_median=X)\n"
     "         [--max-pixels N]\n"
+    "         [--tile N [--overlap M] [--blend gaussian|uniform] [--tile-batch B]\n"
+    "          [--tile-margin P]] [--no-tile]\n"
     "With an image input (.png/.jpg/.bmp, raw 0..255 pixels): --output is a PNG\n"
     "mask (0/255, or class indices), plus [--probabilities P.png] [--overlay O.png];\n"
     "--mc T writes mean.png, std.png, entropy.png next to --output, and\n"
@@ -255,6 +281,14 @@ const cli_command cli_command_predict = {
     "--max-pixels N: refuse image inputs of more pixels (default 16777216, up to\n"
     "268435456).\n"
     "--dump: at most 64 layers; --mc 1..1000; --repeat 1..100000; --threads 0..256\n"
-    "(0: all cores).\n",
+    "(0: all cores).\n"
+    "Tiled prediction (any input size, memory of one batch of tiles plus the\n"
+    "output): --tile N (1..65536; a multiple of 32 for Unet) cuts the input into\n"
+    "N x N tiles overlapping by --overlap M pixels (default N/4), blended with\n"
+    "--blend gaussian (default) or uniform weights, --tile-batch B (1..1024,\n"
+    "default 1) tiles per pass, --tile-margin P (default 0) pixels of each tile\n"
+    "side used as context only; the image is reflected at its borders, never\n"
+    "resized. Inputs of more than 1048576 pixels are tiled by default (tile 512,\n"
+    "said on stderr); --no-tile runs them whole.\n",
     sizeof(predict_options), parse_predict_options, run_predict,
 };

@@ -157,9 +157,9 @@ static int write_mc_images(const cli_image_outputs *o, const cli_image *input, u
 }
 
 /* The image as a (1, h, w, c) tensor, resized to multiples of 32 when
- * needed; 0 on failure. */
-static int input_tensor(const cli_image *img, unetseg_tensor **x) {
-    int w = round32(img->w), h = round32(img->h);
+ * needed (`exact`: at its own size, for tiled prediction); 0 on failure. */
+static int input_tensor(const cli_image *img, int exact, unetseg_tensor **x) {
+    int w = exact ? img->w : round32(img->w), h = exact ? img->h : round32(img->h);
     cli_image sized = {0};
     int64_t shape[4] = {1, h, w, img->c};
     int ok = cli_image_resize(img, w, h, &sized); /* a copy when the size already fits */
@@ -184,16 +184,28 @@ static int write_outputs(const cli_image_outputs *o, const cli_image *img, const
 }
 
 int cli_predict_image(unetseg_model *m, const char *input_path, const cli_image_outputs *o,
-                      int32_t mc, uint64_t mc_seed) {
+                      int32_t mc, uint64_t mc_seed, const cli_tiling *tiling) {
     int64_t in_shape[4];
     cli_image img = {0}, probs = {0};
     unetseg_tensor *x = NULL, *y = NULL, *mean = NULL, *std = NULL, *entropy = NULL;
+    unetseg_tile_options *tiles = NULL;
     int32_t shape_st = unetseg_model_layer_output_shape(m, 0, in_shape);
     if (shape_st) cli_report("the model's input", shape_st);
-    int ok = !shape_st && cli_image_read(input_path, (int)in_shape[3], &img) && input_tensor(&img, &x);
-    int32_t st = !ok        ? UNETSEG_OK
-                 : mc > 0 ? unetseg_model_predict_mc(m, x, mc, mc_seed, &mean, &std, &entropy)
-                          : unetseg_model_forward(m, x, &y);
+    int ok = !shape_st && cli_image_read(input_path, (int)in_shape[3], &img);
+    const int tiled = ok && tiling && cli_tiling_wanted(tiling, img.h, img.w);
+    int32_t st = tiled ? cli_tiling_options(tiling, img.h, img.w, &tiles) : UNETSEG_OK;
+    ok = ok && !st && input_tensor(&img, tiled, &x);
+    if (!ok || st) {
+        st = UNETSEG_OK; /* reported */
+        ok = 0;
+    } else if (tiled) {
+        st = mc > 0 ? unetseg_model_predict_tiled_mc(m, x, tiles, mc, mc_seed, &mean, &std, &entropy)
+                    : unetseg_model_predict_tiled(m, x, tiles, &y);
+    } else {
+        st = mc > 0 ? unetseg_model_predict_mc(m, x, mc, mc_seed, &mean, &std, &entropy)
+                    : unetseg_model_forward(m, x, &y);
+    }
+    unetseg_tile_options_free(tiles);
     if (st) cli_report("predict", st);
     ok = ok && !st && tensor_to_image(mc > 0 ? mean : y, img.w, img.h, &probs) && write_outputs(o, &img, &probs);
     if (ok && mc > 0) ok = write_mc_images(o, &img, mean, std, entropy);

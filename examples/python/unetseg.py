@@ -160,11 +160,16 @@ class _UnetOptions(ctypes.Structure):
     pass
 
 
+class _TileOptions(ctypes.Structure):
+    pass
+
+
 _i32, _i64, _u64 = ctypes.c_int32, ctypes.c_int64, ctypes.c_uint64
 _dbl, _str = ctypes.c_double, ctypes.c_char_p
 _P = ctypes.POINTER
 _PT, _PM, _PMt = _P(_Tensor), _P(_Model), _P(_Matcher)
 _PIO, _PTO, _PTr, _PUO = _P(_InsertOptions), _P(_TrainOptions), _P(_Trainer), _P(_UnetOptions)
+_PTl = _P(_TileOptions)
 _PF = _P(ctypes.c_float)
 _MATCH_FN = ctypes.CFUNCTYPE(_i32, _str, _i32, ctypes.c_void_p)
 _DESTROY_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
@@ -246,6 +251,17 @@ _SIGNATURES = {
     "unetseg_model_set_seed": (_i32, _PM, _u64),
     "unetseg_model_set_mc_dropout": (_i32, _PM, _i32),
     "unetseg_model_predict_mc": (_i32, _PM, _PT, _i32, _u64, _P(_PT), _P(_PT), _P(_PT)),
+    # tiled sliding-window prediction
+    "unetseg_tile_options_create": (_i32, _P(_PTl)),
+    "unetseg_tile_options_free": (None, _PTl),
+    "unetseg_tile_options_set_tile": (_i32, _PTl, _i64, _i64),
+    "unetseg_tile_options_set_overlap": (_i32, _PTl, _i64),
+    "unetseg_tile_options_set_margin": (_i32, _PTl, _i64),
+    "unetseg_tile_options_set_blend": (_i32, _PTl, _i32),
+    "unetseg_tile_options_set_batch": (_i32, _PTl, _i32),
+    "unetseg_model_predict_tiled": (_i32, _PM, _PT, _PTl, _P(_PT)),
+    "unetseg_model_predict_tiled_mc": (_i32, _PM, _PT, _PTl, _i32, _u64, _P(_PT), _P(_PT),
+                                       _P(_PT)),
     # matchers
     "unetseg_matcher_create": (_i32, _P(_PMt)),
     "unetseg_matcher_free": (None, _PMt),
@@ -379,6 +395,7 @@ _LOSSES = {"bce": 0, "binary_crossentropy": 0, "cce": 1, "categorical_crossentro
            "bce_dice": 6, "bce_jaccard": 7, "cce_dice": 8, "cce_jaccard": 9}
 _OPTIMIZERS = {"sgd": 0, "adam": 1}
 _SCHEDULES = {"constant": 0, "step": 1, "cosine": 2}
+_BLENDS = {"uniform": 0, "gaussian": 1}
 
 
 def _enum(table, value, what):
@@ -1256,6 +1273,32 @@ class Model(_Handle):
         del keep
         return _output(mean), _output(std), _output(ent)
 
+    @_locked
+    def predict_tiled(self, x, tile=512, overlap=128, margin=0, blend="gaussian", batch=1,
+                      samples=None, seed=0):
+        """Sliding-window prediction of images of any size (N, H, W, C).
+
+        tile: an int or (height, width); overlap and margin in pixels;
+        blend "gaussian" or "uniform"; batch: tiles per pass. With `samples`
+        (1..1000), Monte-Carlo dropout tile by tile: (mean, std, entropy)
+        of the whole image; otherwise the prediction (N, H, W, classes)."""
+        h = self._h
+        th, tw = _pair(tile, "tile")
+        with _TileOptions_(th, tw, overlap, margin, blend, batch) as opts:
+            ptr, keep = _input(x)
+            if samples is None:
+                out = _PT()
+                _check(_lib.unetseg_model_predict_tiled(h, ptr, opts._h, ctypes.byref(out)))
+                del keep
+                return _output(out)
+            samples, seed = _int(samples, "samples", _i32), _int(seed, "seed", _u64)
+            mean, std, ent = _PT(), _PT(), _PT()
+            _check(_lib.unetseg_model_predict_tiled_mc(h, ptr, opts._h, samples, seed,
+                                                       ctypes.byref(mean), ctypes.byref(std),
+                                                       ctypes.byref(ent)))
+            del keep
+            return _output(mean), _output(std), _output(ent)
+
     # ---- matching and dropout insertion
     def _matched_indices(self, matcher):
         # Inside the model's guard; the matcher's callbacks may run.
@@ -1479,6 +1522,27 @@ class _InsertOptions_(_Handle):
             if args[3] is not None:
                 _check(_lib.unetseg_insert_options_set_suffix(h, args[3]))
             _check(_lib.unetseg_insert_options_set_allow_no_match(h, int(bool(allow_no_match))))
+        except BaseException:
+            self.close()
+            raise
+
+
+class _TileOptions_(_Handle):
+    _free_name, _kind = "unetseg_tile_options_free", "tile_options"
+
+    def __init__(self, tile_h, tile_w, overlap, margin, blend, batch):
+        args = (_int(tile_h, "tile"), _int(tile_w, "tile"), _int(overlap, "overlap"),
+                _int(margin, "margin"), _enum(_BLENDS, blend, "blend"), _int(batch, "batch", _i32))
+        out = _PTl()
+        _check(_lib.unetseg_tile_options_create(ctypes.byref(out)))
+        self._adopt(out)
+        try:
+            h = self._h
+            _check(_lib.unetseg_tile_options_set_tile(h, args[0], args[1]))
+            _check(_lib.unetseg_tile_options_set_overlap(h, args[2]))
+            _check(_lib.unetseg_tile_options_set_margin(h, args[3]))
+            _check(_lib.unetseg_tile_options_set_blend(h, args[4]))
+            _check(_lib.unetseg_tile_options_set_batch(h, args[5]))
         except BaseException:
             self.close()
             raise

@@ -13,21 +13,34 @@
 
 #define US_PROB_FLOOR 1e-7
 
-/* Entropy of the mean prediction per pixel: binary for one channel,
+/* Entropy of one pixel's mean prediction m[0..c-1]: binary for one channel,
  * categorical over channels otherwise. */
+#define PIXEL_ENTROPY(m, c, h)                                                   \
+    do {                                                                         \
+        (h) = 0;                                                                 \
+        if ((c) == 1) {                                                          \
+            double q_ = fmin(fmax((double)(m)[0], US_PROB_FLOOR), 1.0 - US_PROB_FLOOR); \
+            (h) = -q_ * log(q_) - (1 - q_) * log(1 - q_);                        \
+        } else {                                                                 \
+            for (int64_t k_ = 0; k_ < (c); k_++) {                               \
+                double q_ = fmin(fmax((double)(m)[k_], US_PROB_FLOOR), 1.0);     \
+                (h) -= q_ * log(q_);                                             \
+            }                                                                    \
+        }                                                                        \
+    } while (0)
+
 static void entropy_map(const double *mean, int64_t pixels, int64_t c, float *out) {
     for (int64_t p = 0; p < pixels; p++) {
-        const double *m = mean + p * c;
-        double h = 0;
-        if (c == 1) {
-            double q = fmin(fmax(m[0], US_PROB_FLOOR), 1.0 - US_PROB_FLOOR);
-            h = -q * log(q) - (1 - q) * log(1 - q);
-        } else {
-            for (int64_t k = 0; k < c; k++) {
-                double q = fmin(fmax(m[k], US_PROB_FLOOR), 1.0);
-                h -= q * log(q);
-            }
-        }
+        double h;
+        PIXEL_ENTROPY(mean + p * c, c, h);
+        out[p] = (float)h;
+    }
+}
+
+void us_mc_entropy_map(const float *mean, int64_t pixels, int64_t c, float *out) {
+    for (int64_t p = 0; p < pixels; p++) {
+        double h;
+        PIXEL_ENTROPY(mean + p * c, c, h);
         out[p] = (float)h;
     }
 }

@@ -13,4 +13,8 @@ int32_t us_model_predict_mc(unetseg_model *model, const unetseg_tensor *input, i
                             uint64_t seed, unetseg_tensor **mean, unetseg_tensor **std,
                             unetseg_tensor **entropy);
 
+/* Per pixel the entropy of a mean prediction mean[pixels][c], as
+ * predict_mc's entropy map (binary for c == 1, categorical otherwise). */
+void us_mc_entropy_map(const float *mean, int64_t pixels, int64_t c, float *out);
+
 #endif

@@ -17,8 +17,8 @@ Valid values come from a fixture built for each test (see FIXTURE_C): a small
 model `data`(8,8,3) -> `conv`(3x3, 1 filter) -> `sigmoid`, an empty model, a
 second copy of the small model with a trainer on it, tensors (1,8,8,3) and
 masks (1,8,8,1), a copy of `conv/kernel`, U-Net options (resnet18, 32x32x3),
-the matcher parsed from "conv", insertion options (suffix "_d") and train
-options. Files for the load functions are written once per run in a fresh
+the matcher parsed from "conv", insertion options (suffix "_d"), train options
+and tile options (the defaults). Files for the load functions are written once per run in a fresh
 temporary directory.
 
 Expectations of a NULL call:
@@ -97,6 +97,11 @@ MAY_BE_NULL = {
     },
     "unetseg_model_match": {
         "indices": ("header: '`indices` (may be NULL when capacity is 0)'", {"capacity": "0"}),
+    },
+    "unetseg_model_predict_tiled_mc": {
+        "mean": ("header: 'Any of mean/std/entropy may be NULL if not wanted.'", None),
+        "std": ("header: 'Any of mean/std/entropy may be NULL if not wanted.'", None),
+        "entropy": ("header: 'Any of mean/std/entropy may be NULL if not wanted.'", None),
     },
     "unetseg_model_insert_dropout": {
         "inserted": ("header: '*inserted (may be NULL) receives the number of new layers'", None),
@@ -223,6 +228,7 @@ HANDLE_FIXTURE = {
     "unetseg_train_options": "fx->train_options",
     "unetseg_trainer": "fx->trainer",
     "unetseg_unet_options": "fx->unet_options",
+    "unetseg_tile_options": "fx->tile_options",
 }
 
 # Handle inputs that are not the default fixture handle of their type.
@@ -341,6 +347,12 @@ SCALAR_RULES = {
     (None, "use_batchnorm"): "1",
     (None, "freeze"): "0",
     (None, "status"): "UNETSEG_E_INVALID_ARG",
+    (None, "tile_h"): "8",
+    (None, "tile_w"): "8",
+    (None, "overlap"): "2",
+    (None, "margin"): "1",
+    (None, "blend"): "UNETSEG_BLEND_GAUSSIAN",
+    (None, "batch"): "2",
 }
 
 
@@ -456,6 +468,7 @@ typedef struct fixture {
     unetseg_insert_options *insert_options; /* suffix "_d" */
     unetseg_train_options *train_options;
     unetseg_trainer *trainer;   /* on train_model */
+    unetseg_tile_options *tile_options; /* the defaults */
 } fixture;
 
 static int32_t null_args_match_fn(const char *name, int32_t kind, void *user) {
@@ -510,6 +523,7 @@ static void fixture_free(fixture *fx) {
     unetseg_matcher_free(fx->matcher);
     unetseg_insert_options_free(fx->insert_options);
     unetseg_train_options_free(fx->train_options);
+    unetseg_tile_options_free(fx->tile_options);
     free(fx);
 }
 
@@ -533,6 +547,7 @@ static fixture *fixture_new(void) {
     if (st == UNETSEG_OK) st = unetseg_insert_options_set_suffix(fx->insert_options, "_d");
     if (st == UNETSEG_OK) st = unetseg_train_options_create(&fx->train_options);
     if (st == UNETSEG_OK) st = unetseg_trainer_create(fx->train_model, fx->train_options, &fx->trainer);
+    if (st == UNETSEG_OK) st = unetseg_tile_options_create(&fx->tile_options);
     if (st != UNETSEG_OK) {
         print_error("fixture: status %d: %s\n", st, unetseg_last_error());
         fixture_free(fx);

@@ -127,7 +127,8 @@ def test_other_abi_is_import_error(tmp_path):
 # Header type text -> the ctypes type the binding must declare.
 _STRUCTS = {"unetseg_tensor": "_Tensor", "unetseg_model": "_Model", "unetseg_matcher": "_Matcher",
             "unetseg_insert_options": "_InsertOptions", "unetseg_train_options": "_TrainOptions",
-            "unetseg_trainer": "_Trainer", "unetseg_unet_options": "_UnetOptions"}
+            "unetseg_trainer": "_Trainer", "unetseg_unet_options": "_UnetOptions",
+            "unetseg_tile_options": "_TileOptions"}
 _SCALARS = {"int32_t": unetseg.ctypes.c_int32, "int64_t": unetseg.ctypes.c_int64,
             "uint64_t": unetseg.ctypes.c_uint64, "double": unetseg.ctypes.c_double,
             "float": unetseg.ctypes.c_float, "char": unetseg.ctypes.c_char}
@@ -370,6 +371,34 @@ def test_predict_mc_and_mc_switch():
         m.set_seed(1)
         assert np.array_equal(a, m.forward(x))        # seed resets the step counter
         m.set_mc_dropout(False)
+
+
+def test_predict_tiled():
+    with unetseg.Model.unet(backbone="resnet18", input_shape=(None, None, 3), seed=2) as m:
+        m.set_threads(1)
+        x = np.random.default_rng(1).uniform(0, 255, (1, 64, 64, 3)).astype(np.float32)
+        # one tile the size of the image: forward() itself
+        y = m.predict_tiled(x, tile=64, overlap=16, blend="uniform")
+        assert y.shape == (1, 64, 64, 1)
+        assert float(np.abs(y - m.forward(x)).max()) < 1e-5
+        # any size, several tiles, (h, w) tiles, batches
+        odd = np.random.default_rng(2).uniform(0, 255, (2, 45, 77, 3)).astype(np.float32)
+        y = m.predict_tiled(odd, tile=(32, 64), overlap=8, margin=2, batch=3)
+        assert y.shape == (2, 45, 77, 1)
+        one = m.predict_tiled(odd[:, :1, :1], tile=32, overlap=8)
+        assert one.shape == (2, 1, 1, 1)
+        # Monte-Carlo: without dropout the mean is the plain result
+        mean, std, ent = m.predict_tiled(odd, tile=32, overlap=8, samples=2, seed=3)
+        assert mean.shape == std.shape == ent.shape == (2, 45, 77, 1)
+        plain = m.predict_tiled(odd, tile=32, overlap=8)
+        assert float(np.abs(mean - plain).max()) < 1e-5
+        with pytest.raises(unetseg.ShapeError, match="multiples of 32"):
+            m.predict_tiled(odd, tile=48, overlap=8)
+        with pytest.raises(unetseg.InvalidArgumentError, match="smaller than the tile"):
+            m.predict_tiled(odd, tile=32, overlap=32)
+        with pytest.raises(ValueError, match="unknown blend"):
+            m.predict_tiled(odd, blend="box")
+        assert "tile_options" not in unetseg.live_handles()
 
 
 # ------------------------------------------------------------- training
