@@ -8,7 +8,7 @@
  * with valid arguments must succeed first. NULL must give a negative status and
  * a fresh unetseg_last_error() message, or UNETSEG_OK where the header documents
  * that the pointer may be NULL (MAY_BE_NULL in the generator).
- * 116 functions, 216 pointer parameters, 396 calls. */
+ * 117 functions, 217 pointer parameters, 398 calls. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -3772,6 +3772,31 @@ static void test_trainer_progress(void **state) {
     assert_int_equal(bad, 0);
 }
 
+/* int32_t unetseg_trainer_set_learning_rate(unetseg_trainer *trainer, double learning_rate) */
+static void test_trainer_set_learning_rate(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            prime_last_error();
+            int32_t st = unetseg_trainer_set_learning_rate(bx->trainer, 1e-3);
+            check_status(&bad, "unetseg_trainer_set_learning_rate(all valid)", st, 1);
+        }
+        fixture_free(bx);
+    }
+    /* trainer = NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_trainer_set_learning_rate(NULL, 1e-3);
+        check_status(&bad, "unetseg_trainer_set_learning_rate(trainer=NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
 /* int32_t unetseg_trainer_save_checkpoint(const unetseg_trainer *trainer, const char *path) */
 static void test_trainer_save_checkpoint(void **state) {
     fixture *fx = *state;
@@ -4385,6 +4410,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_trainer_evaluate, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_recalibrate_bn, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_progress, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_trainer_set_learning_rate, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_save_checkpoint, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_load_checkpoint, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_unet_options_create, fixture_setup, fixture_teardown),
