@@ -357,9 +357,12 @@ static int end_epoch(run_state *s, long epoch, int complete) {
     }
     if (s->live) fprintf(stderr, "\r");
     double per_step = elapsed / (double)(s->step - s->first);
-    fprintf(stderr, "epoch %ld  loss %.4f  %s loss %.4f  IoU %.4f  F1 %.4f  lr %.3g  [%s]  %.0f ms/step  "
-            "ETA %.0f s\n", epoch + 1, loss, s->n_val ? "val" : "train", v[0], v[1], v[2], cb->epoch_lr,
-            bn_words[s->val_bn], per_step * 1e3, per_step * (double)(s->end - s->step));
+    char part[64] = ""; /* a run that ends inside an epoch validates all the same */
+    if (!complete)
+        snprintf(part, sizeof part, " (%ld of %ld steps)", s->step % s->per_epoch, s->per_epoch);
+    fprintf(stderr, "epoch %ld%s  loss %.4f  %s loss %.4f  IoU %.4f  F1 %.4f  lr %.3g  [%s]  %.0f ms/step  "
+            "ETA %.0f s\n", epoch + 1, part, loss, s->n_val ? "val" : "train", v[0], v[1], v[2],
+            cb->epoch_lr, bn_words[s->val_bn], per_step * 1e3, per_step * (double)(s->end - s->step));
     if (!complete) return CLI_EXIT_OK;
     double values[HISTORY_FIXED + TRAIN_MAX_CLASS_COLUMNS];
     values[0] = cb->epoch_lr;

