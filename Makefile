@@ -350,7 +350,7 @@ $(FUZZ_REGRESSIONS): TEST_EXTRA = -Iexamples/cli $(FUZZ_IMAGES_SRC) $(STB_LIBS)
 # host's setting comes back after the pass); OPENBLAS_NUM_THREADS=1 also
 # keeps OpenBLAS from starting its thread pool when the library is loaded.
 TSAN := -fsanitize=thread -fno-omit-frame-pointer
-TSAN_TESTS ?= test_threads test_embed
+TSAN_TESTS ?= test_threads test_embed test_gradient_hook
 LIB_OBJ_TSAN := $(patsubst src/%.c,build/tsan/%.o,$(LIB_SRC))
 
 .PHONY: check-tsan check-valgrind abi-check abi-update

@@ -695,6 +695,38 @@ UNETSEG_API int32_t unetseg_trainer_progress(const unetseg_trainer *trainer, int
  * Errors: INVALID_ARG (NULL trainer, lr <= 0 or not finite; nothing changes). */
 UNETSEG_API int32_t unetseg_trainer_set_learning_rate(unetseg_trainer *trainer,
                                                       double learning_rate);
+/*
+ * Data-parallel training (one trainer per process or device, each on its
+ * own part of the batch, as PyTorch's DistributedDataParallel): a hook the
+ * host sets is called once per unetseg_trainer_step, after the backward
+ * pass and before the update, with every trained parameter's gradient of
+ * this trainer's batch, back to back in parameter order (the order of
+ * unetseg_model_param_tensor_name, skipping frozen layers and BatchNorm
+ * statistics; `count` is unetseg_trainer_gradient_count). The hook replaces
+ * them in place by what every trainer must apply, normally the mean over
+ * the ranks: MPI_Allreduce(MPI_IN_PLACE, gradients, count, MPI_FLOAT,
+ * MPI_SUM, comm) then a division by the rank count (each rank's loss is
+ * already a mean over its own batch). Any transport works: MPI, NCCL,
+ * sockets, threads. The hook is called on every step whose backward pass
+ * completed, even when this trainer's loss is not finite (the other ranks
+ * are waiting in the all-reduce); the finiteness check runs on what the
+ * hook leaves, so all ranks skip or apply a step together. A step that
+ * fails before (SHAPE, NOMEM) does not call it: treat a failed step as
+ * fatal for the group. Return 0; any other value fails the step with IO
+ * (nothing applied). BatchNorm uses each trainer's own batch statistics and
+ * keeps its own moving statistics (no synchronised BatchNorm): save one
+ * rank's model, or average the statistics through unetseg_model_param_get
+ * / _set before saving. Called on the thread of unetseg_trainer_step; the
+ * hook must not call into this trainer or its model.
+ */
+typedef int32_t (*unetseg_gradient_hook)(float *gradients, int64_t count, void *user);
+/* Set (or with NULL remove) the gradient hook; `user` is passed through.
+ * Errors: INVALID_ARG (trainer NULL). */
+UNETSEG_API int32_t unetseg_trainer_set_gradient_hook(unetseg_trainer *trainer,
+                                                     unetseg_gradient_hook hook, void *user);
+/* The number of floats the gradient hook receives (the trained parameters'
+ * elements). Errors: INVALID_ARG. */
+UNETSEG_API int32_t unetseg_trainer_gradient_count(const unetseg_trainer *trainer, int64_t *count);
 /* Save weights, the layer list and the optimizer state (moments, step) to a
  * safetensors checkpoint. Errors: INVALID_ARG, IO, NOMEM. */
 UNETSEG_API int32_t unetseg_trainer_save_checkpoint(const unetseg_trainer *trainer,

@@ -8,7 +8,7 @@
  * with valid arguments must succeed first. NULL must give a negative status and
  * a fresh unetseg_last_error() message, or UNETSEG_OK where the header documents
  * that the pointer may be NULL (MAY_BE_NULL in the generator).
- * 117 functions, 217 pointer parameters, 398 calls. */
+ * 119 functions, 222 pointer parameters, 407 calls. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +49,10 @@ static int32_t null_args_match_fn(const char *name, int32_t kind, void *user) {
 }
 
 static void null_args_destroy_fn(void *user) { (void)user; }
+static int32_t null_args_gradient_hook(float *g, int64_t n, void *user) {
+    (void)g, (void)n, (void)user;
+    return 0;
+}
 
 static int32_t build_small_model(unetseg_model **out) {
     unetseg_model *m = NULL;
@@ -3797,6 +3801,88 @@ static void test_trainer_set_learning_rate(void **state) {
     assert_int_equal(bad, 0);
 }
 
+/* int32_t unetseg_trainer_set_gradient_hook(unetseg_trainer *trainer, unetseg_gradient_hook hook, void *user) */
+static void test_trainer_set_gradient_hook(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            prime_last_error();
+            int32_t st = unetseg_trainer_set_gradient_hook(bx->trainer, null_args_gradient_hook, &null_args_user);
+            check_status(&bad, "unetseg_trainer_set_gradient_hook(all valid)", st, 1);
+        }
+        fixture_free(bx);
+    }
+    /* trainer = NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_trainer_set_gradient_hook(NULL, null_args_gradient_hook, &null_args_user);
+        check_status(&bad, "unetseg_trainer_set_gradient_hook(trainer=NULL)", st, 0);
+    }
+    /* hook = NULL: allowed (header: 'Set (or with NULL remove) the gradient hook') */
+    {
+        prime_last_error();
+        int32_t st = unetseg_trainer_set_gradient_hook(fx->trainer, NULL, &null_args_user);
+        check_status(&bad, "unetseg_trainer_set_gradient_hook(hook=NULL)", st, 1);
+    }
+    /* user = NULL: allowed (header: '`user` is passed through'; Errors: INVALID_ARG (trainer NULL) only) */
+    {
+        prime_last_error();
+        int32_t st = unetseg_trainer_set_gradient_hook(fx->trainer, null_args_gradient_hook, NULL);
+        check_status(&bad, "unetseg_trainer_set_gradient_hook(user=NULL)", st, 1);
+    }
+    /* every pointer NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_trainer_set_gradient_hook(NULL, NULL, NULL);
+        check_status(&bad, "unetseg_trainer_set_gradient_hook(all pointers NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* int32_t unetseg_trainer_gradient_count(const unetseg_trainer *trainer, int64_t *count) */
+static void test_trainer_gradient_count(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            int64_t v_count = 0;
+            prime_last_error();
+            int32_t st = unetseg_trainer_gradient_count(bx->trainer, &v_count);
+            check_status(&bad, "unetseg_trainer_gradient_count(all valid)", st, 1);
+        }
+        fixture_free(bx);
+    }
+    /* trainer = NULL: must fail */
+    {
+        int64_t v_count = 0;
+        prime_last_error();
+        int32_t st = unetseg_trainer_gradient_count(NULL, &v_count);
+        check_status(&bad, "unetseg_trainer_gradient_count(trainer=NULL)", st, 0);
+    }
+    /* count = NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_trainer_gradient_count(fx->trainer, NULL);
+        check_status(&bad, "unetseg_trainer_gradient_count(count=NULL)", st, 0);
+    }
+    /* every pointer NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_trainer_gradient_count(NULL, NULL);
+        check_status(&bad, "unetseg_trainer_gradient_count(all pointers NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
 /* int32_t unetseg_trainer_save_checkpoint(const unetseg_trainer *trainer, const char *path) */
 static void test_trainer_save_checkpoint(void **state) {
     fixture *fx = *state;
@@ -4411,6 +4497,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_trainer_recalibrate_bn, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_progress, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_set_learning_rate, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_trainer_set_gradient_hook, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_trainer_gradient_count, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_save_checkpoint, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_load_checkpoint, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_unet_options_create, fixture_setup, fixture_teardown),

@@ -166,6 +166,8 @@ _PIO, _PTO, _PTr, _PUO = _P(_InsertOptions), _P(_TrainOptions), _P(_Trainer), _P
 _PF = _P(ctypes.c_float)
 _MATCH_FN = ctypes.CFUNCTYPE(_i32, _str, _i32, ctypes.c_void_p)
 _DESTROY_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+_GRADIENT_HOOK = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_int64,
+                                  ctypes.c_void_p)
 
 _SIGNATURES = {
     # versions, status
@@ -280,6 +282,8 @@ _SIGNATURES = {
     "unetseg_trainer_progress": (_i32, _PTr, _P(_i64), _P(_dbl)),
     "unetseg_trainer_set_learning_rate": (_i32, _PTr, _dbl),
     "unetseg_trainer_recalibrate_bn": (_i32, _PTr, _PT, _i32),
+    "unetseg_trainer_set_gradient_hook": (_i32, _PTr, _GRADIENT_HOOK, ctypes.c_void_p),
+    "unetseg_trainer_gradient_count": (_i32, _PTr, _P(_i64)),
     "unetseg_trainer_save_checkpoint": (_i32, _PTr, _str),
     "unetseg_trainer_load_checkpoint": (_i32, _PTr, _str),
     # builders
@@ -1541,9 +1545,52 @@ class Trainer(_Handle):
         pi, ki = _input(images)
         pm, km = _input(masks)
         loss = _dbl()
-        _check(_lib.unetseg_trainer_step(h, pi, pm, ctypes.byref(loss)))
+        status = _lib.unetseg_trainer_step(h, pi, pm, ctypes.byref(loss))
         del ki, km
+        exc, self._hook_error = getattr(self, "_hook_error", None), None
+        if exc is not None:
+            raise exc  # the gradient hook's own exception, not the IO status it caused
+        _check(status)
         return loss.value
+
+    @_locked
+    def set_gradient_hook(self, fn):
+        """Data-parallel training: fn(gradients) is called once per step, after
+        the backward pass and before the update, with a float32 numpy view of
+        this trainer's gradients (docs/API.md, unetseg_gradient_hook); it
+        replaces them in place, normally by their mean over the ranks (e.g.
+        mpi4py: comm.Allreduce(MPI.IN_PLACE, g); g /= comm.size). An exception
+        in fn skips the step and is re-raised by step(). None removes it."""
+        if fn is not None and not callable(fn):
+            raise TypeError("hook must be callable or None, not %s" % type(fn).__name__)
+        h = self._h
+        if fn is None:
+            _check(_lib.unetseg_trainer_set_gradient_hook(h, _GRADIENT_HOOK(), None))
+            self._hook = None
+            return
+        me = weakref.ref(self)
+
+        def trampoline(data, count, _user):
+            owner = me()
+            try:
+                fn(np.ctypeslib.as_array(data, shape=(count,)))
+                return 0
+            except BaseException as exc:  # noqa: BLE001 - re-raised by step()
+                if owner is not None:
+                    owner._hook_error = exc
+                return 1
+
+        cfn = _GRADIENT_HOOK(trampoline)
+        _check(_lib.unetseg_trainer_set_gradient_hook(h, cfn, None))
+        self._hook = cfn  # the C side holds a pointer to it
+
+    @property
+    @_locked
+    def gradient_count(self):
+        """Floats the gradient hook receives (the trained parameters' elements)."""
+        n = _i64()
+        _check(_lib.unetseg_trainer_gradient_count(self._h, ctypes.byref(n)))
+        return n.value
 
     @_locked
     def evaluate(self, images, masks):

@@ -138,6 +138,18 @@ typedef struct gemm_run {
     int64_t block;       /* rows or columns per part */
 } gemm_run;
 
+/* Where the tile of columns [j, j + nr) finds rows [p0, p0 + kc) of B: its
+ * first 16 columns and the next 16. */
+static void tile_b(const gemm_run *g, int64_t p0, int64_t j, const float **b, const float **next) {
+    if (g->ldb) {
+        *b = g->b + p0 * g->ldb + j;
+        *next = *b + US_GEMM_PANEL;
+    } else {
+        *b = g->b + (j / US_GEMM_PANEL) * US_GEMM_PANEL * g->k + p0 * US_GEMM_PANEL;
+        *next = *b + US_GEMM_PANEL * g->k;
+    }
+}
+
 /* C[rows [r0, r1), columns [c0, c1)], packing up to mc_max rows of A at a
  * time into apack. */
 static void run_block(const gemm_run *g, int64_t r0, int64_t r1, int64_t c0, int64_t c1,
@@ -153,15 +165,14 @@ static void run_block(const gemm_run *g, int64_t r0, int64_t r1, int64_t c0, int
             const int64_t full = g->a_in_place ? mc / kern->mr * kern->mr : 0;
             if (full < mc) pack_a(g->trans_a, g->a, g->lda, i0 + full, mc - full, p0, kc, kern->mr, apack);
             for (int64_t j = c0; j < c1; j += kern->nr) {
-                if (g->ldb) {
-                    t.b = g->b + p0 * g->ldb + j;
-                    t.b_next = t.b + US_GEMM_PANEL;
-                } else {
-                    t.b = g->b + (j / US_GEMM_PANEL) * US_GEMM_PANEL * g->k + p0 * US_GEMM_PANEL;
-                    t.b_next = t.b + US_GEMM_PANEL * g->k;
-                }
+                tile_b(g, p0, j, &t.b, &t.b_next);
+                /* the first row of tiles brings the next tile's B in */
+                const float *pf = NULL, *pf_next = NULL;
+                if (j + kern->nr < c1) tile_b(g, p0, j + kern->nr, &pf, &pf_next);
                 t.cols = (int32_t)(c1 - j < kern->nr ? c1 - j : kern->nr);
                 for (int64_t i = 0; i < mc; i += kern->mr) {
+                    t.prefetch = i == 0 ? pf : NULL;
+                    t.prefetch_next = pf_next;
                     t.c = g->c + (i0 + i) * g->ldc + j;
                     t.rows = (int32_t)(mc - i < kern->mr ? mc - i : kern->mr);
                     if (i < full) {

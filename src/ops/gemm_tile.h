@@ -30,6 +30,10 @@ typedef struct us_gemm_tile {
     int64_t b_row;             /* floats from one row of B to the next (16 when packed) */
     float *c;                  /* C(0, 0) of the tile */
     int64_t ldc;
+    const float *prefetch;     /* NULL, or the next tile's B (same layout as b; its
+                                  16 columns after at prefetch_next): fetched into
+                                  L1 while this tile runs, as B comes from DRAM */
+    const float *prefetch_next;
     int32_t rows, cols;        /* the valid part of the tile (<= mr, <= nr) */
     int32_t accumulate;        /* C += A.B instead of C = A.B */
 } us_gemm_tile;

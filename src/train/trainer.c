@@ -47,7 +47,8 @@ UNETSEG_API void unetseg_trainer_free(unetseg_trainer *t) {
     if (!t) return;
     us_error_forget(t->last_error);
     us_pool_free(&t->pool);
-    free_slots(t->grads, t->n_slots);
+    free(t->grads); /* views into grad_flat */
+    free(t->grad_flat);
     free_slots(t->m1, t->n_slots);
     free_slots(t->m2, t->n_slots);
     free(t);
@@ -60,18 +61,22 @@ static int32_t alloc_slots(unetseg_trainer *t) {
     t->m1 = us_calloc_array(n, sizeof *t->m1);
     t->m2 = us_calloc_array(n, sizeof *t->m2);
     if (!t->grads || !t->m1 || !t->m2) return us_fail(UNETSEG_E_NOMEM, "trainer: out of memory");
-    int32_t trained = 0;
+    for (us_slot_walk w = US_SLOT_WALK(m); us_next_slot(&w);)
+        if (w.layer->trainable && !w.param->is_statistic) t->grad_count += w.param->value->numel;
+    if (t->grad_count == 0) return us_fail(UNETSEG_E_STATE, "trainer: the model has no trainable parameter");
+    t->grad_flat = us_calloc_array((size_t)t->grad_count, sizeof(float));
+    if (!t->grad_flat) return us_fail(UNETSEG_E_NOMEM, "trainer: out of memory for the gradients");
+    int64_t offset = 0;
     for (us_slot_walk w = US_SLOT_WALK(m); us_next_slot(&w);) {
         if (!w.layer->trainable || w.param->is_statistic) continue;
         size_t count = (size_t)w.param->value->numel;
-        t->grads[w.slot] = us_calloc_array(count, sizeof(float));
+        t->grads[w.slot] = t->grad_flat + offset;
+        offset += (int64_t)count;
         t->m1[w.slot] = us_calloc_array(count, sizeof(float));
         t->m2[w.slot] = us_calloc_array(count, sizeof(float));
-        if (!t->grads[w.slot] || !t->m1[w.slot] || !t->m2[w.slot])
+        if (!t->m1[w.slot] || !t->m2[w.slot])
             return us_fail(UNETSEG_E_NOMEM, "trainer: out of memory for %s", w.layer->name);
-        trained++;
     }
-    if (trained == 0) return us_fail(UNETSEG_E_STATE, "trainer: the model has no trainable parameter");
     return UNETSEG_OK;
 }
 
@@ -163,10 +168,18 @@ static int32_t check_batch(const unetseg_trainer *t, const unetseg_tensor *image
     return UNETSEG_OK;
 }
 
-/* A non-finite loss or gradient (e.g. an exploding learning rate) must not
+/* The host's hook sees the gradients first (every rank calls it, whatever
+ * its own loss, or the others would wait for it for ever); then a
+ * non-finite loss or gradient (e.g. an exploding learning rate) must not
  * reach the weights. */
 static int32_t check_finite_step(void *user, double loss) {
     const unetseg_trainer *t = user;
+    if (t->hook) {
+        int32_t r = t->hook(t->grad_flat, t->grad_count, t->hook_user);
+        if (r != 0)
+            return us_fail(UNETSEG_E_IO, "trainer_step: the gradient hook returned %d; step skipped",
+                           (int)r);
+    }
     if (!isfinite(loss)) return us_fail(UNETSEG_E_NUMERIC, "trainer: the loss is not finite; step skipped");
     for (us_slot_walk w = US_SLOT_WALK(t->model); us_next_slot(&w);) {
         if (!t->grads[w.slot]) continue;
@@ -199,9 +212,7 @@ UNETSEG_API int32_t unetseg_trainer_step(unetseg_trainer *t, const unetseg_tenso
     if (!t) return us_fail(UNETSEG_E_INVALID_ARG, "trainer_step: trainer is NULL");
     int32_t st = check_batch(t, images, masks);
     if (st) return st;
-    for (us_slot_walk w = US_SLOT_WALK(t->model); us_next_slot(&w);)
-        if (t->grads[w.slot])
-            memset(t->grads[w.slot], 0, (size_t)w.param->value->numel * sizeof(float));
+    memset(t->grad_flat, 0, (size_t)t->grad_count * sizeof(float));
     us_exec_ctx ctx = {.training = 1, .seed = t->opts.seed, .step = (uint64_t)t->step,
                        .pool = &t->pool};
     const int pass = us_model_pass_begin(t->model);
@@ -302,6 +313,23 @@ UNETSEG_API int32_t unetseg_trainer_set_learning_rate(unetseg_trainer *t, double
                        "trainer_set_learning_rate: the learning rate must be > 0 and finite (%g)",
                        learning_rate);
     t->opts.optim.lr = learning_rate;
+    return UNETSEG_OK;
+}
+
+UNETSEG_API int32_t unetseg_trainer_set_gradient_hook(unetseg_trainer *t, unetseg_gradient_hook hook,
+                                                     void *user) {
+    US_CLEAR_ERROR_ON(t);
+    if (!t) return us_fail(UNETSEG_E_INVALID_ARG, "trainer_set_gradient_hook: trainer is NULL");
+    t->hook = hook;
+    t->hook_user = hook ? user : NULL;
+    return UNETSEG_OK;
+}
+
+UNETSEG_API int32_t unetseg_trainer_gradient_count(const unetseg_trainer *t, int64_t *count) {
+    US_CLEAR_ERROR_ON(t);
+    if (count) *count = 0;
+    if (!t || !count) return us_fail(UNETSEG_E_INVALID_ARG, "trainer_gradient_count: NULL argument");
+    *count = t->grad_count;
     return UNETSEG_OK;
 }
 

@@ -23,6 +23,12 @@ struct unetseg_trainer {
     int32_t head;        /* activation applied by the loss to those logits */
     int32_t n_slots;     /* parameter tensors of the model */
     float **grads, **m1, **m2; /* per slot; NULL for slots that are not trained */
+    /* Every trained slot's gradient, back to back in slot order: grads[slot]
+     * points into it, so that a host's all-reduce is one call. */
+    float *grad_flat;
+    int64_t grad_count;
+    unetseg_gradient_hook hook; /* NULL, or the host's (unetseg_trainer_set_gradient_hook) */
+    void *hook_user;
     int64_t step;
     int64_t calibration_batches; /* since the last recalibration reset */
     /* Activations and gradients of the training passes, kept between steps

@@ -105,6 +105,11 @@ MAY_BE_NULL = {
         "weights": ("header: 'NULL/0 removes them'; docs/API.md: 'NULL or n = 0 removes them'",
                     None),
     },
+    "unetseg_trainer_set_gradient_hook": {
+        "hook": ("header: 'Set (or with NULL remove) the gradient hook'", None),
+        "user": ("header: '`user` is passed through'; Errors: INVALID_ARG (trainer NULL) only",
+                 None),
+    },
     "unetseg_trainer_step": {
         "loss": ("header: '*loss (may be NULL) receives the batch loss'", None),
     },
@@ -356,6 +361,8 @@ def pointer_arg(fn, p):
             return Arg("null_args_match_fn")
         if p.ctype.strip() == "unetseg_destroy_fn":
             return Arg("null_args_destroy_fn")
+        if p.ctype.strip() == "unetseg_gradient_hook":
+            return Arg("null_args_gradient_hook")
         no_rule(fn, p)
     if ctype == "void*" and p.name == "user":
         return Arg("&null_args_user")
@@ -450,6 +457,10 @@ static int32_t null_args_match_fn(const char *name, int32_t kind, void *user) {
 }
 
 static void null_args_destroy_fn(void *user) { (void)user; }
+static int32_t null_args_gradient_hook(float *g, int64_t n, void *user) {
+    (void)g, (void)n, (void)user;
+    return 0;
+}
 
 static int32_t build_small_model(unetseg_model **out) {
     unetseg_model *m = NULL;

@@ -148,6 +148,8 @@ def _ctype_of(decl):
         t = unetseg._MATCH_FN
     elif base == "unetseg_destroy_fn":
         t = unetseg._DESTROY_FN
+    elif base == "unetseg_gradient_hook":
+        t = unetseg._GRADIENT_HOOK
     elif base in _STRUCTS:
         t = getattr(unetseg, _STRUCTS[base])
     elif base == "char" and stars >= 1:
@@ -383,6 +385,38 @@ def test_trainer_reduces_loss():
         assert np.isfinite(loss) and 0.0 <= iou <= 1.0 and 0.0 <= fscore <= 1.0
         with pytest.raises(unetseg.ShapeError):
             tr.step(x, y[:2])
+
+
+def test_gradient_hook_controls_the_update():
+    x, y = tiny_batch()
+    with tiny_model() as m, unetseg.Trainer(m, loss="bce", optimizer="sgd", lr=0.5) as tr:
+        # BatchNorm's moving statistics follow the batch, not the gradients
+        before = {n: m.get_param(n) for n in m.param_names if "/moving_" not in n}
+        seen = []
+
+        def zero(g):
+            seen.append((g.dtype, g.shape, float(np.abs(g).sum())))
+            g[:] = 0.0
+
+        tr.set_gradient_hook(zero)
+        tr.step(x, y)
+        assert seen == [(np.float32, (tr.gradient_count,), pytest.approx(seen[0][2]))]
+        assert seen[0][2] > 0.0                              # it saw real gradients
+        for n, v in before.items():
+            assert np.array_equal(m.get_param(n), v), n     # and zeros were applied
+
+        def broken(g):
+            raise KeyError("transport down")
+
+        tr.set_gradient_hook(broken)
+        with pytest.raises(KeyError):
+            tr.step(x, y)
+        assert tr.steps == 1
+        tr.set_gradient_hook(None)
+        tr.step(x, y)
+        assert any(not np.array_equal(m.get_param(n), v) for n, v in before.items())
+        with pytest.raises(TypeError):
+            tr.set_gradient_hook(3)
 
 
 def test_trainer_options_and_checkpoint_resume():
