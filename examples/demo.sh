@@ -29,9 +29,14 @@ echo "== 3. train with ConditionalDropout(0.2) after every decoder conv"
 echo "   (before each validation the BatchNorm statistics are recalibrated on the"
 echo "    training images: --val-bn recalibrate, the default for short runs; the"
 echo "    saved model is the last one validated; curves in curves.png, history.csv)"
+# --val-split 0.2 of COUNT images leaves TRAIN for batches of 8: the cosine
+# schedule anneals the learning rate over all the steps of the run
+TRAIN=$((COUNT - COUNT * 2 / 10))
+STEPS=$((EPOCHS * ((TRAIN + 7) / 8)))
 $BIN train --data "$OUT/data" --backbone "$BACKBONE" --size $SIZE \
     --insert 'kind=conv2d & region=decoder' --dropout conditional --rate 0.2 \
     --epochs "$EPOCHS" --batch 8 --val-split 0.2 --flip --lr 0.003 --seed 1 \
+    --schedule "cosine:$STEPS:0.0001" \
     --csv "$OUT/history.csv" --plot "$OUT/curves.png" --save "$OUT/model.safetensors" --progress
 
 echo

@@ -107,6 +107,29 @@ def check_validation_modes(tmp, data, images, masks):
           "--val-bn recalibrate keeps the recalibrated statistics (the saved model is the validated one)")
 
 
+def check_default_mode(tmp, data):
+    """--val-bn's default follows the global step the run ends at: a
+    checkpoint moved to step 2998 or 2999 and resumed for one step ends
+    before step 3000 (recalibrate) or at it (moving)."""
+    ckpt = os.path.join(tmp, "one.ckpt")
+    r = run("train", "--data", data, *BASE, "--steps", "1", "--checkpoint", ckpt)
+    tensors, meta = st_io.read(ckpt)
+    check(r.returncode == 0 and meta.get("unetseg.optimizer.step") == "1", "a checkpoint at step 1")
+    os.remove(ckpt + ".state")  # the state of step 1 would not match the moved step
+    for step, word in ((2998, "recalibrate"), (2999, "moving")):
+        moved = os.path.join(tmp, f"moved{step}.ckpt")
+        st_io.write(moved, tensors, dict(meta, **{"unetseg.optimizer.step": str(step)}))
+        r = run("train", "--data", data, *BASE, "--steps", "1", "--resume", moved, "--weights", moved)
+        check(r.returncode == 0 and f"--val-bn {word} (the default for runs" in r.stderr
+              and "the history and callbacks start afresh" in r.stderr,
+              f"resumed at step {step} for 1 step: --val-bn {word} by default")
+    with open(ckpt + ".state", "w") as f:
+        f.write("unetseg-train-state 1\nstep 7\n")
+    r = run("train", "--data", data, *BASE, "--steps", "1", "--resume", ckpt, "--weights", ckpt)
+    check(r.returncode == 1 and ".state" in r.stderr and "epoch " not in r.stderr,
+          "a state file that does not belong to the checkpoint is refused before training")
+
+
 def keras_early_stopping(values, patience, delta, mode):
     """tf.keras 2 EarlyStopping: the epoch (1-based) it stops after, or None,
     and the best epoch."""
@@ -267,6 +290,7 @@ def main():
         images, masks = dataset(data)
         check_bad_values(tmp, data)
         check_validation_modes(tmp, data, images, masks)
+        check_default_mode(tmp, data)
         check_callbacks(tmp, data)
         check_resume(tmp, data)
         check_classes_and_plot(tmp)
