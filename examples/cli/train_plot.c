@@ -2,7 +2,8 @@
  * buffer (no plotting library): on the left the training and validation
  * loss, on the right the validation IoU and F1, against the epoch. Each
  * panel has a frame, grid lines, its value range and epoch range written in
- * a small built-in font, and a legend. */
+ * a small built-in font, and a legend. The scores' axis ends at 1 and starts
+ * at the tenth below their lowest value. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,8 +101,10 @@ static void panel(canvas *c, int left, const train_history *h, const series *s, 
             if (isfinite(v)) lo = v < lo ? v : lo, hi = v > hi ? v : hi;
         }
     int logy = 0;
-    if (unit_range) {
-        lo = 0, hi = 1;
+    if (unit_range) { /* scores: up to 1, from the tenth below the lowest */
+        lo = lo <= hi ? floor(lo * 10.0) / 10.0 : 0.0;
+        lo = lo < 0 ? 0 : lo > 0.9 ? 0.9 : lo;
+        hi = 1;
     } else if (!(lo <= hi)) {
         lo = 0, hi = 1;
     } else if (lo > 0 && hi / lo > 100) {
