@@ -8,10 +8,12 @@ import math
 import os
 import re
 import struct
+import subprocess
 import sys
 import tempfile
+import time
 
-from cli_helpers import check, need_numpy, run
+from cli_helpers import CLI, check, need_numpy, run
 
 need_numpy()
 import numpy as np  # noqa: E402
@@ -268,6 +270,26 @@ def check_classes_and_plot(tmp):
     check(size == (720, 260), f"--plot writes a 720x260 PNG (in a new directory): {size}")
 
 
+def check_written_as_it_goes(tmp, data):
+    """--csv and --plot are rewritten after every epoch: a reader polling
+    them while training runs sees the rows arrive one by one."""
+    log, plot = os.path.join(tmp, "live.csv"), os.path.join(tmp, "live.png")
+    p = subprocess.Popen([CLI, "train", "--data", data, *BASE, "--epochs", "4", "--csv", log, "--plot", plot],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seen = set()
+    while p.poll() is None:
+        try:
+            with open(log) as f:
+                seen.add(len(f.read().splitlines()) - 1)
+        except OSError:
+            pass
+        time.sleep(0.01)
+    with open(log) as f:
+        seen.add(len(f.read().splitlines()) - 1)
+    check(p.returncode == 0 and max(seen) == 4 and seen & {1, 2, 3} and os.path.exists(plot),
+          f"the CSV grows while training runs (row counts seen: {sorted(seen)})")
+
+
 def check_bad_values(tmp, data):
     bad = [("--val-bn", "sometimes"), ("--monitor", "val_acc"), ("--early-stopping", "-1"),
            ("--early-stopping", "two"), ("--min-delta", "-0.1"), ("--min-delta", "nan"),
@@ -294,6 +316,7 @@ def main():
         check_callbacks(tmp, data)
         check_resume(tmp, data)
         check_classes_and_plot(tmp)
+        check_written_as_it_goes(tmp, data)
     return check.summary()
 
 
