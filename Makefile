@@ -23,10 +23,14 @@ CFLAGS_BASE := -std=c11 $(OPT) -g $(WARN) -D_POSIX_C_SOURCE=200809L -Iinclude -I
 LIB_CFLAGS := $(CFLAGS_BASE) -fPIC -fvisibility=hidden -DUNETSEG_BUILDING -pthread
 BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIBS := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
-LIBS := $(BLAS_LIBS) -lm -pthread
+# libjansson parses and writes the safetensors JSON header (src/io/json.c).
+JSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
+JSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+LIBS := $(BLAS_LIBS) $(JSON_LIBS) -lm -pthread
 ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-DEB_PACKAGES := build-essential pkg-config libopenblas-dev libcmocka-dev libstb-dev \
+DEB_PACKAGES := build-essential pkg-config libopenblas-dev libjansson-dev libcmocka-dev libstb-dev \
+                libspng-dev libturbojpeg0-dev \
                 python3 python3-numpy python3-h5py python3-pytest \
                 clang libclang-rt-14-dev valgrind abigail-tools
 
@@ -115,11 +119,11 @@ help:
 
 build/obj/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LIB_CFLAGS) $(BLAS_CFLAGS) -c $< -o $@
+	$(CC) $(LIB_CFLAGS) $(BLAS_CFLAGS) $(JSON_CFLAGS) -c $< -o $@
 
 build/asan/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LIB_CFLAGS) $(BLAS_CFLAGS) $(ASAN) -c $< -o $@
+	$(CC) $(LIB_CFLAGS) $(BLAS_CFLAGS) $(JSON_CFLAGS) $(ASAN) -c $< -o $@
 
 lib/libunetseg.a: $(LIB_OBJ)
 	@mkdir -p lib
@@ -159,11 +163,14 @@ include/unetseg_constants.txt: include/unetseg.h tests/gen/gen_constants.py
 examples-ffi: lib/libunetseg.so build/pkgconfig/unetseg.pc include/unetseg_constants.txt
 	PKG_CONFIG_PATH=$(CURDIR)/build/pkgconfig examples/ffi.sh build/ffi
 
-# The CLI reads and writes images with Debian's libstb-dev (stb_image).
+# The CLI decodes PNG with Debian's libspng and JPEG with libjpeg-turbo
+# (TurboJPEG); stb_image (libstb-dev) reads BMP, resizes and writes PNG.
 STB_LIBS := $(shell pkg-config --libs stb 2>/dev/null || echo -lstb)
+IMAGE_CFLAGS := $(shell pkg-config --cflags spng libturbojpeg 2>/dev/null)
+IMAGE_LIBS := $(shell pkg-config --libs spng libturbojpeg 2>/dev/null || echo -lspng -lturbojpeg) $(STB_LIBS)
 bin/unetseg: $(CLI_SRC) $(wildcard examples/cli/*.h) lib/libunetseg.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS_BASE) -o $@ $(CLI_SRC) lib/libunetseg.a $(STB_LIBS) $(LIBS)
+	$(CC) $(CFLAGS_BASE) $(IMAGE_CFLAGS) -o $@ $(CLI_SRC) lib/libunetseg.a $(IMAGE_LIBS) $(LIBS)
 
 build/examples/%: examples/%.c lib/libunetseg.a
 	@mkdir -p $(dir $@)
@@ -281,7 +288,7 @@ fuzz-build: $(FUZZ_BIN)
 
 build/fuzz/obj/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(BLAS_CFLAGS) -c $< -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(BLAS_CFLAGS) $(JSON_CFLAGS) -c $< -o $@
 
 build/libunetseg-fuzz.a: $(LIB_OBJ_FUZZ)
 	rm -f $@ && ar rcs $@ $^
@@ -289,18 +296,16 @@ build/libunetseg-fuzz.a: $(LIB_OBJ_FUZZ)
 build/fuzz/%: tests/fuzz/%.c build/libunetseg-fuzz.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build/libunetseg-fuzz.a $(LIBS)
 
-# fuzz_images also needs the CLI's image code, and stb_image compiled from
-# Debian's header (tests/fuzz/stb_image_impl.c) so the decoders are covered;
-# tests/fuzz/stb_image.ignorelist names the harmless UBSan findings in stb
-# itself that no check on the bytes can avoid.
+# fuzz_images also needs the CLI's image code, libspng and libjpeg-turbo
+# (Debian's builds, not instrumented), and stb_image's BMP decoder compiled
+# from Debian's header (tests/fuzz/stb_image_impl.c) so that it is covered.
 FUZZ_IMAGES_SRC := examples/cli/images.c examples/cli/image_bytes.c examples/cli/folder_data.c \
                    examples/cli/paths.c examples/cli/files.c
 build/fuzz/fuzz_images: tests/fuzz/fuzz_images.c $(FUZZ_IMAGES_SRC) examples/cli/images.h \
-                        examples/cli/folder_data.h tests/fuzz/stb_image_impl.c build/libunetseg-fuzz.a \
-                        tests/fuzz/stb_image.ignorelist
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize-ignorelist=tests/fuzz/stb_image.ignorelist \
+                        examples/cli/folder_data.h tests/fuzz/stb_image_impl.c build/libunetseg-fuzz.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(IMAGE_CFLAGS) \
 	  -Iexamples/cli -fsanitize=fuzzer -o $@ $< $(FUZZ_IMAGES_SRC) \
-	  tests/fuzz/stb_image_impl.c build/libunetseg-fuzz.a $(LIBS)
+	  tests/fuzz/stb_image_impl.c build/libunetseg-fuzz.a $(filter-out $(STB_LIBS),$(IMAGE_LIBS)) $(LIBS)
 
 # fuzz_train_data (the training-data loader of `train --data`, then batch
 # gathering) and fuzz_cli_options (every command's option parsing) link the
@@ -308,10 +313,10 @@ build/fuzz/fuzz_images: tests/fuzz/fuzz_images.c $(FUZZ_IMAGES_SRC) examples/cli
 FUZZ_CLI_SRC := $(filter-out examples/cli/main.c,$(CLI_SRC))
 FUZZ_CLI_TARGETS := build/fuzz/fuzz_train_data build/fuzz/fuzz_cli_options
 $(FUZZ_CLI_TARGETS): build/fuzz/%: tests/fuzz/%.c $(FUZZ_CLI_SRC) $(wildcard examples/cli/*.h) \
-                     tests/fuzz/stb_image_impl.c build/libunetseg-fuzz.a tests/fuzz/stb_image.ignorelist
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize-ignorelist=tests/fuzz/stb_image.ignorelist \
+                     tests/fuzz/stb_image_impl.c build/libunetseg-fuzz.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(IMAGE_CFLAGS) \
 	  -Iexamples/cli -fsanitize=fuzzer -o $@ $< $(FUZZ_CLI_SRC) \
-	  tests/fuzz/stb_image_impl.c build/libunetseg-fuzz.a $(LIBS)
+	  tests/fuzz/stb_image_impl.c build/libunetseg-fuzz.a $(filter-out $(STB_LIBS),$(IMAGE_LIBS)) $(LIBS)
 
 # FUZZ_SECONDS per target (and at most FUZZ_RUNS inputs, if given), from
 # FUZZ_SEED (0: a random one, for exploring). Every run also replays the
@@ -340,7 +345,7 @@ fuzz: $(FUZZ_BIN)
 # fuzz_images' with the CLI's image code and the system stb, as bin/unetseg.
 FUZZ_REGRESSIONS := $(addsuffix /test_fuzz_regressions,build/tests build/tests-asan build/tests-tsan)
 $(FUZZ_REGRESSIONS): $(wildcard tests/fuzz/*.c) $(FUZZ_IMAGES_SRC) $(wildcard examples/cli/*.h)
-$(FUZZ_REGRESSIONS): TEST_EXTRA = -Iexamples/cli $(FUZZ_IMAGES_SRC) $(STB_LIBS)
+$(FUZZ_REGRESSIONS): TEST_EXTRA = -Iexamples/cli $(IMAGE_CFLAGS) $(FUZZ_IMAGES_SRC) $(IMAGE_LIBS)
 
 # ThreadSanitizer (gcc): the library and TSAN_TESTS rebuilt with
 # -fsanitize=thread. OpenBLAS is not instrumented: its worker threads' writes
@@ -356,7 +361,7 @@ LIB_OBJ_TSAN := $(patsubst src/%.c,build/tsan/%.o,$(LIB_SRC))
 .PHONY: check-tsan check-valgrind abi-check abi-update
 build/tsan/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LIB_CFLAGS) $(BLAS_CFLAGS) $(TSAN) -c $< -o $@
+	$(CC) $(LIB_CFLAGS) $(BLAS_CFLAGS) $(JSON_CFLAGS) $(TSAN) -c $< -o $@
 
 build/libunetseg-tsan.a: $(LIB_OBJ_TSAN)
 	rm -f $@ && ar rcs $@ $^

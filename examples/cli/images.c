@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <spng.h>
 #include <stb/stb_image.h>
 #include <stb/stb_image_resize.h>
 #include <stb/stb_image_write.h>
+#include <turbojpeg.h>
 
 /* A new zeroed image; 0 after a message if out of memory. */
 static int image_alloc(int w, int h, int c, cli_image *out) {
@@ -48,37 +50,126 @@ static int size_ok(int64_t w, int64_t h, const char *name) {
     return 1;
 }
 
-/* size_ok from the header alone, before stb allocates anything. */
-static int header_ok(const void *bytes, int size, const char *name) {
+/* RGBA8 pixels (w * h of them) into `out` with c channels: gray is stb's
+ * luma (r*77 + g*150 + b*29) >> 8, 2 channels are gray and alpha. */
+static int from_rgba8(const unsigned char *rgba, int w, int h, int c, cli_image *out) {
+    if (!image_alloc(w, h, c, out)) return 0;
+    for (size_t p = 0; p < (size_t)w * h; p++) {
+        const unsigned char *s = rgba + 4 * p;
+        float *d = out->px + p * (size_t)c;
+        if (c <= 2) {
+            d[0] = (float)((s[0] * 77 + s[1] * 150 + s[2] * 29) >> 8);
+            if (c == 2) d[1] = s[3];
+        } else {
+            for (int k = 0; k < c; k++) d[k] = s[k];
+        }
+    }
+    return 1;
+}
+
+/* PNG through Debian's libspng, built for untrusted input: it checks every
+ * chunk length and CRC against the buffer, and the limits below bound the
+ * image's sides and the ancillary chunks it keeps (text, ICC profiles,
+ * EXIF), so a hostile file is refused before it costs memory. */
+#define PNG_CHUNK_LIMIT ((size_t)1 << 24) /* one chunk kept in memory */
+#define PNG_CACHE_LIMIT ((size_t)1 << 26) /* all chunks kept */
+
+static int decode_png(const void *bytes, size_t size, const char *name, int channels,
+                      cli_image *out) {
+    spng_ctx *ctx = spng_ctx_new(0);
+    if (!ctx) {
+        fprintf(stderr, "unetseg: %s: out of memory for a PNG decoder\n", name);
+        return 0;
+    }
+    struct spng_ihdr ihdr;
+    struct spng_trns trns;
+    unsigned char *rgba = NULL;
+    size_t len = 0;
+    int ok = 0, err = spng_set_image_limits(ctx, (uint32_t)max_side, (uint32_t)max_side);
+    if (!err) err = spng_set_chunk_limits(ctx, PNG_CHUNK_LIMIT, PNG_CACHE_LIMIT);
+    if (!err) err = spng_set_png_buffer(ctx, bytes, size);
+    if (!err) err = spng_get_ihdr(ctx, &ihdr);
+    if (err) {
+        fprintf(stderr, "unetseg: %s: cannot read PNG: %s\n", name, spng_strerror(err));
+    } else if (size_ok(ihdr.width, ihdr.height, name)) {
+        /* the file's channels as stb counts them: a tRNS chunk adds alpha */
+        static const int colour_channels[7] = {1, 0, 3, 3, 2, 0, 4};
+        int n = ihdr.color_type <= 6 ? colour_channels[ihdr.color_type] : 4;
+        if ((n == 1 || n == 3) && spng_get_trns(ctx, &trns) == 0) n++;
+        err = spng_decoded_image_size(ctx, SPNG_FMT_RGBA8, &len);
+        if (!err && !(rgba = malloc(len))) err = SPNG_EMEM;
+        if (!err) err = spng_decode_image(ctx, rgba, len, SPNG_FMT_RGBA8, SPNG_DECODE_TRNS);
+        if (err)
+            fprintf(stderr, "unetseg: %s: cannot read PNG: %s\n", name, spng_strerror(err));
+        else
+            ok = from_rgba8(rgba, (int)ihdr.width, (int)ihdr.height, channels ? channels : n, out);
+    }
+    free(rgba);
+    spng_ctx_free(ctx);
+    return ok;
+}
+
+/* A JPEG spends at least one bit on each 8 x 8 block of its fullest
+ * component (a Huffman code is at least one bit), so a file must have a
+ * byte for every 8 blocks of its frame: a 64 x 64 JPEG patched to claim
+ * 16000 x 16000 is refused before 768 MB of pixels are reserved for it. */
+static int jpeg_long_enough(int64_t w, int64_t h, size_t size) {
+    return (uint64_t)((w + 7) / 8 * ((h + 7) / 8) / 8) <= size;
+}
+
+/* JPEG through Debian's libjpeg-turbo (its TurboJPEG 2.1 API): any warning
+ * (a corrupt or truncated file, which libjpeg would finish in gray) stops
+ * the decoding, and progressive files are limited to 500 scans. CMYK files
+ * (stored inverted, as Adobe writes them) become RGB as stb made them. */
+static int decode_jpeg(const void *bytes, size_t size, const char *name, int channels,
+                       cli_image *out) {
+    tjhandle tj = tjInitDecompress();
+    if (!tj) {
+        fprintf(stderr, "unetseg: %s: out of memory for a JPEG decoder\n", name);
+        return 0;
+    }
+    int w = 0, h = 0, subsamp = 0, space = 0, ok = 0;
+    unsigned char *px = NULL;
+    if (tjDecompressHeader3(tj, bytes, (unsigned long)size, &w, &h, &subsamp, &space) != 0) {
+        fprintf(stderr, "unetseg: %s: cannot read JPEG: %s\n", name, tjGetErrorStr2(tj));
+    } else if (!jpeg_long_enough(w, h, size)) {
+        fprintf(stderr,
+                "unetseg: %s: JPEG file too short for the pixels its header claims (%dx%d)\n", name,
+                w, h);
+    } else if (size_ok(w, h, name)) {
+        const int cmyk = space == TJCS_CMYK || space == TJCS_YCCK;
+        if (!(px = malloc((size_t)w * h * 4))) {
+            fprintf(stderr, "unetseg: %s: out of memory for %dx%d pixels\n", name, w, h);
+        } else if (tjDecompress2(tj, bytes, (unsigned long)size, px, w, 0, h,
+                                 cmyk ? TJPF_CMYK : TJPF_RGBA,
+                                 TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS) != 0) {
+            fprintf(stderr, "unetseg: %s: cannot read JPEG: %s\n", name, tjGetErrorStr2(tj));
+        } else {
+            for (size_t p = 0; cmyk && p < (size_t)w * h; p++) {
+                unsigned char *q = px + 4 * p, k = q[3];
+                for (int i = 0; i < 3; i++) q[i] = (unsigned char)((q[i] * k + 127) / 255);
+                q[3] = 255;
+            }
+            ok = from_rgba8(px, w, h, channels ? channels : space == TJCS_GRAY ? 1 : 3, out);
+        }
+    }
+    free(px);
+    tjDestroy(tj);
+    return ok;
+}
+
+/* BMP, which neither library reads, through stb_image, after
+ * image_bytes.c's check that the file holds the rows its header claims:
+ * stb allocates what the header says before it reads a pixel, and decodes
+ * the rows missing from a short file as zeros. */
+static int decode_bmp(const void *bytes, size_t size, const char *name, int channels,
+                      cli_image *out) {
     int w, h, n;
-    if (!stbi_info_from_memory(bytes, size, &w, &h, &n)) {
+    if (!stbi_info_from_memory(bytes, (int)size, &w, &h, &n)) {
         fprintf(stderr, "unetseg: %s: cannot read image: %s\n", name, stbi_failure_reason());
         return 0;
     }
-    return size_ok(w, h < 0 ? -(int64_t)h : h, name); /* stb's BMP info: top-down is negative */
-}
-
-int cli_image_decode(const void *bytes, size_t size, const char *name, int channels,
-                     cli_image *out) {
-    if (channels < 0 || channels > 4) { /* stb asserts, or leaves channels unset */
-        fprintf(stderr, "unetseg: %s: images have 1 to 4 channels, not %d\n", name, channels);
-        return 0;
-    }
-    if (size > INT_MAX) { /* stb's length is an int */
-        fprintf(stderr, "unetseg: %s: image files of 2 GB and more are not read\n", name);
-        return 0;
-    }
-    const char *problem = cli_image_bytes_problem(bytes, size);
-    if (problem) {
-        fprintf(stderr, "unetseg: %s: %s\n", name, problem);
-        return 0;
-    }
-    /* stb allocates what the header claims before it reads a pixel, and BMP
-     * and JPEG decode the pixels missing from a short file as zeros: a
-     * 60-byte file can cost gigabytes and minutes. So the header's size is
-     * checked before decoding. */
-    if (!header_ok(bytes, (int)size, name)) return 0;
-    int w, h, n;
+    if (!size_ok(w, h < 0 ? -(int64_t)h : h, name)) return 0; /* stb: top-down is negative */
     unsigned char *data = stbi_load_from_memory(bytes, (int)size, &w, &h, &n, channels);
     if (!data) {
         fprintf(stderr, "unetseg: %s: cannot read image: %s\n", name, stbi_failure_reason());
@@ -91,6 +182,29 @@ int cli_image_decode(const void *bytes, size_t size, const char *name, int chann
     for (size_t i = 0; ok && i < (size_t)w * h * c; i++) out->px[i] = data[i];
     stbi_image_free(data);
     return ok;
+}
+
+int cli_image_decode(const void *bytes, size_t size, const char *name, int channels,
+                     cli_image *out) {
+    out->px = NULL;
+    if (channels < 0 || channels > 4) {
+        fprintf(stderr, "unetseg: %s: images have 1 to 4 channels, not %d\n", name, channels);
+        return 0;
+    }
+    if (size > INT_MAX) { /* stb's length is an int */
+        fprintf(stderr, "unetseg: %s: image files of 2 GB and more are not read\n", name);
+        return 0;
+    }
+    const char *problem = cli_image_bytes_problem(bytes, size);
+    if (problem) {
+        fprintf(stderr, "unetseg: %s: %s\n", name, problem);
+        return 0;
+    }
+    switch (cli_image_format(bytes, size)) {
+    case CLI_IMAGE_PNG: return decode_png(bytes, size, name, channels, out);
+    case CLI_IMAGE_JPEG: return decode_jpeg(bytes, size, name, channels, out);
+    default: return decode_bmp(bytes, size, name, channels, out);
+    }
 }
 
 /* The whole file in a new buffer (NULL with errno set on failure). stb

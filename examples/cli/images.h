@@ -1,5 +1,7 @@
-/* Image files for the CLI (stb_image / stb_image_write from Debian's
- * libstb-dev); the library itself never touches image formats. */
+/* Image files for the CLI: PNG read by Debian's libspng, JPEG by
+ * libjpeg-turbo, BMP by stb_image; resizing and PNG writing by
+ * stb_image_resize / stb_image_write (libstb-dev). The library itself never
+ * touches image formats. */
 #ifndef UNETSEG_CLI_IMAGES_H
 #define UNETSEG_CLI_IMAGES_H
 
@@ -21,8 +23,8 @@ int cli_image_read(const char *path, int channels, cli_image *out);
 int cli_image_decode(const void *bytes, size_t size, const char *name, int channels,
                      cli_image *out);
 /* Larger images are refused before decoding. The default of 2^24 pixels
- * (4096 x 4096) bounds what a small hostile file can cost: stb keeps the
- * decoded bytes and the CLI a float copy, a resized copy and the tensor, about
+ * (4096 x 4096) bounds what a small hostile file can cost: the decoder keeps
+ * the decoded bytes and the CLI a float copy, a resized copy and the tensor, about
  * 50 bytes a pixel for RGB (800 MB at 2^24). --max-pixels N raises it up to
  * CLI_IMAGE_MAX_PIXELS_LIMIT, 2^28 (16384 x 16384), which keeps w * h * c
  * (c <= 4) inside the ints of stb and stb_image_resize. The side limit bounds

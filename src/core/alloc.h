@@ -9,8 +9,11 @@
 /* Largest single allocation unetseg will attempt (16 GiB). */
 #define US_MAX_ALLOC ((size_t)1 << 34)
 
-/* Every allocation of the library goes through these, so that tests can
- * make the k-th one fail (us_test_fail_allocation). */
+/* Every allocation of the library's own code goes through these, so that
+ * tests can make the k-th one fail (us_test_fail_allocation). Not reached:
+ * libjansson's allocations (its hook, json_set_alloc_funcs, is process-wide,
+ * so a library must not set it) and open_memstream's (io/json.h,
+ * io/graph_text.c); both still report a real failure as NOMEM. */
 void *us_malloc(size_t size);
 void *us_calloc(size_t n, size_t size);
 void *us_realloc(void *p, size_t size);

@@ -9,76 +9,46 @@
 #include "core/error.h"
 #include "graph/layer_kinds.h"
 
-typedef struct out_buf {
-    char *data;
-    size_t len, cap;
-    int failed;
-} out_buf;
-
-static void put(out_buf *b, const char *s) {
-    size_t n = strlen(s);
-    if (b->failed) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->cap + n + 1) * 2;
-        char *grown = us_realloc(b->data, cap);
-        if (!grown) {
-            b->failed = 1;
-            return;
-        }
-        b->data = grown;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n + 1);
-    b->len += n;
-}
-
-/* " key=value" of a setting that differs from its default, else 0. */
-static int format_field(const us_cfg_field *f, const us_layer_config *cfg, char *item,
-                        size_t size) {
+/* " key=value" of a setting that differs from its default. */
+static void print_field(FILE *out, const us_cfg_field *f, const us_layer_config *cfg) {
     const char *p = (const char *)cfg + f->offset;
     if (f->type == US_FIELD_I64 && *(const int64_t *)p != (int64_t)f->def)
-        snprintf(item, size, " %s=%lld", f->key, (long long)*(const int64_t *)p);
+        fprintf(out, " %s=%lld", f->key, (long long)*(const int64_t *)p);
     else if (f->type == US_FIELD_I32 && *(const int32_t *)p != (int32_t)f->def)
-        snprintf(item, size, " %s=%d", f->key, *(const int32_t *)p);
+        fprintf(out, " %s=%d", f->key, *(const int32_t *)p);
     else if (f->type == US_FIELD_F64 && *(const double *)p != f->def)
-        snprintf(item, size, " %s=%.17g", f->key, *(const double *)p);
-    else
-        return 0;
-    return 1;
+        fprintf(out, " %s=%.17g", f->key, *(const double *)p);
 }
 
+/* The text grows in a memory stream (POSIX open_memstream): its buffer comes
+ * from the C library's malloc, so us_test_fail_allocation does not reach it;
+ * a failed write or close is out of memory. */
 int32_t us_graph_to_text(const unetseg_model *m, char **text) {
-    out_buf b = {0};
-    char item[256];
+    char *data = NULL;
+    size_t len = 0;
     *text = NULL;
-    put(&b, "unetseg-graph 1\n");
-    if (m->description) {
-        put(&b, "description ");
-        put(&b, m->description);
-        put(&b, "\n");
-    }
-    snprintf(item, sizeof item, "input_multiple %lld\n", (long long)m->input_multiple);
-    put(&b, item);
+    FILE *out = open_memstream(&data, &len);
+    if (!out) return us_fail(UNETSEG_E_NOMEM, "graph_to_text: out of memory");
+    fputs("unetseg-graph 1\n", out);
+    if (m->description) fprintf(out, "description %s\n", m->description);
+    fprintf(out, "input_multiple %lld\n", (long long)m->input_multiple);
     for (int32_t i = 0; i < m->n_layers; i++) {
         const us_layer *l = &m->layers[i];
-        snprintf(item, sizeof item, "layer %s %s region=%d trainable=%d inserted=%d",
-                 us_layer_kind_get(l->kind)->lower_name, l->name, l->region, l->trainable,
-                 l->inserted);
-        put(&b, item);
-        for (int32_t j = 0; j < l->n_in; j++) {
-            put(&b, j ? "," : " in=");
-            put(&b, m->layers[us_model_index_of_id(m, l->in_ids[j])].name);
-        }
         const us_layer_kind *k = us_layer_kind_get(l->kind);
-        for (int32_t f = 0; f < k->n_fields; f++)
-            if (format_field(&k->fields[f], &l->cfg, item, sizeof item)) put(&b, item);
-        put(&b, "\n");
+        fprintf(out, "layer %s %s region=%d trainable=%d inserted=%d", k->lower_name, l->name,
+                l->region, l->trainable, l->inserted);
+        for (int32_t j = 0; j < l->n_in; j++)
+            fprintf(out, "%s%s",
+                    j ? "," : " in=", m->layers[us_model_index_of_id(m, l->in_ids[j])].name);
+        for (int32_t f = 0; f < k->n_fields; f++) print_field(out, &k->fields[f], &l->cfg);
+        fputc('\n', out);
     }
-    if (b.failed) {
-        free(b.data);
+    int failed = ferror(out);
+    if (fclose(out) != 0 || failed) {
+        free(data);
         return us_fail(UNETSEG_E_NOMEM, "graph_to_text: out of memory");
     }
-    *text = b.data;
+    *text = data;
     return UNETSEG_OK;
 }
 

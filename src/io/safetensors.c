@@ -139,74 +139,75 @@ static int32_t check_unique(const char *const *names, int32_t n, int32_t status,
 
 /* ------------------------------------------------------------ header parsing */
 
-/* Validate one tensor entry `m` (name -> {dtype, shape, data_offsets}) into *e. */
-static int32_t parse_entry(const us_st_file *f, const us_json_member *m, us_st_entry *e) {
-    const char *o = f->origin, *name = m->key;
-    if (strlen(name) != m->key_len)
-        return us_fail(UNETSEG_E_FORMAT, "%s: a tensor name contains a NUL character", o);
-    if (m->value.kind != US_JSON_OBJECT)
+/* The string of v without NULs, or NULL (not a string, or one holding a NUL). */
+static const char *plain_string(const json_t *v) {
+    const char *s = json_string_value(v);
+    return s && strlen(s) == json_string_length(v) ? s : NULL;
+}
+
+/* Validate one tensor entry (name -> {dtype, shape, data_offsets}) into *e.
+ * jansson has refused duplicate keys and NULs in keys already. */
+static int32_t parse_entry(const us_st_file *f, const char *name, const json_t *v, us_st_entry *e) {
+    const char *o = f->origin;
+    if (!json_is_object(v))
         return us_fail(UNETSEG_E_FORMAT, "%s: tensor '%.200s': entry is not a JSON object", o,
                        name);
 
-    const us_json *dtype = NULL, *shape = NULL, *offsets = NULL;
-    for (size_t i = 0; i < m->value.len; i++) {
-        const us_json_member *field = &m->value.u.members[i];
-        const us_json **slot = NULL;
-        if (strcmp(field->key, "dtype") == 0) slot = &dtype;
-        else if (strcmp(field->key, "shape") == 0) slot = &shape;
-        else if (strcmp(field->key, "data_offsets") == 0) slot = &offsets;
-        if (!slot || strlen(field->key) != field->key_len)
-            return us_fail(UNETSEG_E_FORMAT, "%s: tensor '%.200s': unknown key '%.200s'", o,
-                           name, field->key);
-        if (*slot)
-            return us_fail(UNETSEG_E_FORMAT, "%s: tensor '%.200s': duplicate key '%s'", o, name,
-                           field->key);
-        *slot = &field->value;
+    const char *key;
+    json_t *field;
+    json_object_foreach((json_t *)v, key, field) {
+        if (strcmp(key, "dtype") != 0 && strcmp(key, "shape") != 0 &&
+            strcmp(key, "data_offsets") != 0)
+            return us_fail(UNETSEG_E_FORMAT, "%s: tensor '%.200s': unknown key '%.200s'", o, name,
+                           key);
     }
+    const json_t *dtype = json_object_get(v, "dtype"), *shape = json_object_get(v, "shape"),
+                 *offsets = json_object_get(v, "data_offsets");
     if (!dtype) return us_fail(UNETSEG_E_FORMAT, "%s: tensor '%.200s': missing \"dtype\"", o, name);
     if (!shape) return us_fail(UNETSEG_E_FORMAT, "%s: tensor '%.200s': missing \"shape\"", o, name);
     if (!offsets)
         return us_fail(UNETSEG_E_FORMAT, "%s: tensor '%.200s': missing \"data_offsets\"", o, name);
 
-    if (dtype->kind != US_JSON_STRING)
+    const char *dtype_name = plain_string(dtype);
+    if (!dtype_name)
         return us_fail(UNETSEG_E_FORMAT, "%s: tensor '%.200s': dtype is not a string", o, name);
     e->dtype = -1;
     for (int32_t d = 0; d < ST_N_DTYPES; d++)
-        if (strcmp(dtype->u.string, st_dtypes[d].name) == 0) e->dtype = d;
+        if (strcmp(dtype_name, st_dtypes[d].name) == 0) e->dtype = d;
     if (e->dtype < 0)
         return us_fail(UNETSEG_E_FORMAT,
                        "%s: tensor '%.200s': unsupported dtype \"%.32s\" (need F32, F16, BF16 "
                        "or F64)",
-                       o, name, dtype->u.string);
+                       o, name, dtype_name);
 
-    if (shape->kind != US_JSON_ARRAY)
+    if (!json_is_array(shape))
         return us_fail(UNETSEG_E_FORMAT, "%s: tensor '%.200s': shape is not an array", o, name);
-    if (shape->len > UNETSEG_MAX_RANK)
+    if (json_array_size(shape) > UNETSEG_MAX_RANK)
         return us_fail(UNETSEG_E_FORMAT, "%s: tensor '%.200s': shape has rank %zu, above %d", o,
-                       name, shape->len, UNETSEG_MAX_RANK);
+                       name, json_array_size(shape), UNETSEG_MAX_RANK);
     int64_t bytes = st_dtypes[e->dtype].size;
-    e->rank = (int32_t)shape->len;
+    e->rank = (int32_t)json_array_size(shape);
     for (int32_t i = 0; i < e->rank; i++) {
-        const us_json *dim = &shape->u.items[i];
-        if (dim->kind != US_JSON_INT || dim->u.integer < 0)
+        const json_t *dim = json_array_get(shape, (size_t)i);
+        if (!json_is_integer(dim) || json_integer_value(dim) < 0)
             return us_fail(UNETSEG_E_FORMAT,
                            "%s: tensor '%.200s': shape[%d] is not a non-negative integer", o,
                            name, (int)i);
-        e->shape[i] = dim->u.integer;
-        if (!us_mul_i64(bytes, dim->u.integer, &bytes))
+        e->shape[i] = (int64_t)json_integer_value(dim);
+        if (!us_mul_i64(bytes, e->shape[i], &bytes))
             return us_fail(UNETSEG_E_FORMAT, "%s: tensor '%.200s': byte size of the shape overflows",
                            o, name);
     }
 
-    if (offsets->kind != US_JSON_ARRAY || offsets->len != 2 ||
-        offsets->u.items[0].kind != US_JSON_INT || offsets->u.items[1].kind != US_JSON_INT ||
-        offsets->u.items[0].u.integer < 0 || offsets->u.items[1].u.integer < 0)
+    const json_t *b = json_array_get(offsets, 0), *end = json_array_get(offsets, 1);
+    if (!json_is_array(offsets) || json_array_size(offsets) != 2 || !json_is_integer(b) ||
+        !json_is_integer(end) || json_integer_value(b) < 0 || json_integer_value(end) < 0)
         return us_fail(UNETSEG_E_FORMAT,
                        "%s: tensor '%.200s': data_offsets is not [begin, end] of non-negative "
                        "integers",
                        o, name);
-    e->begin = (uint64_t)offsets->u.items[0].u.integer;
-    e->end = (uint64_t)offsets->u.items[1].u.integer;
+    e->begin = (uint64_t)json_integer_value(b);
+    e->end = (uint64_t)json_integer_value(end);
     if (e->begin > e->end)
         return us_fail(UNETSEG_E_FORMAT, "%s: tensor '%.200s': data_offsets begin %llu > end %llu",
                        o, name, (ull)e->begin, (ull)e->end);
@@ -226,30 +227,33 @@ static int32_t parse_entry(const us_st_file *f, const us_json_member *m, us_st_e
     return UNETSEG_OK;
 }
 
-static int32_t parse_metadata(us_st_file *f, const us_json *v) {
+/* The metadata object: string keys to string values without NULs (jansson
+ * has refused duplicate keys). */
+static int32_t parse_metadata(us_st_file *f, const json_t *v) {
     const char *o = f->origin;
-    if (v->kind != US_JSON_OBJECT)
+    if (!json_is_object(v))
         return us_fail(UNETSEG_E_FORMAT, "%s: __metadata__ is not a JSON object", o);
-    if (v->len > INT32_MAX) return us_fail(UNETSEG_E_FORMAT, "%s: too many __metadata__ items", o);
-    f->meta_keys = us_calloc_array(v->len, sizeof(char *));
-    f->meta_values = us_calloc_array(v->len, sizeof(char *));
+    size_t n = json_object_size(v);
+    if (n > INT32_MAX) return us_fail(UNETSEG_E_FORMAT, "%s: too many __metadata__ items", o);
+    f->meta_keys = us_calloc_array(n, sizeof(char *));
+    f->meta_values = us_calloc_array(n, sizeof(char *));
     if (!f->meta_keys || !f->meta_values) return us_fail(UNETSEG_E_NOMEM, "%s: out of memory", o);
-    for (size_t i = 0; i < v->len; i++) {
-        const us_json_member *m = &v->u.members[i];
-        if (strlen(m->key) != m->key_len)
-            return us_fail(UNETSEG_E_FORMAT, "%s: a __metadata__ key contains a NUL character", o);
-        if (m->value.kind != US_JSON_STRING || strlen(m->value.u.string) != m->value.len)
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)v, key, value) {
+        const char *text = plain_string(value);
+        if (!text)
             return us_fail(UNETSEG_E_FORMAT,
-                           "%s: __metadata__ value for '%.200s' is not a string (without NULs)",
-                           o, m->key);
-        f->meta_keys[i] = us_strdup(m->key);
-        f->meta_values[i] = us_strdup(m->value.u.string);
-        f->meta_count = (int32_t)i + 1; /* so that us_st_close frees them */
+                           "%s: __metadata__ value for '%.200s' is not a string (without NULs)", o,
+                           key);
+        int32_t i = f->meta_count;
+        f->meta_keys[i] = us_strdup(key);
+        f->meta_values[i] = us_strdup(text);
+        f->meta_count = i + 1; /* so that us_st_close frees them */
         if (!f->meta_keys[i] || !f->meta_values[i])
             return us_fail(UNETSEG_E_NOMEM, "%s: out of memory", o);
     }
-    return check_unique((const char *const *)f->meta_keys, f->meta_count, UNETSEG_E_FORMAT, o,
-                        "__metadata__ key");
+    return UNETSEG_OK;
 }
 
 /* Sort the entries by name (for us_st_find, rejecting duplicates) and check
@@ -289,45 +293,37 @@ static int32_t index_entries(us_st_file *f) {
     return st;
 }
 
-static int is_metadata_key(const us_json_member *m) {
-    return m->key_len == strlen(ST_METADATA) && strcmp(m->key, ST_METADATA) == 0;
-}
-
 /* Parse and validate header[0..n-1]; f->data_size must already be set. */
 static int32_t parse_header(us_st_file *f, const char *header, size_t n) {
     const char *o = f->origin;
-    us_json root;
+    json_t *root = NULL;
     char what[300];
     snprintf(what, sizeof what, "%.256s: header", o);
-    int32_t st = us_json_parse(header, n, what, &root);
+    int32_t st = us_json_load(header, n, what, &root);
     if (st != UNETSEG_OK) return st;
-    if (root.kind != US_JSON_OBJECT) {
-        us_json_free(&root);
+    if (!json_is_object(root)) {
+        json_decref(root);
         return us_fail(UNETSEG_E_FORMAT, "%s: header is not a JSON object", o);
     }
 
-    const us_json *meta = NULL;
-    size_t n_tensors = 0;
-    for (size_t i = 0; i < root.len && st == UNETSEG_OK; i++) {
-        if (!is_metadata_key(&root.u.members[i])) n_tensors++;
-        else if (meta) st = us_fail(UNETSEG_E_FORMAT, "%s: duplicate key __metadata__", o);
-        else meta = &root.u.members[i].value;
-    }
-    if (st == UNETSEG_OK && n_tensors > INT32_MAX)
-        st = us_fail(UNETSEG_E_FORMAT, "%s: too many tensors", o);
+    const json_t *meta = json_object_get(root, ST_METADATA);
+    size_t n_tensors = json_object_size(root) - (meta != NULL);
+    if (n_tensors > INT32_MAX) st = us_fail(UNETSEG_E_FORMAT, "%s: too many tensors", o);
     if (st == UNETSEG_OK) {
         f->entries = us_calloc_array(n_tensors, sizeof *f->entries);
         if (!f->entries) st = us_fail(UNETSEG_E_NOMEM, "%s: out of memory", o);
     }
-    for (size_t i = 0; i < root.len && st == UNETSEG_OK; i++) {
-        const us_json_member *m = &root.u.members[i];
-        if (is_metadata_key(m)) continue;
-        st = parse_entry(f, m, &f->entries[f->count]);
+    const char *key;
+    json_t *value;
+    json_object_foreach(root, key, value) {
+        if (st != UNETSEG_OK) break;
+        if (value == meta) continue;
+        st = parse_entry(f, key, value, &f->entries[f->count]);
         if (st == UNETSEG_OK) f->count++;
     }
     if (st == UNETSEG_OK && meta) st = parse_metadata(f, meta);
     if (st == UNETSEG_OK) st = index_entries(f);
-    us_json_free(&root);
+    json_decref(root);
     return st;
 }
 
@@ -554,7 +550,9 @@ static int32_t check_write_args(const us_st_tensor *t, int32_t n_tensors,
         return us_fail(UNETSEG_E_INVALID_ARG, "us_st_write: NULL or negative count argument");
     int64_t offset = 0;
     for (int32_t i = 0; i < n_tensors; i++) {
-        if (!t[i].name || !us_utf8_valid(t[i].name, strlen(t[i].name)))
+        int utf8 = t[i].name ? us_json_utf8_check(t[i].name) : 0;
+        if (utf8 < 0) return us_fail(UNETSEG_E_NOMEM, "us_st_write: out of memory");
+        if (!utf8)
             return us_fail(UNETSEG_E_INVALID_ARG, "us_st_write: tensor %d has no valid UTF-8 name",
                            (int)i);
         if (strcmp(t[i].name, ST_METADATA) == 0)
@@ -580,12 +578,14 @@ static int32_t check_write_args(const us_st_tensor *t, int32_t n_tensors,
             return us_fail(UNETSEG_E_INVALID_ARG, "us_st_write: the tensors are too large");
         offset += bytes;
     }
-    for (int32_t i = 0; i < n_meta; i++)
-        if (!meta_keys[i] || !meta_values[i] ||
-            !us_utf8_valid(meta_keys[i], strlen(meta_keys[i])) ||
-            !us_utf8_valid(meta_values[i], strlen(meta_values[i])))
+    for (int32_t i = 0; i < n_meta; i++) {
+        int key = meta_keys[i] ? us_json_utf8_check(meta_keys[i]) : 0;
+        int value = key > 0 && meta_values[i] ? us_json_utf8_check(meta_values[i]) : 0;
+        if (key < 0 || value < 0) return us_fail(UNETSEG_E_NOMEM, "us_st_write: out of memory");
+        if (!key || !value)
             return us_fail(UNETSEG_E_INVALID_ARG,
                            "us_st_write: metadata item %d is NULL or not valid UTF-8", (int)i);
+    }
 
     const char **names = us_malloc_array((size_t)n_tensors, sizeof *names);
     if (!names) return us_fail(UNETSEG_E_NOMEM, "us_st_write: out of memory");
@@ -597,48 +597,78 @@ static int32_t check_write_args(const us_st_tensor *t, int32_t n_tensors,
     return st;
 }
 
-/* The JSON header, padded with spaces to a multiple of 8 bytes so that the
- * data area starts 8-byte aligned (as the reference writer does). */
-static int build_header(us_strbuf *h, const us_st_tensor *t, int32_t n_tensors,
-                        const char *const *meta_keys, const char *const *meta_values,
-                        int32_t n_meta) {
-    int ok = us_strbuf_append(h, "{", 1);
+/* {"dtype":"F32","shape":[...],"data_offsets":[begin,end]}, or NULL if
+ * memory ran out. */
+static json_t *tensor_entry(const us_st_tensor *t, int64_t begin, int64_t end) {
+    json_t *entry = json_object(), *shape = json_array(), *offsets = json_array();
+    int ok = entry && shape && offsets;
+    for (int32_t d = 0; d < t->rank && ok; d++)
+        ok = json_array_append_new(shape, json_integer((json_int_t)t->shape[d])) == 0;
+    ok = ok && json_array_append_new(offsets, json_integer((json_int_t)begin)) == 0 &&
+         json_array_append_new(offsets, json_integer((json_int_t)end)) == 0 &&
+         json_object_set_new(entry, "dtype", json_string("F32")) == 0 &&
+         json_object_set(entry, "shape", shape) == 0 &&
+         json_object_set(entry, "data_offsets", offsets) == 0;
+    json_decref(shape);
+    json_decref(offsets);
+    if (!ok) {
+        json_decref(entry);
+        return NULL;
+    }
+    return entry;
+}
+
+/* The header as a JSON object (tensors in order, then "__metadata__"), or
+ * NULL if memory ran out. Names and metadata are checked UTF-8 already. */
+static json_t *header_object(const us_st_tensor *t, int32_t n_tensors, const char *const *meta_keys,
+                             const char *const *meta_values, int32_t n_meta) {
+    json_t *root = json_object();
+    int ok = root != NULL;
     int64_t offset = 0;
-    char num[32];
     for (int32_t i = 0; i < n_tensors && ok; i++) {
         int64_t bytes = 4;
         for (int32_t d = 0; d < t[i].rank; d++) bytes *= t[i].shape[d]; /* checked */
-        ok = (i == 0 || us_strbuf_append(h, ",", 1)) && us_json_append_string(h, t[i].name);
-        ok = ok && us_strbuf_append(h, ":{\"dtype\":\"F32\",\"shape\":[", 25);
-        for (int32_t d = 0; d < t[i].rank && ok; d++) {
-            int len = snprintf(num, sizeof num, "%s%lld", d ? "," : "", (long long)t[i].shape[d]);
-            ok = us_strbuf_append(h, num, (size_t)len);
-        }
-        int len = snprintf(num, sizeof num, "%lld,", (long long)offset);
-        ok = ok && us_strbuf_append(h, "],\"data_offsets\":[", 18) &&
-             us_strbuf_append(h, num, (size_t)len);
+        ok = json_object_set_new(root, t[i].name, tensor_entry(&t[i], offset, offset + bytes)) == 0;
         offset += bytes;
-        len = snprintf(num, sizeof num, "%lld]}", (long long)offset);
-        ok = ok && us_strbuf_append(h, num, (size_t)len);
     }
-    if (n_meta > 0) {
-        ok = ok && (n_tensors == 0 || us_strbuf_append(h, ",", 1)) &&
-             us_strbuf_append(h, "\"" ST_METADATA "\":{", strlen(ST_METADATA) + 4);
+    if (ok && n_meta > 0) {
+        json_t *meta = json_object(); /* root owns it from here, or it is gone */
+        ok = json_object_set_new(root, ST_METADATA, meta) == 0;
         for (int32_t i = 0; i < n_meta && ok; i++)
-            ok = (i == 0 || us_strbuf_append(h, ",", 1)) && us_json_append_string(h, meta_keys[i]) &&
-                 us_strbuf_append(h, ":", 1) && us_json_append_string(h, meta_values[i]);
-        ok = ok && us_strbuf_append(h, "}", 1);
+            ok = json_object_set_new(meta, meta_keys[i], json_string(meta_values[i])) == 0;
     }
-    ok = ok && us_strbuf_append(h, "}", 1);
-    while (ok && h->len % 8 != 0) ok = us_strbuf_append(h, " ", 1);
-    return ok;
+    if (!ok) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+/* The JSON header, compact, padded with spaces to a multiple of 8 bytes so
+ * that the data area starts 8-byte aligned (as the reference writer does);
+ * NULL if memory ran out. */
+static char *build_header(const us_st_tensor *t, int32_t n_tensors, const char *const *meta_keys,
+                          const char *const *meta_values, int32_t n_meta, size_t *len) {
+    json_t *root = header_object(t, n_tensors, meta_keys, meta_values, n_meta);
+    size_t n = root ? json_dumpb(root, NULL, 0, JSON_COMPACT) : 0;
+    char *h = n > 0 && n < SIZE_MAX - 8 ? us_malloc(n + 8) : NULL;
+    if (h && json_dumpb(root, h, n, JSON_COMPACT) != n) {
+        free(h);
+        h = NULL;
+    }
+    json_decref(root);
+    if (!h) return NULL;
+    while (n % 8 != 0) h[n++] = ' ';
+    *len = n;
+    return h;
 }
 
 /* Write prefix, header and data to fp; 1 on success (errno tells otherwise). */
-static int write_body(FILE *fp, const us_strbuf *h, const us_st_tensor *t, int32_t n_tensors) {
+static int write_body(FILE *fp, const char *h, size_t h_len, const us_st_tensor *t,
+                      int32_t n_tensors) {
     unsigned char buf[ST_CHUNK];
-    store_le64(buf, (uint64_t)h->len);
-    if (fwrite(buf, 1, 8, fp) != 8 || fwrite(h->data, 1, h->len, fp) != h->len) return 0;
+    store_le64(buf, (uint64_t)h_len);
+    if (fwrite(buf, 1, 8, fp) != 8 || fwrite(h, 1, h_len, fp) != h_len) return 0;
     for (int32_t i = 0; i < n_tensors; i++) {
         int64_t n = 1;
         for (int32_t d = 0; d < t[i].rank; d++) n *= t[i].shape[d];
@@ -683,13 +713,12 @@ int32_t us_st_write(const char *path, const us_st_tensor *tensors, int32_t n_ten
     st = us_output_target_resolve("save", path, &target);
     if (st != UNETSEG_OK) return st;
     path = target.path; /* a symbolic link's target: the link stays */
-    us_strbuf h = {0};
-    size_t plen = strlen(path);
+    size_t plen = strlen(path), h_len = 0;
     char *tmp = plen < SIZE_MAX - 40 ? us_malloc(plen + 40) : NULL;
-    if (!tmp || !build_header(&h, tensors, n_tensors, meta_keys, meta_values, n_meta)) {
+    char *h = tmp ? build_header(tensors, n_tensors, meta_keys, meta_values, n_meta, &h_len) : NULL;
+    if (!h) {
         free(tmp);
         free(target.path);
-        us_strbuf_free(&h);
         return us_fail(UNETSEG_E_NOMEM, "us_st_write: out of memory");
     }
     /* Write a temporary file in the same directory, then rename it over
@@ -702,7 +731,7 @@ int32_t us_st_write(const char *path, const us_st_tensor *tensors, int32_t n_ten
                      errno_text(errno, eb, sizeof eb));
         free(tmp);
         free(target.path);
-        us_strbuf_free(&h);
+        free(h);
         return st;
     }
     if (target.exists) (void)fchmod(fd, (mode_t)target.mode); /* best effort, as cp */
@@ -710,7 +739,7 @@ int32_t us_st_write(const char *path, const us_st_tensor *tensors, int32_t n_ten
     if (!fp) {
         st = us_fail(UNETSEG_E_IO, "cannot write '%s': %s", tmp, errno_text(errno, eb, sizeof eb));
         close(fd);
-    } else if (!write_body(fp, &h, tensors, n_tensors)) {
+    } else if (!write_body(fp, h, h_len, tensors, n_tensors)) {
         st = us_fail(UNETSEG_E_IO, "cannot write '%s': %s", tmp, errno_text(errno, eb, sizeof eb));
         fclose(fp);
     } else if (fclose(fp) != 0) {
@@ -722,6 +751,6 @@ int32_t us_st_write(const char *path, const us_st_tensor *tensors, int32_t n_ten
     if (st != UNETSEG_OK) unlink(tmp);
     free(tmp);
     free(target.path);
-    us_strbuf_free(&h);
+    free(h);
     return st;
 }

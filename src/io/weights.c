@@ -70,23 +70,10 @@ int32_t us_save_model_file(const unetseg_model *model, const char *path, const u
     return st;
 }
 
-/* Text buffer for the load report. */
-typedef struct report_buf {
-    char *text;
-    size_t len, cap;
-} report_buf;
-
-static void report_add(report_buf *r, const char *s) {
-    size_t n = strlen(s);
-    if (r->len + n + 1 > r->cap) {
-        size_t cap = (r->cap + n + 1) * 2;
-        char *grown = us_realloc(r->text, cap);
-        if (!grown) return; /* the report is best effort; loading is not affected */
-        r->text = grown;
-        r->cap = cap;
-    }
-    memcpy(r->text + r->len, s, n + 1);
-    r->len += n;
+/* The load report grows in a memory stream (NULL: none; the report is best
+ * effort and loading is not affected). */
+static void report_add(FILE *r, const char *s) {
+    if (r) fputs(s, r);
 }
 
 static int shapes_equal(const us_st_entry *e, const unetseg_tensor *t) {
@@ -99,8 +86,8 @@ static int shapes_equal(const us_st_entry *e, const unetseg_tensor *t) {
 /* Match file tensors to parameters and check shapes; fills entry_of[] (NULL
  * where the file lacks a parameter) and the report. */
 static int32_t match_entries(us_st_file *f, const param_ref *refs, int32_t n, int32_t mode,
-                             const char *ignore_prefix, const us_st_entry **entry_of,
-                             report_buf *r, int32_t *n_loaded) {
+                             const char *ignore_prefix, const us_st_entry **entry_of, FILE *r,
+                             int32_t *n_loaded) {
     int32_t missing = 0, unused = 0;
     *n_loaded = 0;
     for (int32_t i = 0; i < n; i++) {
@@ -172,22 +159,30 @@ int32_t us_load_model_weights(unetseg_model *model, us_st_file *f, int32_t mode,
                               const char *ignore_prefix) {
     param_ref *refs = NULL;
     int32_t n = 0, n_loaded = 0;
-    report_buf r = {0};
+    char *text = NULL;
+    size_t len = 0;
+    FILE *r = open_memstream(&text, &len); /* glibc's malloc, not us_malloc */
     int32_t st = list_params(model, &refs, &n);
     const us_st_entry **entry_of = st ? NULL : us_calloc_array((size_t)(n ? n : 1), sizeof *entry_of);
     if (!st && !entry_of) st = us_fail(UNETSEG_E_NOMEM, "load_weights: out of memory");
-    if (!st) st = match_entries(f, refs, n, mode, ignore_prefix, entry_of, &r, &n_loaded);
+    if (!st) st = match_entries(f, refs, n, mode, ignore_prefix, entry_of, r, &n_loaded);
     if (!st) st = read_and_swap(f, refs, n, entry_of);
+    int detail = r && !ferror(r);
+    if (r && fclose(r) != 0) detail = 0;
     if (!st) {
         char head[96];
-        snprintf(head, sizeof head, "loaded %d of %d parameter tensors", n_loaded, n);
-        report_buf full = {0};
-        report_add(&full, head);
-        if (r.text) report_add(&full, r.text);
+        int hn = snprintf(head, sizeof head, "loaded %d of %d parameter tensors", n_loaded, n);
+        size_t tn = detail ? len : 0;
+        char *full = us_malloc((size_t)hn + tn + 1);
+        if (full) {
+            memcpy(full, head, (size_t)hn);
+            if (tn) memcpy(full + hn, text, tn);
+            full[(size_t)hn + tn] = '\0';
+        }
         us_model_invalidate(model);
-        model->load_report = full.text;
+        model->load_report = full;
     }
-    free(r.text);
+    free(text);
     free(entry_of);
     free(refs);
     return st;
