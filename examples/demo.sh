@@ -26,12 +26,18 @@ $BIN match --backbone "$BACKBONE" --size $SIZE 'kind=conv2d & region=decoder'
 
 echo
 echo "== 3. train with ConditionalDropout(0.2) after every decoder conv"
-echo "   (the per-epoch validation uses BatchNorm's moving statistics, which lag the"
-echo "    weights early in training, as in Keras; --recalibrate-bn fixes them at the end)"
+echo "   (before each validation the BatchNorm statistics are recalibrated on the"
+echo "    training images: --val-bn recalibrate, the default for short runs; the"
+echo "    saved model is the last one validated; curves in curves.png, history.csv)"
+# --val-split 0.2 of COUNT images leaves TRAIN for batches of 8: the cosine
+# schedule anneals the learning rate over all the steps of the run
+TRAIN=$((COUNT - COUNT * 2 / 10))
+STEPS=$((EPOCHS * ((TRAIN + 7) / 8)))
 $BIN train --data "$OUT/data" --backbone "$BACKBONE" --size $SIZE \
     --insert 'kind=conv2d & region=decoder' --dropout conditional --rate 0.2 \
     --epochs "$EPOCHS" --batch 8 --val-split 0.2 --flip --lr 0.003 --seed 1 \
-    --recalibrate-bn --save "$OUT/model.safetensors" --progress
+    --schedule "cosine:$STEPS:0.0001" \
+    --csv "$OUT/history.csv" --plot "$OUT/curves.png" --save "$OUT/model.safetensors" --progress
 
 echo
 echo "== 4. Monte-Carlo dropout (20 samples, BatchNorm on its moving statistics)"
@@ -42,4 +48,5 @@ cp "$OUT/data/holdout.png" "$OUT/input.png"
 cp "$OUT/data/holdout_mask.png" "$OUT/truth.png"
 echo
 echo "demo-out/: input.png truth.png mask.png overlay.png mean.png std.png entropy.png panel.png"
+echo "          curves.png (loss and IoU per epoch), history.csv (the per-epoch log)"
 echo "panel: input | truth | mean | std | entropy (colour bars on the right of each map)"

@@ -819,6 +819,14 @@ UNETSEG_API int32_t unetseg_trainer_recalibrate_bn(unetseg_trainer *trainer,
 /* Steps taken so far, and the learning rate the next step will use. */
 UNETSEG_API int32_t unetseg_trainer_progress(const unetseg_trainer *trainer, int64_t *steps,
                                              double *learning_rate);
+/* Set the base learning rate (> 0, finite) that the schedule starts from, for
+ * the next steps: Keras' `optimizer.learning_rate = lr`, as ReduceLROnPlateau
+ * does. The schedule is then applied to it (STEP: lr * gamma^floor(step /
+ * step_size); COSINE: from lr towards min_lr); the step count is unchanged.
+ * A checkpoint does not record it: a resuming program sets it again.
+ * Errors: INVALID_ARG (NULL trainer, lr <= 0 or not finite; nothing changes). */
+UNETSEG_API int32_t unetseg_trainer_set_learning_rate(unetseg_trainer *trainer,
+                                                      double learning_rate);
 /*
  * Data-parallel training (one trainer per process or device, each on its
  * own part of the batch, as PyTorch's DistributedDataParallel): a hook the

@@ -8,7 +8,7 @@
  * with valid arguments must succeed first. NULL must give a negative status and
  * a fresh unetseg_last_error() message, or UNETSEG_OK where the header documents
  * that the pointer may be NULL (MAY_BE_NULL in the generator).
- * 127 functions, 238 pointer parameters, 432 calls. */
+ * 130 functions, 246 pointer parameters, 446 calls. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -2351,6 +2351,133 @@ static void test_model_load(void **state) {
     assert_int_equal(bad, 0);
 }
 
+/* int32_t unetseg_model_clone(const unetseg_model *model, unetseg_model **out) */
+static void test_model_clone(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            unetseg_model *v_out = NULL;
+            prime_last_error();
+            int32_t st = unetseg_model_clone(bx->model, &v_out);
+            check_status(&bad, "unetseg_model_clone(all valid)", st, 1);
+            check_out(&bad, "unetseg_model_clone(all valid)", st, v_out, "out");
+            unetseg_model_free(v_out);
+        }
+        fixture_free(bx);
+    }
+    /* model = NULL: must fail */
+    {
+        unetseg_model *v_out = NULL;
+        prime_last_error();
+        int32_t st = unetseg_model_clone(NULL, &v_out);
+        check_status(&bad, "unetseg_model_clone(model=NULL)", st, 0);
+        check_out(&bad, "unetseg_model_clone(model=NULL)", st, v_out, "out");
+        unetseg_model_free(v_out);
+    }
+    /* out = NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_model_clone(fx->model, NULL);
+        check_status(&bad, "unetseg_model_clone(out=NULL)", st, 0);
+    }
+    /* every pointer NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_model_clone(NULL, NULL);
+        check_status(&bad, "unetseg_model_clone(all pointers NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* int32_t unetseg_model_param_bytes(const unetseg_model *model, const unetseg_model *const *others, int32_t n_others, int64_t *unique_bytes, int64_t *total_bytes, int64_t *cache_bytes) */
+static void test_model_param_bytes(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            const unetseg_model *v_others[1] = {bx->empty_model};
+            int64_t v_unique_bytes = 0;
+            int64_t v_total_bytes = 0;
+            int64_t v_cache_bytes = 0;
+            prime_last_error();
+            int32_t st = unetseg_model_param_bytes(bx->model, v_others, 1, &v_unique_bytes, &v_total_bytes, &v_cache_bytes);
+            check_status(&bad, "unetseg_model_param_bytes(all valid)", st, 1);
+        }
+        fixture_free(bx);
+    }
+    /* model = NULL: must fail */
+    {
+        const unetseg_model *v_others[1] = {fx->empty_model};
+        int64_t v_unique_bytes = 0;
+        int64_t v_total_bytes = 0;
+        int64_t v_cache_bytes = 0;
+        prime_last_error();
+        int32_t st = unetseg_model_param_bytes(NULL, v_others, 1, &v_unique_bytes, &v_total_bytes, &v_cache_bytes);
+        check_status(&bad, "unetseg_model_param_bytes(model=NULL)", st, 0);
+    }
+    /* others = NULL with n_others != 0: must fail */
+    {
+        int64_t v_unique_bytes = 0;
+        int64_t v_total_bytes = 0;
+        int64_t v_cache_bytes = 0;
+        prime_last_error();
+        int32_t st = unetseg_model_param_bytes(fx->model, NULL, 1, &v_unique_bytes, &v_total_bytes, &v_cache_bytes);
+        check_status(&bad, "unetseg_model_param_bytes(others=NULL)", st, 0);
+    }
+    /* others = NULL with n_others = 0: allowed (header: 'others may be NULL when n_others is 0') */
+    {
+        int64_t v_unique_bytes = 0;
+        int64_t v_total_bytes = 0;
+        int64_t v_cache_bytes = 0;
+        prime_last_error();
+        int32_t st = unetseg_model_param_bytes(fx->model, NULL, 0, &v_unique_bytes, &v_total_bytes, &v_cache_bytes);
+        check_status(&bad, "unetseg_model_param_bytes(others=NULL, n_others=0)", st, 1);
+    }
+    /* unique_bytes = NULL: allowed (header: 'Any output may be NULL.') */
+    {
+        const unetseg_model *v_others[1] = {fx->empty_model};
+        int64_t v_total_bytes = 0;
+        int64_t v_cache_bytes = 0;
+        prime_last_error();
+        int32_t st = unetseg_model_param_bytes(fx->model, v_others, 1, NULL, &v_total_bytes, &v_cache_bytes);
+        check_status(&bad, "unetseg_model_param_bytes(unique_bytes=NULL)", st, 1);
+    }
+    /* total_bytes = NULL: allowed (header: 'Any output may be NULL.') */
+    {
+        const unetseg_model *v_others[1] = {fx->empty_model};
+        int64_t v_unique_bytes = 0;
+        int64_t v_cache_bytes = 0;
+        prime_last_error();
+        int32_t st = unetseg_model_param_bytes(fx->model, v_others, 1, &v_unique_bytes, NULL, &v_cache_bytes);
+        check_status(&bad, "unetseg_model_param_bytes(total_bytes=NULL)", st, 1);
+    }
+    /* cache_bytes = NULL: allowed (header: 'Any output may be NULL.') */
+    {
+        const unetseg_model *v_others[1] = {fx->empty_model};
+        int64_t v_unique_bytes = 0;
+        int64_t v_total_bytes = 0;
+        prime_last_error();
+        int32_t st = unetseg_model_param_bytes(fx->model, v_others, 1, &v_unique_bytes, &v_total_bytes, NULL);
+        check_status(&bad, "unetseg_model_param_bytes(cache_bytes=NULL)", st, 1);
+    }
+    /* every pointer NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_model_param_bytes(NULL, NULL, 1, NULL, NULL, NULL);
+        check_status(&bad, "unetseg_model_param_bytes(all pointers NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
 /* int32_t unetseg_model_set_threads(unetseg_model *model, int32_t threads) */
 static void test_model_set_threads(void **state) {
     fixture *fx = *state;
@@ -4120,6 +4247,31 @@ static void test_trainer_progress(void **state) {
     assert_int_equal(bad, 0);
 }
 
+/* int32_t unetseg_trainer_set_learning_rate(unetseg_trainer *trainer, double learning_rate) */
+static void test_trainer_set_learning_rate(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            prime_last_error();
+            int32_t st = unetseg_trainer_set_learning_rate(bx->trainer, 1e-3);
+            check_status(&bad, "unetseg_trainer_set_learning_rate(all valid)", st, 1);
+        }
+        fixture_free(bx);
+    }
+    /* trainer = NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_trainer_set_learning_rate(NULL, 1e-3);
+        check_status(&bad, "unetseg_trainer_set_learning_rate(trainer=NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
 /* int32_t unetseg_trainer_set_gradient_hook(unetseg_trainer *trainer, unetseg_gradient_hook hook, void *user) */
 static void test_trainer_set_gradient_hook(void **state) {
     fixture *fx = *state;
@@ -4772,6 +4924,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_model_save_weights, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_load_weights, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_load, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_model_clone, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_model_param_bytes, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_set_threads, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_set_max_threads, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_shutdown_workers, fixture_setup, fixture_teardown),
@@ -4824,6 +4978,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_trainer_evaluate, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_recalibrate_bn, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_progress, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_trainer_set_learning_rate, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_set_gradient_hook, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_gradient_count, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_save_checkpoint, fixture_setup, fixture_teardown),

@@ -120,6 +120,51 @@ static void schedules(void **state) {
     unetseg_model_free(m);
 }
 
+/* unetseg_trainer_set_learning_rate changes the base rate the schedule
+ * starts from: the step schedule continues at the same step count, and the
+ * SGD update uses the new rate (x = 2, t = 1, w = 0.5, b = 0 as above). */
+static void set_learning_rate(void **state) {
+    (void)state;
+    const double dz = 1.0 / (1.0 + exp(-1.0)) - 1.0, dw = 2 * dz;
+    unetseg_model *m = scalar_model(0.5f, 0.0f);
+    unetseg_train_options *o = NULL;
+    unetseg_trainer *t = NULL;
+    float x = 2.0f, y = 1.0f;
+    unetseg_tensor *img = make_tensor4(1, 1, 1, 1, &x), *mask = make_tensor4(1, 1, 1, 1, &y);
+    double lr;
+    int64_t steps;
+    assert_ok(unetseg_train_options_create(&o));
+    assert_ok(unetseg_train_options_set_optimizer(o, UNETSEG_OPTIMIZER_SGD, 0.4));
+    assert_ok(unetseg_train_options_set_schedule(o, UNETSEG_SCHEDULE_STEP, 2, 0.5, 0, 0));
+    assert_ok(unetseg_trainer_create(m, o, &t));
+    assert_ok(unetseg_trainer_set_learning_rate(t, 0.1));
+    assert_ok(unetseg_trainer_progress(t, &steps, &lr));
+    assert_int_equal(steps, 0);
+    assert_float_equal(lr, 0.1, 1e-15);
+    assert_ok(unetseg_trainer_step(t, img, mask, NULL)); /* step 0 at lr 0.1 */
+    assert_float_equal(param0(m, "conv/kernel"), 0.5 - 0.1 * dw, 1e-6);
+    assert_float_equal(param0(m, "conv/bias"), -0.1 * dz, 1e-6);
+    assert_ok(unetseg_trainer_step(t, img, mask, NULL));
+    assert_ok(unetseg_trainer_progress(t, NULL, &lr)); /* step 2: 0.1 * 0.5 */
+    assert_float_equal(lr, 0.05, 1e-15);
+    assert_ok(unetseg_trainer_set_learning_rate(t, 0.8));
+    assert_ok(unetseg_trainer_progress(t, &steps, &lr));
+    assert_int_equal(steps, 2);
+    assert_float_equal(lr, 0.4, 1e-15);
+    /* bad values change nothing */
+    const double bad[4] = {0.0, -0.1, NAN, INFINITY};
+    for (int i = 0; i < 4; i++)
+        assert_status(unetseg_trainer_set_learning_rate(t, bad[i]), UNETSEG_E_INVALID_ARG);
+    assert_status(unetseg_trainer_set_learning_rate(NULL, 0.1), UNETSEG_E_INVALID_ARG);
+    assert_ok(unetseg_trainer_progress(t, NULL, &lr));
+    assert_float_equal(lr, 0.4, 1e-15);
+    unetseg_trainer_free(t);
+    unetseg_train_options_free(o);
+    unetseg_tensor_free(img);
+    unetseg_tensor_free(mask);
+    unetseg_model_free(m);
+}
+
 /* A small segmentation model learns "pixel > 0.5": loss and IoU improve. */
 static unetseg_model *small_segmenter(void) {
     unetseg_model *m = NULL;
@@ -489,6 +534,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sgd_and_adam_by_hand),
         cmocka_unit_test(schedules),
+        cmocka_unit_test(set_learning_rate),
         cmocka_unit_test(learns_and_is_deterministic),
         cmocka_unit_test(checkpoint_resumes_exactly),
         cmocka_unit_test(frozen_layers_do_not_move),

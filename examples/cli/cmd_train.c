@@ -36,6 +36,79 @@ static int optimizer(void *target, const char *flag, char *v) {
     return CLI_EXIT_USAGE;
 }
 
+static int val_bn(void *target, const char *flag, char *v) {
+    train_options *a = target;
+    static const char *const names[] = {"auto", "moving", "recalibrate", "batch"};
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(v, names[i])) return a->val_bn = i, CLI_EXIT_OK;
+    fprintf(stderr, "unetseg train: %s: '%s' is not moving, recalibrate or batch\n", flag, v);
+    return CLI_EXIT_USAGE;
+}
+
+static int monitor(void *target, const char *flag, char *v) {
+    train_options *a = target;
+    a->monitor = !strcmp(v, "val_loss") ? MONITOR_VAL_LOSS : !strcmp(v, "val_iou") ? MONITOR_VAL_IOU : -1;
+    if (a->monitor >= 0) return CLI_EXIT_OK;
+    fprintf(stderr, "unetseg train: %s: '%s' is not val_iou or val_loss\n", flag, v);
+    return CLI_EXIT_USAGE;
+}
+
+/* "A:B" split in place at its first ':' into *first and the rest. */
+static int split(const char *flag, char *v, const char *form, char **rest) {
+    char *colon = strchr(v, ':');
+    if (colon) {
+        *colon = '\0';
+        *rest = colon + 1;
+        return 1;
+    }
+    fprintf(stderr, "unetseg train: %s: '%s' is not %s\n", flag, v, form);
+    return 0;
+}
+
+/* --schedule step:SIZE:GAMMA | cosine:TOTAL:MIN_LR */
+static int schedule(void *target, const char *flag, char *v) {
+    train_options *a = target;
+    const char *form = "step:SIZE:GAMMA or cosine:TOTAL:MIN_LR";
+    char *count = NULL, *real = NULL;
+    if (!split(flag, v, form, &count) || !split(flag, count, form, &real)) return CLI_EXIT_USAGE;
+    const cli_interval gamma = {0.0, 1.0, 1, 0}, min_lr = {0.0, (double)INFINITY, 0, 1};
+    if (!strcmp(v, "step")) {
+        a->schedule = UNETSEG_SCHEDULE_STEP;
+        if (!cli_parse_integer(flag, count, 1, LONG_MAX, &a->schedule_steps) ||
+            !cli_parse_real(flag, real, gamma, &a->schedule_gamma))
+            return CLI_EXIT_USAGE;
+    } else if (!strcmp(v, "cosine")) {
+        a->schedule = UNETSEG_SCHEDULE_COSINE;
+        if (!cli_parse_integer(flag, count, 1, LONG_MAX, &a->schedule_steps) ||
+            !cli_parse_real(flag, real, min_lr, &a->schedule_min_lr))
+            return CLI_EXIT_USAGE;
+    } else {
+        fprintf(stderr, "unetseg train: %s: '%s' is not step or cosine (%s)\n", flag, v, form);
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* --reduce-lr-on-plateau FACTOR:PATIENCE */
+static int plateau(void *target, const char *flag, char *v) {
+    train_options *a = target;
+    char *patience = NULL;
+    const cli_interval factor = {0.0, 1.0, 1, 1};
+    if (!split(flag, v, "FACTOR:PATIENCE", &patience) ||
+        !cli_parse_real(flag, v, factor, &a->plateau_factor) ||
+        !cli_parse_integer(flag, patience, 0, LONG_MAX, &a->plateau_patience))
+        return CLI_EXIT_USAGE;
+    return CLI_EXIT_OK;
+}
+
+static int min_delta(void *target, const char *flag, char *v) {
+    train_options *a = target;
+    const cli_interval range = {0.0, (double)INFINITY, 0, 1};
+    if (!cli_parse_real(flag, v, range, &a->min_delta)) return CLI_EXIT_USAGE;
+    a->min_delta_given = 1;
+    return CLI_EXIT_OK;
+}
+
 #define FIELD(name) offsetof(train_options, name)
 #define COUNT(name) CLI_INTEGER, .offset = FIELD(name), .min = 1, .max = LONG_MAX
 static const cli_option train_table[] = {
@@ -59,18 +132,31 @@ static const cli_option train_table[] = {
     {"flip", CLI_FLAG, .offset = FIELD(flip)},
     {"recalibrate-bn", CLI_FLAG, .offset = FIELD(recalibrate)},
     {"max-pixels", CLI_INTEGER, .offset = FIELD(max_pixels), .min = 1, .max = CLI_IMAGE_MAX_PIXELS_LIMIT},
+    {"val-bn", CLI_CALL, .call = val_bn},
+    {"monitor", CLI_CALL, .call = monitor},
+    {"early-stopping", CLI_INTEGER, .offset = FIELD(early_stopping), .min = 0, .max = LONG_MAX},
+    {"min-delta", CLI_CALL, .call = min_delta},
+    {"save-best", CLI_TEXT, .offset = FIELD(save_best)},
+    {"reduce-lr-on-plateau", CLI_CALL, .call = plateau},
+    {"schedule", CLI_CALL, .call = schedule},
+    {"csv", CLI_TEXT, .offset = FIELD(csv)},
+    {"plot", CLI_TEXT, .offset = FIELD(plot)},
     {.name = NULL},
 };
 
 static int parse_train_options(int argc, char **argv, void *options) {
     train_options *a = options;
     *a = (train_options){.epochs = 1, .batch = 4, .optimizer = UNETSEG_OPTIMIZER_ADAM,
-                         .loss = UNETSEG_LOSS_BCE, .lr = 1e-3};
+                         .loss = UNETSEG_LOSS_BCE, .lr = 1e-3, .early_stopping = -1};
     const cli_group groups[] = {{train_table, a}, {cli_insert_table, &a->ins}, {cli_model_table, &a->model}};
     int rc = cli_parse_options(argc, argv, groups, 3);
     /* the numbers were range-checked as they were parsed */
     if (rc == CLI_EXIT_OK && !a->data) {
         fprintf(stderr, "unetseg train: --data is required\n");
+        rc = CLI_EXIT_USAGE;
+    }
+    if (rc == CLI_EXIT_OK && a->min_delta_given && a->early_stopping < 0 && a->plateau_factor <= 0) {
+        fprintf(stderr, "unetseg train: --min-delta needs --early-stopping or --reduce-lr-on-plateau\n");
         rc = CLI_EXIT_USAGE;
     }
     if (rc == CLI_EXIT_OK) rc = cli_check_insertions(&a->ins);
@@ -191,6 +277,9 @@ static int32_t make_trainer(const train_options *a, unetseg_model *m, unetseg_tr
     if (!st && a->optimizer == UNETSEG_OPTIMIZER_SGD)
         st = unetseg_train_options_set_sgd(to, a->momentum, 0, 0.0);
     if (!st) st = unetseg_train_options_set_seed(to, a->model.seed);
+    if (!st && a->schedule != UNETSEG_SCHEDULE_CONSTANT)
+        st = unetseg_train_options_set_schedule(to, a->schedule, a->schedule_steps, a->schedule_gamma,
+                                                a->schedule_steps, a->schedule_min_lr);
     if (!st) st = unetseg_trainer_create(m, to, t);
     unetseg_train_options_free(to);
     if (st) {
@@ -267,8 +356,13 @@ static int run_train(void *options) {
      * exist (made as predict makes them) and the paths pass the output rules
      * (files.h) before the first step */
     int rc = cli_make_parent_dirs(a->save) && cli_make_parent_dirs(a->checkpoint) &&
+                     cli_make_parent_dirs(a->save_best) && cli_make_parent_dirs(a->csv) &&
+                     cli_make_parent_dirs(a->plot) &&
                      (!a->save || cli_output_prepare(a->save, &save)) &&
-                     (!a->checkpoint || cli_output_prepare(a->checkpoint, &checkpoint))
+                     (!a->checkpoint || cli_output_prepare(a->checkpoint, &checkpoint)) &&
+                     (!a->save_best || cli_output_prepare(a->save_best, &save)) &&
+                     (!a->csv || cli_output_prepare(a->csv, &save)) &&
+                     (!a->plot || cli_output_prepare(a->plot, &save))
                  ? CLI_EXIT_OK
                  : CLI_EXIT_RUNTIME;
     if (a->max_pixels) cli_image_set_max_pixels(a->max_pixels);
@@ -276,7 +370,7 @@ static int run_train(void *options) {
     if (rc == CLI_EXIT_OK) rc = build(a, images, masks, &m, &t);
     int64_t shape[4] = {0};
     if (rc == CLI_EXIT_OK) unetseg_tensor_shape(images, shape, 4);
-    if (rc == CLI_EXIT_OK) rc = train_run(a, t, images, masks, (long)shape[0]);
+    if (rc == CLI_EXIT_OK) rc = train_run(a, m, t, images, masks, (long)shape[0]);
     if (rc == CLI_EXIT_OK && a->save && !cli_output_prepare(a->save, &save)) rc = CLI_EXIT_RUNTIME;
     if (rc == CLI_EXIT_OK && a->save && (st = unetseg_model_save_weights(m, save.path))) {
         cli_report(a->save, st);
@@ -297,6 +391,10 @@ const cli_command cli_command_train = {
     "         [--no-shuffle] [--val-split F] [--weights W] [--save OUT]\n"
     "         [--checkpoint CKPT [--checkpoint-every N]] [--resume CKPT] [--progress]\n"
     "         [--threads N] [--flip] [--recalibrate-bn] [--max-pixels N]\n"
+    "         [--val-bn moving|recalibrate|batch] [--monitor val_loss|val_iou]\n"
+    "         [--early-stopping PATIENCE [--min-delta D]] [--save-best PATH]\n"
+    "         [--reduce-lr-on-plateau FACTOR:PATIENCE]\n"
+    "         [--schedule step:SIZE:GAMMA|cosine:TOTAL:MIN_LR] [--csv PATH] [--plot PNG]\n"
     "         [model options as for summary] [--insert EXPR ...]\n"
     "D is a safetensors file with 'images' (N,H,W,C) and 'masks' (N,H,W,classes,\n"
     "0/1), or a folder with images/*.png|jpg and masks/*.png of the same names\n"
@@ -306,10 +404,24 @@ const cli_command cli_command_train = {
     "--resume continues the step count, batch order and flips exactly.\n"
     "--recalibrate-bn: after training, set the BatchNorm moving statistics to\n"
     "the average batch statistics of the final weights over the training set.\n"
+    "--val-bn: BatchNorm in the per-epoch validation: recalibrated first on up to\n"
+    "256 training images (the default for runs ending before step 3000), the\n"
+    "moving statistics (the default for longer runs), or each batch's own.\n"
+    "--monitor (default val_loss) drives --save-best (the weights of the best\n"
+    "epoch so far), --early-stopping (stop after PATIENCE epochs without an\n"
+    "improvement > D, restore the best weights) and --reduce-lr-on-plateau (the\n"
+    "learning rate times FACTOR after PATIENCE such epochs). --schedule: per step,\n"
+    "lr*GAMMA^floor(step/SIZE), or cosine from lr to MIN_LR over TOTAL steps.\n"
+    "--csv: one row per epoch (epoch,lr,loss,val_loss,val_iou,val_f1,[val_iou_K,]\n"
+    "seconds); --plot: loss and IoU curves; both rewritten after every epoch.\n"
+    "--checkpoint also writes CKPT.state (history, callbacks) and, with\n"
+    "--early-stopping, CKPT.best.safetensors, which --resume reads.\n"
     "losses: bce cce dice jaccard binary_focal categorical_focal bce_dice bce_jaccard\n"
     "        cce_dice cce_jaccard\n"
     "--epochs, --steps, --batch, --checkpoint-every >= 1; --lr > 0; --momentum and\n"
     "--val-split in [0, 1); --threads 0..256 (0: all cores); --max-pixels N refuses\n"
-    "folder images of more pixels (default 16777216, up to 268435456).\n",
+    "folder images of more pixels (default 16777216, up to 268435456).\n"
+    "--early-stopping PATIENCE >= 0; --min-delta D >= 0; FACTOR in (0, 1),\n"
+    "PATIENCE >= 0; SIZE, TOTAL >= 1; GAMMA in (0, 1]; MIN_LR >= 0.\n",
     sizeof(train_options), parse_train_options, run_train,
 };

@@ -5,12 +5,34 @@
 
 #include "cli.h"
 
+/* --val-bn: how the BatchNorm layers run in the per-epoch validation. */
+#define VAL_BN_AUTO 0        /* RECALIBRATE for runs ending before VAL_BN_AUTO_STEPS, else MOVING */
+#define VAL_BN_MOVING 1      /* the moving statistics, as Keras */
+#define VAL_BN_RECALIBRATE 2 /* moving statistics recalibrated first (kept) */
+#define VAL_BN_BATCH 3       /* each validation batch's own statistics (not kept) */
+#define VAL_BN_AUTO_STEPS 3000
+/* At most this many training samples recalibrate before a validation. */
+#define VAL_BN_SAMPLES 256
+
+#define MONITOR_VAL_LOSS 0
+#define MONITOR_VAL_IOU 1
+
 typedef struct train_options {
     const char *data, *weights, *save, *checkpoint, *resume;
     long long epochs, steps, batch, checkpoint_every, threads, max_pixels;
     int32_t optimizer, loss;
     double lr, momentum, val_split;
     int no_shuffle, progress, flip, recalibrate;
+    int val_bn, monitor; /* VAL_BN_*, MONITOR_* */
+    long long early_stopping; /* patience, or -1: off */
+    double min_delta;
+    int min_delta_given;
+    const char *save_best, *csv, *plot;
+    double plateau_factor; /* 0: no --reduce-lr-on-plateau */
+    long long plateau_patience;
+    int32_t schedule; /* UNETSEG_SCHEDULE_*: --schedule */
+    long long schedule_steps; /* step: SIZE; cosine: TOTAL */
+    double schedule_gamma, schedule_min_lr;
     cli_model_args model; /* --seed also seeds shuffles and flips; --size and
                              --classes also shape folder datasets */
     cli_insertions ins;
@@ -30,7 +52,68 @@ int32_t cli_train_gather(const unetseg_tensor *src, const long *order, long firs
 /* Train `t` on the n samples of images and masks as the options say (epochs
  * or steps, batches, shuffles, flips, validation, checkpoints, BatchNorm
  * recalibration): an exit code, problems reported. */
-int train_run(const train_options *a, unetseg_trainer *t, const unetseg_tensor *images,
-              const unetseg_tensor *masks, long n);
+int train_run(const train_options *a, unetseg_model *m, unetseg_trainer *t,
+              const unetseg_tensor *images, const unetseg_tensor *masks, long n);
+
+/* ------------------------------------------------ callbacks (train_callbacks.c)
+ * The per-epoch history (the --csv rows), the callbacks' state (--save-best,
+ * --early-stopping, --reduce-lr-on-plateau) and the partial epoch a
+ * mid-epoch checkpoint cuts: everything a resumed run needs to continue as
+ * an uninterrupted one, saved next to the checkpoint as CKPT.state (text)
+ * and, for --early-stopping, CKPT.best.safetensors (the best weights). */
+#define TRAIN_MAX_CLASS_COLUMNS 64 /* per-class IoU columns for 2 .. 64 classes */
+#define HISTORY_FIXED 6 /* epoch, lr, loss, val_loss, val_iou, val_f1; then class IoUs, seconds */
+typedef struct train_history {
+    double *rows; /* n rows of `stride` values */
+    long n, cap;
+    int classes;  /* per-class IoU columns: the classes when > 1, else 0 */
+    int stride;   /* HISTORY_FIXED + classes + 1 */
+} train_history;
+
+typedef struct train_callbacks {
+    const train_options *a;
+    unetseg_model *m;
+    unetseg_trainer *t;
+    train_history h;
+    double base_lr; /* the learning rate ReduceLROnPlateau lowers */
+    double save_best, es_best, rp_best; /* best monitored values (+-inf: none yet) */
+    long es_best_epoch, es_wait, rp_wait;
+    int stop;       /* early stopping decided to stop */
+    /* the epoch under way: its first step's learning rate, the sum and count
+     * of its training losses, its seconds so far (a mid-epoch checkpoint
+     * carries them over to the resumed run) */
+    double epoch_lr, loss_sum, seconds;
+    long loss_batches;
+    /* --early-stopping: the weights of the best epoch ("{layer}/{param}") */
+    unetseg_tensor **best;
+    char **names;
+    int32_t n_params;
+} train_callbacks;
+
+/* Set up from the options (classes: the masks' channels); with --resume,
+ * read the checkpoint's state file when there is one. An exit code. */
+int train_callbacks_init(train_callbacks *cb, const train_options *a, unetseg_model *m,
+                         unetseg_trainer *t, int classes, long step);
+void train_callbacks_free(train_callbacks *cb);
+/* One complete epoch's results (values: HISTORY_FIXED - 1 + classes after
+ * the epoch number, then the seconds): the history, --csv, --plot, then the
+ * callbacks in Keras' order (ModelCheckpoint, EarlyStopping,
+ * ReduceLROnPlateau), with their messages. An exit code. */
+int train_callbacks_epoch(train_callbacks *cb, long epoch, const double *values);
+/* After training: restore the best weights of --early-stopping. An exit code. */
+int train_callbacks_end(train_callbacks *cb);
+/* Write CKPT.state (and CKPT.best.safetensors) for a checkpoint at `step`;
+ * call before writing the checkpoint itself. An exit code. */
+int train_callbacks_save(const train_callbacks *cb, const char *checkpoint, long step);
+/* Copies of the model's parameters ("{layer}/{param}"), or with stats_only
+ * of its BatchNorm moving statistics alone; train_restore sets them back.
+ * Statuses (reported by the caller). */
+int32_t train_snapshot(const unetseg_model *m, int stats_only, unetseg_tensor ***tensors,
+                       char ***names, int32_t *n);
+int32_t train_restore(unetseg_model *m, unetseg_tensor *const *tensors, char *const *names,
+                      int32_t n);
+void train_snapshot_free(unetseg_tensor **tensors, char **names, int32_t n);
+/* --plot: loss and IoU against epochs as an RGB image (train_plot.c). */
+int train_plot_write(const char *path, const train_history *h);
 
 #endif

@@ -10,6 +10,9 @@
 #include "files.h"
 #include "train.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 /* The checkpoint through the CLI's output rules (files.h): stale temporary
  * files of a killed write are removed first. An exit code; reported. */
 static int save_checkpoint(unetseg_trainer *t, const char *path) {
@@ -103,52 +106,117 @@ static double now_seconds(void) {
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* Mean loss/IoU over samples [first, first+n) of the order, in batches
- * (counted by what is left, so that no batch size can overflow). */
-static int32_t evaluate(unetseg_trainer *t, const unetseg_tensor *images, const unetseg_tensor *masks,
-                        const long *order, long first, long n, long batch, double *loss, double *iou) {
-    double sum_l = 0, sum_i = 0;
+/* One run: the samples' order, the global step numbers and the display. */
+typedef struct run_state {
+    const train_options *a;
+    unetseg_model *m;
+    unetseg_trainer *t;
+    const unetseg_tensor *images, *masks;
+    long *order;
+    long n_train, n_val, batch, per_epoch;
+    long first, step, end; /* global step numbers: first of this run, current, end */
+    int live;              /* rewrite a progress line after every step */
+    int val_bn;            /* VAL_BN_MOVING, _RECALIBRATE or _BATCH */
+    int classes;           /* the masks' channels */
+    int class_columns;     /* per-class IoUs: the classes when 1 < classes <= TRAIN_MAX_CLASS_COLUMNS */
+    double start, epoch_start;
+    train_callbacks cb;
+} run_state;
+
+/* Recalibrate the BatchNorm statistics on training samples order[0 .. n),
+ * in batches of --batch (counted by what is left). */
+static int32_t recalibrate_on(const run_state *s, long n) {
+    int32_t st = UNETSEG_OK;
+    for (long b = 0, size; b < n && !st; b += size) {
+        size = n - b < s->a->batch ? n - b : (long)s->a->batch;
+        unetseg_tensor *x = NULL;
+        st = gather(s->images, s->order, b, size, &x);
+        if (!st) st = unetseg_trainer_recalibrate_bn(s->t, x, b == 0);
+        unetseg_tensor_free(x);
+    }
+    return st;
+}
+
+/* Per-class IoU of one batch (threshold 0.5 on the model's output, smooth
+ * 1e-5, as the library's metric), added to sums[k] weighted by the batch size. */
+static int32_t class_iou(const run_state *s, const unetseg_tensor *x, const unetseg_tensor *y,
+                         long size, double *sums) {
+    unetseg_tensor *out = NULL;
+    int32_t st = unetseg_model_forward(s->m, x, &out);
+    int64_t count = 0;
+    if (!st) st = unetseg_tensor_numel(out, &count);
+    const int64_t c = s->class_columns;
+    double tp[TRAIN_MAX_CLASS_COLUMNS] = {0}, sp[TRAIN_MAX_CLASS_COLUMNS] = {0},
+           tt[TRAIN_MAX_CLASS_COLUMNS] = {0};
+    if (!st) {
+        const float *p = unetseg_tensor_data_const(out), *t = unetseg_tensor_data_const(y);
+        for (int64_t i = 0; i < count; i++) {
+            int64_t k = i % c;
+            int pr = p[i] > 0.5f;
+            tp[k] += pr * (double)t[i];
+            sp[k] += pr;
+            tt[k] += t[i];
+        }
+        for (int64_t k = 0; k < c; k++)
+            sums[k] += (tp[k] + 1e-5) / (tt[k] + sp[k] - tp[k] + 1e-5) * (double)size;
+    }
+    unetseg_tensor_free(out);
+    return st;
+}
+
+/* The validation of an epoch: the held-out samples (or, with no split, the
+ * training samples) in batches of --batch, BatchNorm as --val-bn says.
+ * v[0] loss, v[1] IoU, v[2] F1, v[3 ..] per-class IoU (classes > 1): means
+ * over the samples. */
+static int32_t validate(const run_state *s, double *v) {
+    const long first = s->n_val ? s->n_train : 0, n = s->n_val ? s->n_val : s->n_train;
+    const int per_class = s->class_columns > 0;
+    unetseg_tensor **saved = NULL;
+    char **names = NULL;
+    int32_t n_saved = 0, st = UNETSEG_OK;
+    if (s->val_bn == VAL_BN_BATCH) st = train_snapshot(s->m, 1, &saved, &names, &n_saved);
+    if (!st && s->val_bn == VAL_BN_RECALIBRATE)
+        st = recalibrate_on(s, s->n_train < VAL_BN_SAMPLES ? s->n_train : VAL_BN_SAMPLES);
+    for (int k = 0; k < 3 + s->class_columns; k++) v[k] = 0;
     long seen = 0;
-    for (long size; seen < n; seen += size) {
-        size = n - seen < batch ? n - seen : batch;
+    for (long size; !st && seen < n; seen += size) {
+        size = n - seen < s->a->batch ? n - seen : (long)s->a->batch;
         unetseg_tensor *x = NULL, *y = NULL;
-        double l = 0, i = 0;
-        int32_t st = gather(images, order, first + seen, size, &x);
-        if (!st) st = gather(masks, order, first + seen, size, &y);
-        if (!st) st = unetseg_trainer_evaluate(t, x, y, &l, &i, NULL);
+        double l = 0, i = 0, f = 0;
+        st = gather(s->images, s->order, first + seen, size, &x);
+        if (!st) st = gather(s->masks, s->order, first + seen, size, &y);
+        if (!st && s->val_bn == VAL_BN_BATCH) st = unetseg_trainer_recalibrate_bn(s->t, x, 1);
+        if (!st) st = unetseg_trainer_evaluate(s->t, x, y, &l, &i, &f);
+        if (!st && per_class) st = class_iou(s, x, y, size, v + 3);
         unetseg_tensor_free(x);
         unetseg_tensor_free(y);
-        if (st) return st;
-        sum_l += l * (double)size;
-        sum_i += i * (double)size;
+        v[0] += l * (double)size;
+        v[1] += i * (double)size;
+        v[2] += f * (double)size;
     }
-    *loss = seen ? sum_l / (double)seen : 0;
-    *iou = seen ? sum_i / (double)seen : 0;
-    return UNETSEG_OK;
+    if (saved) { /* the moving statistics back, whatever happened */
+        int32_t rs = train_restore(s->m, saved, names, n_saved);
+        if (!st) st = rs;
+        train_snapshot_free(saved, names, n_saved);
+    }
+    for (int k = 0; k < 3 + s->class_columns; k++) v[k] = seen ? v[k] / (double)seen : 0;
+    return st;
 }
 
 /* BatchNorm recalibration over the training samples, then one more
  * evaluation line. */
-static int recalibrate(const train_options *a, unetseg_trainer *t, const unetseg_tensor *images,
-                       const unetseg_tensor *masks, const long *order, long n_train, long n_val) {
-    int32_t st = UNETSEG_OK;
-    for (long b = 0, size; b < n_train && !st; b += size) {
-        size = n_train - b < a->batch ? n_train - b : a->batch;
-        unetseg_tensor *x = NULL;
-        st = gather(images, order, b, size, &x);
-        if (!st) st = unetseg_trainer_recalibrate_bn(t, x, b == 0);
-        unetseg_tensor_free(x);
-    }
-    double vl = 0, vi = 0;
-    if (!st)
-        st = evaluate(t, images, masks, order, n_val ? n_train : 0, n_val ? n_val : n_train, a->batch,
-                      &vl, &vi);
+static int recalibrate(const run_state *s) {
+    double v[3 + TRAIN_MAX_CLASS_COLUMNS];
+    run_state moving = *s;
+    moving.val_bn = VAL_BN_MOVING;
+    int32_t st = recalibrate_on(s, s->n_train);
+    if (!st) st = validate(&moving, v);
     if (st) {
         cli_report("recalibrate-bn", st);
         return CLI_EXIT_RUNTIME;
     }
-    fprintf(stderr, "BatchNorm recalibrated on %ld images: %s loss %.4f  IoU %.4f\n", n_train,
-            n_val ? "val" : "train", vl, vi);
+    fprintf(stderr, "BatchNorm recalibrated on %ld images: %s loss %.4f  IoU %.4f\n", s->n_train,
+            s->n_val ? "val" : "train", v[0], v[1]);
     return CLI_EXIT_OK;
 }
 
@@ -173,18 +241,6 @@ static int step_count(const train_options *a, long per_epoch, long first, long *
     return CLI_EXIT_USAGE;
 }
 
-
-/* One run: the samples' order, the global step numbers and the display. */
-typedef struct run_state {
-    const train_options *a;
-    unetseg_trainer *t;
-    const unetseg_tensor *images, *masks;
-    long *order;
-    long n_train, n_val, batch, per_epoch;
-    long first, step, end; /* global step numbers: first of this run, current, end */
-    int live;              /* rewrite a progress line after every step */
-    double start;
-} run_state;
 
 /* Sizes, batches and steps of the run: an exit code. */
 static int plan(run_state *s, long n) {
@@ -233,8 +289,38 @@ static int first_order(run_state *s, long n) {
     return CLI_EXIT_OK;
 }
 
-/* One batch from sample b of the order, the progress line, the checkpoint. */
-static int train_step(run_state *s, long b, double *loss) {
+/* --val-bn: the mode of this run, said once. The default depends on the
+ * global step the run ends at, so a resumed run chooses as an uninterrupted
+ * one of the same length. */
+static void choose_val_bn(run_state *s) {
+    const long sample = s->n_train < VAL_BN_SAMPLES ? s->n_train : VAL_BN_SAMPLES;
+    s->val_bn = s->a->val_bn;
+    if (s->val_bn == VAL_BN_AUTO)
+        s->val_bn = s->end < VAL_BN_AUTO_STEPS ? VAL_BN_RECALIBRATE : VAL_BN_MOVING;
+    const char *why = s->a->val_bn != VAL_BN_AUTO ? ""
+                      : s->val_bn == VAL_BN_RECALIBRATE
+                          ? " (the default for runs that end before step " STR(VAL_BN_AUTO_STEPS) ")"
+                          : " (the default for runs of " STR(VAL_BN_AUTO_STEPS) " steps or more)";
+    if (s->val_bn == VAL_BN_RECALIBRATE)
+        fprintf(stderr, "validation: --val-bn recalibrate%s: BatchNorm moving statistics recalibrated on "
+                "%ld training images before each evaluation\n", why, sample);
+    else if (s->val_bn == VAL_BN_MOVING)
+        fprintf(stderr, "validation: --val-bn moving%s: BatchNorm on its moving statistics (they lag "
+                "the weights for hundreds of steps)\n", why);
+    else
+        fprintf(stderr, "validation: --val-bn batch: BatchNorm on each validation batch's own "
+                "statistics\n");
+}
+
+/* The checkpoint with the callbacks' state beside it. */
+static int checkpoint(run_state *s) {
+    int rc = train_callbacks_save(&s->cb, s->a->checkpoint, s->step);
+    return rc ? rc : save_checkpoint(s->t, s->a->checkpoint);
+}
+
+/* One batch from sample b of the order, the progress line; *due when a
+ * checkpoint falls on this step. */
+static int train_step(run_state *s, long b, double *loss, int *due) {
     const train_options *a = s->a;
     long size = s->n_train - b < s->batch ? s->n_train - b : s->batch;
     unetseg_tensor *x = NULL, *y = NULL;
@@ -252,55 +338,96 @@ static int train_step(run_state *s, long b, double *loss) {
     if (s->live)
         fprintf(stderr, "\rstep %ld/%ld  loss %.4f  %.0f ms/step  ETA %.0f s   ", s->step + 1, s->end,
                 *loss, per_step * 1e3, per_step * (double)(s->end - s->step - 1));
-    if (a->checkpoint && a->checkpoint_every > 0 && (s->step + 1) % a->checkpoint_every == 0)
-        return save_checkpoint(s->t, a->checkpoint);
+    *due = a->checkpoint && a->checkpoint_every > 0 && (s->step + 1) % a->checkpoint_every == 0;
     return CLI_EXIT_OK;
 }
 
-/* The evaluation line after an epoch of mean training loss `loss`. */
-static int end_epoch(const run_state *s, long epoch, double loss) {
-    double vl = 0, vi = 0, elapsed = now_seconds() - s->start;
-    int32_t st = evaluate(s->t, s->images, s->masks, s->order, s->n_val ? s->n_train : 0,
-                          s->n_val ? s->n_val : s->n_train, (long)s->a->batch, &vl, &vi);
+static const char *const bn_words[] = {"", "bn moving", "bn recalibrated", "bn batch"};
+
+/* The evaluation line after the steps of an epoch; a complete epoch goes to
+ * the callbacks. */
+static int end_epoch(run_state *s, long epoch, int complete) {
+    double v[3 + TRAIN_MAX_CLASS_COLUMNS], elapsed = now_seconds() - s->start;
+    train_callbacks *cb = &s->cb;
+    double loss = cb->loss_batches ? cb->loss_sum / (double)cb->loss_batches : 0.0;
+    int32_t st = validate(s, v);
     if (st) {
         cli_report("evaluate", st);
         return CLI_EXIT_RUNTIME;
     }
     if (s->live) fprintf(stderr, "\r");
     double per_step = elapsed / (double)(s->step - s->first);
-    fprintf(stderr, "epoch %ld  loss %.4f  %s loss %.4f  IoU %.4f  %.0f ms/step  ETA %.0f s\n", epoch + 1,
-            loss, s->n_val ? "val" : "train", vl, vi, per_step * 1e3, per_step * (double)(s->end - s->step));
-    return CLI_EXIT_OK;
+    char part[64] = ""; /* a run that ends inside an epoch validates all the same */
+    if (!complete)
+        snprintf(part, sizeof part, " (%ld of %ld steps)", s->step % s->per_epoch, s->per_epoch);
+    fprintf(stderr, "epoch %ld%s  loss %.4f  %s loss %.4f  IoU %.4f  F1 %.4f  lr %.3g  [%s]  %.0f ms/step  "
+            "ETA %.0f s\n", epoch + 1, part, loss, s->n_val ? "val" : "train", v[0], v[1], v[2],
+            cb->epoch_lr, bn_words[s->val_bn], per_step * 1e3, per_step * (double)(s->end - s->step));
+    if (!complete) return CLI_EXIT_OK;
+    double values[HISTORY_FIXED + TRAIN_MAX_CLASS_COLUMNS];
+    values[0] = cb->epoch_lr;
+    values[1] = loss;
+    for (int k = 0; k < 3 + s->class_columns; k++) values[2 + k] = v[k];
+    values[5 + s->class_columns] = cb->seconds + (now_seconds() - s->epoch_start);
+    return train_callbacks_epoch(cb, epoch, values);
 }
 
 /* The rest of an epoch from the current step (a resumed run may start
  * inside one). */
 static int train_epoch(run_state *s, long epoch) {
+    train_callbacks *cb = &s->cb;
     if (!s->a->no_shuffle) shuffle(s->order, s->n_train, s->a->model.seed, epoch);
-    double sum = 0, loss = 0;
-    long batches = 0;
-    for (long b = (s->step % s->per_epoch) * s->batch; b < s->n_train && s->step < s->end;
-         b += s->batch, s->step++) {
-        int rc = train_step(s, b, &loss);
-        if (rc) return rc;
-        sum += loss;
-        batches++;
+    s->epoch_start = now_seconds();
+    if (s->step % s->per_epoch == 0) { /* a fresh epoch (else the state file's) */
+        cb->loss_sum = cb->seconds = 0;
+        cb->loss_batches = 0;
+        unetseg_trainer_progress(s->t, NULL, &cb->epoch_lr);
     }
-    return end_epoch(s, epoch, batches ? sum / (double)batches : 0.0);
+    int due = 0, rc = CLI_EXIT_OK;
+    double loss = 0;
+    for (long b = (s->step % s->per_epoch) * s->batch; b < s->n_train && s->step < s->end;
+         b += s->batch) {
+        if ((rc = train_step(s, b, &loss, &due))) return rc;
+        s->step++;
+        cb->loss_sum += loss;
+        cb->loss_batches++;
+        /* a checkpoint at the end of an epoch waits for its validation and
+         * callbacks, which the resumed run does not repeat */
+        if (due && s->step % s->per_epoch != 0) {
+            double at = now_seconds(), kept = cb->seconds;
+            cb->seconds += at - s->epoch_start;
+            rc = checkpoint(s);
+            cb->seconds = kept;
+            if (rc) return rc;
+        }
+    }
+    const int complete = s->step % s->per_epoch == 0;
+    rc = end_epoch(s, epoch, complete);
+    if (!rc && due && complete) rc = checkpoint(s);
+    if (!complete) cb->seconds += now_seconds() - s->epoch_start; /* for the final checkpoint */
+    return rc;
 }
 
-int train_run(const train_options *a, unetseg_trainer *t, const unetseg_tensor *images,
-              const unetseg_tensor *masks, long n) {
-    run_state s = {.a = a, .t = t, .images = images, .masks = masks};
+int train_run(const train_options *a, unetseg_model *m, unetseg_trainer *t,
+              const unetseg_tensor *images, const unetseg_tensor *masks, long n) {
+    run_state s = {.a = a, .m = m, .t = t, .images = images, .masks = masks};
+    int64_t mshape[4] = {0};
+    unetseg_tensor_shape(masks, mshape, 4);
+    s.classes = (int)mshape[3];
+    s.class_columns = s.classes > 1 && s.classes <= TRAIN_MAX_CLASS_COLUMNS ? s.classes : 0;
     int rc = plan(&s, n);
     if (rc == CLI_EXIT_OK) rc = first_order(&s, n);
+    if (rc == CLI_EXIT_OK) rc = train_callbacks_init(&s.cb, a, m, t, s.class_columns, s.step);
+    if (rc == CLI_EXIT_OK) choose_val_bn(&s);
     s.live = a->progress || isatty(fileno(stderr));
     s.start = now_seconds();
-    for (long epoch = rc ? 0 : s.step / s.per_epoch; rc == CLI_EXIT_OK && s.step < s.end; epoch++)
+    for (long epoch = rc ? 0 : s.step / s.per_epoch; rc == CLI_EXIT_OK && s.step < s.end && !s.cb.stop;
+         epoch++)
         rc = train_epoch(&s, epoch);
-    if (rc == CLI_EXIT_OK && a->checkpoint) rc = save_checkpoint(t, a->checkpoint);
-    if (rc == CLI_EXIT_OK && a->recalibrate)
-        rc = recalibrate(a, t, images, masks, s.order, s.n_train, s.n_val);
+    if (rc == CLI_EXIT_OK && a->checkpoint) rc = checkpoint(&s);
+    if (rc == CLI_EXIT_OK) rc = train_callbacks_end(&s.cb);
+    if (rc == CLI_EXIT_OK && a->recalibrate) rc = recalibrate(&s);
+    train_callbacks_free(&s.cb);
     free(s.order);
     return rc;
 }

@@ -301,6 +301,7 @@ _SIGNATURES = {
     "unetseg_trainer_step": (_i32, _PTr, _PT, _PT, _P(_dbl)),
     "unetseg_trainer_evaluate": (_i32, _PTr, _PT, _PT, _P(_dbl), _P(_dbl), _P(_dbl)),
     "unetseg_trainer_progress": (_i32, _PTr, _P(_i64), _P(_dbl)),
+    "unetseg_trainer_set_learning_rate": (_i32, _PTr, _dbl),
     "unetseg_trainer_recalibrate_bn": (_i32, _PTr, _PT, _i32),
     "unetseg_trainer_set_gradient_hook": (_i32, _PTr, _GRADIENT_HOOK, ctypes.c_void_p),
     "unetseg_trainer_gradient_count": (_i32, _PTr, _P(_i64)),
@@ -1728,7 +1729,14 @@ class Trainer(_Handle):
 
     @property
     def learning_rate(self):
+        """The learning rate of the next step; setting it sets the base rate
+        the schedule starts from (Keras' optimizer.learning_rate = lr)."""
         return self.progress[1]
+
+    @learning_rate.setter
+    @_locked
+    def learning_rate(self, value):
+        _check(_lib.unetseg_trainer_set_learning_rate(self._h, float(value)))
 
     @_locked
     def save_checkpoint(self, path):

@@ -305,6 +305,17 @@ UNETSEG_API int32_t unetseg_trainer_progress(const unetseg_trainer *t, int64_t *
     return UNETSEG_OK;
 }
 
+UNETSEG_API int32_t unetseg_trainer_set_learning_rate(unetseg_trainer *t, double learning_rate) {
+    US_CLEAR_ERROR_ON(t);
+    if (!t) return us_fail(UNETSEG_E_INVALID_ARG, "trainer_set_learning_rate: trainer is NULL");
+    if (!(learning_rate > 0.0) || !isfinite(learning_rate))
+        return us_fail(UNETSEG_E_INVALID_ARG,
+                       "trainer_set_learning_rate: the learning rate must be > 0 and finite (%g)",
+                       learning_rate);
+    t->opts.optim.lr = learning_rate;
+    return UNETSEG_OK;
+}
+
 UNETSEG_API int32_t unetseg_trainer_set_gradient_hook(unetseg_trainer *t, unetseg_gradient_hook hook,
                                                      void *user) {
     US_CLEAR_ERROR_ON(t);

@@ -304,6 +304,12 @@ def options_seeds():
     put(t, "train", args(4, "--data", "d", "--epochs", "2", "--batch", "9223372036854775807", "--lr", "1e-3",
                          "--momentum", "0.9", "--val-split", "0.25", "--optimizer", "sgd", "--loss",
                          "bce_dice", "--flip", "--checkpoint", "c", "--checkpoint-every", "3", "--", "-x"))
+    put(t, "train_callbacks", args(4, "--data", "d", "--val-bn", "batch", "--monitor", "val_iou",
+                                   "--early-stopping", "3", "--min-delta", "0.001", "--save-best", "b",
+                                   "--reduce-lr-on-plateau", "0.5:2", "--schedule", "cosine:100:1e-5",
+                                   "--csv", "log.csv", "--plot", "c.png"))
+    put(t, "train_schedule", args(4, "--data", "d", "--schedule=step:10:0.5", "--val-bn=recalibrate",
+                                  "--reduce-lr-on-plateau", "0.9:0", "--schedule", "step::", "--monitor", "x"))
     put(t, "demo_data", args(5, "--output", "o", "--count", "4", "--size", "96", "--seed", "1"))
     put(t, "bad_numbers", args(4, "--data", "d", "--threads", "2x", "--lr", "nan", "--size", "64x64x3junk"))
     put(t, "help", args(3, "-h"))

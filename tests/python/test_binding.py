@@ -470,6 +470,11 @@ def test_trainer_options_and_checkpoint_resume():
             with unetseg.Trainer(m, loss="cce", class_weights=[2.0],
                                  schedule={"type": "cosine", "total_steps": 4}) as tr:
                 assert tr.learning_rate == pytest.approx(1e-3)
+                tr.learning_rate = 2e-3           # the base rate of the cosine (step 0)
+                assert tr.learning_rate == pytest.approx(2e-3)
+                with pytest.raises(unetseg.InvalidArgumentError):
+                    tr.learning_rate = 0.0
+                assert tr.learning_rate == pytest.approx(2e-3)
 
 
 def test_trainer_and_model_lifetimes():

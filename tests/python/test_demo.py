@@ -1,6 +1,7 @@
 """The demo (examples/demo.sh) in a reduced mode: Unet('resnet18') instead of
-resnet34, otherwise the same steps. Checks the PNGs it writes and that the
-validation IoU after training (with dropout inserted) reaches 0.9. About two
+resnet34, otherwise the same steps. Checks the PNGs it writes, that the
+per-epoch validation IoU (BatchNorm recalibrated) rises and that of the last
+epoch reaches 0.9 (with dropout inserted). About two
 minutes on 2 cores."""
 import os
 import re
@@ -39,10 +40,23 @@ def main():
         check(r.returncode == 0, "demo.sh exits 0" + ("" if r.returncode == 0 else ": " + r.stderr[-300:]))
         check("no layer name contains 'block'" in r.stderr, "the demo shows the 'block' predicate failing")
         check("inserted 10 layer(s)" in r.stderr, "ConditionalDropout after the 10 decoder convs")
-        m = re.search(r"BatchNorm recalibrated on \d+ images: val loss ([\d.]+)\s+IoU ([\d.]+)", r.stderr)
-        iou = float(m.group(2)) if m else 0.0
-        check(iou >= 0.9, f"validation IoU {iou:.3f} >= 0.9")
-        for name in ("input", "truth", "mask", "overlay", "mean", "std", "entropy", "panel"):
+        ious = [float(x) for x in re.findall(r"(?:^|\r)epoch \d+ .*?val loss [\d.]+\s+IoU ([\d.]+)", r.stderr, re.M)]
+        print("per-epoch validation IoU:", " ".join(f"{x:.3f}" for x in ious))
+        check(len(ious) == 18 and "[bn recalibrated]" in r.stderr, "18 epoch lines, BatchNorm recalibrated")
+        iou = ious[-1] if ious else 0.0
+        check(iou >= 0.9, f"validation IoU of the last epoch {iou:.3f} >= 0.9")
+        # rising: every later epoch beats the first, and the last third of the
+        # epochs is on average clearly above the first third (single epochs dip)
+        third = len(ious) // 3
+        first, last = (sum(ious[:third]) / third, sum(ious[-third:]) / third) if third else (1, 0)
+        check(third > 0 and min(ious[1:]) > ious[0] and last > first + 0.03,
+              f"the per-epoch IoU rises over the epochs (mean of the first third {first:.3f}, "
+              f"of the last third {last:.3f})")
+        with open(os.path.join(out, "history.csv")) as f:
+            header = f.readline()
+            n_rows = sum(1 for _ in f)
+        check(header.startswith("epoch,lr,loss,val_loss,val_iou,") and n_rows == 18, "history.csv: 18 rows")
+        for name in ("input", "truth", "mask", "overlay", "mean", "std", "entropy", "panel", "curves"):
             size = png_size(os.path.join(out, name + ".png"))
             check(size is not None and size[1] >= 64, f"{name}.png is a valid PNG {size}")
     print(f"{failures} failure(s)")
