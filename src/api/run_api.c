@@ -93,9 +93,6 @@ UNETSEG_API int32_t unetseg_model_forward_with_activations(unetseg_model *model,
     return st;
 }
 
-/* Most passes of one Monte-Carlo prediction. */
-#define US_MC_MAX_SAMPLES 1000
-
 UNETSEG_API int32_t unetseg_model_predict_mc(unetseg_model *model, const unetseg_tensor *input,
                                              int32_t samples, uint64_t seed,
                                              unetseg_tensor **mean, unetseg_tensor **std,

@@ -4,6 +4,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "graph/mc.h"
 #include "graph/tiled.h"
 
 struct unetseg_tile_options {
@@ -107,8 +108,6 @@ UNETSEG_API int32_t unetseg_model_predict_tiled(unetseg_model *model, const unet
     return st ? st : us_model_predict_tiled(model, input, &options->spec, 0, 0, output, NULL, NULL);
 }
 
-/* Most passes of one Monte-Carlo prediction (as unetseg_model_predict_mc). */
-#define US_MC_MAX_SAMPLES 1000
 
 UNETSEG_API int32_t unetseg_model_predict_tiled_mc(unetseg_model *model,
                                                    const unetseg_tensor *input,

@@ -4,6 +4,9 @@
 
 #include "graph/model.h"
 
+/* Most passes of one Monte-Carlo prediction (whole image or tiled). */
+#define US_MC_MAX_SAMPLES 1000
+
 /* unetseg_model_predict_mc after its argument and input checks: `samples`
  * passes with every dropout but NEVER active and BatchNorm in inference
  * mode; per element the mean and the population standard deviation of the
