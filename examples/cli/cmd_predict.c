@@ -20,7 +20,8 @@ typedef struct predict_options {
     int n_dump;
     long long mc, repeat, threads, max_pixels;
     unsigned long long mc_seed;
-    int image_mode; /* the input is an image file */
+    int image_mode;  /* the input is an image file */
+    int folder_mode; /* the input is a directory of images */
     cli_model_args model;
     cli_insertions ins;
     cli_tiling tiling; /* --tile, --overlap, --blend, --tile-batch, --tile-margin, --no-tile */
@@ -78,6 +79,12 @@ static int parse_predict_options(int argc, char **argv, void *options) {
     if (rc == CLI_EXIT_OK && o->tiling.tile && (o->n_dump || o->repeat))
         rc = usage_error("--dump and --repeat run the whole input: not with --tile");
     o->image_mode = o->input && cli_is_image_path(o->input);
+    o->folder_mode = o->input && cli_is_directory(o->input);
+    if (rc == CLI_EXIT_OK && o->folder_mode &&
+        (o->n_dump || o->repeat || o->images.probabilities || o->images.overlay || o->images.panel ||
+         o->images.truth))
+        rc = usage_error("with a folder --input only --output (a folder) and --mc: not --dump, "
+                         "--repeat, --probabilities, --overlay, --panel or --truth");
     if (rc == CLI_EXIT_OK && o->image_mode && (o->n_dump || o->repeat))
         rc = usage_error("--dump and --repeat need a safetensors input");
     if (rc == CLI_EXIT_OK && (!o->weights || !o->input || (!o->output && !o->image_mode)))
@@ -251,12 +258,15 @@ static int run_predict(void *options) {
     /* output files may name directories that do not exist yet */
     const char *outputs[] = {o->output, o->images.probabilities, o->images.overlay, o->images.panel};
     cli_output out;
-    for (size_t k = 0; k < sizeof outputs / sizeof *outputs; k++)
+    for (size_t k = o->folder_mode ? 1 : 0; k < sizeof outputs / sizeof *outputs; k++)
         if (outputs[k] && (!cli_make_parent_dirs(outputs[k]) || !cli_output_prepare(outputs[k], &out)))
             return CLI_EXIT_RUNTIME; /* refused before any work, and again when written */
     if (o->max_pixels) cli_image_set_max_pixels(o->max_pixels);
     int rc = prepare_model(o, &m);
-    if (rc == CLI_EXIT_OK) rc = o->image_mode ? predict_on_image(o, m) : predict_on_tensor(o, m);
+    if (rc == CLI_EXIT_OK && o->folder_mode)
+        rc = cli_predict_folder(m, o->input, o->output, (int32_t)o->mc, o->mc_seed, &o->tiling);
+    else if (rc == CLI_EXIT_OK)
+        rc = o->image_mode ? predict_on_image(o, m) : predict_on_tensor(o, m);
     unetseg_model_free(m);
     return rc;
 }
@@ -272,12 +282,17 @@ const cli_command cli_command_predict = {
     "         [--max-pixels N]\n"
     "         [--tile N [--overlap M] [--blend gaussian|uniform] [--tile-batch B]\n"
     "          [--tile-margin P]] [--no-tile]\n"
+    "       unetseg predict --weights W --input DIR --output OUT [--mc T] [model options]\n"
     "With an image input (.png/.jpg/.bmp, raw 0..255 pixels): --output is a PNG\n"
     "mask (0/255, or class indices), plus [--probabilities P.png] [--overlay O.png];\n"
     "--mc T writes mean.png, std.png, entropy.png next to --output, and\n"
     "[--panel P.png [--truth MASK.png]] a side-by-side panel.\n"
     "The model comes from the weights file's unetseg metadata when it has any,\n"
     "otherwise from the model options (as for 'unetseg summary').\n"
+    "With a folder input: every image file of DIR (by name, not recursive), one at\n"
+    "a time; the mask of NAME.EXT goes to OUT/NAME.png (--mc: OUT/NAME_mc/); a file\n"
+    "that fails is reported and skipped, and the run ends with exit status 1 and\n"
+    "the list of failures.\n"
     "--max-pixels N: refuse image inputs of more pixels (default 16777216, up to\n"
     "268435456).\n"
     "--dump: at most 64 layers; --mc 1..1000; --repeat 1..100000; --threads 0..256\n"

@@ -1,0 +1,74 @@
+"""`unetseg predict --input DIR --output OUT`: every image of a folder, masks
+named after the images, equal to one-image predictions; a bad file is
+reported and skipped (exit 1 and the list at the end, nothing written for
+it); --mc per image; refused combinations."""
+import os
+import sys
+import tempfile
+
+from cli_helpers import check, run
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        data, model = os.path.join(tmp, "data"), os.path.join(tmp, "m.safetensors")
+        r = run("demo-data", "--output", data, "--count", "3", "--size", "32", "--seed", "5")
+        check(r.returncode == 0, "demo-data")
+        r = run("init", "--backbone", "resnet18", "--size", "32x32x3", "--output", model)
+        check(r.returncode == 0, "init a model: " + r.stderr.strip()[-200:])
+        images = os.path.join(data, "images")
+        names = sorted(os.listdir(images))
+        with open(os.path.join(images, "broken.png"), "wb") as f:
+            f.write(b"\x89PNG\r\n\x1a\n" + b"not a png at all" * 4)
+        with open(os.path.join(images, "notes.txt"), "w") as f:
+            f.write("not an image\n")
+        out = os.path.join(tmp, "out", "masks")
+
+        r = run("predict", "--weights", model, "--input", images, "--output", out)
+        check(r.returncode == 1, f"a broken file makes the exit status 1 (got {r.returncode})")
+        check("1 of 4 image(s) failed" in r.stderr and "  broken.png" in r.stderr,
+              "the failures are listed at the end: " + r.stderr.strip()[-300:])
+        check("wrote 3 mask(s)" in r.stderr and "1 entries" in r.stderr,
+              "the summary counts masks and ignored files")
+        written = sorted(os.listdir(out))
+        want = sorted(os.path.splitext(n)[0] + ".png" for n in names)
+        check(written == want, f"one mask per good image, named after it, nothing else: {written}")
+
+        # each mask is what predicting that image alone writes
+        for n in names[:2]:
+            single = os.path.join(tmp, "single_" + n)
+            r = run("predict", "--weights", model, "--input", os.path.join(images, n), "--output", single)
+            with open(single, "rb") as a, open(os.path.join(out, os.path.splitext(n)[0] + ".png"), "rb") as b:
+                check(r.returncode == 0 and a.read() == b.read(), f"{n}: folder mask == single-image mask")
+
+        os.remove(os.path.join(images, "broken.png"))
+        mc_out = os.path.join(tmp, "mc")
+        r = run("predict", "--weights", model, "--input", images, "--output", mc_out, "--mc", "2")
+        check(r.returncode == 0, "--mc over a folder: " + r.stderr.strip()[-200:])
+        stem = os.path.splitext(names[0])[0]
+        check(sorted(os.listdir(os.path.join(mc_out, stem + "_mc"))) == ["entropy.png", "mean.png", "std.png"],
+              "--mc writes the heat maps of each image into OUT/NAME_mc/")
+
+        # NAME.jpeg and NAME.png would both write OUT/NAME.png: the later one is refused
+        with open(os.path.join(images, stem + ".jpeg"), "wb") as g:
+            g.write(b"garbage")
+        r = run("predict", "--weights", model, "--input", images, "--output", os.path.join(tmp, "o2"))
+        check(r.returncode == 1 and "same name before its extension" in r.stderr
+              and f"  {stem}.png" in r.stderr, "a second file of the same stem is refused, not overwritten")
+        os.remove(os.path.join(images, stem + ".jpeg"))
+
+        r = run("predict", "--weights", model, "--input", images, "--output", images)
+        check(r.returncode == 2 and "would replace the images" in r.stderr,
+              "--output the input folder is refused (exit 2)")
+        r = run("predict", "--weights", model, "--input", images, "--output", out,
+                "--overlay", os.path.join(tmp, "o.png"))
+        check(r.returncode == 2 and "folder --input" in r.stderr, "--overlay with a folder: exit 2")
+        empty = os.path.join(tmp, "empty")
+        os.mkdir(empty)
+        r = run("predict", "--weights", model, "--input", empty, "--output", out)
+        check(r.returncode == 1 and "no image" in r.stderr, "an empty folder: exit 1 with the reason")
+    sys.exit(check.summary())
+
+
+if __name__ == "__main__":
+    main()
