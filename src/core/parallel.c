@@ -8,8 +8,9 @@
  * (US_SPIN_NS) for the next region, and the caller spins for its workers to
  * finish, before either sleeps. Regions of one pass follow each other
  * closely: with 1.5 ms nearly all are caught spinning, also across the
- * single-threaded layers of a batch-4 pass (0.1 ms caught too few: batch 4,
- * 2 threads, Zen 4, 4 interleaved rounds: 298 -> 231 ms median). One region uses the pool at a time; a region
+ * single-threaded layers of a batch-4 pass (with ~0.1 ms: batch 4, 2 threads,
+ * Zen 4, 4 interleaved rounds, median 302 -> 203 ms with 1.5 ms). One region
+ * uses the pool at a time; a region
  * started while another holds it (two host threads running models at once)
  * gets threads of its own, as before the pool existed.
  *

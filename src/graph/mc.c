@@ -13,34 +13,32 @@
 
 #define US_PROB_FLOOR 1e-7
 
-/* Entropy of one pixel's mean prediction m[0..c-1]: binary for one channel,
- * categorical over channels otherwise. */
-#define PIXEL_ENTROPY(m, c, h)                                                   \
-    do {                                                                         \
-        (h) = 0;                                                                 \
-        if ((c) == 1) {                                                          \
-            double q_ = fmin(fmax((double)(m)[0], US_PROB_FLOOR), 1.0 - US_PROB_FLOOR); \
-            (h) = -q_ * log(q_) - (1 - q_) * log(1 - q_);                        \
-        } else {                                                                 \
-            for (int64_t k_ = 0; k_ < (c); k_++) {                               \
-                double q_ = fmin(fmax((double)(m)[k_], US_PROB_FLOOR), 1.0);     \
-                (h) -= q_ * log(q_);                                             \
-            }                                                                    \
-        }                                                                        \
-    } while (0)
+/* Entropy of a pixel's mean prediction: binary for one channel (of q),
+ * categorical over channels otherwise (the sum of one term per channel).
+ * One function per term, so that the double means of a whole-image pass and
+ * the float means of a tiled one give the same values. */
+static double binary_entropy(double q) {
+    q = fmin(fmax(q, US_PROB_FLOOR), 1.0 - US_PROB_FLOOR);
+    return -q * log(q) - (1 - q) * log(1 - q);
+}
+
+static double category_entropy_term(double q) {
+    q = fmin(fmax(q, US_PROB_FLOOR), 1.0);
+    return -q * log(q);
+}
 
 static void entropy_map(const double *mean, int64_t pixels, int64_t c, float *out) {
-    for (int64_t p = 0; p < pixels; p++) {
-        double h;
-        PIXEL_ENTROPY(mean + p * c, c, h);
+    for (int64_t p = 0; p < pixels; p++, mean += c) {
+        double h = c == 1 ? binary_entropy(mean[0]) : 0;
+        for (int64_t k = 0; c > 1 && k < c; k++) h += category_entropy_term(mean[k]);
         out[p] = (float)h;
     }
 }
 
 void us_mc_entropy_map(const float *mean, int64_t pixels, int64_t c, float *out) {
-    for (int64_t p = 0; p < pixels; p++) {
-        double h;
-        PIXEL_ENTROPY(mean + p * c, c, h);
+    for (int64_t p = 0; p < pixels; p++, mean += c) {
+        double h = c == 1 ? binary_entropy(mean[0]) : 0;
+        for (int64_t k = 0; c > 1 && k < c; k++) h += category_entropy_term(mean[k]);
         out[p] = (float)h;
     }
 }

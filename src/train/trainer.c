@@ -172,7 +172,7 @@ static int32_t check_batch(const unetseg_trainer *t, const unetseg_tensor *image
  * its own loss, or the others would wait for it for ever); then a
  * non-finite loss or gradient (e.g. an exploding learning rate) must not
  * reach the weights. */
-static int32_t check_finite_step(void *user, double loss) {
+static int32_t hook_then_check_step(void *user, double loss) {
     const unetseg_trainer *t = user;
     if (t->hook) {
         int32_t r = t->hook(t->grad_flat, t->grad_count, t->hook_user);
@@ -219,7 +219,7 @@ UNETSEG_API int32_t unetseg_trainer_step(unetseg_trainer *t, const unetseg_tenso
     loss_ctx lc = {t, masks, 1, 0, 0};
     double value = 0;
     st = us_model_train_pass_checked(t->model, &ctx, images, t->loss_layer, train_loss, &lc,
-                                     t->grads, 1, check_finite_step, t, &value);
+                                     t->grads, 1, hook_then_check_step, t, &value);
     us_model_pass_end(pass);
     if (st) return st;
     apply_update(t);
