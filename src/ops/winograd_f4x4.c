@@ -89,6 +89,10 @@ US_IVDEP
 
 US_VECTOR_CLONES static void output_tile(const float *restrict m, int64_t stride_p,
                                          float *const *o, int64_t n) {
+    /* The outputs never overlap the input or one another; without the
+     * pragma GCC assumed they might and left the loop scalar (F(4x4): 7 %
+     * of a forward pass). */
+US_IVDEP
     for (int64_t k = 0; k < n; k++) {
         float t[36], r[24], q[16];
 #pragma GCC unroll 36
