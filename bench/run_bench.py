@@ -15,7 +15,9 @@ eager NCHW, and for forward torch.jit.trace + torch.jit.freeze (NCHW) and the
 same + torch.jit.optimize_for_inference; "best" is the fastest of them. ONNX
 Runtime (onnxruntime-node on the torch.onnx export) for forward only. On an
 AVX-512 machine, forward b1 256x256 also runs unetseg with UNETSEG_ISA=avx2
-(its AVX2 kernels), compared with the same PyTorch and ORT runs.
+(its AVX2 kernels), and on every machine with its Winograd kernel cache off
+(unetseg_model_set_kernel_cache_limit 0: the memory-for-speed trade), compared
+with the same PyTorch and ORT runs.
 
 Environment: BENCH_REPEAT (5), BENCH_ROUNDS (3), BENCH_CASES (comma list of
 case keys: fwd-b1-256,fwd-b4-256,fwd-b1-512,mc-b1-256,train-b4-256 by
@@ -293,7 +295,13 @@ def main():
     for case in cases:
         mode, batch, size, per = case["mode"], case["batch"], case["size"], case["per"]
         inp = f"input={input_file(batch, size)}"
-        isa_rows = avx2_row and mode == "fwd" and batch == 1 and size == 256
+        # unetseg variants timed beside the default at forward b1 256x256:
+        # (label suffix, extra arguments, environment)
+        variants = []
+        if mode == "fwd" and batch == 1 and size == 256:
+            if avx2_row:
+                variants.append(("UNETSEG_ISA=avx2", [], {"UNETSEG_ISA": "avx2"}))
+            variants.append(("kernel cache off", ["kernel_cache=0"], None))
         # -- agreement of the forward pass at this batch/size, once
         if (batch, size) not in checked:
             engines = [("unetseg", [UNETSEG, "fwd", str(batch), str(size), "1", "0", weights_arg, inp], None)]
@@ -325,11 +333,11 @@ def main():
             print_header = False
         for threads in THREADS:
             args = [mode, str(batch), str(size), str(threads), str(REPEAT), weights_arg, inp]
-            u, ua, t, o = [], [], {v: [] for v in VARIANTS[mode]}, []
+            u, ua, t, o = [], [[] for _ in variants], {v: [] for v in VARIANTS[mode]}, []
             for _ in range(ROUNDS):
                 u.append(run([UNETSEG] + args, threads))
-                if isa_rows:
-                    ua.append(run([UNETSEG] + args, threads, {"UNETSEG_ISA": "avx2"}))
+                for runs, (_, extra, env) in zip(ua, variants):
+                    runs.append(run([UNETSEG] + args + extra, threads, env))
                 for v in VARIANTS[mode]:
                     t[v].append(run(TORCH + args[:5] + [v] + args[5:], threads))
                 if have_ort and mode == "fwd":
@@ -345,7 +353,8 @@ def main():
             oms = med(o)
             oms = oms / per if oms is not None else None
             orss = med(o, "peak_rss_kb")
-            for label, us in [(case["label"], u)] + ([(case["label"] + ", UNETSEG_ISA=avx2", ua)] if ua else []):
+            for label, us in [(case["label"], u)] + [(case["label"] + ", " + name, runs)
+                                                     for (name, _, _), runs in zip(variants, ua)]:
                 ums = med(us)
                 ums = ums / per if ums is not None else None
                 gfl = med(us, "gflop")
@@ -359,8 +368,7 @@ def main():
                 print(row, flush=True)
                 rows.append(row)
             rounds = {"unetseg": u}
-            if ua:
-                rounds["unetseg UNETSEG_ISA=avx2"] = ua
+            rounds.update({f"unetseg {name}": runs for (name, _, _), runs in zip(variants, ua)})
             rounds.update({f"PyTorch {VARIANT_NAMES[v]}": runs for v, runs in t.items()})
             if o:
                 rounds["ORT"] = o
