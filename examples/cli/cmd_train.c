@@ -283,30 +283,6 @@ static int check_model(const char *data, const unetseg_model *m, const char *sou
     return CLI_EXIT_OK;
 }
 
-/* --encoder-weights: encoder-only weights (keras_to_safetensors.py
- * --encoder-only, or any file of some of the model's tensors) into the built
- * model; the other layers keep their initialisation. A file with a tensor
- * the model lacks (another backbone, a typo) is refused, as is a file that
- * sets nothing. A status, reported. */
-static int32_t load_encoder(const char *path, unetseg_model *m) {
-    const char *report = NULL;
-    if (!cli_check_input(path)) return UNETSEG_E_IO; /* reported */
-    int32_t st = unetseg_model_load_weights(m, path, UNETSEG_LOAD_PARTIAL, &report);
-    if (st) {
-        cli_report(path, st);
-        return st;
-    }
-    int none = report && strncmp(report, "loaded 0 ", 9) == 0;
-    if (none || (report && strstr(report, "unused in file"))) {
-        fprintf(stderr, "unetseg train: --encoder-weights %s: %s\n", path,
-                report ? report : "");
-        return UNETSEG_E_NOT_FOUND;
-    }
-    fprintf(stderr, "encoder weights: %s: %.*s\n", path, (int)strcspn(report ? report : "", ";"),
-            report ? report : "");
-    return UNETSEG_OK;
-}
-
 static int32_t open_or_build(const train_options *a, const unetseg_unet_options *o,
                              const cli_insertions *ins, unetseg_model **m) {
     int32_t st;
@@ -322,7 +298,7 @@ static int32_t open_or_build(const train_options *a, const unetseg_unet_options 
         cli_report(a->weights ? a->weights : "model", st);
         return st;
     }
-    if (a->encoder_weights && (st = load_encoder(a->encoder_weights, *m))) return st;
+    if (a->encoder_weights && (st = cli_load_encoder_weights(a->encoder_weights, *m))) return st;
     return cli_apply_insertions(*m, ins);
 }
 
