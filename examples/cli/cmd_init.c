@@ -58,7 +58,8 @@ const cli_command cli_command_init = {
     "init", "build a Unet with Keras initialisation and save it",
     "usage: unetseg init --output W.safetensors [model options as for summary]\n"
     "        [--seed N] [--encoder-weights E.safetensors]\n"
-    "--encoder-weights: encoder-only weights (keras_to_safetensors.py --encoder-only,\n"
-    "e.g. classification_models' ImageNet ResNet34) over the initialisation.\n",
+    "--encoder-weights: encoder-only weights (the encoder-only output of\n"
+    "keras_to_safetensors.py, e.g. classification_models' ImageNet ResNet34) over\n"
+    "the initialisation.\n",
     sizeof(init_options), parse_init_options, run_init,
 };
