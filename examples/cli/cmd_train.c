@@ -488,7 +488,8 @@ const cli_command cli_command_train = {
     "--epochs, --steps, --batch, --checkpoint-every >= 1; --lr > 0; --momentum and\n"
     "--val-split in [0, 1); --threads 0..256 (0: all cores); --max-pixels N refuses\n"
     "folder images of more pixels (default 16777216, up to 268435456).\n"
-    "--unfreeze-after N >= 1; --early-stopping PATIENCE >= 0; --min-delta D >= 0; FACTOR in (0, 1),\n"
-    "PATIENCE >= 0; SIZE, TOTAL >= 1; GAMMA in (0, 1]; MIN_LR >= 0.\n",
+    "--early-stopping PATIENCE >= 0; --min-delta D >= 0; FACTOR in (0, 1),\n"
+    "PATIENCE >= 0; SIZE, TOTAL >= 1; GAMMA in (0, 1]; MIN_LR >= 0;\n"
+    "--unfreeze-after N >= 1.\n",
     sizeof(train_options), parse_train_options, run_train,
 };
