@@ -8,7 +8,7 @@
  * with valid arguments must succeed first. NULL must give a negative status and
  * a fresh unetseg_last_error() message, or UNETSEG_OK where the header documents
  * that the pointer may be NULL (MAY_BE_NULL in the generator).
- * 131 functions, 247 pointer parameters, 448 calls. */
+ * 132 functions, 248 pointer parameters, 450 calls. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
