@@ -363,6 +363,11 @@ fuzz: $(FUZZ_BIN)
 FUZZ_REGRESSIONS := $(addsuffix /test_fuzz_regressions,build/tests build/tests-asan build/tests-tsan)
 $(FUZZ_REGRESSIONS): $(wildcard tests/fuzz/*.c) $(FUZZ_IMAGES_SRC) $(wildcard examples/cli/*.h)
 $(FUZZ_REGRESSIONS): TEST_EXTRA = -Iexamples/cli $(IMAGE_CFLAGS) $(FUZZ_IMAGES_SRC) $(IMAGE_LIBS)
+# test_augment checks the CLI's augmentation and sample gathering: the whole
+# CLI but its main(), as the fuzz targets link it.
+AUGMENT_TESTS := build/tests/test_augment build/tests-asan/test_augment
+$(AUGMENT_TESTS): $(FUZZ_CLI_SRC) $(wildcard examples/cli/*.h)
+$(AUGMENT_TESTS): TEST_EXTRA = -Iexamples/cli $(IMAGE_CFLAGS) $(FUZZ_CLI_SRC) $(IMAGE_LIBS)
 
 # ThreadSanitizer (gcc): the library and TSAN_TESTS rebuilt with
 # -fsanitize=thread. OpenBLAS is not instrumented: its worker threads' writes

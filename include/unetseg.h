@@ -839,6 +839,20 @@ UNETSEG_API int32_t unetseg_trainer_progress(const unetseg_trainer *trainer, int
 UNETSEG_API int32_t unetseg_trainer_set_learning_rate(unetseg_trainer *trainer,
                                                       double learning_rate);
 /*
+ * Take up the model's trainable flags as they are now, after
+ * unetseg_model_set_trainable (e.g. unfreezing the encoder after a few
+ * epochs; Keras' recompile with the same optimizer): a parameter trained
+ * before and still trained keeps its optimizer moments, a newly trained one
+ * starts with zero moments, a newly frozen one drops them; the step count,
+ * the learning rate and the schedule are unchanged, and
+ * unetseg_trainer_gradient_count follows. Without this call a trainer keeps
+ * training the parameters it saw at creation. A checkpoint saved afterwards
+ * holds the moments of the new set: load it into a trainer of the same
+ * flags. Errors: INVALID_ARG (NULL trainer), STATE (no trainable parameter
+ * left), NOMEM; on any error the trainer is unchanged.
+ */
+UNETSEG_API int32_t unetseg_trainer_sync_trainable(unetseg_trainer *trainer);
+/*
  * Data-parallel training (one trainer per process or device, each on its
  * own part of the batch, as PyTorch's DistributedDataParallel): a hook the
  * host sets is called once per unetseg_trainer_step, after the backward

@@ -8,7 +8,7 @@
  * with valid arguments must succeed first. NULL must give a negative status and
  * a fresh unetseg_last_error() message, or UNETSEG_OK where the header documents
  * that the pointer may be NULL (MAY_BE_NULL in the generator).
- * 131 functions, 247 pointer parameters, 448 calls. */
+ * 132 functions, 248 pointer parameters, 450 calls. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -4297,6 +4297,31 @@ static void test_trainer_set_learning_rate(void **state) {
     assert_int_equal(bad, 0);
 }
 
+/* int32_t unetseg_trainer_sync_trainable(unetseg_trainer *trainer) */
+static void test_trainer_sync_trainable(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            prime_last_error();
+            int32_t st = unetseg_trainer_sync_trainable(bx->trainer);
+            check_status(&bad, "unetseg_trainer_sync_trainable(all valid)", st, 1);
+        }
+        fixture_free(bx);
+    }
+    /* trainer = NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_trainer_sync_trainable(NULL);
+        check_status(&bad, "unetseg_trainer_sync_trainable(trainer=NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
 /* int32_t unetseg_trainer_set_gradient_hook(unetseg_trainer *trainer, unetseg_gradient_hook hook, void *user) */
 static void test_trainer_set_gradient_hook(void **state) {
     fixture *fx = *state;
@@ -5005,6 +5030,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_trainer_recalibrate_bn, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_progress, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_set_learning_rate, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_trainer_sync_trainable, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_set_gradient_hook, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_gradient_count, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_save_checkpoint, fixture_setup, fixture_teardown),

@@ -330,6 +330,73 @@ static void frozen_layers_do_not_move(void **state) {
     unetseg_model_free(m);
 }
 
+/* unetseg_trainer_sync_trainable: unfreezing a layer mid-run trains it from
+ * the next step, the step count stays, and the moments of what was trained
+ * already are kept: the head's next update equals that of a trainer that
+ * never unfroze (the step's forward is the same, so its gradient is; reset
+ * moments would give another update). Freezing everything is refused with
+ * the trainer unchanged. */
+static void sync_trainable_keeps_moments(void **state) {
+    (void)state;
+    unetseg_model *a = small_segmenter(), *b = small_segmenter();
+    unetseg_train_options *o = NULL;
+    unetseg_trainer *ta = NULL, *tb = NULL;
+    unetseg_tensor *img, *mask;
+    batch(&img, &mask);
+    assert_ok(unetseg_model_set_trainable(a, "conv1", 0));
+    assert_ok(unetseg_model_set_trainable(b, "conv1", 0));
+    assert_ok(unetseg_train_options_create(&o));
+    assert_ok(unetseg_trainer_create(a, o, &ta));
+    assert_ok(unetseg_trainer_create(b, o, &tb));
+    for (int i = 0; i < 2; i++) {
+        assert_ok(unetseg_trainer_step(ta, img, mask, NULL));
+        assert_ok(unetseg_trainer_step(tb, img, mask, NULL));
+    }
+    const float k0 = param0(a, "conv1/kernel");
+    int64_t before = 0, after = 0, kernel = 0, steps = 0;
+    unetseg_tensor *p = NULL;
+    assert_ok(unetseg_model_param_get(a, "conv1/kernel", &p));
+    assert_ok(unetseg_tensor_numel(p, &kernel));
+    unetseg_tensor_free(p);
+    assert_ok(unetseg_trainer_gradient_count(ta, &before));
+    assert_ok(unetseg_model_set_trainable(a, "conv1", 1));
+    assert_ok(unetseg_trainer_sync_trainable(ta));
+    assert_ok(unetseg_trainer_gradient_count(ta, &after));
+    assert_int_equal(after, before + kernel); /* conv1 has no bias */
+    assert_ok(unetseg_trainer_progress(ta, &steps, NULL));
+    assert_int_equal(steps, 2);
+    assert_ok(unetseg_trainer_step(ta, img, mask, NULL));
+    assert_ok(unetseg_trainer_step(tb, img, mask, NULL));
+    assert_true(param0(a, "conv1/kernel") != k0);
+    assert_float_equal(param0(b, "conv1/kernel"), k0, 0);
+    assert_float_equal(param0(a, "head/bias"), param0(b, "head/bias"), 0);
+    /* freezing everything: STATE, the trainer as it was */
+    int32_t count = 0;
+    assert_ok(unetseg_model_layer_count(a, &count));
+    for (int32_t i = 0; i < count; i++) {
+        const char *name = NULL;
+        assert_ok(unetseg_model_layer_name(a, i, &name));
+        assert_ok(unetseg_model_set_trainable(a, name, 0));
+    }
+    assert_status(unetseg_trainer_sync_trainable(ta), UNETSEG_E_STATE);
+    assert_ok(unetseg_trainer_gradient_count(ta, &before));
+    assert_int_equal(before, after);
+    for (int32_t i = 0; i < count; i++) {
+        const char *name = NULL;
+        assert_ok(unetseg_model_layer_name(a, i, &name));
+        assert_ok(unetseg_model_set_trainable(a, name, 1));
+    }
+    assert_ok(unetseg_trainer_step(ta, img, mask, NULL));
+    assert_status(unetseg_trainer_sync_trainable(NULL), UNETSEG_E_INVALID_ARG);
+    unetseg_trainer_free(ta);
+    unetseg_trainer_free(tb);
+    unetseg_train_options_free(o);
+    unetseg_tensor_free(img);
+    unetseg_tensor_free(mask);
+    unetseg_model_free(a);
+    unetseg_model_free(b);
+}
+
 static void bad_calls(void **state) {
     (void)state;
     unetseg_model *m = small_segmenter();
@@ -538,6 +605,7 @@ int main(void) {
         cmocka_unit_test(learns_and_is_deterministic),
         cmocka_unit_test(checkpoint_resumes_exactly),
         cmocka_unit_test(frozen_layers_do_not_move),
+        cmocka_unit_test(sync_trainable_keeps_moments),
         cmocka_unit_test(bad_calls),
         cmocka_unit_test(non_finite_values_are_refused),
         cmocka_unit_test(batchnorm_recalibration),

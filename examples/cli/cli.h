@@ -129,6 +129,10 @@ void cli_model_default_size(cli_model_args *a, long long h, long long w);
  * option), 1 if out of memory. */
 int cli_model_build(const cli_model_args *a, unetseg_unet_options **out);
 int cli_model_check(const cli_model_args *a);
+/* --encoder-weights FILE (encoder_weights.c): load the file's tensors into
+ * m, the other parameters keeping their values; a tensor m lacks, or a file
+ * that sets nothing, is an error (NOT_FOUND). A status, reported. */
+int32_t cli_load_encoder_weights(const char *path, unetseg_model *m);
 
 /* ------------------------------------------------------ dropout insertions
  * --insert EXPR starts an insertion; --dropout, --rate, --mode, --spatial,

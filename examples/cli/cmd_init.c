@@ -6,12 +6,13 @@
 #include "files.h"
 
 typedef struct init_options {
-    const char *output;
+    const char *output, *encoder_weights;
     cli_model_args model;
 } init_options;
 
 static const cli_option init_table[] = {
     {"output", CLI_TEXT, .offset = offsetof(init_options, output)},
+    {"encoder-weights", CLI_TEXT, .offset = offsetof(init_options, encoder_weights)},
     {.name = NULL},
 };
 
@@ -37,8 +38,13 @@ static int run_init(void *options) {
     int32_t st = UNETSEG_OK;
     if (rc == CLI_EXIT_OK && (!cli_make_parent_dirs(o->output) || !cli_output_prepare(o->output, &out)))
         rc = CLI_EXIT_RUNTIME; /* reported */
-    if (rc == CLI_EXIT_OK && ((st = unetseg_unet_create(uo, &m)) ||
-                              (st = unetseg_model_save_weights(m, out.path)))) {
+    if (rc == CLI_EXIT_OK && (st = unetseg_unet_create(uo, &m))) {
+        cli_report("model", st);
+        rc = CLI_EXIT_RUNTIME;
+    }
+    if (rc == CLI_EXIT_OK && o->encoder_weights && cli_load_encoder_weights(o->encoder_weights, m))
+        rc = CLI_EXIT_RUNTIME; /* reported */
+    if (rc == CLI_EXIT_OK && (st = unetseg_model_save_weights(m, out.path))) {
         cli_report(o->output, st);
         rc = CLI_EXIT_RUNTIME;
     }
@@ -51,6 +57,9 @@ static int run_init(void *options) {
 const cli_command cli_command_init = {
     "init", "build a Unet with Keras initialisation and save it",
     "usage: unetseg init --output W.safetensors [model options as for summary]\n"
-    "        [--seed N]\n",
+    "        [--seed N] [--encoder-weights E.safetensors]\n"
+    "--encoder-weights: encoder-only weights (the encoder-only output of\n"
+    "keras_to_safetensors.py, e.g. classification_models' ImageNet ResNet34) over\n"
+    "the initialisation.\n",
     sizeof(init_options), parse_init_options, run_init,
 };

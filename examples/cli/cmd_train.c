@@ -109,6 +109,22 @@ static int min_delta(void *target, const char *flag, char *v) {
     return CLI_EXIT_OK;
 }
 
+/* --jitter B,C,G: brightness, contrast and gamma ranges, each in [0, 1). */
+static int jitter(void *target, const char *flag, char *v) {
+    train_options *a = target;
+    char *parts[3] = {v, NULL, NULL};
+    for (int k = 1; k < 3 && parts[k - 1]; k++)
+        if ((parts[k] = strchr(parts[k - 1], ','))) *parts[k]++ = '\0';
+    if (!parts[2] || strchr(parts[2], ',')) {
+        fprintf(stderr, "unetseg train: %s: '%s' is not B,C,G (e.g. 0.2,0.2,0.2)\n", flag, v);
+        return CLI_EXIT_USAGE;
+    }
+    const cli_interval range = CLI_FRACTION;
+    for (int k = 0; k < 3; k++)
+        if (!cli_parse_real(flag, parts[k], range, &a->jitter[k])) return CLI_EXIT_USAGE;
+    return CLI_EXIT_OK;
+}
+
 #define FIELD(name) offsetof(train_options, name)
 #define COUNT(name) CLI_INTEGER, .offset = FIELD(name), .min = 1, .max = LONG_MAX
 static const cli_option train_table[] = {
@@ -130,6 +146,11 @@ static const cli_option train_table[] = {
     {"no-shuffle", CLI_FLAG, .offset = FIELD(no_shuffle)},
     {"progress", CLI_FLAG, .offset = FIELD(progress)},
     {"flip", CLI_FLAG, .offset = FIELD(flip)},
+    {"rot90", CLI_FLAG, .offset = FIELD(rot90)},
+    {"crop", CLI_FLAG, .offset = FIELD(crop)},
+    {"jitter", CLI_CALL, .call = jitter},
+    {"encoder-weights", CLI_TEXT, .offset = FIELD(encoder_weights)},
+    {"unfreeze-after", COUNT(unfreeze_after)},
     {"recalibrate-bn", CLI_FLAG, .offset = FIELD(recalibrate)},
     {"max-pixels", CLI_INTEGER, .offset = FIELD(max_pixels), .min = 1, .max = CLI_IMAGE_MAX_PIXELS_LIMIT},
     {"val-bn", CLI_CALL, .call = val_bn},
@@ -157,6 +178,18 @@ static int parse_train_options(int argc, char **argv, void *options) {
     }
     if (rc == CLI_EXIT_OK && a->min_delta_given && a->early_stopping < 0 && a->plateau_factor <= 0) {
         fprintf(stderr, "unetseg train: --min-delta needs --early-stopping or --reduce-lr-on-plateau\n");
+        rc = CLI_EXIT_USAGE;
+    }
+    if (rc == CLI_EXIT_OK && a->crop && !a->model.size_given) {
+        fprintf(stderr, "unetseg train: --crop needs --size HxW (the size of the crops)\n");
+        rc = CLI_EXIT_USAGE;
+    }
+    if (rc == CLI_EXIT_OK && a->unfreeze_after && !a->model.encoder_freeze) {
+        fprintf(stderr, "unetseg train: --unfreeze-after needs --encoder-freeze\n");
+        rc = CLI_EXIT_USAGE;
+    }
+    if (rc == CLI_EXIT_OK && a->encoder_weights && a->weights) {
+        fprintf(stderr, "unetseg train: --encoder-weights and --weights both give weights: use one\n");
         rc = CLI_EXIT_USAGE;
     }
     if (rc == CLI_EXIT_OK) rc = cli_check_insertions(&a->ins);
@@ -265,7 +298,25 @@ static int32_t open_or_build(const train_options *a, const unetseg_unet_options 
         cli_report(a->weights ? a->weights : "model", st);
         return st;
     }
+    if (a->encoder_weights && (st = cli_load_encoder_weights(a->encoder_weights, *m))) return st;
     return cli_apply_insertions(*m, ins);
+}
+
+/* The checkpoint of --resume. With --unfreeze-after, a checkpoint written
+ * after the unfreezing holds the encoder's optimizer moments and needs an
+ * unfrozen trainer; one written before lacks them (NOT_FOUND for an
+ * unfrozen trainer) and is loaded frozen. The loads are all-or-nothing, so
+ * the first attempt leaves nothing behind. */
+static int32_t resume(const train_options *a, unetseg_model *m, unetseg_trainer *t) {
+    if (!a->unfreeze_after) return unetseg_trainer_load_checkpoint(t, a->resume);
+    train_freeze f;
+    int32_t st = train_freeze_init(&f, m);
+    if (!st) st = train_freeze_set(&f, m, t, 0);
+    if (!st) st = unetseg_trainer_load_checkpoint(t, a->resume);
+    if (st == UNETSEG_E_NOT_FOUND && f.n && !(st = train_freeze_set(&f, m, t, 1)))
+        st = unetseg_trainer_load_checkpoint(t, a->resume);
+    train_freeze_free(&f);
+    return st;
 }
 
 static int32_t make_trainer(const train_options *a, unetseg_model *m, unetseg_trainer **t) {
@@ -286,19 +337,21 @@ static int32_t make_trainer(const train_options *a, unetseg_model *m, unetseg_tr
         cli_report("trainer", st);
     } else if (a->resume && !cli_check_input(a->resume)) {
         st = UNETSEG_E_IO; /* reported */
-    } else if (a->resume && (st = unetseg_trainer_load_checkpoint(*t, a->resume))) {
+    } else if (a->resume && (st = resume(a, m, *t))) {
         cli_report(a->resume, st);
     }
     return st;
 }
 
-/* Images and masks from a folder (resized to --size, if given) or from a
+/* Images and masks from a folder (resized to --size, if given; with --crop
+ * kept at the first image's size, for crops of --size) or from a
  * safetensors file: an exit code. */
 static int load_data(const train_options *a, unetseg_tensor **images, unetseg_tensor **masks) {
     const cli_model_args *m = &a->model;
+    const int resize = m->size_given && !a->crop;
     struct stat info;
     if (stat(a->data, &info) == 0 && S_ISDIR(info.st_mode))
-        return cli_load_folder(a->data, m->size_given ? m->height : 0, m->size_given ? m->width : 0,
+        return cli_load_folder(a->data, resize ? m->height : 0, resize ? m->width : 0,
                                m->size_given ? m->channels : 3, m->classes ? m->classes : 1, images,
                                masks)
                    ? CLI_EXIT_OK
@@ -390,7 +443,9 @@ const cli_command cli_command_train = {
     "         [--optimizer sgd|adam] [--lr LR] [--momentum M] [--loss NAME] [--seed S]\n"
     "         [--no-shuffle] [--val-split F] [--weights W] [--save OUT]\n"
     "         [--checkpoint CKPT [--checkpoint-every N]] [--resume CKPT] [--progress]\n"
-    "         [--threads N] [--flip] [--recalibrate-bn] [--max-pixels N]\n"
+    "         [--threads N] [--flip] [--rot90] [--crop] [--jitter B,C,G]\n"
+    "         [--encoder-weights E.safetensors] [--encoder-freeze [--unfreeze-after N]]\n"
+    "         [--recalibrate-bn] [--max-pixels N]\n"
     "         [--val-bn moving|recalibrate|batch] [--monitor val_loss|val_iou]\n"
     "         [--early-stopping PATIENCE [--min-delta D]] [--save-best PATH]\n"
     "         [--reduce-lr-on-plateau FACTOR:PATIENCE]\n"
@@ -399,7 +454,19 @@ const cli_command cli_command_train = {
     "D is a safetensors file with 'images' (N,H,W,C) and 'masks' (N,H,W,classes,\n"
     "0/1), or a folder with images/*.png|jpg and masks/*.png of the same names\n"
     "(binary masks, or class indices when --classes > 1), resized to --size.\n"
-    "--flip: random horizontal and vertical flips of each training sample.\n"
+    "--flip: random horizontal and vertical flips of each training sample;\n"
+    "--rot90: random quarter turns (square samples); --crop: random crops of\n"
+    "--size from larger samples (a folder is read at its first image's size;\n"
+    "validation takes the centred crop); all applied alike to image and mask.\n"
+    "--jitter B,C,G (each in [0, 1); albumentations-like 0.2,0.2,0.2): image only,\n"
+    "y = clip(a*x + b*M, 0, M), then M*(y/M)^g, a in [1-C, 1+C], b in [-B, B],\n"
+    "g in [1-G, 1+G], M = 255 for pixels in [0, 255] (1 for [0, 1]).\n"
+    "Augmentation draws follow from --seed, the step and the sample: --resume\n"
+    "draws the same. --encoder-weights: encoder-only weights (the encoder-only\n"
+    "output of keras_to_safetensors.py) into the new model; --encoder-freeze\n"
+    "freezes the encoder except its BatchNorm layers (segmentation_models'\n"
+    "encoder_freeze);\n"
+    "--unfreeze-after N unfreezes it after epoch N (optimizer state kept).\n"
     "--checkpoint: written every N steps and at the end (before --recalibrate-bn);\n"
     "--resume continues the step count, batch order and flips exactly.\n"
     "--recalibrate-bn: after training, set the BatchNorm moving statistics to\n"
@@ -422,6 +489,7 @@ const cli_command cli_command_train = {
     "--val-split in [0, 1); --threads 0..256 (0: all cores); --max-pixels N refuses\n"
     "folder images of more pixels (default 16777216, up to 268435456).\n"
     "--early-stopping PATIENCE >= 0; --min-delta D >= 0; FACTOR in (0, 1),\n"
-    "PATIENCE >= 0; SIZE, TOTAL >= 1; GAMMA in (0, 1]; MIN_LR >= 0.\n",
+    "PATIENCE >= 0; SIZE, TOTAL >= 1; GAMMA in (0, 1]; MIN_LR >= 0;\n"
+    "--unfreeze-after N >= 1.\n",
     sizeof(train_options), parse_train_options, run_train,
 };

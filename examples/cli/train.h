@@ -3,6 +3,7 @@
 #ifndef UNETSEG_CLI_TRAIN_H
 #define UNETSEG_CLI_TRAIN_H
 
+#include "augment.h"
 #include "cli.h"
 
 /* --val-bn: how the BatchNorm layers run in the per-epoch validation. */
@@ -23,6 +24,10 @@ typedef struct train_options {
     int32_t optimizer, loss;
     double lr, momentum, val_split;
     int no_shuffle, progress, flip, recalibrate;
+    int rot90, crop;    /* --rot90, --crop (to --size) */
+    double jitter[3];   /* --jitter B,C,G (all 0: none) */
+    const char *encoder_weights; /* --encoder-weights: encoder-only weights */
+    long long unfreeze_after;    /* --unfreeze-after N (0: never) */
     int val_bn, monitor; /* VAL_BN_*, MONITOR_* */
     long long early_stopping; /* patience, or -1: off */
     double min_delta;
@@ -45,15 +50,29 @@ typedef struct train_options {
 int cli_train_load(const train_options *a, unetseg_tensor **images, unetseg_tensor **masks);
 
 /* Samples order[first .. first + n) of src (N, H, W, C) as a new tensor,
- * flipped as training flips them when `flip` (seed and step pick the flips). */
-int32_t cli_train_gather(const unetseg_tensor *src, const long *order, long first, long n, int flip,
-                         unsigned long long seed, long step, unetseg_tensor **out);
+ * augmented as training augments them at global step `step` (aug NULL:
+ * copied as they are; image 0: a mask, which gets no jitter). */
+int32_t cli_train_gather(const unetseg_tensor *src, const long *order, long first, long n,
+                         const cli_augment *aug, long step, int image, unetseg_tensor **out);
 
 /* Train `t` on the n samples of images and masks as the options say (epochs
  * or steps, batches, shuffles, flips, validation, checkpoints, BatchNorm
  * recalibration): an exit code, problems reported. */
 int train_run(const train_options *a, unetseg_model *m, unetseg_trainer *t,
               const unetseg_tensor *images, const unetseg_tensor *masks, long n);
+
+/* ------------------------------------------- --unfreeze-after (train_freeze.c)
+ * The layers frozen (by --encoder-freeze) when a run starts. */
+typedef struct train_freeze {
+    int32_t *layers; /* their indices */
+    int32_t n;
+} train_freeze;
+/* Record the model's frozen layers. A status (reported by the caller). */
+int32_t train_freeze_init(train_freeze *f, const unetseg_model *m);
+/* Freeze (1) or unfreeze (0) the recorded layers, then let the trainer (if
+ * not NULL) follow. A status (reported by the caller). */
+int32_t train_freeze_set(const train_freeze *f, unetseg_model *m, unetseg_trainer *t, int frozen);
+void train_freeze_free(train_freeze *f);
 
 /* ------------------------------------------------ callbacks (train_callbacks.c)
  * The per-epoch history (the --csv rows), the callbacks' state (--save-best,

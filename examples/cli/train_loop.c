@@ -27,65 +27,50 @@ static int save_checkpoint(unetseg_trainer *t, const char *path) {
     return CLI_EXIT_OK;
 }
 
-/* Flip flags of a sample (bit 0 horizontal, bit 1 vertical), or 0. */
-typedef struct flips {
-    int enabled;
-    unsigned long long seed;
-    long step;
-} flips;
-
-static int flip_bits(const flips *f, long sample) {
-    if (!f || !f->enabled) return 0;
-    unsigned long long s = (f->seed + 1) * 0x9E3779B97F4A7C15ULL ^ ((unsigned long long)f->step << 20) ^
-                           (unsigned long long)sample;
-    s = (s ^ (s >> 31)) * 0xBF58476D1CE4E5B9ULL;
-    return (int)((s >> 40) & 3);
-}
-
-/* Copy one H x W x C sample with optional flips. */
-static void copy_sample(float *dst, const float *src, int64_t h, int64_t w, int64_t c, int bits) {
-    for (int64_t y = 0; y < h; y++)
-        for (int64_t x = 0; x < w; x++) {
-            int64_t sy = bits & 2 ? h - 1 - y : y, sx = bits & 1 ? w - 1 - x : x;
-            memcpy(dst + (y * w + x) * c, src + (sy * w + sx) * c, (size_t)c * sizeof(float));
-        }
-}
-
-/* Copy samples order[first .. first+n) of src (N, H, W, C) into a new
- * tensor. check_data() has made sure that images and masks are rank 4 with
- * the same N; the checks here only keep a slip of the caller from reading
- * outside src. */
-static int32_t gather_flipped(const unetseg_tensor *src, const long *order, long first, long n,
-                              const flips *f, unetseg_tensor **out) {
-    int64_t shape[4];
+/* Samples order[first .. first+n) of src (N, H, W, C) into a new tensor,
+ * augmented (train: the random draws of `step`, else the centred crop
+ * alone; the jitter only on images). check_data() has made sure that images
+ * and masks are rank 4 with the same N; the checks here only keep a slip of
+ * the caller from reading outside src. */
+static int32_t gather_samples(const unetseg_tensor *src, const long *order, long first, long n,
+                              const cli_augment *aug, long step, int train, int image,
+                              unetseg_tensor **out) {
+    int64_t shape[4], h = 0, w = 0;
     int32_t rank = 0, st = unetseg_tensor_rank(src, &rank);
     if (!st) st = rank == 4 ? unetseg_tensor_shape(src, shape, 4) : UNETSEG_E_SHAPE;
+    if (!st) cli_augment_size(aug, shape[1], shape[2], &h, &w);
     for (long k = 0; !st && k < n; k++)
         if (order[first + k] < 0 || order[first + k] >= shape[0]) st = UNETSEG_E_SHAPE;
+    if (!st && (h > shape[1] || w > shape[2] || (aug && aug->rot90 && h != w))) st = UNETSEG_E_SHAPE;
     if (st) {
         fprintf(stderr, "unetseg train: internal error: samples %ld..%ld of a rank %d tensor\n", first,
                 first + n - 1, (int)rank);
         return st;
     }
-    const int64_t per = shape[1] * shape[2] * shape[3];
-    shape[0] = n;
-    if ((st = unetseg_tensor_create(4, shape, out))) return st;
+    const int64_t per = shape[1] * shape[2] * shape[3], out_per = h * w * shape[3];
+    const int64_t out_shape[4] = {n, h, w, shape[3]};
+    if ((st = unetseg_tensor_create(4, out_shape, out))) return st;
     const float *from = unetseg_tensor_data((unetseg_tensor *)src);
-    for (long k = 0; k < n; k++)
-        copy_sample(unetseg_tensor_data(*out) + k * per, from + order[first + k] * per, shape[1],
-                    shape[2], shape[3], flip_bits(f, order[first + k]));
+    for (long k = 0; k < n; k++) {
+        cli_augment_draw_t d;
+        if (train) cli_augment_draw(aug, step, order[first + k], shape[1], shape[2], &d);
+        else cli_augment_center(aug, shape[1], shape[2], &d);
+        float *dst = unetseg_tensor_data(*out) + k * out_per;
+        cli_augment_geometric(dst, h, w, from + order[first + k] * per, shape[2], shape[3], &d);
+        if (image && aug) cli_augment_jitter(dst, out_per, aug->scale, &d);
+    }
     return UNETSEG_OK;
 }
 
-int32_t cli_train_gather(const unetseg_tensor *src, const long *order, long first, long n, int flip,
-                         unsigned long long seed, long step, unetseg_tensor **out) {
-    flips f = {flip, seed, step};
-    return gather_flipped(src, order, first, n, &f, out);
+int32_t cli_train_gather(const unetseg_tensor *src, const long *order, long first, long n,
+                         const cli_augment *aug, long step, int image, unetseg_tensor **out) {
+    return gather_samples(src, order, first, n, aug, step, 1, image, out);
 }
 
-static int32_t gather(const unetseg_tensor *src, const long *order, long first, long n,
-                      unetseg_tensor **out) {
-    return gather_flipped(src, order, first, n, NULL, out);
+/* Evaluation samples: the centred crop of --crop, nothing random. */
+static int32_t gather(const unetseg_tensor *src, const cli_augment *aug, const long *order, long first,
+                      long n, unetseg_tensor **out) {
+    return gather_samples(src, order, first, n, aug, 0, 0, 0, out);
 }
 
 /* Fisher-Yates with a small counter-based generator: same seed, same order. */
@@ -112,6 +97,7 @@ typedef struct run_state {
     unetseg_model *m;
     unetseg_trainer *t;
     const unetseg_tensor *images, *masks;
+    cli_augment aug;
     long *order;
     long n_train, n_val, batch, per_epoch;
     long first, step, end; /* global step numbers: first of this run, current, end */
@@ -121,6 +107,7 @@ typedef struct run_state {
     int class_columns;     /* per-class IoUs: the classes when 1 < classes <= TRAIN_MAX_CLASS_COLUMNS */
     double start, epoch_start;
     train_callbacks cb;
+    train_freeze freeze; /* --unfreeze-after: the layers still to unfreeze */
 } run_state;
 
 /* Recalibrate the BatchNorm statistics on training samples order[0 .. n),
@@ -130,7 +117,7 @@ static int32_t recalibrate_on(const run_state *s, long n) {
     for (long b = 0, size; b < n && !st; b += size) {
         size = n - b < s->a->batch ? n - b : (long)s->a->batch;
         unetseg_tensor *x = NULL;
-        st = gather(s->images, s->order, b, size, &x);
+        st = gather(s->images, &s->aug, s->order, b, size, &x);
         if (!st) st = unetseg_trainer_recalibrate_bn(s->t, x, b == 0);
         unetseg_tensor_free(x);
     }
@@ -183,8 +170,8 @@ static int32_t validate(const run_state *s, double *v) {
         size = n - seen < s->a->batch ? n - seen : (long)s->a->batch;
         unetseg_tensor *x = NULL, *y = NULL;
         double l = 0, i = 0, f = 0;
-        st = gather(s->images, s->order, first + seen, size, &x);
-        if (!st) st = gather(s->masks, s->order, first + seen, size, &y);
+        st = gather(s->images, &s->aug, s->order, first + seen, size, &x);
+        if (!st) st = gather(s->masks, &s->aug, s->order, first + seen, size, &y);
         if (!st && s->val_bn == VAL_BN_BATCH) st = unetseg_trainer_recalibrate_bn(s->t, x, 1);
         if (!st) st = unetseg_trainer_evaluate(s->t, x, y, &l, &i, &f);
         if (!st && per_class) st = class_iou(s, x, y, size, v + 3);
@@ -324,9 +311,8 @@ static int train_step(run_state *s, long b, double *loss, int *due) {
     const train_options *a = s->a;
     long size = s->n_train - b < s->batch ? s->n_train - b : s->batch;
     unetseg_tensor *x = NULL, *y = NULL;
-    flips f = {a->flip, a->model.seed, s->step};
-    int32_t st = gather_flipped(s->images, s->order, b, size, &f, &x);
-    if (!st) st = gather_flipped(s->masks, s->order, b, size, &f, &y);
+    int32_t st = gather_samples(s->images, s->order, b, size, &s->aug, s->step, 1, 1, &x);
+    if (!st) st = gather_samples(s->masks, s->order, b, size, &s->aug, s->step, 1, 0, &y);
     if (!st) st = unetseg_trainer_step(s->t, x, y, loss);
     unetseg_tensor_free(x);
     unetseg_tensor_free(y);
@@ -372,10 +358,31 @@ static int end_epoch(run_state *s, long epoch, int complete) {
     return train_callbacks_epoch(cb, epoch, values);
 }
 
+/* --unfreeze-after N: the encoder unfrozen before the first step of epoch
+ * N + 1 (epoch index N). A resumed run's model is frozen or not as its
+ * checkpoint was (cmd_train.c: resume), so this runs at the same epoch. */
+static int unfreeze(run_state *s, long epoch) {
+    if (!s->a->unfreeze_after || epoch < s->a->unfreeze_after || !s->freeze.n) return CLI_EXIT_OK;
+    int64_t trainable = 0;
+    int32_t st = train_freeze_set(&s->freeze, s->m, s->t, 0);
+    if (!st) st = unetseg_model_param_totals(s->m, NULL, &trainable, NULL);
+    if (st) {
+        cli_report("unfreeze", st);
+        return CLI_EXIT_RUNTIME;
+    }
+    if (s->live) fprintf(stderr, "\r");
+    fprintf(stderr, "epoch %ld: encoder unfrozen (--unfreeze-after %lld): %d layers, %lld trainable "
+            "parameters\n", epoch + 1, s->a->unfreeze_after, (int)s->freeze.n, (long long)trainable);
+    s->freeze.n = 0;
+    return CLI_EXIT_OK;
+}
+
 /* The rest of an epoch from the current step (a resumed run may start
  * inside one). */
 static int train_epoch(run_state *s, long epoch) {
     train_callbacks *cb = &s->cb;
+    int rc0 = unfreeze(s, epoch);
+    if (rc0) return rc0;
     if (!s->a->no_shuffle) shuffle(s->order, s->n_train, s->a->model.seed, epoch);
     s->epoch_start = now_seconds();
     if (s->step % s->per_epoch == 0) { /* a fresh epoch (else the state file's) */
@@ -408,6 +415,41 @@ static int train_epoch(run_state *s, long epoch) {
     return rc;
 }
 
+/* The augmentation of the run (augment.h) from the options and the data:
+ * --crop within the samples, --rot90 on square ones, --jitter on pixels in
+ * [0, 1] or [0, 255]. An exit code. */
+static int setup_augment(run_state *s) {
+    const train_options *a = s->a;
+    int64_t shape[4] = {0}, h = 0, w = 0, count = 0;
+    unetseg_tensor_shape(s->images, shape, 4);
+    cli_augment *g = &s->aug;
+    *g = (cli_augment){.flip = a->flip, .rot90 = a->rot90, .seed = a->model.seed,
+                       .jitter = {a->jitter[0], a->jitter[1], a->jitter[2]}, .scale = 1};
+    if (a->crop) {
+        g->crop_h = a->model.height, g->crop_w = a->model.width;
+        if (g->crop_h > shape[1] || g->crop_w > shape[2]) {
+            fprintf(stderr, "unetseg train: --crop --size %lldx%lld: the samples are only %lldx%lld\n",
+                    (long long)g->crop_h, (long long)g->crop_w, (long long)shape[1], (long long)shape[2]);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    cli_augment_size(g, shape[1], shape[2], &h, &w);
+    if (a->rot90 && h != w) {
+        fprintf(stderr, "unetseg train: --rot90 needs square samples, these are %lldx%lld (square crops: "
+                "--crop --size SxS)\n", (long long)h, (long long)w);
+        return CLI_EXIT_USAGE;
+    }
+    if (a->jitter[0] > 0 || a->jitter[1] > 0 || a->jitter[2] > 0) {
+        unetseg_tensor_numel(s->images, &count);
+        if (!(g->scale = cli_augment_scale(unetseg_tensor_data_const(s->images), count))) {
+            fprintf(stderr, "unetseg train: --jitter works on pixel values in [0, 1] or [0, 255]; these "
+                    "images have values outside [0, 255] (jitter before normalising)\n");
+            return CLI_EXIT_RUNTIME;
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
 int train_run(const train_options *a, unetseg_model *m, unetseg_trainer *t,
               const unetseg_tensor *images, const unetseg_tensor *masks, long n) {
     run_state s = {.a = a, .m = m, .t = t, .images = images, .masks = masks};
@@ -415,7 +457,13 @@ int train_run(const train_options *a, unetseg_model *m, unetseg_trainer *t,
     unetseg_tensor_shape(masks, mshape, 4);
     s.classes = (int)mshape[3];
     s.class_columns = s.classes > 1 && s.classes <= TRAIN_MAX_CLASS_COLUMNS ? s.classes : 0;
-    int rc = plan(&s, n);
+    int rc = setup_augment(&s);
+    if (rc == CLI_EXIT_OK) rc = plan(&s, n);
+    int32_t st = rc == CLI_EXIT_OK && a->unfreeze_after ? train_freeze_init(&s.freeze, m) : UNETSEG_OK;
+    if (st) {
+        cli_report("unfreeze", st);
+        rc = CLI_EXIT_RUNTIME;
+    }
     if (rc == CLI_EXIT_OK) rc = first_order(&s, n);
     if (rc == CLI_EXIT_OK) rc = train_callbacks_init(&s.cb, a, m, t, s.class_columns, s.step);
     if (rc == CLI_EXIT_OK) choose_val_bn(&s);
@@ -428,6 +476,7 @@ int train_run(const train_options *a, unetseg_model *m, unetseg_trainer *t,
     if (rc == CLI_EXIT_OK) rc = train_callbacks_end(&s.cb);
     if (rc == CLI_EXIT_OK && a->recalibrate) rc = recalibrate(&s);
     train_callbacks_free(&s.cb);
+    train_freeze_free(&s.freeze);
     free(s.order);
     return rc;
 }

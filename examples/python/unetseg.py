@@ -303,6 +303,7 @@ _SIGNATURES = {
     "unetseg_trainer_evaluate": (_i32, _PTr, _PT, _PT, _P(_dbl), _P(_dbl), _P(_dbl)),
     "unetseg_trainer_progress": (_i32, _PTr, _P(_i64), _P(_dbl)),
     "unetseg_trainer_set_learning_rate": (_i32, _PTr, _dbl),
+    "unetseg_trainer_sync_trainable": (_i32, _PTr),
     "unetseg_trainer_recalibrate_bn": (_i32, _PTr, _PT, _i32),
     "unetseg_trainer_set_gradient_hook": (_i32, _PTr, _GRADIENT_HOOK, ctypes.c_void_p),
     "unetseg_trainer_gradient_count": (_i32, _PTr, _P(_i64)),

@@ -316,6 +316,38 @@ UNETSEG_API int32_t unetseg_trainer_set_learning_rate(unetseg_trainer *t, double
     return UNETSEG_OK;
 }
 
+UNETSEG_API int32_t unetseg_trainer_sync_trainable(unetseg_trainer *t) {
+    US_CLEAR_ERROR_ON(t);
+    if (!t) return us_fail(UNETSEG_E_INVALID_ARG, "trainer_sync_trainable: trainer is NULL");
+    /* New slots for the model's flags now, built aside so that a failure
+     * leaves the trainer as it was. */
+    unetseg_trainer fresh = {.model = t->model, .n_slots = t->n_slots};
+    int32_t st = alloc_slots(&fresh);
+    if (st) {
+        free(fresh.grads);
+        free(fresh.grad_flat);
+        free_slots(fresh.m1, fresh.n_slots);
+        free_slots(fresh.m2, fresh.n_slots);
+        return st;
+    }
+    /* a parameter trained before and now keeps its moments (Keras keeps an
+     * optimizer's slots when a recompile reuses the optimizer); a newly
+     * trained one starts from zero moments, as a new Keras slot does */
+    for (int32_t i = 0; i < t->n_slots; i++)
+        if (fresh.m1[i] && t->m1[i]) {
+            float *m1 = fresh.m1[i], *m2 = fresh.m2[i];
+            fresh.m1[i] = t->m1[i], fresh.m2[i] = t->m2[i];
+            t->m1[i] = m1, t->m2[i] = m2;
+        }
+    free(t->grads);
+    free(t->grad_flat);
+    free_slots(t->m1, t->n_slots);
+    free_slots(t->m2, t->n_slots);
+    t->grads = fresh.grads, t->grad_flat = fresh.grad_flat, t->grad_count = fresh.grad_count;
+    t->m1 = fresh.m1, t->m2 = fresh.m2;
+    return UNETSEG_OK;
+}
+
 UNETSEG_API int32_t unetseg_trainer_set_gradient_hook(unetseg_trainer *t, unetseg_gradient_hook hook,
                                                      void *user) {
     US_CLEAR_ERROR_ON(t);

@@ -37,14 +37,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 }
 
 /* Gather every sample of src in batches of `batch`, order reversed. */
-static void gather_all(const unetseg_tensor *src, long n, long batch, int flip) {
+static void gather_all(const unetseg_tensor *src, long n, long batch, int flip, int image) {
+    const cli_augment aug = {.flip = flip, .jitter = {0.2, 0.2, 0.2}, .scale = 255, .seed = 7};
     long *order = malloc((size_t)n * sizeof *order);
     if (!order) abort();
     for (long i = 0; i < n; i++) order[i] = n - 1 - i;
     for (long b = 0; b < n; b += batch) {
         unetseg_tensor *out = NULL;
         long size = n - b < batch ? n - b : batch;
-        if (cli_train_gather(src, order, b, size, flip, 7, b, &out) != UNETSEG_OK) abort();
+        if (cli_train_gather(src, order, b, size, &aug, b, image, &out) != UNETSEG_OK) abort();
         int64_t shape[4];
         if (unetseg_tensor_shape(out, shape, 4) != UNETSEG_OK || shape[0] != size) abort();
         unetseg_tensor_free(out);
@@ -79,8 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         unetseg_tensor_shape(images, is, 4) || unetseg_tensor_shape(masks, ms, 4) || is[0] != ms[0] ||
         is[1] != ms[1] || is[2] != ms[2] || (a.model.classes && ms[3] != a.model.classes))
         abort();
-    gather_all(images, (long)is[0], batch, flip);
-    gather_all(masks, (long)ms[0], batch, flip);
+    gather_all(images, (long)is[0], batch, flip, 1);
+    gather_all(masks, (long)ms[0], batch, flip, 0);
     unetseg_tensor_free(images);
     unetseg_tensor_free(masks);
     return 0;

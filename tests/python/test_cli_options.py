@@ -95,7 +95,7 @@ def check_table():
 def check_usage_names_options(command, usage):
     """Every --option a command's usage names is one the command knows."""
     unknown = []
-    for opt in sorted(set(re.findall(r"(--[a-z][a-z-]*)", usage))):
+    for opt in sorted(set(re.findall(r"(--[a-z][a-z0-9-]*)", usage))):
         r = run(command, opt)
         if "unknown option" in r.stderr:
             unknown.append(opt)
