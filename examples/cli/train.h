@@ -23,6 +23,7 @@ typedef struct train_options {
     int32_t optimizer, loss;
     double lr, momentum, val_split;
     int no_shuffle, progress, flip, recalibrate;
+    int sync_bn; /* --sync-bn: BatchNorm statistics over every rank's batch (dist.h) */
     int val_bn, monitor; /* VAL_BN_*, MONITOR_* */
     long long early_stopping; /* patience, or -1: off */
     double min_delta;

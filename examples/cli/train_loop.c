@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dist.h"
 #include "files.h"
 #include "train.h"
 
@@ -114,6 +115,8 @@ typedef struct run_state {
     const unetseg_tensor *images, *masks;
     long *order;
     long n_train, n_val, batch, per_epoch;
+    long n_batched;        /* the training samples the epoch's batches cover */
+    int ranks, rank;       /* data-parallel processes (dist.h); batch is all ranks' */
     long first, step, end; /* global step numbers: first of this run, current, end */
     int live;              /* rewrite a progress line after every step */
     int val_bn;            /* VAL_BN_MOVING, _RECALIBRATE or _BATCH */
@@ -173,8 +176,9 @@ static int32_t validate(const run_state *s, double *v) {
     const int per_class = s->class_columns > 0;
     unetseg_tensor **saved = NULL;
     char **names = NULL;
-    int32_t n_saved = 0, st = UNETSEG_OK;
-    if (s->val_bn == VAL_BN_BATCH) st = train_snapshot(s->m, 1, &saved, &names, &n_saved);
+    /* every rank validates all samples: with rank 0's statistics, alike */
+    int32_t n_saved = 0, st = cli_dist_share_statistics(s->m);
+    if (!st && s->val_bn == VAL_BN_BATCH) st = train_snapshot(s->m, 1, &saved, &names, &n_saved);
     if (!st && s->val_bn == VAL_BN_RECALIBRATE)
         st = recalibrate_on(s, s->n_train < VAL_BN_SAMPLES ? s->n_train : VAL_BN_SAMPLES);
     for (int k = 0; k < 3 + s->class_columns; k++) v[k] = 0;
@@ -255,13 +259,29 @@ static int plan(run_state *s, long n) {
      * of them per epoch. Clamping also keeps every sum of batch sizes below
      * 2 n_train, far from overflow. (Evaluation and recalibration count
      * their batches by what is left, and take --batch as given.) */
-    s->batch = (long)a->batch;
+    /* Several ranks (dist.h): --batch is per rank, as in PyTorch DDP; global
+     * batch k is samples [k R B, (k+1) R B) of the order and rank r takes the
+     * r-th contiguous slice of it (train_step). */
+    s->ranks = cli_dist_size();
+    s->rank = cli_dist_rank();
+    s->batch = (long)a->batch * s->ranks;
     if (s->batch > s->n_train) {
-        fprintf(stderr, "unetseg train: --batch %ld is more than the %ld training samples: batches of %ld\n",
-                s->batch, s->n_train, s->n_train);
+        fprintf(stderr, "unetseg train: --batch %lld%s is more than the %ld training samples: batches "
+                "of %ld\n", a->batch, s->ranks > 1 ? " x ranks" : "", s->n_train, s->n_train);
         s->batch = s->n_train;
     }
-    s->per_epoch = (s->n_train - 1) / s->batch + 1;
+    if (s->batch < s->ranks) {
+        fprintf(stderr, "unetseg train: %ld training samples for %d ranks\n", s->n_train, s->ranks);
+        return CLI_EXIT_RUNTIME;
+    }
+    /* a last batch smaller than the ranks would leave one without a sample:
+     * those samples wait for the next epoch's order */
+    const long tail = s->n_train % s->batch;
+    s->n_batched = tail && tail < s->ranks ? s->n_train - tail : s->n_train;
+    if (s->n_batched < s->n_train)
+        fprintf(stderr, "unetseg train: the last %ld sample(s) of each epoch's order are not trained "
+                "(fewer than the %d ranks)\n", tail, s->ranks);
+    s->per_epoch = (s->n_batched - 1) / s->batch + 1;
     /* Global step numbers continue a resumed trainer's: the epoch, the batch
      * within it, the shuffles and the flips all follow from them, so a
      * resumed run sees exactly the batches an uninterrupted one would. */
@@ -322,14 +342,22 @@ static int checkpoint(run_state *s) {
  * checkpoint falls on this step. */
 static int train_step(run_state *s, long b, double *loss, int *due) {
     const train_options *a = s->a;
-    long size = s->n_train - b < s->batch ? s->n_train - b : s->batch;
+    const long size = s->n_batched - b < s->batch ? s->n_batched - b : s->batch;
+    /* this rank's contiguous slice of the global batch (all of it alone) */
+    const long lo = b + size * s->rank / s->ranks, hi = b + size * (s->rank + 1) / s->ranks;
     unetseg_tensor *x = NULL, *y = NULL;
     flips f = {a->flip, a->model.seed, s->step};
-    int32_t st = gather_flipped(s->images, s->order, b, size, &f, &x);
-    if (!st) st = gather_flipped(s->masks, s->order, b, size, &f, &y);
+    cli_dist_set_share(hi - lo, size);
+    int32_t st = gather_flipped(s->images, s->order, lo, hi - lo, &f, &x);
+    if (!st) st = gather_flipped(s->masks, s->order, lo, hi - lo, &f, &y);
     if (!st) st = unetseg_trainer_step(s->t, x, y, loss);
     unetseg_tensor_free(x);
     unetseg_tensor_free(y);
+    if (!st && s->ranks > 1) { /* the global batch's loss: the ranks' weighted by their samples */
+        double sum = *loss * (double)(hi - lo);
+        cli_dist_sum(&sum, 1);
+        *loss = sum / (double)size;
+    }
     if (st) {
         cli_report("train step", st);
         return CLI_EXIT_RUNTIME;
@@ -385,7 +413,7 @@ static int train_epoch(run_state *s, long epoch) {
     }
     int due = 0, rc = CLI_EXIT_OK;
     double loss = 0;
-    for (long b = (s->step % s->per_epoch) * s->batch; b < s->n_train && s->step < s->end;
+    for (long b = (s->step % s->per_epoch) * s->batch; b < s->n_batched && s->step < s->end;
          b += s->batch) {
         if ((rc = train_step(s, b, &loss, &due))) return rc;
         s->step++;
