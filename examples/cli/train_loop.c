@@ -170,7 +170,7 @@ static int32_t class_iou(const run_state *s, const unetseg_tensor *x, const unet
 /* The validation of an epoch: the held-out samples (or, with no split, the
  * training samples) in batches of --batch, BatchNorm as --val-bn says.
  * v[0] loss, v[1] IoU, v[2] F1, v[3 ..] per-class IoU (classes > 1): means
- * over the samples. */
+ * over the samples; v has room for one more value (the ranks' failures). */
 static int32_t validate(const run_state *s, double *v) {
     const long first = s->n_val ? s->n_train : 0, n = s->n_val ? s->n_val : s->n_train;
     const int per_class = s->class_columns > 0;
@@ -183,8 +183,10 @@ static int32_t validate(const run_state *s, double *v) {
         st = recalibrate_on(s, s->n_train < VAL_BN_SAMPLES ? s->n_train : VAL_BN_SAMPLES);
     for (int k = 0; k < 3 + s->class_columns; k++) v[k] = 0;
     long seen = 0;
-    for (long size; !st && seen < n; seen += size) {
+    /* several ranks: batch j is rank j mod R's, the sums are added up after */
+    for (long size, j = 0; !st && seen < n; seen += size, j++) {
         size = n - seen < s->a->batch ? n - seen : (long)s->a->batch;
+        if (j % s->ranks != s->rank) continue;
         unetseg_tensor *x = NULL, *y = NULL;
         double l = 0, i = 0, f = 0;
         st = gather(s->images, s->order, first + seen, size, &x);
@@ -203,6 +205,11 @@ static int32_t validate(const run_state *s, double *v) {
         if (!st) st = rs;
         train_snapshot_free(saved, names, n_saved);
     }
+    if (s->ranks > 1) { /* every rank reaches this, failed or not: then all agree on st */
+        v[3 + s->class_columns] = st ? 1.0 : 0.0;
+        cli_dist_sum(v, 4 + s->class_columns);
+        if (!st && v[3 + s->class_columns] > 0) st = UNETSEG_E_IO; /* another rank failed */
+    }
     for (int k = 0; k < 3 + s->class_columns; k++) v[k] = seen ? v[k] / (double)seen : 0;
     return st;
 }
@@ -210,7 +217,7 @@ static int32_t validate(const run_state *s, double *v) {
 /* BatchNorm recalibration over the training samples, then one more
  * evaluation line. */
 static int recalibrate(const run_state *s) {
-    double v[3 + TRAIN_MAX_CLASS_COLUMNS];
+    double v[4 + TRAIN_MAX_CLASS_COLUMNS];
     run_state moving = *s;
     moving.val_bn = VAL_BN_MOVING;
     int32_t st = recalibrate_on(s, s->n_train);
@@ -375,7 +382,7 @@ static const char *const bn_words[] = {"", "bn moving", "bn recalibrated", "bn b
 /* The evaluation line after the steps of an epoch; a complete epoch goes to
  * the callbacks. */
 static int end_epoch(run_state *s, long epoch, int complete) {
-    double v[3 + TRAIN_MAX_CLASS_COLUMNS], elapsed = now_seconds() - s->start;
+    double v[4 + TRAIN_MAX_CLASS_COLUMNS], elapsed = now_seconds() - s->start;
     train_callbacks *cb = &s->cb;
     double loss = cb->loss_batches ? cb->loss_sum / (double)cb->loss_batches : 0.0;
     int32_t st = validate(s, v);

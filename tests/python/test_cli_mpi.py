@@ -101,6 +101,30 @@ def check_sync_bn(tmp, data):
           "rank 0 alone reports (one epoch line for two ranks)")
 
 
+def csv_row(path):
+    with open(path) as f:
+        head, row = f.read().splitlines()[:2]
+    return dict(zip(head.split(","), map(float, row.split(","))))
+
+
+def check_validation(tmp, data):
+    """The validation batches are shared out over the ranks and summed: with
+    (almost) unchanged weights, 2 ranks report 1 process's validation loss
+    (4 held-out samples: one batch of 4 alone, a batch of 2 on each rank;
+    the IoU is a per-batch ratio, so it depends on the batch size)."""
+    one, two = os.path.join(tmp, "v1.csv"), os.path.join(tmp, "v2.csv")
+    common = ["--data", data, *BASE, "--lr", "1e-9", "--steps", "1", "--val-split", "0.5", "--sync-bn"]
+    r1 = single(*common, "--batch", "4", "--csv", one)
+    r2 = ranks(*common, "--batch", "2", "--csv", two)
+    if not check(r1.returncode == 0 and r2.returncode == 0,
+                 f"validation runs ({r1.returncode}, {r2.returncode}: {r2.stderr.strip()[-300:]})"):
+        return
+    a, b = csv_row(one), csv_row(two)
+    check(all(abs(a[k] - b[k]) <= 1e-5 * abs(a[k]) for k in ("loss", "val_loss")),
+          f"2 ranks validate as 1 process (loss {a['loss']:.9f} / {b['loss']:.9f}, "
+          f"val_loss {a['val_loss']:.9f} / {b['val_loss']:.9f})")
+
+
 def check_resume(tmp, data):
     straight, ckpt, resumed = (os.path.join(tmp, n) for n in ("straight.st", "ckpt.st", "resumed.st"))
     common = ["--data", data, *BASE, "--batch", "2", "--sync-bn"]
@@ -146,6 +170,7 @@ def main():
         data = os.path.join(tmp, "d.st")
         dataset(data)
         check_sync_bn(tmp, data)
+        check_validation(tmp, data)
         check_resume(tmp, data)
         check_dead_rank(tmp, data)
     return check.summary()
