@@ -132,7 +132,15 @@ int cli_dist_end(int rc) {
 
 #else /* one process */
 
-int cli_dist_begin(void) { return CLI_EXIT_OK; }
+/* Started by mpirun all the same: N copies would each train alone and
+ * write the same files. */
+int cli_dist_begin(void) {
+    const char *size = getenv("OMPI_COMM_WORLD_SIZE");
+    if (!size || atoi(size) <= 1) return CLI_EXIT_OK;
+    fprintf(stderr, "unetseg train: started by mpirun with %s ranks, but this unetseg was built "
+            "without MPI (make MPI=1; docs/SCALING.md)\n", size);
+    return CLI_EXIT_USAGE;
+}
 int cli_dist_rank(void) { return 0; }
 int cli_dist_size(void) { return 1; }
 int cli_dist_attach(unetseg_trainer *t, int sync_bn) {
