@@ -35,7 +35,8 @@ ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recov
 DEB_PACKAGES := build-essential pkg-config libopenblas-dev libjansson-dev libcmocka-dev libstb-dev \
                 libspng-dev libturbojpeg0-dev \
                 python3 python3-numpy python3-h5py python3-pytest \
-                clang libclang-rt-14-dev valgrind abigail-tools
+                clang libclang-rt-14-dev valgrind abigail-tools \
+                libopenmpi-dev openmpi-bin
 
 LIB_SRC := $(sort $(shell find src -name '*.c'))
 LIB_OBJ := $(patsubst src/%.c,build/obj/%.o,$(LIB_SRC))
@@ -125,7 +126,7 @@ help:
 	@echo "make check      build and run the test suite (and make layers-check)"
 	@echo "make check-asan the same tests under AddressSanitizer + UBSan"
 	@echo "make check-python-asan  the Python binding tests against the ASan + UBSan library"
-	@echo "make check-tsan tests/test_threads.c, test_embed.c, test_gradient_hook.c, test_clone.c under TSan (TSAN_TESTS=...)"
+	@echo "make check-tsan tests/test_threads.c, test_embed.c, test_gradient_hook.c, test_batchnorm_sync.c, test_clone.c under TSan (TSAN_TESTS=...)"
 	@echo "make check-valgrind  the tests under valgrind memcheck (VALGRIND_TESTS=...)"
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS (FUZZ_RUNS) each, FUZZ_SEED (tests/fuzz/README.md)"
 	@echo "make abi-check  abidiff + export list against abi/; make abi-update"
@@ -185,9 +186,17 @@ examples-ffi: lib/libunetseg.so build/pkgconfig/unetseg.pc include/unetseg_const
 STB_LIBS := $(shell pkg-config --libs stb 2>/dev/null || echo -lstb)
 IMAGE_CFLAGS := $(shell pkg-config --cflags spng libturbojpeg 2>/dev/null)
 IMAGE_LIBS := $(shell pkg-config --libs spng libturbojpeg 2>/dev/null || echo -lspng -lturbojpeg) $(STB_LIBS)
+# Data-parallel `unetseg train` under mpirun (docs/SCALING.md): the CLI alone
+# links Open MPI (examples/cli/mpi_comm.c), never the library. MPI=1 requires
+# it, MPI=0 leaves it out; by default it is used when pkg-config finds ompi-c.
+MPI ?= $(shell pkg-config --exists ompi-c 2>/dev/null && echo 1 || echo 0)
+ifeq ($(MPI),1)
+MPI_CFLAGS := $(shell pkg-config --cflags ompi-c || echo MPI=1-but-no-ompi-c) -DUNETSEG_WITH_MPI
+MPI_LIBS := $(shell pkg-config --libs ompi-c)
+endif
 bin/unetseg: $(CLI_SRC) $(wildcard examples/cli/*.h) lib/libunetseg.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS_BASE) $(IMAGE_CFLAGS) -o $@ $(CLI_SRC) lib/libunetseg.a $(IMAGE_LIBS) $(LIBS)
+	$(CC) $(CFLAGS_BASE) $(IMAGE_CFLAGS) $(MPI_CFLAGS) -o $@ $(CLI_SRC) lib/libunetseg.a $(IMAGE_LIBS) $(MPI_LIBS) $(LIBS)
 
 build/examples/%: examples/%.c lib/libunetseg.a
 	@mkdir -p $(dir $@)
@@ -377,7 +386,7 @@ $(AUGMENT_TESTS): TEST_EXTRA = -Iexamples/cli $(IMAGE_CFLAGS) $(FUZZ_CLI_SRC) $(
 # host's setting comes back after the pass); OPENBLAS_NUM_THREADS=1 also
 # keeps OpenBLAS from starting its thread pool when the library is loaded.
 TSAN := -fsanitize=thread -fno-omit-frame-pointer
-TSAN_TESTS ?= test_threads test_embed test_gradient_hook test_clone
+TSAN_TESTS ?= test_threads test_embed test_gradient_hook test_batchnorm_sync test_clone
 LIB_OBJ_TSAN := $(patsubst src/%.c,build/tsan/%.o,$(LIB_SRC))
 
 .PHONY: check-tsan check-valgrind abi-check abi-update

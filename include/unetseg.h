@@ -870,10 +870,10 @@ UNETSEG_API int32_t unetseg_trainer_sync_trainable(unetseg_trainer *trainer);
  * hook leaves, so all ranks skip or apply a step together. A step that
  * fails before (SHAPE, NOMEM) does not call it: treat a failed step as
  * fatal for the group. Return 0; any other value fails the step with IO
- * (nothing applied). BatchNorm uses each trainer's own batch statistics and
- * keeps its own moving statistics (no synchronised BatchNorm): save one
- * rank's model, or average the statistics through unetseg_model_param_get
- * / _set before saving. Called on the thread of unetseg_trainer_step; the
+ * (nothing applied). Without a BatchNorm sync hook (below), BatchNorm uses
+ * each trainer's own batch statistics and keeps its own moving statistics:
+ * save one rank's model, or average the statistics through
+ * unetseg_model_param_get / _set before saving. Called on the thread of unetseg_trainer_step; the
  * hook must not call into this trainer or its model.
  */
 typedef int32_t (*unetseg_gradient_hook)(float *gradients, int64_t count, void *user);
@@ -881,6 +881,32 @@ typedef int32_t (*unetseg_gradient_hook)(float *gradients, int64_t count, void *
  * Errors: INVALID_ARG (trainer NULL). */
 UNETSEG_API int32_t unetseg_trainer_set_gradient_hook(unetseg_trainer *trainer,
                                                      unetseg_gradient_hook hook, void *user);
+/*
+ * Synchronised BatchNorm (PyTorch's SyncBatchNorm) for data-parallel
+ * training: with this hook set, every BatchNorm layer that uses batch
+ * statistics in unetseg_trainer_step computes them over the union of all
+ * the ranks' batches, so N ranks of batch B train as one process of batch
+ * N x B (within float rounding; the gradient hook must average, and each
+ * rank's moving statistics then stay equal). Each such layer calls the
+ * hook three times per step, in the same order on every rank: in forward
+ * with its per-channel sums of x plus its row count (C + 1 values), then
+ * with its per-channel sums of squared deviations from the global mean
+ * (C), and in backward with the sums of dy and dy * xhat (2 C). The hook
+ * replaces sums[0..count) in place by their SUM over the ranks, e.g.
+ * MPI_Allreduce(MPI_IN_PLACE, sums, count, MPI_DOUBLE, MPI_SUM, comm), and
+ * returns 0; any other value fails the step with IO (nothing applied;
+ * treat it as fatal for the group, as a failed step may leave the others
+ * waiting). unetseg_trainer_recalibrate_bn and _evaluate do not call it.
+ * Without the hook the results are bit-identical to an unsynchronised
+ * trainer. Called on the thread of unetseg_trainer_step; the hook must not
+ * call into this trainer or its model.
+ */
+typedef int32_t (*unetseg_batchnorm_sync_hook)(double *sums, int64_t count, void *user);
+/* Set (or with NULL remove) the BatchNorm sync hook; `user` is passed
+ * through. Errors: INVALID_ARG (trainer NULL). */
+UNETSEG_API int32_t unetseg_trainer_set_batchnorm_sync_hook(unetseg_trainer *trainer,
+                                                            unetseg_batchnorm_sync_hook hook,
+                                                            void *user);
 /* The number of floats the gradient hook receives (the trained parameters'
  * elements). Errors: INVALID_ARG. */
 UNETSEG_API int32_t unetseg_trainer_gradient_count(const unetseg_trainer *trainer, int64_t *count);

@@ -8,7 +8,7 @@
  * with valid arguments must succeed first. NULL must give a negative status and
  * a fresh unetseg_last_error() message, or UNETSEG_OK where the header documents
  * that the pointer may be NULL (MAY_BE_NULL in the generator).
- * 132 functions, 248 pointer parameters, 450 calls. */
+ * 133 functions, 251 pointer parameters, 455 calls. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +52,10 @@ static int32_t null_args_match_fn(const char *name, int32_t kind, void *user) {
 static void null_args_destroy_fn(void *user) { (void)user; }
 static int32_t null_args_gradient_hook(float *g, int64_t n, void *user) {
     (void)g, (void)n, (void)user;
+    return 0;
+}
+static int32_t null_args_batchnorm_sync_hook(double *s, int64_t n, void *user) {
+    (void)s, (void)n, (void)user;
     return 0;
 }
 
@@ -4365,6 +4369,49 @@ static void test_trainer_set_gradient_hook(void **state) {
     assert_int_equal(bad, 0);
 }
 
+/* int32_t unetseg_trainer_set_batchnorm_sync_hook(unetseg_trainer *trainer, unetseg_batchnorm_sync_hook hook, void *user) */
+static void test_trainer_set_batchnorm_sync_hook(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            prime_last_error();
+            int32_t st = unetseg_trainer_set_batchnorm_sync_hook(bx->trainer, null_args_batchnorm_sync_hook, &null_args_user);
+            check_status(&bad, "unetseg_trainer_set_batchnorm_sync_hook(all valid)", st, 1);
+        }
+        fixture_free(bx);
+    }
+    /* trainer = NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_trainer_set_batchnorm_sync_hook(NULL, null_args_batchnorm_sync_hook, &null_args_user);
+        check_status(&bad, "unetseg_trainer_set_batchnorm_sync_hook(trainer=NULL)", st, 0);
+    }
+    /* hook = NULL: allowed (header: 'Set (or with NULL remove) the BatchNorm sync hook') */
+    {
+        prime_last_error();
+        int32_t st = unetseg_trainer_set_batchnorm_sync_hook(fx->trainer, NULL, &null_args_user);
+        check_status(&bad, "unetseg_trainer_set_batchnorm_sync_hook(hook=NULL)", st, 1);
+    }
+    /* user = NULL: allowed (header: '`user` is passed through'; Errors: INVALID_ARG (trainer NULL) only) */
+    {
+        prime_last_error();
+        int32_t st = unetseg_trainer_set_batchnorm_sync_hook(fx->trainer, null_args_batchnorm_sync_hook, NULL);
+        check_status(&bad, "unetseg_trainer_set_batchnorm_sync_hook(user=NULL)", st, 1);
+    }
+    /* every pointer NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_trainer_set_batchnorm_sync_hook(NULL, NULL, NULL);
+        check_status(&bad, "unetseg_trainer_set_batchnorm_sync_hook(all pointers NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
 /* int32_t unetseg_trainer_gradient_count(const unetseg_trainer *trainer, int64_t *count) */
 static void test_trainer_gradient_count(void **state) {
     fixture *fx = *state;
@@ -5032,6 +5079,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_trainer_set_learning_rate, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_sync_trainable, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_set_gradient_hook, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_trainer_set_batchnorm_sync_hook, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_gradient_count, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_save_checkpoint, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_trainer_load_checkpoint, fixture_setup, fixture_teardown),

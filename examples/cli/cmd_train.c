@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "dist.h"
 #include "files.h"
 #include "folder_data.h"
 #include "train.h"
@@ -152,6 +153,7 @@ static const cli_option train_table[] = {
     {"encoder-weights", CLI_TEXT, .offset = FIELD(encoder_weights)},
     {"unfreeze-after", COUNT(unfreeze_after)},
     {"recalibrate-bn", CLI_FLAG, .offset = FIELD(recalibrate)},
+    {"sync-bn", CLI_FLAG, .offset = FIELD(sync_bn)},
     {"max-pixels", CLI_INTEGER, .offset = FIELD(max_pixels), .min = 1, .max = CLI_IMAGE_MAX_PIXELS_LIMIT},
     {"val-bn", CLI_CALL, .call = val_bn},
     {"monitor", CLI_CALL, .call = monitor},
@@ -366,7 +368,7 @@ static int load_data(const train_options *a, unetseg_tensor **images, unetseg_te
 int cli_train_load(const train_options *a, unetseg_tensor **images, unetseg_tensor **masks) {
     *images = *masks = NULL;
     int rc = load_data(a, images, masks);
-    /* every shape is checked before the first step: gather_flipped() and
+    /* every shape is checked before the first step: gather_samples() and
      * copy_sample() index the masks by the images' sample numbers */
     if (rc == CLI_EXIT_OK) rc = check_data(a->data, *images, *masks, (long)a->model.classes);
     if (rc != CLI_EXIT_OK) {
@@ -395,11 +397,23 @@ static int build(const train_options *a, const unetseg_tensor *images, const une
     if (st) return cli_exit_code(st);
     rc = check_model(a->data, *m, a->weights ? a->weights : "built from the options", images, masks);
     if (!rc && (st = make_trainer(a, *m, t))) rc = cli_exit_code(st);
+    if (!rc) rc = cli_dist_attach(*t, a->sync_bn);
     return rc;
 }
 
+/* Under mpirun (dist.h): every rank trains, rank 0 alone writes files. */
+static int run_train_ranked(const train_options *a);
+
 static int run_train(void *options) {
-    const train_options *a = options;
+    int rc = cli_dist_begin();
+    if (rc) return rc;
+    train_options mine = *(const train_options *)options;
+    if (cli_dist_rank() > 0) /* the same weights as rank 0's: nothing to write */
+        mine.save = mine.checkpoint = mine.save_best = mine.csv = mine.plot = NULL;
+    return cli_dist_end(run_train_ranked(&mine));
+}
+
+static int run_train_ranked(const train_options *a) {
     unetseg_tensor *images = NULL, *masks = NULL;
     unetseg_model *m = NULL;
     unetseg_trainer *t = NULL;
@@ -445,7 +459,7 @@ const cli_command cli_command_train = {
     "         [--checkpoint CKPT [--checkpoint-every N]] [--resume CKPT] [--progress]\n"
     "         [--threads N] [--flip] [--rot90] [--crop] [--jitter B,C,G]\n"
     "         [--encoder-weights E.safetensors] [--encoder-freeze [--unfreeze-after N]]\n"
-    "         [--recalibrate-bn] [--max-pixels N]\n"
+    "         [--recalibrate-bn] [--max-pixels N] [--sync-bn]\n"
     "         [--val-bn moving|recalibrate|batch] [--monitor val_loss|val_iou]\n"
     "         [--early-stopping PATIENCE [--min-delta D]] [--save-best PATH]\n"
     "         [--reduce-lr-on-plateau FACTOR:PATIENCE]\n"
@@ -481,6 +495,9 @@ const cli_command cli_command_train = {
     "lr*GAMMA^floor(step/SIZE), or cosine from lr to MIN_LR over TOTAL steps.\n"
     "--csv: one row per epoch (epoch,lr,loss,val_loss,val_iou,val_f1,[val_iou_K,]\n"
     "seconds); --plot: loss and IoU curves; both rewritten after every epoch.\n"
+    "Under mpirun -np N (a build with MPI): --batch is per rank (global batch\n"
+    "N x B), gradients are averaged, rank 0 writes every file; --sync-bn: BatchNorm\n"
+    "statistics over all ranks' batches (docs/SCALING.md).\n"
     "--checkpoint also writes CKPT.state (history, callbacks) and, with\n"
     "--early-stopping, CKPT.best.safetensors, which --resume reads.\n"
     "losses: bce cce dice jaccard binary_focal categorical_focal bce_dice bce_jaccard\n"

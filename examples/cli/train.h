@@ -28,6 +28,7 @@ typedef struct train_options {
     double jitter[3];   /* --jitter B,C,G (all 0: none) */
     const char *encoder_weights; /* --encoder-weights: encoder-only weights */
     long long unfreeze_after;    /* --unfreeze-after N (0: never) */
+    int sync_bn; /* --sync-bn: BatchNorm statistics over every rank's batch (dist.h) */
     int val_bn, monitor; /* VAL_BN_*, MONITOR_* */
     long long early_stopping; /* patience, or -1: off */
     double min_delta;

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dist.h"
 #include "files.h"
 #include "train.h"
 
@@ -100,6 +101,8 @@ typedef struct run_state {
     cli_augment aug;
     long *order;
     long n_train, n_val, batch, per_epoch;
+    long n_batched;        /* the training samples the epoch's batches cover */
+    int ranks, rank;       /* data-parallel processes (dist.h); batch is all ranks' */
     long first, step, end; /* global step numbers: first of this run, current, end */
     int live;              /* rewrite a progress line after every step */
     int val_bn;            /* VAL_BN_MOVING, _RECALIBRATE or _BATCH */
@@ -154,20 +157,23 @@ static int32_t class_iou(const run_state *s, const unetseg_tensor *x, const unet
 /* The validation of an epoch: the held-out samples (or, with no split, the
  * training samples) in batches of --batch, BatchNorm as --val-bn says.
  * v[0] loss, v[1] IoU, v[2] F1, v[3 ..] per-class IoU (classes > 1): means
- * over the samples. */
+ * over the samples; v has room for one more value (the ranks' failures). */
 static int32_t validate(const run_state *s, double *v) {
     const long first = s->n_val ? s->n_train : 0, n = s->n_val ? s->n_val : s->n_train;
     const int per_class = s->class_columns > 0;
     unetseg_tensor **saved = NULL;
     char **names = NULL;
-    int32_t n_saved = 0, st = UNETSEG_OK;
-    if (s->val_bn == VAL_BN_BATCH) st = train_snapshot(s->m, 1, &saved, &names, &n_saved);
+    /* every rank validates all samples: with rank 0's statistics, alike */
+    int32_t n_saved = 0, st = cli_dist_share_statistics(s->m);
+    if (!st && s->val_bn == VAL_BN_BATCH) st = train_snapshot(s->m, 1, &saved, &names, &n_saved);
     if (!st && s->val_bn == VAL_BN_RECALIBRATE)
         st = recalibrate_on(s, s->n_train < VAL_BN_SAMPLES ? s->n_train : VAL_BN_SAMPLES);
     for (int k = 0; k < 3 + s->class_columns; k++) v[k] = 0;
     long seen = 0;
-    for (long size; !st && seen < n; seen += size) {
+    /* several ranks: batch j is rank j mod R's, the sums are added up after */
+    for (long size, j = 0; !st && seen < n; seen += size, j++) {
         size = n - seen < s->a->batch ? n - seen : (long)s->a->batch;
+        if (j % s->ranks != s->rank) continue;
         unetseg_tensor *x = NULL, *y = NULL;
         double l = 0, i = 0, f = 0;
         st = gather(s->images, &s->aug, s->order, first + seen, size, &x);
@@ -186,6 +192,11 @@ static int32_t validate(const run_state *s, double *v) {
         if (!st) st = rs;
         train_snapshot_free(saved, names, n_saved);
     }
+    if (s->ranks > 1) { /* every rank reaches this, failed or not: then all agree on st */
+        v[3 + s->class_columns] = st ? 1.0 : 0.0;
+        cli_dist_sum(v, 4 + s->class_columns);
+        if (!st && v[3 + s->class_columns] > 0) st = UNETSEG_E_IO; /* another rank failed */
+    }
     for (int k = 0; k < 3 + s->class_columns; k++) v[k] = seen ? v[k] / (double)seen : 0;
     return st;
 }
@@ -193,7 +204,7 @@ static int32_t validate(const run_state *s, double *v) {
 /* BatchNorm recalibration over the training samples, then one more
  * evaluation line. */
 static int recalibrate(const run_state *s) {
-    double v[3 + TRAIN_MAX_CLASS_COLUMNS];
+    double v[4 + TRAIN_MAX_CLASS_COLUMNS];
     run_state moving = *s;
     moving.val_bn = VAL_BN_MOVING;
     int32_t st = recalibrate_on(s, s->n_train);
@@ -242,13 +253,29 @@ static int plan(run_state *s, long n) {
      * of them per epoch. Clamping also keeps every sum of batch sizes below
      * 2 n_train, far from overflow. (Evaluation and recalibration count
      * their batches by what is left, and take --batch as given.) */
-    s->batch = (long)a->batch;
+    /* Several ranks (dist.h): --batch is per rank, as in PyTorch DDP; global
+     * batch k is samples [k R B, (k+1) R B) of the order and rank r takes the
+     * r-th contiguous slice of it (train_step). */
+    s->ranks = cli_dist_size();
+    s->rank = cli_dist_rank();
+    s->batch = (long)a->batch * s->ranks;
     if (s->batch > s->n_train) {
-        fprintf(stderr, "unetseg train: --batch %ld is more than the %ld training samples: batches of %ld\n",
-                s->batch, s->n_train, s->n_train);
+        fprintf(stderr, "unetseg train: --batch %lld%s is more than the %ld training samples: batches "
+                "of %ld\n", a->batch, s->ranks > 1 ? " x ranks" : "", s->n_train, s->n_train);
         s->batch = s->n_train;
     }
-    s->per_epoch = (s->n_train - 1) / s->batch + 1;
+    if (s->batch < s->ranks) {
+        fprintf(stderr, "unetseg train: %ld training samples for %d ranks\n", s->n_train, s->ranks);
+        return CLI_EXIT_RUNTIME;
+    }
+    /* a last batch smaller than the ranks would leave one without a sample:
+     * those samples wait for the next epoch's order */
+    const long tail = s->n_train % s->batch;
+    s->n_batched = tail && tail < s->ranks ? s->n_train - tail : s->n_train;
+    if (s->n_batched < s->n_train)
+        fprintf(stderr, "unetseg train: the last %ld sample(s) of each epoch's order are not trained "
+                "(fewer than the %d ranks)\n", tail, s->ranks);
+    s->per_epoch = (s->n_batched - 1) / s->batch + 1;
     /* Global step numbers continue a resumed trainer's: the epoch, the batch
      * within it, the shuffles and the flips all follow from them, so a
      * resumed run sees exactly the batches an uninterrupted one would. */
@@ -309,13 +336,21 @@ static int checkpoint(run_state *s) {
  * checkpoint falls on this step. */
 static int train_step(run_state *s, long b, double *loss, int *due) {
     const train_options *a = s->a;
-    long size = s->n_train - b < s->batch ? s->n_train - b : s->batch;
+    const long size = s->n_batched - b < s->batch ? s->n_batched - b : s->batch;
+    /* this rank's contiguous slice of the global batch (all of it alone) */
+    const long lo = b + size * s->rank / s->ranks, hi = b + size * (s->rank + 1) / s->ranks;
     unetseg_tensor *x = NULL, *y = NULL;
-    int32_t st = gather_samples(s->images, s->order, b, size, &s->aug, s->step, 1, 1, &x);
-    if (!st) st = gather_samples(s->masks, s->order, b, size, &s->aug, s->step, 1, 0, &y);
+    cli_dist_set_share(hi - lo, size);
+    int32_t st = gather_samples(s->images, s->order, lo, hi - lo, &s->aug, s->step, 1, 1, &x);
+    if (!st) st = gather_samples(s->masks, s->order, lo, hi - lo, &s->aug, s->step, 1, 0, &y);
     if (!st) st = unetseg_trainer_step(s->t, x, y, loss);
     unetseg_tensor_free(x);
     unetseg_tensor_free(y);
+    if (!st && s->ranks > 1) { /* the global batch's loss: the ranks' weighted by their samples */
+        double sum = *loss * (double)(hi - lo);
+        cli_dist_sum(&sum, 1);
+        *loss = sum / (double)size;
+    }
     if (st) {
         cli_report("train step", st);
         return CLI_EXIT_RUNTIME;
@@ -333,7 +368,7 @@ static const char *const bn_words[] = {"", "bn moving", "bn recalibrated", "bn b
 /* The evaluation line after the steps of an epoch; a complete epoch goes to
  * the callbacks. */
 static int end_epoch(run_state *s, long epoch, int complete) {
-    double v[3 + TRAIN_MAX_CLASS_COLUMNS], elapsed = now_seconds() - s->start;
+    double v[4 + TRAIN_MAX_CLASS_COLUMNS], elapsed = now_seconds() - s->start;
     train_callbacks *cb = &s->cb;
     double loss = cb->loss_batches ? cb->loss_sum / (double)cb->loss_batches : 0.0;
     int32_t st = validate(s, v);
@@ -392,7 +427,7 @@ static int train_epoch(run_state *s, long epoch) {
     }
     int due = 0, rc = CLI_EXIT_OK;
     double loss = 0;
-    for (long b = (s->step % s->per_epoch) * s->batch; b < s->n_train && s->step < s->end;
+    for (long b = (s->step % s->per_epoch) * s->batch; b < s->n_batched && s->step < s->end;
          b += s->batch) {
         if ((rc = train_step(s, b, &loss, &due))) return rc;
         s->step++;

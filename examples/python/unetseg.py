@@ -175,6 +175,8 @@ _MATCH_FN = ctypes.CFUNCTYPE(_i32, _str, _i32, ctypes.c_void_p)
 _DESTROY_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 _GRADIENT_HOOK = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_int64,
                                   ctypes.c_void_p)
+_BATCHNORM_SYNC_HOOK = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.POINTER(ctypes.c_double),
+                                        ctypes.c_int64, ctypes.c_void_p)
 
 _SIGNATURES = {
     # versions, status
@@ -306,6 +308,7 @@ _SIGNATURES = {
     "unetseg_trainer_sync_trainable": (_i32, _PTr),
     "unetseg_trainer_recalibrate_bn": (_i32, _PTr, _PT, _i32),
     "unetseg_trainer_set_gradient_hook": (_i32, _PTr, _GRADIENT_HOOK, ctypes.c_void_p),
+    "unetseg_trainer_set_batchnorm_sync_hook": (_i32, _PTr, _BATCHNORM_SYNC_HOOK, ctypes.c_void_p),
     "unetseg_trainer_gradient_count": (_i32, _PTr, _P(_i64)),
     "unetseg_trainer_save_checkpoint": (_i32, _PTr, _str),
     "unetseg_trainer_load_checkpoint": (_i32, _PTr, _str),
@@ -1694,6 +1697,38 @@ class Trainer(_Handle):
         cfn = _GRADIENT_HOOK(trampoline)
         _check(_lib.unetseg_trainer_set_gradient_hook(h, cfn, None))
         self._hook = cfn  # the C side holds a pointer to it
+
+    @_locked
+    def set_batchnorm_sync_hook(self, fn):
+        """Synchronised BatchNorm: fn(sums) is called three times per step by
+        each BatchNorm layer using batch statistics, with a float64 numpy view
+        of its per-channel sums (docs/API.md,
+        unetseg_trainer_set_batchnorm_sync_hook); it replaces them in place by
+        their sum over the ranks (mpi4py: comm.Allreduce(MPI.IN_PLACE, s)).
+        An exception in fn fails the step and is re-raised by step(). None
+        removes it."""
+        if fn is not None and not callable(fn):
+            raise TypeError("hook must be callable or None, not %s" % type(fn).__name__)
+        h = self._h
+        if fn is None:
+            _check(_lib.unetseg_trainer_set_batchnorm_sync_hook(h, _BATCHNORM_SYNC_HOOK(), None))
+            self._bn_hook = None
+            return
+        me = weakref.ref(self)
+
+        def trampoline(data, count, _user):
+            owner = me()
+            try:
+                fn(np.ctypeslib.as_array(data, shape=(count,)))
+                return 0
+            except BaseException as exc:  # noqa: BLE001 - re-raised by step()
+                if owner is not None:
+                    owner._hook_error = exc
+                return 1
+
+        cfn = _BATCHNORM_SYNC_HOOK(trampoline)
+        _check(_lib.unetseg_trainer_set_batchnorm_sync_hook(h, cfn, None))
+        self._bn_hook = cfn  # the C side holds a pointer to it
 
     @property
     @_locked

@@ -21,6 +21,10 @@ typedef struct us_exec_ctx {
      * passes, so a step touches no fresh pages (the trainer's); NULL: a
      * pool of this pass only. */
     us_buffer_pool *pool;
+    /* Training BatchNorm layers all-reduce their statistics through this
+     * (synchronised BatchNorm, unetseg_trainer_set_batchnorm_sync_hook);
+     * fn NULL: each batch alone. */
+    us_bn_sync bn_sync;
 } us_exec_ctx;
 
 /* What a backward function gets. */
@@ -118,5 +122,8 @@ int32_t us_dropout_active(const us_layer *l, const us_exec_ctx *ctx);
 /* Key of a dropout layer's masks in this pass: (seed, layer name, step). */
 uint64_t us_dropout_key(const us_layer *l, const us_exec_ctx *ctx);
 int us_bn_uses_batch_stats(const us_layer *l, const us_exec_ctx *ctx);
+/* The number of rows a training BatchNorm's statistics covered (its aux
+ * after forward): the layer's own, or all replicas' when synchronised. */
+double us_bn_aux_rows(const float *aux, int64_t c);
 
 #endif

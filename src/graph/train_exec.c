@@ -99,8 +99,10 @@ static void update_moving_stats(unetseg_model *m, const us_exec_ctx *ctx, const 
     for (int32_t i = 1; i < s->n; i++) {
         us_layer *l = &m->layers[i];
         if (l->kind != UNETSEG_LAYER_BATCHNORM || !us_bn_uses_batch_stats(l, ctx)) continue;
-        const int64_t c = s->shapes[i][3], n = s->shapes[i][0] * s->shapes[i][1] * s->shapes[i][2];
-        const double mom = momentum >= 0 ? momentum : l->cfg.momentum, unbias = n > 1 ? (double)n / (double)(n - 1) : 1.0;
+        /* n: the rows of the batch statistics, over every replica when synchronised */
+        const int64_t c = s->shapes[i][3];
+        const double n = us_bn_aux_rows(s->aux[i], c);
+        const double mom = momentum >= 0 ? momentum : l->cfg.momentum, unbias = n > 1 ? n / (n - 1) : 1.0;
         float *mean = (float *)us_layer_param(l, "moving_mean");
         float *var = (float *)us_layer_param(l, "moving_variance");
         for (int64_t k = 0; k < c; k++) {

@@ -98,29 +98,54 @@ US_VECTOR_CLONES static void normalise_rows(void *arg, int64_t lo, int64_t hi) {
         }
 }
 
+/* sums[0..n) replaced by their totals over the replicas; unsynchronised,
+ * nothing happens. */
+static int32_t sync_sums(const us_bn_sync *sync, double *sums, int64_t n) {
+    if (!sync || !sync->fn) return UNETSEG_OK;
+    int32_t r = sync->fn(sums, n, sync->user);
+    if (r != 0) return us_fail(UNETSEG_E_IO, "batchnorm: the synchronisation hook returned %d", (int)r);
+    return UNETSEG_OK;
+}
+
 int32_t us_batchnorm_train_forward(const float *x, int64_t count, int64_t c, const float *gamma,
-                                const float *beta, double eps, float *y, float *mean_out,
-                                float *inv_std_out, float *batch_var_out) {
+                                   const float *beta, double eps, const us_bn_sync *sync, float *y,
+                                   float *mean_out, float *inv_std_out, float *batch_var_out,
+                                   double *rows_out) {
     const int64_t rows = count / c;
     /* Two passes in double: mean, then the centred sum of squares, which is
-     * accurate even when |mean| >> std (e.g. raw 0..255 pixels in bn_data). */
+     * accurate even when |mean| >> std (e.g. raw 0..255 pixels in bn_data).
+     * Synchronised, each pass's sums are all-reduced: the first with the row
+     * count appended (replicas may hold batches of different sizes), the
+     * second around the global mean, so the variance is as accurate as in
+     * one process. */
     bn_job j = {.x = x, .gamma = gamma, .beta = beta, .y = y, .rows = rows, .c = c,
                 .bands = band_count(rows), .mean = mean_out, .inv_std = inv_std_out};
     double *total = NULL;
-    int32_t st = alloc_sums(&j, c, &total);
+    int32_t st = alloc_sums(&j, c + 1, &total);
     if (st) return st;
     us_parallel_rows(j.bands, rows / j.bands * c, sum_mean_bands, &j);
     combine(&j, 0, total);
-    for (int64_t k = 0; k < c; k++) mean_out[k] = (float)(total[k] / (double)rows);
-    us_parallel_rows(j.bands, rows / j.bands * c, sum_var_bands, &j);
-    combine(&j, 0, total);
-    for (int64_t k = 0; k < c; k++) {
-        double var = total[k] / (double)rows;
-        batch_var_out[k] = (float)var;
-        inv_std_out[k] = (float)(1.0 / sqrt(var + eps));
+    total[c] = (double)rows;
+    st = sync_sums(sync, total, c + 1);
+    const double n = total[c];
+    if (!st && !(n >= 1.0 && n <= 9.0e15))
+        st = us_fail(UNETSEG_E_IO, "batchnorm: the synchronisation hook returned a row count of %g", n);
+    if (!st) {
+        for (int64_t k = 0; k < c; k++) mean_out[k] = (float)(total[k] / n);
+        us_parallel_rows(j.bands, rows / j.bands * c, sum_var_bands, &j);
+        combine(&j, 0, total);
+        st = sync_sums(sync, total, c);
     }
+    if (!st)
+        for (int64_t k = 0; k < c; k++) {
+            double var = total[k] / n;
+            batch_var_out[k] = (float)var;
+            inv_std_out[k] = (float)(1.0 / sqrt(var + eps));
+        }
     free(j.partial);
     free(total);
+    if (st) return st;
+    *rows_out = n;
     us_parallel_rows(rows, c, normalise_rows, &j);
     return UNETSEG_OK;
 }
@@ -174,27 +199,29 @@ US_VECTOR_CLONES static void input_grad_rows(void *arg, int64_t lo, int64_t hi) 
 }
 
 int32_t us_batchnorm_train_backward(const float *x, const float *dy, int64_t count, int64_t c,
-                                 const float *gamma, const float *mean, const float *inv_std,
-                                 float *dx, float *dgamma, float *dbeta) {
-    const int64_t rows = count / c;
-    bn_job j = {.x = x, .dy = dy, .gamma = gamma, .dx = dx, .rows = rows, .c = c,
-                .bands = band_count(rows), .mean = mean, .inv_std = inv_std, .n = (double)rows};
+                                    const float *gamma, const float *mean, const float *inv_std,
+                                    double rows, const us_bn_sync *sync, float *dx, float *dgamma,
+                                    float *dbeta) {
+    const int64_t local_rows = count / c;
+    bn_job j = {.x = x, .dy = dy, .gamma = gamma, .dx = dx, .rows = local_rows, .c = c,
+                .bands = band_count(local_rows), .mean = mean, .inv_std = inv_std, .n = rows};
     double *sums = NULL;
     int32_t st = alloc_sums(&j, 2 * c, &sums);
     if (st) return st;
-    us_parallel_rows(j.bands, rows / j.bands * 2 * c, sum_grad_bands, &j);
+    us_parallel_rows(j.bands, local_rows / j.bands * 2 * c, sum_grad_bands, &j);
     combine(&j, 0, sums);
     combine(&j, c, sums + c);
-    j.sum_dy = sums;
-    j.sum_dy_xhat = sums + c;
-    for (int64_t k = 0; k < c; k++) {
+    for (int64_t k = 0; k < c; k++) { /* this replica's own sums, before the sync */
         if (dgamma) dgamma[k] += (float)sums[c + k];
         if (dbeta) dbeta[k] += (float)sums[k];
     }
-    if (dx) us_parallel_rows(rows, 2 * c, input_grad_rows, &j);
+    st = sync_sums(sync, sums, 2 * c);
+    j.sum_dy = sums;
+    j.sum_dy_xhat = sums + c;
+    if (!st && dx) us_parallel_rows(local_rows, 2 * c, input_grad_rows, &j);
     free(j.partial);
     free(sums);
-    return UNETSEG_OK;
+    return st;
 }
 
 void us_batchnorm_inference_backward(const float *dy, int64_t count, int64_t c,

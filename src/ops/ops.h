@@ -173,16 +173,33 @@ int32_t us_conv2d_backward(const us_conv_geom *g, const float *x, const float *k
 int32_t us_conv2d_transpose_backward(const us_conv_geom *g, const float *x, const float *kernel,
                                      const float *dy, float *dx, float *dkernel, float *dbias);
 
+/* Synchronised BatchNorm across data-parallel replicas: fn replaces
+ * sums[0..count) by their totals over every replica (an all-reduce with
+ * SUM) and returns 0; NULL fn, or a NULL us_bn_sync: this batch alone.
+ * Same signature as the public unetseg_batchnorm_sync_hook. */
+typedef int32_t (*us_sum_reduce_fn)(double *sums, int64_t count, void *user);
+typedef struct us_bn_sync {
+    us_sum_reduce_fn fn;
+    void *user;
+} us_bn_sync;
+
 /* Training-mode batch norm over count elements with c channels: batch mean
  * and biased variance normalise; mean_out/inv_std_out (c each) are kept for
- * backward; batch_var_out receives the biased variance. y may alias x. */
+ * backward; batch_var_out receives the biased variance and *rows_out the
+ * number of rows the statistics cover (count / c, or the total over the
+ * replicas when synchronised). y may alias x. A failing sync: IO. */
 int32_t us_batchnorm_train_forward(const float *x, int64_t count, int64_t c, const float *gamma,
-                                   const float *beta, double eps, float *y, float *mean_out,
-                                   float *inv_std_out, float *batch_var_out);
-/* Backward of the training-mode batch norm (x is the layer input). */
+                                   const float *beta, double eps, const us_bn_sync *sync, float *y,
+                                   float *mean_out, float *inv_std_out, float *batch_var_out,
+                                   double *rows_out);
+/* Backward of the training-mode batch norm (x is the layer input); rows is
+ * the forward's *rows_out. Synchronised, dx uses the sums of dy and dy*xhat
+ * over every replica while dgamma/dbeta keep this replica's own sums (the
+ * host's gradient all-reduce averages them, as PyTorch's SyncBatchNorm). */
 int32_t us_batchnorm_train_backward(const float *x, const float *dy, int64_t count, int64_t c,
                                     const float *gamma, const float *mean, const float *inv_std,
-                                    float *dx, float *dgamma, float *dbeta);
+                                    double rows, const us_bn_sync *sync, float *dx, float *dgamma,
+                                    float *dbeta);
 /* Backward of the inference-mode batch norm (frozen layer): dx += dy*scale. */
 void us_batchnorm_inference_backward(const float *dy, int64_t count, int64_t c,
                                      const float *gamma, const float *var, double eps,

@@ -214,7 +214,7 @@ UNETSEG_API int32_t unetseg_trainer_step(unetseg_trainer *t, const unetseg_tenso
     if (st) return st;
     memset(t->grad_flat, 0, (size_t)t->grad_count * sizeof(float));
     us_exec_ctx ctx = {.training = 1, .seed = t->opts.seed, .step = (uint64_t)t->step,
-                       .pool = &t->pool};
+                       .pool = &t->pool, .bn_sync = {t->bn_sync, t->bn_sync_user}};
     const int pass = us_model_pass_begin(t->model);
     loss_ctx lc = {t, masks, 1, 0, 0};
     double value = 0;
@@ -354,6 +354,16 @@ UNETSEG_API int32_t unetseg_trainer_set_gradient_hook(unetseg_trainer *t, unetse
     if (!t) return us_fail(UNETSEG_E_INVALID_ARG, "trainer_set_gradient_hook: trainer is NULL");
     t->hook = hook;
     t->hook_user = hook ? user : NULL;
+    return UNETSEG_OK;
+}
+
+UNETSEG_API int32_t unetseg_trainer_set_batchnorm_sync_hook(unetseg_trainer *t,
+                                                            unetseg_batchnorm_sync_hook hook,
+                                                            void *user) {
+    US_CLEAR_ERROR_ON(t);
+    if (!t) return us_fail(UNETSEG_E_INVALID_ARG, "trainer_set_batchnorm_sync_hook: trainer is NULL");
+    t->bn_sync = hook;
+    t->bn_sync_user = hook ? user : NULL;
     return UNETSEG_OK;
 }
 

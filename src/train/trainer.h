@@ -29,6 +29,9 @@ struct unetseg_trainer {
     int64_t grad_count;
     unetseg_gradient_hook hook; /* NULL, or the host's (unetseg_trainer_set_gradient_hook) */
     void *hook_user;
+    /* NULL, or the host's all-reduce of BatchNorm sums (synchronised BatchNorm) */
+    unetseg_batchnorm_sync_hook bn_sync;
+    void *bn_sync_user;
     int64_t step;
     int64_t calibration_batches; /* since the last recalibration reset */
     /* Activations and gradients of the training passes, kept between steps

@@ -115,6 +115,11 @@ MAY_BE_NULL = {
         "user": ("header: '`user` is passed through'; Errors: INVALID_ARG (trainer NULL) only",
                  None),
     },
+    "unetseg_trainer_set_batchnorm_sync_hook": {
+        "hook": ("header: 'Set (or with NULL remove) the BatchNorm sync hook'", None),
+        "user": ("header: '`user` is passed through'; Errors: INVALID_ARG (trainer NULL) only",
+                 None),
+    },
     "unetseg_trainer_step": {
         "loss": ("header: '*loss (may be NULL) receives the batch loss'", None),
     },
@@ -383,6 +388,8 @@ def pointer_arg(fn, p):
             return Arg("null_args_destroy_fn")
         if p.ctype.strip() == "unetseg_gradient_hook":
             return Arg("null_args_gradient_hook")
+        if p.ctype.strip() == "unetseg_batchnorm_sync_hook":
+            return Arg("null_args_batchnorm_sync_hook")
         no_rule(fn, p)
     if ctype == "void*" and p.name == "user":
         return Arg("&null_args_user")
@@ -482,6 +489,10 @@ static int32_t null_args_match_fn(const char *name, int32_t kind, void *user) {
 static void null_args_destroy_fn(void *user) { (void)user; }
 static int32_t null_args_gradient_hook(float *g, int64_t n, void *user) {
     (void)g, (void)n, (void)user;
+    return 0;
+}
+static int32_t null_args_batchnorm_sync_hook(double *s, int64_t n, void *user) {
+    (void)s, (void)n, (void)user;
     return 0;
 }
 

@@ -151,6 +151,8 @@ def _ctype_of(decl):
         t = unetseg._DESTROY_FN
     elif base == "unetseg_gradient_hook":
         t = unetseg._GRADIENT_HOOK
+    elif base == "unetseg_batchnorm_sync_hook":
+        t = unetseg._BATCHNORM_SYNC_HOOK
     elif base in _STRUCTS:
         t = getattr(unetseg, _STRUCTS[base])
     elif base == "char" and stars >= 1:
@@ -414,6 +416,37 @@ def test_trainer_reduces_loss():
         assert np.isfinite(loss) and 0.0 <= iou <= 1.0 and 0.0 <= fscore <= 1.0
         with pytest.raises(unetseg.ShapeError):
             tr.step(x, y[:2])
+
+
+def test_batchnorm_sync_hook_sees_the_sums():
+    x, y = tiny_batch()
+    with tiny_model() as a, tiny_model() as b, \
+            unetseg.Trainer(a, loss="bce", optimizer="sgd", lr=0.5) as ta, \
+            unetseg.Trainer(b, loss="bce", optimizer="sgd", lr=0.5) as tb:
+        seen = []
+
+        def identity(s):  # one rank: the sums are the totals
+            seen.append((s.dtype, s.shape))
+
+        tb.set_batchnorm_sync_hook(identity)
+        assert ta.step(x, y) == tb.step(x, y)
+        for n in a.param_names:
+            assert np.array_equal(a.get_param(n), b.get_param(n)), n
+        assert seen and all(d == np.float64 for d, _ in seen)
+        assert len(seen) % 3 == 0                            # three calls per BatchNorm
+
+        def broken(s):
+            raise KeyError("transport down")
+
+        tb.set_batchnorm_sync_hook(broken)
+        with pytest.raises(KeyError):
+            tb.step(x, y)
+        assert tb.steps == 1
+        tb.set_batchnorm_sync_hook(None)
+        tb.step(x, y)
+        assert tb.steps == 2
+        with pytest.raises(TypeError):
+            tb.set_batchnorm_sync_hook(3)
 
 
 def test_gradient_hook_controls_the_update():

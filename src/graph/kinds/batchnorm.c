@@ -2,6 +2,8 @@
  * center), moving_mean, moving_variance. Batch statistics in training,
  * unless the layer is frozen (tf.keras 2); the kernels are in
  * ops/batchnorm*.c. */
+#include <string.h>
+
 #include "graph/kinds/kind_util.h"
 
 static const us_cfg_field FIELDS[] = {US_FIELD(epsilon, 0), US_FIELD(momentum, 0),
@@ -36,8 +38,13 @@ static int32_t forward(const us_layer *l, const us_exec_ctx *ctx, const float *c
     const int64_t count = us_count4(is[0]), c = is[0][3];
     const float *gamma = us_layer_param(l, "gamma"), *beta = us_layer_param(l, "beta");
     if (us_bn_uses_batch_stats(l, ctx))
-        return us_batchnorm_train_forward(in[0], count, c, gamma, beta, l->cfg.epsilon, out, aux,
-                                          aux + c, aux + 2 * c);
+    {
+        double rows = 0;
+        int32_t st = us_batchnorm_train_forward(in[0], count, c, gamma, beta, l->cfg.epsilon,
+                                                &ctx->bn_sync, out, aux, aux + c, aux + 2 * c, &rows);
+        if (!st) memcpy(aux + 3 * c, &rows, sizeof rows);
+        return st;
+    }
     us_batchnorm_inference(in[0], count, c, gamma, beta, us_layer_param(l, "moving_mean"),
                            us_layer_param(l, "moving_variance"), l->cfg.epsilon, out);
     return UNETSEG_OK;
@@ -48,7 +55,7 @@ static int32_t backward(const us_layer *l, const us_exec_ctx *ctx, const us_back
     const float *gamma = us_layer_param(l, "gamma");
     if (us_bn_uses_batch_stats(l, ctx))
         return us_batchnorm_train_backward(a->in[0], a->dy, count, c, gamma, a->aux, a->aux + c,
-                                           a->dx[0], us_kind_param_grad(l, a, "gamma"),
+                                           us_bn_aux_rows(a->aux, c), &ctx->bn_sync, a->dx[0], us_kind_param_grad(l, a, "gamma"),
                                            us_kind_param_grad(l, a, "beta"));
     if (a->dx[0])
         us_batchnorm_inference_backward(a->dy, count, c, gamma,
@@ -57,10 +64,18 @@ static int32_t backward(const us_layer *l, const us_exec_ctx *ctx, const us_back
     return UNETSEG_OK;
 }
 
-/* Training keeps the batch mean, 1/std and biased variance (3 x C). */
+/* Training keeps the batch mean, 1/std and biased variance (3 x C), then
+ * the row count they cover as a double in the next two floats' bytes
+ * (exact, where a float count would round above 2^24 rows). */
 static int64_t aux_floats(const us_layer *l, const int64_t out_shape[4]) {
     US_UNUSED(l);
-    return 3 * out_shape[3];
+    return 3 * out_shape[3] + (int64_t)(sizeof(double) / sizeof(float));
+}
+
+double us_bn_aux_rows(const float *aux, int64_t c) {
+    double rows;
+    memcpy(&rows, aux + 3 * c, sizeof rows);
+    return rows;
 }
 
 const us_layer_kind us_kind_batchnorm = {
