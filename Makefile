@@ -122,7 +122,7 @@ help:
 	@echo "make check      build and run the test suite (and make layers-check)"
 	@echo "make check-asan the same tests under AddressSanitizer + UBSan"
 	@echo "make check-python-asan  the Python binding tests against the ASan + UBSan library"
-	@echo "make check-tsan tests/test_threads.c, test_embed.c, test_gradient_hook.c, test_clone.c under TSan (TSAN_TESTS=...)"
+	@echo "make check-tsan tests/test_threads.c, test_embed.c, test_gradient_hook.c, test_clone.c, test_prefetch.c under TSan (TSAN_TESTS=...)"
 	@echo "make check-valgrind  the tests under valgrind memcheck (VALGRIND_TESTS=...)"
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS (FUZZ_RUNS) each, FUZZ_SEED (tests/fuzz/README.md)"
 	@echo "make abi-check  abidiff + export list against abi/; make abi-update"
@@ -361,6 +361,11 @@ FUZZ_REGRESSIONS := $(addsuffix /test_fuzz_regressions,build/tests build/tests-a
 $(FUZZ_REGRESSIONS): $(wildcard tests/fuzz/*.c) $(FUZZ_IMAGES_SRC) $(wildcard examples/cli/*.h)
 $(FUZZ_REGRESSIONS): TEST_EXTRA = -Iexamples/cli $(IMAGE_CFLAGS) $(FUZZ_IMAGES_SRC) $(IMAGE_LIBS)
 
+# The CLI's batch prefetcher (plain pthreads) is tested on its own.
+PREFETCH_TESTS := $(addsuffix /test_prefetch,build/tests build/tests-asan build/tests-tsan)
+$(PREFETCH_TESTS): examples/cli/prefetch.c examples/cli/prefetch.h
+$(PREFETCH_TESTS): TEST_EXTRA = -Iexamples/cli examples/cli/prefetch.c
+
 # ThreadSanitizer (gcc): the library and TSAN_TESTS rebuilt with
 # -fsanitize=thread. OpenBLAS is not instrumented: its worker threads' writes
 # to our buffers, and their synchronisation, are invisible to TSan and would be
@@ -369,7 +374,7 @@ $(FUZZ_REGRESSIONS): TEST_EXTRA = -Iexamples/cli $(IMAGE_CFLAGS) $(FUZZ_IMAGES_S
 # host's setting comes back after the pass); OPENBLAS_NUM_THREADS=1 also
 # keeps OpenBLAS from starting its thread pool when the library is loaded.
 TSAN := -fsanitize=thread -fno-omit-frame-pointer
-TSAN_TESTS ?= test_threads test_embed test_gradient_hook test_clone
+TSAN_TESTS ?= test_threads test_embed test_gradient_hook test_clone test_prefetch
 LIB_OBJ_TSAN := $(patsubst src/%.c,build/tsan/%.o,$(LIB_SRC))
 
 .PHONY: check-tsan check-valgrind abi-check abi-update

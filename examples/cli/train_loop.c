@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "files.h"
+#include "prefetch.h"
 #include "train.h"
 
 #define STR_(x) #x
@@ -51,41 +52,48 @@ static void copy_sample(float *dst, const float *src, int64_t h, int64_t w, int6
         }
 }
 
-/* Copy samples order[first .. first+n) of src (N, H, W, C) into a new
- * tensor. check_data() has made sure that images and masks are rank 4 with
- * the same N; the checks here only keep a slip of the caller from reading
- * outside src. */
-static int32_t gather_flipped(const unetseg_tensor *src, const long *order, long first, long n,
-                              const flips *f, unetseg_tensor **out) {
-    int64_t shape[4];
-    int32_t rank = 0, st = unetseg_tensor_rank(src, &rank);
-    if (!st) st = rank == 4 ? unetseg_tensor_shape(src, shape, 4) : UNETSEG_E_SHAPE;
-    for (long k = 0; !st && k < n; k++)
-        if (order[first + k] < 0 || order[first + k] >= shape[0]) st = UNETSEG_E_SHAPE;
-    if (st) {
-        fprintf(stderr, "unetseg train: internal error: samples %ld..%ld of a rank %d tensor\n", first,
-                first + n - 1, (int)rank);
-        return st;
-    }
-    const int64_t per = shape[1] * shape[2] * shape[3];
-    shape[0] = n;
-    if ((st = unetseg_tensor_create(4, shape, out))) return st;
-    const float *from = unetseg_tensor_data((unetseg_tensor *)src);
+/* Samples order[first .. first+n) of the data as new tensors: the images
+ * into *x and, when y is not NULL, the masks into *y, each sample flipped
+ * as f says. The order holds sample numbers below d->n (the check only
+ * keeps a slip of the caller from reading outside the data). On failure
+ * nothing is kept; a bad streamed file was reported by name. */
+static int32_t gather_flipped(const train_data *d, const long *order, long first, long n,
+                              const flips *f, unetseg_tensor **x, unetseg_tensor **y) {
+    *x = NULL;
+    if (y) *y = NULL;
     for (long k = 0; k < n; k++)
-        copy_sample(unetseg_tensor_data(*out) + k * per, from + order[first + k] * per, shape[1],
-                    shape[2], shape[3], flip_bits(f, order[first + k]));
-    return UNETSEG_OK;
+        if (order[first + k] < 0 || order[first + k] >= d->n) {
+            fprintf(stderr, "unetseg train: internal error: sample %ld of %ld\n", order[first + k], d->n);
+            return UNETSEG_E_SHAPE;
+        }
+    const int64_t pi = d->h * d->w * d->c, pm = d->h * d->w * d->classes;
+    int64_t xs[4] = {n, d->h, d->w, d->c}, ys[4] = {n, d->h, d->w, d->classes};
+    float *img = malloc((size_t)pi * sizeof(float)), *mask = y ? malloc((size_t)pm * sizeof(float)) : NULL;
+    int32_t st = img && (mask || !y) ? UNETSEG_OK : UNETSEG_E_NOMEM;
+    if (!st) st = unetseg_tensor_create(4, xs, x);
+    if (!st && y) st = unetseg_tensor_create(4, ys, y);
+    for (long k = 0; !st && k < n; k++) {
+        const long i = order[first + k];
+        const int bits = flip_bits(f, i);
+        st = train_data_sample(d, i, img, mask);
+        if (st) break;
+        copy_sample(unetseg_tensor_data(*x) + k * pi, img, d->h, d->w, d->c, bits);
+        if (y) copy_sample(unetseg_tensor_data(*y) + k * pm, mask, d->h, d->w, d->classes, bits);
+    }
+    free(img);
+    free(mask);
+    if (st) {
+        unetseg_tensor_free(*x);
+        *x = NULL;
+        if (y) unetseg_tensor_free(*y), *y = NULL;
+    }
+    return st;
 }
 
-int32_t cli_train_gather(const unetseg_tensor *src, const long *order, long first, long n, int flip,
-                         unsigned long long seed, long step, unetseg_tensor **out) {
+int32_t cli_train_gather(const train_data *d, const long *order, long first, long n, int flip,
+                         unsigned long long seed, long step, unetseg_tensor **x, unetseg_tensor **y) {
     flips f = {flip, seed, step};
-    return gather_flipped(src, order, first, n, &f, out);
-}
-
-static int32_t gather(const unetseg_tensor *src, const long *order, long first, long n,
-                      unetseg_tensor **out) {
-    return gather_flipped(src, order, first, n, NULL, out);
+    return gather_flipped(d, order, first, n, &f, x, y);
 }
 
 /* Fisher-Yates with a small counter-based generator: same seed, same order. */
@@ -111,7 +119,7 @@ typedef struct run_state {
     const train_options *a;
     unetseg_model *m;
     unetseg_trainer *t;
-    const unetseg_tensor *images, *masks;
+    const train_data *data;
     long *order;
     long n_train, n_val, batch, per_epoch;
     long first, step, end; /* global step numbers: first of this run, current, end */
@@ -123,17 +131,44 @@ typedef struct run_state {
     train_callbacks cb;
 } run_state;
 
+/* The batches of one pass over order[first .. end) for prefetch.h: batch k
+ * holds the `batch` samples from first + k * batch (fewer at the end),
+ * flipped (with --flip) as global step `step` + k; step < 0: no flips, as
+ * evaluation. The prefetch thread reads only the options, the data and the
+ * order, which nothing changes while the pass runs. */
+typedef struct batch_job {
+    const run_state *s;
+    long first, end, batch, step;
+    int masks; /* gather the masks too */
+} batch_job;
+
+static int32_t make_batch(void *ctx, long k, unetseg_tensor **x, unetseg_tensor **y) {
+    const batch_job *j = ctx;
+    const long b = j->first + k * j->batch, size = j->end - b < j->batch ? j->end - b : j->batch;
+    flips f = {j->step >= 0 && j->s->a->flip, j->s->a->model.seed, j->step + k};
+    return gather_flipped(j->s->data, j->s->order, b, size, &f, x, j->masks ? y : NULL);
+}
+
+/* A pass's batches, made --prefetch ahead. */
+static int32_t start_pass(const run_state *s, batch_job *j, prefetch **p) {
+    const long count = j->end > j->first ? (j->end - j->first - 1) / j->batch + 1 : 0;
+    return prefetch_start(p, count, (int)s->a->prefetch, make_batch, j);
+}
+
 /* Recalibrate the BatchNorm statistics on training samples order[0 .. n),
  * in batches of --batch (counted by what is left). */
 static int32_t recalibrate_on(const run_state *s, long n) {
-    int32_t st = UNETSEG_OK;
-    for (long b = 0, size; b < n && !st; b += size) {
-        size = n - b < s->a->batch ? n - b : (long)s->a->batch;
-        unetseg_tensor *x = NULL;
-        st = gather(s->images, s->order, b, size, &x);
+    batch_job job = {s, 0, n, (long)s->a->batch, -1, 0};
+    prefetch *p = NULL;
+    int32_t st = start_pass(s, &job, &p);
+    for (long b = 0; b < n && !st; b += job.batch) {
+        unetseg_tensor *x = NULL, *y = NULL;
+        st = prefetch_next(p, &x, &y);
         if (!st) st = unetseg_trainer_recalibrate_bn(s->t, x, b == 0);
         unetseg_tensor_free(x);
+        unetseg_tensor_free(y);
     }
+    prefetch_stop(p);
     return st;
 }
 
@@ -179,12 +214,14 @@ static int32_t validate(const run_state *s, double *v) {
         st = recalibrate_on(s, s->n_train < VAL_BN_SAMPLES ? s->n_train : VAL_BN_SAMPLES);
     for (int k = 0; k < 3 + s->class_columns; k++) v[k] = 0;
     long seen = 0;
+    batch_job job = {s, first, first + n, (long)s->a->batch, -1, 1};
+    prefetch *p = NULL;
+    if (!st) st = start_pass(s, &job, &p);
     for (long size; !st && seen < n; seen += size) {
         size = n - seen < s->a->batch ? n - seen : (long)s->a->batch;
         unetseg_tensor *x = NULL, *y = NULL;
         double l = 0, i = 0, f = 0;
-        st = gather(s->images, s->order, first + seen, size, &x);
-        if (!st) st = gather(s->masks, s->order, first + seen, size, &y);
+        st = prefetch_next(p, &x, &y);
         if (!st && s->val_bn == VAL_BN_BATCH) st = unetseg_trainer_recalibrate_bn(s->t, x, 1);
         if (!st) st = unetseg_trainer_evaluate(s->t, x, y, &l, &i, &f);
         if (!st && per_class) st = class_iou(s, x, y, size, v + 3);
@@ -194,6 +231,7 @@ static int32_t validate(const run_state *s, double *v) {
         v[1] += i * (double)size;
         v[2] += f * (double)size;
     }
+    prefetch_stop(p);
     if (saved) { /* the moving statistics back, whatever happened */
         int32_t rs = train_restore(s->m, saved, names, n_saved);
         if (!st) st = rs;
@@ -318,16 +356,18 @@ static int checkpoint(run_state *s) {
     return rc ? rc : save_checkpoint(s->t, s->a->checkpoint);
 }
 
-/* One batch from sample b of the order, the progress line; *due when a
- * checkpoint falls on this step. */
-static int train_step(run_state *s, long b, double *loss, int *due) {
+/* The next batch of the epoch, the progress line; *due when a checkpoint
+ * falls on this step. */
+static int train_step(run_state *s, prefetch *p, double *loss, int *due) {
     const train_options *a = s->a;
-    long size = s->n_train - b < s->batch ? s->n_train - b : s->batch;
     unetseg_tensor *x = NULL, *y = NULL;
-    flips f = {a->flip, a->model.seed, s->step};
-    int32_t st = gather_flipped(s->images, s->order, b, size, &f, &x);
-    if (!st) st = gather_flipped(s->masks, s->order, b, size, &f, &y);
-    if (!st) st = unetseg_trainer_step(s->t, x, y, loss);
+    int32_t st = prefetch_next(p, &x, &y);
+    if (st) { /* the file was named when it failed */
+        if (s->live) fprintf(stderr, "\n");
+        fprintf(stderr, "unetseg train: step %ld: the batch could not be made\n", s->step + 1);
+        return CLI_EXIT_RUNTIME;
+    }
+    st = unetseg_trainer_step(s->t, x, y, loss);
     unetseg_tensor_free(x);
     unetseg_tensor_free(y);
     if (st) {
@@ -372,6 +412,31 @@ static int end_epoch(run_state *s, long epoch, int complete) {
     return train_callbacks_epoch(cb, epoch, values);
 }
 
+/* The steps of train_epoch over the prefetched batches; *due when a
+ * checkpoint falls on the last one. */
+static int train_epoch_steps(run_state *s, prefetch *p, int *due) {
+    train_callbacks *cb = &s->cb;
+    double loss = 0;
+    int rc = CLI_EXIT_OK;
+    for (long b = (s->step % s->per_epoch) * s->batch; b < s->n_train && s->step < s->end;
+         b += s->batch) {
+        if ((rc = train_step(s, p, &loss, due))) return rc;
+        s->step++;
+        cb->loss_sum += loss;
+        cb->loss_batches++;
+        /* a checkpoint at the end of an epoch waits for its validation and
+         * callbacks, which the resumed run does not repeat */
+        if (*due && s->step % s->per_epoch != 0) {
+            double at = now_seconds(), kept = cb->seconds;
+            cb->seconds += at - s->epoch_start;
+            rc = checkpoint(s);
+            cb->seconds = kept;
+            if (rc) return rc;
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
 /* The rest of an epoch from the current step (a resumed run may start
  * inside one). */
 static int train_epoch(run_state *s, long epoch) {
@@ -383,24 +448,21 @@ static int train_epoch(run_state *s, long epoch) {
         cb->loss_batches = 0;
         unetseg_trainer_progress(s->t, NULL, &cb->epoch_lr);
     }
-    int due = 0, rc = CLI_EXIT_OK;
-    double loss = 0;
-    for (long b = (s->step % s->per_epoch) * s->batch; b < s->n_train && s->step < s->end;
-         b += s->batch) {
-        if ((rc = train_step(s, b, &loss, &due))) return rc;
-        s->step++;
-        cb->loss_sum += loss;
-        cb->loss_batches++;
-        /* a checkpoint at the end of an epoch waits for its validation and
-         * callbacks, which the resumed run does not repeat */
-        if (due && s->step % s->per_epoch != 0) {
-            double at = now_seconds(), kept = cb->seconds;
-            cb->seconds += at - s->epoch_start;
-            rc = checkpoint(s);
-            cb->seconds = kept;
-            if (rc) return rc;
-        }
+    /* this epoch's batches from the current step (to the end of the run
+     * when it ends inside the epoch), made ahead: the order is not shuffled
+     * again before prefetch_stop */
+    const long b0 = (s->step % s->per_epoch) * s->batch, left = (s->n_train - b0 - 1) / s->batch + 1;
+    batch_job job = {s, b0, s->n_train, s->batch, s->step, 1};
+    if (left > s->end - s->step) job.end = b0 + (s->end - s->step) * s->batch;
+    prefetch *p = NULL;
+    int32_t st = start_pass(s, &job, &p);
+    if (st) {
+        cli_report("prefetch", st);
+        return CLI_EXIT_RUNTIME;
     }
+    int due = 0, rc = train_epoch_steps(s, p, &due);
+    prefetch_stop(p);
+    if (rc) return rc;
     const int complete = s->step % s->per_epoch == 0;
     rc = end_epoch(s, epoch, complete);
     if (!rc && due && complete) rc = checkpoint(s);
@@ -408,12 +470,10 @@ static int train_epoch(run_state *s, long epoch) {
     return rc;
 }
 
-int train_run(const train_options *a, unetseg_model *m, unetseg_trainer *t,
-              const unetseg_tensor *images, const unetseg_tensor *masks, long n) {
-    run_state s = {.a = a, .m = m, .t = t, .images = images, .masks = masks};
-    int64_t mshape[4] = {0};
-    unetseg_tensor_shape(masks, mshape, 4);
-    s.classes = (int)mshape[3];
+int train_run(const train_options *a, unetseg_model *m, unetseg_trainer *t, const train_data *d) {
+    run_state s = {.a = a, .m = m, .t = t, .data = d};
+    const long n = d->n;
+    s.classes = (int)d->classes;
     s.class_columns = s.classes > 1 && s.classes <= TRAIN_MAX_CLASS_COLUMNS ? s.classes : 0;
     int rc = plan(&s, n);
     if (rc == CLI_EXIT_OK) rc = first_order(&s, n);
