@@ -92,6 +92,14 @@ build/bench/bench_tiles: bench/bench_tiles.c lib/libunetseg.a
 bench-tiles: build/bench/bench_tiles
 	build/bench/bench_tiles $(BENCH_TILE_SIZES)
 
+# Training on a generated folder of N images at 512x512 (issue 13 item 3):
+# peak RSS and images/s, streamed and cached, for each N of
+# BENCH_STREAM_COUNTS (the folders are written once into build/bench/).
+.PHONY: bench-stream
+BENCH_STREAM_COUNTS ?= 200 2000
+bench-stream: bin/unetseg
+	$(PYTHON) bench/bench_stream.py $(BENCH_STREAM_COUNTS)
+
 bench-kernels: build/bench/bench_gemm build/bench/bench_conv
 	build/bench/bench_gemm 20 1
 	build/bench/bench_conv 20 1
@@ -128,6 +136,7 @@ help:
 	@echo "make abi-check  abidiff + export list against abi/; make abi-update"
 	@echo "make bench      unetseg vs PyTorch vs ONNX Runtime (make bench-deps first); make bench-kernels"
 	@echo "make bench-tiles  tiled vs whole-image prediction: time, peak RSS (BENCH_TILE_SIZES=\"2048 8192\")"
+	@echo "make bench-stream training on a generated 512x512 folder: peak RSS, images/s (BENCH_STREAM_COUNTS=\"1000 10000\")"
 	@echo "make examples-ffi  build and run examples/cpp, go, rust against this build (skips a missing compiler)"
 	@echo "make install    PREFIX=... DESTDIR=... ; make uninstall"
 
