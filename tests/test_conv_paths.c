@@ -172,7 +172,7 @@ static void direct_matches_reference(void **state) {
 }
 
 /* The path each geometry takes: F(4x4) from 64 tiles of 4x4 outputs (a
- * 32x32 output at batch 1), else F(2x2) from 64 tiles of 2x2 (16x16), else
+ * 32x32 output at batch 1), else F(2x2) from 16 tiles of 2x2 (8x8), else
  * im2col; never for other kernels, strides or 1-4 output channels. */
 static void winograd_tile_choice(void **state) {
     (void)state;
@@ -185,7 +185,9 @@ static void winograd_tile_choice(void **state) {
         {{1, 28, 28, 8, 28, 28, 8, 3, 3, 1, 1, 1, 1}, 2}, /* 7 x 7 tiles of 4 */
         {{1, 16, 16, 8, 16, 16, 8, 3, 3, 1, 1, 1, 1}, 2},
         {{4, 8, 8, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1}, 2}, /* 4 x 16 tiles of 2 */
-        {{1, 8, 8, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1}, 0},
+        {{1, 8, 8, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1}, 2},
+        {{1, 7, 7, 8, 7, 7, 8, 3, 3, 1, 1, 1, 1}, 2}, /* 4 x 4 partial tiles */
+        {{1, 6, 6, 8, 6, 6, 8, 3, 3, 1, 1, 1, 1}, 0}, /* 3 x 3 tiles of 2 */
         {{1, 64, 64, 8, 64, 64, 4, 3, 3, 1, 1, 1, 1}, 0},  /* narrow head */
         {{1, 64, 64, 8, 32, 32, 8, 3, 3, 2, 2, 1, 1}, 0},  /* stride 2 */
         {{1, 64, 64, 8, 64, 64, 8, 1, 1, 1, 1, 0, 0}, 0},  /* 1x1 */

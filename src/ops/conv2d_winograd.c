@@ -44,17 +44,21 @@ typedef struct kernel_job {
 
 /* U[p] = (G g G^T)[p] for every position p, each a cin x cout matrix; g is
  * the HWIO kernel. U is written straight in the GEMM's packed layout
- * (us_gemm_pack_width); rows [lo, hi) of (input channel, panel) pairs. */
+ * (us_gemm_pack_width); panels [lo, hi), each written in order, input
+ * channel by input channel (one call per input channel and panel cost 4x
+ * more: set-up per call, and every call's writes landed on fresh pages,
+ * one per position). */
 static void kernel_band(void *arg, int64_t lo, int64_t hi) {
     const kernel_job *j = arg;
-    const int64_t width = j->width, packed = j->packed;
-    for (int64_t r = lo; r < hi; r++) {
-        const int64_t ci = r / j->panels, col0 = (r % j->panels) * width;
+    const int64_t width = j->width, packed = j->packed, cin = j->cin;
+    for (int64_t panel = lo; panel < hi; panel++) {
+        const int64_t col0 = panel * width;
         const int64_t cols = j->cout - col0 < width ? j->cout - col0 : width;
-        float *u0 = j->u + col0 * j->cin + ci * width; /* panel col0 / width, row ci */
-        j->w->kernel_row(j->kernel + ci * j->cout + col0, j->cin * j->cout, cols, u0, packed);
-        for (int p = 0; p < j->w->positions; p++) /* a last panel's missing columns are zeros */
-            memset(u0 + p * packed + cols, 0, (size_t)(width - cols) * sizeof(float));
+        float *u0 = j->u + col0 * cin;
+        j->w->kernel_rows(j->kernel + col0, cin * j->cout, j->cout, cin, cols, u0, packed, width);
+        for (int p = 0; cols < width && p < j->w->positions; p++) /* a last panel's missing columns are zeros */
+            for (int64_t ci = 0; ci < cin; ci++)
+                memset(u0 + p * packed + ci * width + cols, 0, (size_t)(width - cols) * sizeof(float));
     }
 }
 
@@ -64,7 +68,7 @@ void us_winograd_transform_kernel(int tile, const float *kernel, int64_t cin, in
     const int64_t width = us_gemm_pack_width(cout);
     kernel_job j = {w, kernel, u, cin, cout, width, (cout + width - 1) / width,
                     us_gemm_packed_floats(cin, cout)};
-    us_parallel_rows(cin * j.panels, (9 + w->positions) * width, kernel_band, &j);
+    us_parallel_rows(j.panels, (9 + w->positions) * width * cin, kernel_band, &j);
 }
 
 /* y += v (an accumulating epilogue: gradients). */

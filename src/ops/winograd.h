@@ -12,10 +12,13 @@ typedef struct us_wino_transforms {
     int m;         /* outputs per tile side */
     int side;      /* input tile side, m + 2 */
     int positions; /* side * side transformed positions */
-    /* One input channel of kernel columns [0, cols) of a GEMM panel:
-     * u0[p * packed + q] = (G g G^T)[p] of column q, whose 3x3 taps are
-     * g0[tap * plane + q] (HWIO: tap = i * 3 + j). */
-    void (*kernel_row)(const float *g0, int64_t plane, int64_t cols, float *u0, int64_t packed);
+    /* Input channels r < rows of kernel columns [0, cols) of a GEMM panel:
+     * u0[p * packed + r * width + q] = (G g G^T)[p] of column q of row r,
+     * whose 3x3 taps are g0[tap * plane + r * ld + q] (HWIO: tap = i * 3
+     * + j). A call does a panel's rows: one call per row (16 columns) cost
+     * more in set-up than in arithmetic. */
+    void (*kernel_rows)(const float *g0, int64_t plane, int64_t ld, int64_t rows, int64_t cols,
+                        float *u0, int64_t packed, int64_t width);
     /* v[p * stride_p + k] = (B^T d B)[p] for channels k < n, where
      * d[i * side + j] points at the tile's pixel (i, j) (or at zeros). */
     void (*input_tile)(const float *const *d, float *v, int64_t stride_p, int64_t n);
