@@ -73,7 +73,8 @@ def make_folder(n):
 
 
 def train(folder, n, cache, prefetch):
-    """One run: (peak RSS MiB, training images/s, wall seconds, stderr)."""
+    """One run: (peak RSS MiB, training images/s, wall seconds, the cache's
+    decoding rate in images/s or "")."""
     out = os.path.join(ROOT, "build", "bench", "stream_time.txt")
     # one validation image: the epoch line comes after the steps either way
     args = ["/usr/bin/time", "-f", "%M %e", "-o", out, CLI, "train", "--data", folder,
@@ -86,7 +87,8 @@ def train(folder, n, cache, prefetch):
     with open(out) as f:
         kb, wall = f.read().split()[-2:]
     ms = float(re.search(r"(\d+) ms/step", r.stderr).group(1))
-    return int(kb) / 1024, BATCH * 1000.0 / ms, float(wall), r.stderr
+    decode = re.search(r"decoded in [\d.]+ s \((\d+) images/s", r.stderr)
+    return int(kb) / 1024, BATCH * 1000.0 / ms, float(wall), decode.group(1) if decode else ""
 
 
 def main():
@@ -94,18 +96,20 @@ def main():
     if not os.access(CLI, os.X_OK):
         sys.exit("bench-stream: build bin/unetseg first (make)")
     print(f"`unetseg train` at {SIZE}x{SIZE}, Unet('resnet18'), batch {BATCH}, {STEPS} steps, "
-          f"2 threads; images/s over the training steps (decoding included)\n")
-    print("| images | --cache | --prefetch | decoded 8-bit size MiB | peak RSS MiB | images/s | wall s |")
-    print("|---|---|---|---|---|---|---|")
+          f"2 threads; images/s over the training steps (decoding included); decode images/s: "
+          f"filling the uint8 cache, one thread, image and mask\n")
+    print("| images | --cache | --prefetch | decoded 8-bit size MiB | peak RSS MiB | train images/s | "
+          "decode images/s | wall s |")
+    print("|---|---|---|---|---|---|---|---|")
     for n in counts:
         folder = make_folder(n)
         decoded = n * SIZE * SIZE * 4 / 2**20
         # prefetch off and the cache only where the folder fits the budget
         runs = [("uint8", 2), ("none", 0), ("none", 2)] if decoded <= 1024 else [("none", 2)]
         for cache, prefetch in runs:
-            rss, ips, wall, _ = train(folder, n, cache, prefetch)
-            print(f"| {n} | {cache} | {prefetch} | {decoded:.0f} | {rss:.0f} | {ips:.2f} | {wall:.1f} |",
-                  flush=True)
+            rss, ips, wall, decode = train(folder, n, cache, prefetch)
+            print(f"| {n} | {cache} | {prefetch} | {decoded:.0f} | {rss:.0f} | {ips:.2f} | {decode} | "
+                  f"{wall:.1f} |", flush=True)
 
 
 if __name__ == "__main__":
