@@ -9,7 +9,9 @@
  *   input=FILE    safetensors with `images` (BATCH, SIZE, SIZE, 3) and
  *                 `masks` (BATCH, SIZE, SIZE, 1); without it a fixed pattern
  *   dump=FILE     fwd: run one forward pass and write its output as raw
- *                 float32 (NHWC) to FILE instead of timing */
+ *                 float32 (NHWC) to FILE instead of timing
+ *   kernel_cache=MIB  unetseg_model_set_kernel_cache_limit (default: the
+ *                 library's, 256 MiB) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,16 +89,18 @@ static void load_into(const char *path, const char *name, unetseg_tensor *dst) {
 
 int main(int argc, char **argv) {
     const char *weights = NULL, *input = NULL, *dump = NULL;
+    int64_t cache_mib = -1;
     int ok = argc >= 6;
     for (int i = 6; ok && i < argc; i++) {
         if (!strncmp(argv[i], "weights=", 8)) weights = argv[i] + 8;
         else if (!strncmp(argv[i], "input=", 6)) input = argv[i] + 6;
         else if (!strncmp(argv[i], "dump=", 5)) dump = argv[i] + 5;
+        else if (!strncmp(argv[i], "kernel_cache=", 13)) cache_mib = atoll(argv[i] + 13);
         else ok = 0;
     }
     if (!ok || (dump && strcmp(argv[1], "fwd")) || (!dump && atoi(argv[5]) < 1)) {
         fprintf(stderr, "usage: bench_unetseg fwd|mc|train BATCH SIZE THREADS REPEAT "
-                        "[weights=FILE] [input=FILE] [dump=FILE (fwd)]\n");
+                        "[weights=FILE] [input=FILE] [dump=FILE (fwd)] [kernel_cache=MIB]\n");
         return 2;
     }
     const char *mode = argv[1];
@@ -108,6 +112,7 @@ int main(int argc, char **argv) {
     CHECK(unetseg_unet_options_set_input_shape(o, size, size, 3));
     CHECK(unetseg_unet_create(o, &m));
     CHECK(unetseg_model_set_threads(m, threads));
+    if (cache_mib >= 0) CHECK(unetseg_model_set_kernel_cache_limit(m, cache_mib << 20));
     if (weights) CHECK(unetseg_model_load_weights(m, weights, UNETSEG_LOAD_STRICT, NULL));
     double gflop = conv_gflop(m, batch);
     int64_t shape[4] = {batch, size, size, 3}, mshape[4] = {batch, size, size, 1};

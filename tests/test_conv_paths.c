@@ -172,28 +172,31 @@ static void direct_matches_reference(void **state) {
 }
 
 /* The path each geometry takes: F(4x4) from 64 tiles of 4x4 outputs (a
- * 32x32 output at batch 1), else F(2x2) from 16 tiles of 2x2 (8x8), else
- * im2col; never for other kernels, strides or 1-4 output channels. */
+ * 32x32 output at batch 1), else F(2x2) from 64 tiles of 2x2 (16x16), or
+ * from 16 (8x8) with a kept transformed kernel, else im2col; never for
+ * other kernels, strides or 1-4 output channels. */
 static void winograd_tile_choice(void **state) {
     (void)state;
     const struct {
         us_conv_geom g;
-        int tile;
+        int tile, kept;
     } cases[] = {
-        {{1, 32, 32, 8, 32, 32, 8, 3, 3, 1, 1, 1, 1}, 4},
-        {{1, 29, 29, 8, 29, 29, 8, 3, 3, 1, 1, 1, 1}, 4}, /* 8 x 8 partial tiles */
-        {{1, 28, 28, 8, 28, 28, 8, 3, 3, 1, 1, 1, 1}, 2}, /* 7 x 7 tiles of 4 */
-        {{1, 16, 16, 8, 16, 16, 8, 3, 3, 1, 1, 1, 1}, 2},
-        {{4, 8, 8, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1}, 2}, /* 4 x 16 tiles of 2 */
-        {{1, 8, 8, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1}, 2},
-        {{1, 7, 7, 8, 7, 7, 8, 3, 3, 1, 1, 1, 1}, 2}, /* 4 x 4 partial tiles */
-        {{1, 6, 6, 8, 6, 6, 8, 3, 3, 1, 1, 1, 1}, 0}, /* 3 x 3 tiles of 2 */
-        {{1, 64, 64, 8, 64, 64, 4, 3, 3, 1, 1, 1, 1}, 0},  /* narrow head */
-        {{1, 64, 64, 8, 32, 32, 8, 3, 3, 2, 2, 1, 1}, 0},  /* stride 2 */
-        {{1, 64, 64, 8, 64, 64, 8, 1, 1, 1, 1, 0, 0}, 0},  /* 1x1 */
+        {{1, 32, 32, 8, 32, 32, 8, 3, 3, 1, 1, 1, 1}, 4, 4},
+        {{1, 29, 29, 8, 29, 29, 8, 3, 3, 1, 1, 1, 1}, 4, 4}, /* 8 x 8 partial tiles */
+        {{1, 28, 28, 8, 28, 28, 8, 3, 3, 1, 1, 1, 1}, 2, 2}, /* 7 x 7 tiles of 4 */
+        {{1, 16, 16, 8, 16, 16, 8, 3, 3, 1, 1, 1, 1}, 2, 2},
+        {{4, 8, 8, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1}, 2, 2}, /* 4 x 16 tiles of 2 */
+        {{1, 8, 8, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1}, 0, 2},
+        {{1, 7, 7, 8, 7, 7, 8, 3, 3, 1, 1, 1, 1}, 0, 2}, /* 4 x 4 partial tiles */
+        {{1, 6, 6, 8, 6, 6, 8, 3, 3, 1, 1, 1, 1}, 0, 0}, /* 3 x 3 tiles of 2 */
+        {{1, 64, 64, 8, 64, 64, 4, 3, 3, 1, 1, 1, 1}, 0, 0},  /* narrow head */
+        {{1, 64, 64, 8, 32, 32, 8, 3, 3, 2, 2, 1, 1}, 0, 0},  /* stride 2 */
+        {{1, 64, 64, 8, 64, 64, 8, 1, 1, 1, 1, 0, 0}, 0, 0},  /* 1x1 */
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         assert_int_equal(us_conv2d_winograd_tile(&cases[i].g), cases[i].tile);
+        assert_int_equal(us_conv2d_winograd_tile_kept(&cases[i].g), cases[i].kept);
+    }
 }
 
 static void narrow_matches_reference(void **state) {

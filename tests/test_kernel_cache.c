@@ -10,12 +10,14 @@
 
 #include "support/test_support.h"
 
-/* input 32x32x8 -> conv 3x3 to 16 (Winograd: 64 4x4 tiles) -> conv to 1 -> sigmoid */
+/* input 32x32x8 -> conv 3x3 to 32 (Winograd F(4x4): 64 tiles; with 16
+ * outputs the direct kernel would take it and keep nothing) -> conv to 1 ->
+ * sigmoid */
 static unetseg_model *build(void) {
     unetseg_model *m = NULL;
     assert_ok(unetseg_model_create(&m));
     assert_ok(unetseg_model_add_input(m, "in", 32, 32, 8));
-    assert_ok(unetseg_model_add_conv2d(m, "c1", "in", 16, 3, 3, 1, 1, UNETSEG_PADDING_SAME, 1));
+    assert_ok(unetseg_model_add_conv2d(m, "c1", "in", 32, 3, 3, 1, 1, UNETSEG_PADDING_SAME, 1));
     assert_ok(unetseg_model_add_conv2d(m, "c2", "c1", 1, 3, 3, 1, 1, UNETSEG_PADDING_SAME, 1));
     assert_ok(unetseg_model_add_activation(m, "out", "c2", UNETSEG_ACT_SIGMOID));
     return m;
@@ -125,8 +127,45 @@ static void trainer_step_drops_cache(void **state) {
     unetseg_model_free(m), unetseg_model_free(fresh);
 }
 
+static int64_t kept_bytes(const unetseg_model *m) {
+    int64_t cache = -1;
+    assert_ok(unetseg_model_param_bytes(m, NULL, 0, NULL, NULL, &cache));
+    return cache;
+}
+
+/* unetseg_model_set_kernel_cache_limit: lowering it drops the kept kernel,
+ * a bound below a kernel's size keeps none, a larger one keeps it again;
+ * the output never changes. */
+static void cache_limit_bounds_kept_kernels(void **state) {
+    (void)state;
+    unetseg_model *m = build();
+    set_param(m, "c1/kernel", 0.3);
+    unetseg_tensor *y0 = forward(m);
+    const int64_t kept = kept_bytes(m);
+    assert_int_equal(kept, 36 * 8 * 32 * (int64_t)sizeof(float)); /* F(4x4): 36 planes of 8 x 32 */
+    assert_ok(unetseg_model_set_kernel_cache_limit(m, 0));
+    assert_int_equal(kept_bytes(m), 0);
+    unetseg_tensor *y1 = forward(m);
+    assert_int_equal(kept_bytes(m), 0);
+    assert_same(y0, y1, 1);
+    assert_ok(unetseg_model_set_kernel_cache_limit(m, kept - 1));
+    unetseg_tensor *y2 = forward(m);
+    assert_int_equal(kept_bytes(m), 0);
+    assert_same(y0, y2, 1);
+    assert_ok(unetseg_model_set_kernel_cache_limit(m, kept));
+    unetseg_tensor *y3 = forward(m);
+    assert_int_equal(kept_bytes(m), kept);
+    assert_same(y0, y3, 1);
+    assert_int_equal(unetseg_model_set_kernel_cache_limit(m, -1), UNETSEG_E_INVALID_ARG);
+    assert_non_null(strstr(unetseg_last_error(), "negative"));
+    assert_int_equal(kept_bytes(m), kept);
+    unetseg_tensor_free(y0), unetseg_tensor_free(y1), unetseg_tensor_free(y2), unetseg_tensor_free(y3);
+    unetseg_model_free(m);
+}
+
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(param_set_drops_cache),
+    const struct CMUnitTest tests[] = {cmocka_unit_test(cache_limit_bounds_kept_kernels),
+                                       cmocka_unit_test(param_set_drops_cache),
                                        cmocka_unit_test(load_weights_drops_cache),
                                        cmocka_unit_test(trainer_step_drops_cache)};
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,7 +8,7 @@
  * with valid arguments must succeed first. NULL must give a negative status and
  * a fresh unetseg_last_error() message, or UNETSEG_OK where the header documents
  * that the pointer may be NULL (MAY_BE_NULL in the generator).
- * 130 functions, 246 pointer parameters, 446 calls. */
+ * 131 functions, 247 pointer parameters, 448 calls. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -2503,6 +2503,31 @@ static void test_model_set_threads(void **state) {
     assert_int_equal(bad, 0);
 }
 
+/* int32_t unetseg_model_set_kernel_cache_limit(unetseg_model *model, int64_t bytes) */
+static void test_model_set_kernel_cache_limit(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            prime_last_error();
+            int32_t st = unetseg_model_set_kernel_cache_limit(bx->model, 0);
+            check_status(&bad, "unetseg_model_set_kernel_cache_limit(all valid)", st, 1);
+        }
+        fixture_free(bx);
+    }
+    /* model = NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_model_set_kernel_cache_limit(NULL, 0);
+        check_status(&bad, "unetseg_model_set_kernel_cache_limit(model=NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
 /* int32_t unetseg_set_max_threads(int32_t threads) */
 static void test_set_max_threads(void **state) {
     fixture *fx = *state;
@@ -4927,6 +4952,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_model_clone, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_param_bytes, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_set_threads, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_model_set_kernel_cache_limit, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_set_max_threads, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_shutdown_workers, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_set_seed, fixture_setup, fixture_teardown),

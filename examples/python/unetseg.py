@@ -246,6 +246,7 @@ _SIGNATURES = {
     "unetseg_model_load": (_i32, _str, _P(_PM)),
     # threads, dropout, MC
     "unetseg_model_set_threads": (_i32, _PM, _i32),
+    "unetseg_model_set_kernel_cache_limit": (_i32, _PM, _i64),
     "unetseg_set_max_threads": (_i32, _i32),
     "unetseg_shutdown_workers": (None,),
     "unetseg_model_set_seed": (_i32, _PM, _u64),
@@ -1380,6 +1381,12 @@ class Model(_Handle):
     def set_threads(self, threads):
         """1..256, or 0 for all cores (the default)."""
         _check(_lib.unetseg_model_set_threads(self._h, _int(threads, "threads", _i32)))
+
+    @_locked
+    def set_kernel_cache_limit(self, nbytes):
+        """Bytes of Winograd-transformed kernels kept between passes (>= 0;
+        default 256 MiB): memory for speed."""
+        _check(_lib.unetseg_model_set_kernel_cache_limit(self._h, _int(nbytes, "nbytes", _i64)))
 
     def __repr__(self):
         if self.closed:

@@ -25,6 +25,16 @@ UNETSEG_API int32_t unetseg_model_set_threads(unetseg_model *model, int32_t thre
     return UNETSEG_OK;
 }
 
+UNETSEG_API int32_t unetseg_model_set_kernel_cache_limit(unetseg_model *model, int64_t bytes) {
+    US_CLEAR_ERROR_ON(model);
+    if (!model) return us_fail(UNETSEG_E_INVALID_ARG, "set_kernel_cache_limit: model is NULL");
+    if (bytes < 0)
+        return us_fail(UNETSEG_E_INVALID_ARG, "set_kernel_cache_limit: %lld bytes is negative",
+                       (long long)bytes);
+    us_model_set_kernel_cache_limit(model, bytes);
+    return UNETSEG_OK;
+}
+
 UNETSEG_API int32_t unetseg_model_set_mc_dropout(unetseg_model *model, int32_t enabled) {
     US_CLEAR_ERROR_ON(model);
     if (!model) return us_fail(UNETSEG_E_INVALID_ARG, "set_mc_dropout: model is NULL");

@@ -103,7 +103,7 @@ static int32_t run_conv_inference(unetseg_model *m, const us_fusion *f, int32_t 
         ep.shift = fold + g.cout;
     }
     const float *kernel = us_layer_param(l, "kernel"), *bias = us_layer_param(l, "bias");
-    const int tile = us_conv2d_winograd_tile(&g);
+    const int tile = us_conv2d_winograd_tile_kept(&g);
     const float *prepared = tile ? prepared_kernel(l, &g, tile) : NULL;
     int32_t st = prepared ? us_conv2d_forward_winograd(&g, tile, x, kernel, prepared, bias, &ep, y)
                           : us_conv2d_forward(&g, x, kernel, bias, &ep, y);

@@ -75,6 +75,13 @@ void us_model_invalidate(unetseg_model *m) {
     m->load_report = NULL;
 }
 
+void us_model_set_kernel_cache_limit(unetseg_model *m, int64_t bytes) {
+    us_share_group_set_cache_limit(m->group, bytes / (int64_t)sizeof(float));
+    for (int32_t i = 0; i < m->n_layers; i++)
+        for (int32_t p = 0; p < m->layers[i].n_params; p++)
+            us_param_drop_private_cache(&m->layers[i].params[p]);
+}
+
 us_param *us_model_find_param(const unetseg_model *m, const char *full_name) {
     const char *slash = strrchr(full_name, '/');
     char layer_name[US_MAX_NAME + 1];

@@ -103,6 +103,10 @@ int32_t us_model_append(unetseg_model *m, const char *name, int32_t kind,
 void us_layer_clear(us_layer *layer);
 /* Drop cached text (summary etc.) after a mutation. */
 void us_model_invalidate(unetseg_model *m);
+/* Bound the transformed kernels of m's clone family to `bytes` (>= 0) and
+ * drop those of blocks only m holds (they are made again within the bound
+ * when needed); shared blocks keep theirs until their weights change. */
+void us_model_set_kernel_cache_limit(unetseg_model *m, int64_t bytes);
 
 /* Apply the model's thread setting for the passes run by this thread;
  * returns the thread count in effect. */

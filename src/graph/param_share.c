@@ -16,7 +16,12 @@ us_share_group *us_share_group_new(void) {
     if (!g) return NULL;
     atomic_init(&g->refs, 1);
     atomic_init(&g->cache_floats, 0);
+    atomic_init(&g->cache_limit, US_KERNEL_CACHE_FLOATS);
     return g;
+}
+
+void us_share_group_set_cache_limit(us_share_group *g, int64_t floats) {
+    atomic_store_explicit(&g->cache_limit, floats, memory_order_relaxed);
 }
 
 void us_share_group_retain(us_share_group *g) {
@@ -136,7 +141,7 @@ static us_kernel_cache *make_entry(us_param_data *d, int32_t isa, int tile, int6
                                    int64_t cout, int64_t floats) {
     us_share_group *g = d->group;
     if (atomic_fetch_add_explicit(&g->cache_floats, floats, memory_order_relaxed) + floats >
-        US_KERNEL_CACHE_FLOATS) {
+        atomic_load_explicit(&g->cache_limit, memory_order_relaxed)) {
         atomic_fetch_sub_explicit(&g->cache_floats, floats, memory_order_relaxed);
         return NULL;
     }

@@ -34,7 +34,8 @@
 
 #include "core/tensor.h"
 
-/* Transformed kernels of one clone family: 256 MiB at most. */
+/* Transformed kernels of one clone family: 256 MiB at most by default
+ * (unetseg_model_set_kernel_cache_limit sets another bound). */
 #define US_KERNEL_CACHE_FLOATS ((int64_t)1 << 26)
 /* Transformed kernels one block keeps (F(4x4) and F(2x2) differ in size). */
 #define US_KERNEL_CACHE_SLOTS 2
@@ -42,6 +43,7 @@
 typedef struct us_share_group {
     _Atomic int64_t refs;         /* models holding it */
     _Atomic int64_t cache_floats; /* transformed kernels of its blocks */
+    _Atomic int64_t cache_limit;  /* floats they may take */
 } us_share_group;
 
 typedef struct us_kernel_cache {
@@ -63,6 +65,9 @@ typedef struct us_param_data {
 us_share_group *us_share_group_new(void);
 void us_share_group_retain(us_share_group *g);
 void us_share_group_release(us_share_group *g);
+/* The bound on the group's transformed kernels, in floats (>= 0): kernels
+ * transformed from now on count against it; those kept stay. */
+void us_share_group_set_cache_limit(us_share_group *g, int64_t floats);
 
 struct us_param;
 

@@ -55,24 +55,32 @@ static void gather_band(void *arg, int64_t lo, int64_t hi) {
 /* Winograd needs enough tiles for its GEMMs: below 64 output tiles
  * (F(4x4): a 32x32 output at batch 1) the 12-row GEMM panels run mostly
  * empty. F(2x2) makes 4x more tiles of the same output, so a 16x16 output
- * still gets 64, and it still beats im2col with 16 (an 8x8 output at batch
- * 1): measured with bench_conv on a Zen 5 core (AVX-512), 8x8 512 -> 512
+ * still gets 64. With a transformed kernel kept from earlier passes,
+ * F(2x2) still beats im2col from 16 tiles (an 8x8 output at batch 1):
+ * measured with bench_conv on a Zen 5 core (AVX-512), 8x8 512 -> 512
  * channels 1.91 ms by im2col, 0.93 ms by F(2x2) (1.49 by F(4x4)); in the
  * network at batch 1, 256x256, stage 4's five such convs 57.0 -> 53.4 ms
- * for the pass, for 84 MB more of kept transformed kernels. */
+ * for the pass, for 80 MiB more of kept kernels. Transformed on the call,
+ * that kernel (1.3 ms) would cost more than im2col saves. */
 #define US_WINOGRAD_MIN_TILES 64
-#define US_WINOGRAD_F2X2_MIN_TILES 16
+#define US_WINOGRAD_F2X2_KEPT_MIN_TILES 16
 
 static int64_t tiles_of(const us_conv_geom *g, int64_t m) {
     return g->n * ((g->ho + m - 1) / m) * ((g->wo + m - 1) / m);
 }
 
-int us_conv2d_winograd_tile(const us_conv_geom *g) {
+static int winograd_tile(const us_conv_geom *g, int64_t f2x2_min_tiles) {
     if (g->kh != 3 || g->kw != 3 || g->sh != 1 || g->sw != 1 || g->cout <= US_NARROW_MAX_COUT ||
         us_cpu_no_winograd() || us_conv2d_direct_applies(g))
         return 0;
     if (tiles_of(g, 4) >= US_WINOGRAD_MIN_TILES) return 4;
-    return tiles_of(g, 2) >= US_WINOGRAD_F2X2_MIN_TILES ? 2 : 0;
+    return tiles_of(g, 2) >= f2x2_min_tiles ? 2 : 0;
+}
+
+int us_conv2d_winograd_tile(const us_conv_geom *g) { return winograd_tile(g, US_WINOGRAD_MIN_TILES); }
+
+int us_conv2d_winograd_tile_kept(const us_conv_geom *g) {
+    return winograd_tile(g, US_WINOGRAD_F2X2_KEPT_MIN_TILES);
 }
 
 /* 3x3 stride-1 convs (most of a U-Net's work) go through Winograd where

@@ -4,6 +4,8 @@
  * Used where 4x4 output tiles would be too few for the GEMMs (small
  * feature maps); its transforms only add, subtract and halve, so it rounds
  * less than F(4x4, 3x3). Same structure as winograd_f4x4.c. */
+#include <string.h>
+
 #include "core/simd.h"
 #include "ops/winograd.h"
 
@@ -37,12 +39,25 @@ US_IVDEP
 US_VECTOR_CLONES static void kernel_rows(const float *g0, int64_t plane, int64_t ld,
                                          int64_t rows, int64_t cols, float *restrict u0,
                                          int64_t packed, int64_t width) {
-    /* a whole 16-column panel: a constant trip count, so the loop over
-     * columns compiles to straight vector code (no set-up per row) */
-    if (cols == 16)
-        for (int64_t r = 0; r < rows; r++) kernel_columns(g0 + r * ld, plane, 16, u0 + r * width, packed);
-    else
-        for (int64_t r = 0; r < rows; r++) kernel_columns(g0 + r * ld, plane, cols, u0 + r * width, packed);
+    /* A whole 16-column panel: a constant trip count, so the loop over
+     * columns compiles to straight vector code (no set-up per row); and
+     * 8 rows at a time into a buffer in L1, copied out position by
+     * position, so the writes reach the 16 planes in bursts of 8 lines
+     * rather than one line per plane in turn (more write streams than the
+     * core tracks: 256 x 256 channels 4.9 -> 2.9 ns a kernel). */
+    enum { ROWS = 8 };
+    if (cols == 16 && width == 16) {
+        float buf[16 * ROWS * 16];
+        for (int64_t r0 = 0; r0 < rows; r0 += ROWS) {
+            const int64_t nr = rows - r0 < ROWS ? rows - r0 : ROWS;
+            for (int64_t r = 0; r < nr; r++)
+                kernel_columns(g0 + (r0 + r) * ld, plane, 16, buf + r * 16, ROWS * 16);
+            for (int p = 0; p < 16; p++)
+                memcpy(u0 + p * packed + r0 * 16, buf + p * ROWS * 16, (size_t)(nr * 16) * sizeof(float));
+        }
+        return;
+    }
+    for (int64_t r = 0; r < rows; r++) kernel_columns(g0 + r * ld, plane, cols, u0 + r * width, packed);
 }
 
 /* The 4-point transforms on values in registers; `s` is the stride between

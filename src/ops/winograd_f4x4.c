@@ -2,6 +2,8 @@
  * over a 6x6 input tile. Each function transforms one tile (or kernel
  * element) per channel in registers; the loop over channels vectorises
  * (NHWC keeps a pixel's channels contiguous). */
+#include <string.h>
+
 #include "core/simd.h"
 #include "ops/winograd.h"
 
@@ -39,12 +41,25 @@ US_IVDEP
 US_VECTOR_CLONES static void kernel_rows(const float *g0, int64_t plane, int64_t ld,
                                          int64_t rows, int64_t cols, float *restrict u0,
                                          int64_t packed, int64_t width) {
-    /* a whole 16-column panel: a constant trip count, so the loop over
-     * columns compiles to straight vector code (no set-up per row) */
-    if (cols == 16)
-        for (int64_t r = 0; r < rows; r++) kernel_columns(g0 + r * ld, plane, 16, u0 + r * width, packed);
-    else
-        for (int64_t r = 0; r < rows; r++) kernel_columns(g0 + r * ld, plane, cols, u0 + r * width, packed);
+    /* A whole 16-column panel: a constant trip count, so the loop over
+     * columns compiles to straight vector code (no set-up per row); and
+     * 8 rows at a time into a buffer in L1, copied out position by
+     * position, so the writes reach the 36 planes in bursts of 8 lines
+     * rather than one line per plane in turn (more write streams than the
+     * core tracks: F(4x4) of 256 x 256 channels 23 -> 6 ns a kernel). */
+    enum { ROWS = 8 };
+    if (cols == 16 && width == 16) {
+        float buf[36 * ROWS * 16];
+        for (int64_t r0 = 0; r0 < rows; r0 += ROWS) {
+            const int64_t nr = rows - r0 < ROWS ? rows - r0 : ROWS;
+            for (int64_t r = 0; r < nr; r++)
+                kernel_columns(g0 + (r0 + r) * ld, plane, 16, buf + r * 16, ROWS * 16);
+            for (int p = 0; p < 36; p++)
+                memcpy(u0 + p * packed + r0 * 16, buf + p * ROWS * 16, (size_t)(nr * 16) * sizeof(float));
+        }
+        return;
+    }
+    for (int64_t r = 0; r < rows; r++) kernel_columns(g0 + r * ld, plane, cols, u0 + r * width, packed);
 }
 
 /* The 6-point transforms on values in registers. B^T =

@@ -273,6 +273,7 @@ SCALAR_RULES = {
     ("unetseg_tensor_copy_to", "count"): "NULL_ARGS_NUMEL",
     ("unetseg_tensors_save", "n"): "1",
     ("unetseg_model_param_bytes", "n_others"): "1",
+    ("unetseg_model_set_kernel_cache_limit", "bytes"): "0",
     ("unetseg_model_add_concatenate", "n"): "2",
     ("unetseg_model_add_add", "n"): "2",
     ("unetseg_model_forward_with_activations", "n"): "1",
