@@ -96,6 +96,14 @@ build/bench/bench_tiles: bench/bench_tiles.c lib/libunetseg.a
 bench-tiles: build/bench/bench_tiles
 	build/bench/bench_tiles $(BENCH_TILE_SIZES)
 
+# Training on a generated folder of N images at 512x512 (issue 13 item 3):
+# peak RSS and images/s, streamed and cached, for each N of
+# BENCH_STREAM_COUNTS (the folders are written once into build/bench/).
+.PHONY: bench-stream
+BENCH_STREAM_COUNTS ?= 200 2000
+bench-stream: bin/unetseg
+	$(PYTHON) bench/bench_stream.py $(BENCH_STREAM_COUNTS)
+
 bench-kernels: build/bench/bench_gemm build/bench/bench_conv
 	build/bench/bench_gemm 20 1
 	build/bench/bench_conv 20 1
@@ -126,12 +134,13 @@ help:
 	@echo "make check      build and run the test suite (and make layers-check)"
 	@echo "make check-asan the same tests under AddressSanitizer + UBSan"
 	@echo "make check-python-asan  the Python binding tests against the ASan + UBSan library"
-	@echo "make check-tsan tests/test_threads.c, test_embed.c, test_gradient_hook.c, test_batchnorm_sync.c, test_clone.c under TSan (TSAN_TESTS=...)"
+	@echo "make check-tsan tests/test_threads.c, test_embed.c, test_gradient_hook.c, test_batchnorm_sync.c, test_clone.c, test_prefetch.c under TSan (TSAN_TESTS=...)"
 	@echo "make check-valgrind  the tests under valgrind memcheck (VALGRIND_TESTS=...)"
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS (FUZZ_RUNS) each, FUZZ_SEED (tests/fuzz/README.md)"
 	@echo "make abi-check  abidiff + export list against abi/; make abi-update"
 	@echo "make bench      unetseg vs PyTorch vs ONNX Runtime (make bench-deps first); make bench-kernels"
 	@echo "make bench-tiles  tiled vs whole-image prediction: time, peak RSS (BENCH_TILE_SIZES=\"2048 8192\")"
+	@echo "make bench-stream training on a generated 512x512 folder: peak RSS, images/s (BENCH_STREAM_COUNTS=\"1000 10000\")"
 	@echo "make examples-ffi  build and run examples/cpp, go, rust against this build (skips a missing compiler)"
 	@echo "make install    PREFIX=... DESTDIR=... ; make uninstall"
 
@@ -378,6 +387,11 @@ AUGMENT_TESTS := build/tests/test_augment build/tests-asan/test_augment
 $(AUGMENT_TESTS): $(FUZZ_CLI_SRC) $(wildcard examples/cli/*.h)
 $(AUGMENT_TESTS): TEST_EXTRA = -Iexamples/cli $(IMAGE_CFLAGS) $(FUZZ_CLI_SRC) $(IMAGE_LIBS)
 
+# The CLI's batch prefetcher (plain pthreads) is tested on its own.
+PREFETCH_TESTS := $(addsuffix /test_prefetch,build/tests build/tests-asan build/tests-tsan)
+$(PREFETCH_TESTS): examples/cli/prefetch.c examples/cli/prefetch.h
+$(PREFETCH_TESTS): TEST_EXTRA = -Iexamples/cli examples/cli/prefetch.c
+
 # ThreadSanitizer (gcc): the library and TSAN_TESTS rebuilt with
 # -fsanitize=thread. OpenBLAS is not instrumented: its worker threads' writes
 # to our buffers, and their synchronisation, are invisible to TSan and would be
@@ -386,7 +400,7 @@ $(AUGMENT_TESTS): TEST_EXTRA = -Iexamples/cli $(IMAGE_CFLAGS) $(FUZZ_CLI_SRC) $(
 # host's setting comes back after the pass); OPENBLAS_NUM_THREADS=1 also
 # keeps OpenBLAS from starting its thread pool when the library is loaded.
 TSAN := -fsanitize=thread -fno-omit-frame-pointer
-TSAN_TESTS ?= test_threads test_embed test_gradient_hook test_batchnorm_sync test_clone
+TSAN_TESTS ?= test_threads test_embed test_gradient_hook test_batchnorm_sync test_clone test_prefetch
 LIB_OBJ_TSAN := $(patsubst src/%.c,build/tsan/%.o,$(LIB_SRC))
 
 .PHONY: check-tsan check-valgrind abi-check abi-update

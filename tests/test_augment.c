@@ -154,12 +154,13 @@ static void test_gather_image_and_mask_alike(void **state) {
     (void)state;
     unetseg_tensor *images, *masks;
     make_pair(&images, &masks);
+    train_data data;
+    train_data_from_tensors(&data, images, masks); /* freed with the data */
     const long order[3] = {2, 0, 1};
     cli_augment aug = {.flip = 1, .rot90 = 1, .crop_h = 4, .crop_w = 4, .scale = 255, .seed = 9};
     for (long step = 0; step < 40; step++) {
         unetseg_tensor *x = NULL, *y = NULL, *xj = NULL, *yj = NULL;
-        assert_ok(cli_train_gather(images, order, 0, 3, &aug, step, 1, &x));
-        assert_ok(cli_train_gather(masks, order, 0, 3, &aug, step, 0, &y));
+        assert_ok(cli_train_gather(&data, order, 0, 3, &aug, step, &x, &y));
         int64_t shape[4];
         assert_ok(unetseg_tensor_shape(x, shape, 4));
         assert_true(shape[0] == 3 && shape[1] == 4 && shape[2] == 4 && shape[3] == 2);
@@ -169,8 +170,7 @@ static void test_gather_image_and_mask_alike(void **state) {
          * sample's own draw */
         cli_augment jit = aug;
         jit.jitter[0] = 0.2, jit.jitter[1] = 0.2, jit.jitter[2] = 0.2;
-        assert_ok(cli_train_gather(images, order, 0, 3, &jit, step, 1, &xj));
-        assert_ok(cli_train_gather(masks, order, 0, 3, &jit, step, 0, &yj));
+        assert_ok(cli_train_gather(&data, order, 0, 3, &jit, step, &xj, &yj));
         assert_memory_equal(unetseg_tensor_data_const(yj), py, 3 * 16 * sizeof(float));
         float expected[32];
         for (int k = 0; k < 3; k++) {
@@ -187,13 +187,16 @@ static void test_gather_image_and_mask_alike(void **state) {
         unetseg_tensor_free(yj);
     }
     /* no augmentation: the samples as they are */
-    unetseg_tensor *x = NULL;
-    assert_ok(cli_train_gather(images, order, 1, 1, NULL, 0, 1, &x));
+    unetseg_tensor *x = NULL, *y = NULL;
+    assert_ok(cli_train_gather(&data, order, 1, 1, NULL, 0, &x, NULL));
     assert_memory_equal(unetseg_tensor_data_const(x), unetseg_tensor_data_const(images),
                         64 * 2 * sizeof(float));
     unetseg_tensor_free(x);
-    unetseg_tensor_free(images);
-    unetseg_tensor_free(masks);
+    assert_ok(cli_train_gather(&data, order, 1, 1, NULL, 0, &x, &y));
+    assert_memory_equal(unetseg_tensor_data_const(y), unetseg_tensor_data_const(masks), 64 * sizeof(float));
+    unetseg_tensor_free(x);
+    unetseg_tensor_free(y);
+    train_data_free(&data);
 }
 
 int main(void) {

@@ -9,7 +9,8 @@
 
 #include "dist.h"
 #include "files.h"
-#include "folder_data.h"
+#include "images.h"
+#include "prefetch.h"
 #include "train.h"
 
 static int32_t parse_loss(const char *s) {
@@ -43,6 +44,15 @@ static int val_bn(void *target, const char *flag, char *v) {
     for (int i = 0; i < 4; i++)
         if (!strcmp(v, names[i])) return a->val_bn = i, CLI_EXIT_OK;
     fprintf(stderr, "unetseg train: %s: '%s' is not moving, recalibrate or batch\n", flag, v);
+    return CLI_EXIT_USAGE;
+}
+
+static int cache(void *target, const char *flag, char *v) {
+    train_options *a = target;
+    static const char *const names[] = {"auto", "uint8", "none"};
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(v, names[i])) return a->cache = i, CLI_EXIT_OK;
+    fprintf(stderr, "unetseg train: %s: '%s' is not auto, uint8 or none\n", flag, v);
     return CLI_EXIT_USAGE;
 }
 
@@ -163,6 +173,8 @@ static const cli_option train_table[] = {
     {"reduce-lr-on-plateau", CLI_CALL, .call = plateau},
     {"schedule", CLI_CALL, .call = schedule},
     {"csv", CLI_TEXT, .offset = FIELD(csv)},
+    {"cache", CLI_CALL, .call = cache},
+    {"prefetch", CLI_INTEGER, .offset = FIELD(prefetch), .min = 0, .max = PREFETCH_MAX_DEPTH},
     {"plot", CLI_TEXT, .offset = FIELD(plot)},
     {.name = NULL},
 };
@@ -170,7 +182,8 @@ static const cli_option train_table[] = {
 static int parse_train_options(int argc, char **argv, void *options) {
     train_options *a = options;
     *a = (train_options){.epochs = 1, .batch = 4, .optimizer = UNETSEG_OPTIMIZER_ADAM,
-                         .loss = UNETSEG_LOSS_BCE, .lr = 1e-3, .early_stopping = -1};
+                         .loss = UNETSEG_LOSS_BCE, .lr = 1e-3, .early_stopping = -1,
+                         .prefetch = 2};
     const cli_group groups[] = {{train_table, a}, {cli_insert_table, &a->ins}, {cli_model_table, &a->model}};
     int rc = cli_parse_options(argc, argv, groups, 3);
     /* the numbers were range-checked as they were parsed */
@@ -200,17 +213,21 @@ static int parse_train_options(int argc, char **argv, void *options) {
 }
 
 /* "(8, 64, 64, 3)", as Python prints a shape. */
-static const char *shape_text(const unetseg_tensor *t, char *buf, size_t size) {
-    int64_t shape[UNETSEG_MAX_RANK];
-    int32_t rank = 0;
-    if (unetseg_tensor_rank(t, &rank) || unetseg_tensor_shape(t, shape, UNETSEG_MAX_RANK))
-        return snprintf(buf, size, "(?)"), buf;
+static const char *dims_text(const int64_t *shape, int32_t rank, char *buf, size_t size) {
     size_t used = (size_t)snprintf(buf, size, "(");
     for (int32_t k = 0; k < rank && used < size; k++)
         used += (size_t)snprintf(buf + used, size - used, "%s%lld", k ? ", " : "",
                                  (long long)shape[k]);
     if (used < size) snprintf(buf + used, size - used, rank == 1 ? ",)" : ")");
     return buf;
+}
+
+static const char *shape_text(const unetseg_tensor *t, char *buf, size_t size) {
+    int64_t shape[UNETSEG_MAX_RANK];
+    int32_t rank = 0;
+    if (unetseg_tensor_rank(t, &rank) || unetseg_tensor_shape(t, shape, UNETSEG_MAX_RANK))
+        return snprintf(buf, size, "(?)"), buf;
+    return dims_text(shape, rank, buf, size);
 }
 
 /* Images (N, H, W, C) and masks (N, H, W, K) of the same N, H and W (each >= 1)
@@ -259,19 +276,18 @@ static int check_data(const char *data, const unetseg_tensor *images, const unet
  * masks' (a --weights file brings its own model): else a message naming the
  * shapes and CLI_EXIT_RUNTIME, before anything is trained. */
 static int check_model(const char *data, const unetseg_model *m, const char *source,
-                       const unetseg_tensor *images, const unetseg_tensor *masks) {
+                       const train_data *d) {
     char is[160], ms[160];
-    int64_t ish[4], msh[4], in[4], out[4];
+    int64_t ish[4] = {d->n, d->h, d->w, d->c}, msh[4] = {d->n, d->h, d->w, d->classes}, in[4], out[4];
     int32_t count = 0, kind = -1;
     if (unetseg_model_layer_count(m, &count) || count < 1 || unetseg_model_layer_kind(m, 0, &kind) ||
         unetseg_model_layer_output_shape(m, 0, in) ||
-        unetseg_model_layer_output_shape(m, count - 1, out) || unetseg_tensor_shape(images, ish, 4) ||
-        unetseg_tensor_shape(masks, msh, 4)) {
+        unetseg_model_layer_output_shape(m, count - 1, out)) {
         cli_report("model", UNETSEG_E_STATE);
         return CLI_EXIT_RUNTIME;
     }
-    shape_text(images, is, sizeof is);
-    shape_text(masks, ms, sizeof ms);
+    dims_text(ish, 4, is, sizeof is);
+    dims_text(msh, 4, ms, sizeof ms);
     if (kind == UNETSEG_LAYER_INPUT && in[3] != ish[3]) {
         fprintf(stderr, "unetseg train: %s: images %s have %lld channel(s) but the model (%s) takes "
                 "%lld (masks %s)\n", data, is, (long long)ish[3], source, (long long)in[3], ms);
@@ -345,57 +361,51 @@ static int32_t make_trainer(const train_options *a, unetseg_model *m, unetseg_tr
     return st;
 }
 
-/* Images and masks from a folder (resized to --size, if given; with --crop
- * kept at the first image's size, for crops of --size) or from a
- * safetensors file: an exit code. */
-static int load_data(const train_options *a, unetseg_tensor **images, unetseg_tensor **masks) {
+/* The data of --data: a folder (resized to --size, if given; with --crop
+ * kept at the first image's size, for crops of --size; decoded once or
+ * streamed as --cache says) or a safetensors file, whose shapes are all
+ * checked before the first step (gather_samples() indexes the masks by the
+ * images' sample numbers). An exit code. */
+int cli_train_load(const train_options *a, train_data *d) {
     const cli_model_args *m = &a->model;
     const int resize = m->size_given && !a->crop;
     struct stat info;
+    *d = (train_data){0};
     if (stat(a->data, &info) == 0 && S_ISDIR(info.st_mode))
-        return cli_load_folder(a->data, resize ? m->height : 0, resize ? m->width : 0,
-                               m->size_given ? m->channels : 3, m->classes ? m->classes : 1, images,
-                               masks)
+        return train_data_open_folder(d, a->data, resize ? m->height : 0, resize ? m->width : 0,
+                                      m->size_given ? m->channels : 3, m->classes ? m->classes : 1,
+                                      a->cache)
                    ? CLI_EXIT_OK
                    : CLI_EXIT_RUNTIME;
     if (!cli_check_input(a->data)) return CLI_EXIT_RUNTIME; /* a FIFO: refused, not waited on */
-    int32_t st = unetseg_tensor_load(a->data, "images", images);
-    if (!st) st = unetseg_tensor_load(a->data, "masks", masks);
+    unetseg_tensor *images = NULL, *masks = NULL;
+    int32_t st = unetseg_tensor_load(a->data, "images", &images);
+    if (!st) st = unetseg_tensor_load(a->data, "masks", &masks);
     if (st) cli_report(a->data, st);
-    return cli_exit_code(st);
-}
-
-int cli_train_load(const train_options *a, unetseg_tensor **images, unetseg_tensor **masks) {
-    *images = *masks = NULL;
-    int rc = load_data(a, images, masks);
-    /* every shape is checked before the first step: gather_samples() and
-     * copy_sample() index the masks by the images' sample numbers */
-    if (rc == CLI_EXIT_OK) rc = check_data(a->data, *images, *masks, (long)a->model.classes);
+    int rc = cli_exit_code(st);
+    if (rc == CLI_EXIT_OK) rc = check_data(a->data, images, masks, (long)a->model.classes);
     if (rc != CLI_EXIT_OK) {
-        unetseg_tensor_free(*images);
-        unetseg_tensor_free(*masks);
-        *images = *masks = NULL;
+        unetseg_tensor_free(images);
+        unetseg_tensor_free(masks);
+        return rc;
     }
-    return rc;
+    train_data_from_tensors(d, images, masks);
+    return CLI_EXIT_OK;
 }
 
 /* The model (its input channels and classes from the data) and its trainer:
  * an exit code. */
-static int build(const train_options *a, const unetseg_tensor *images, const unetseg_tensor *masks,
-                 unetseg_model **m, unetseg_trainer **t) {
-    int64_t shape[4] = {0}, mshape[4] = {0};
+static int build(const train_options *a, const train_data *d, unetseg_model **m, unetseg_trainer **t) {
     unetseg_unet_options *o = NULL;
     int rc = cli_model_build(&a->model, &o);
     if (rc) return rc;
-    unetseg_tensor_shape(images, shape, 4);
-    unetseg_tensor_shape(masks, mshape, 4);
-    int32_t st = unetseg_unet_options_set_input_shape(o, -1, -1, shape[3]);
-    if (!st) st = unetseg_unet_options_set_classes(o, mshape[3]);
+    int32_t st = unetseg_unet_options_set_input_shape(o, -1, -1, d->c);
+    if (!st) st = unetseg_unet_options_set_classes(o, d->classes);
     if (st) cli_report(a->data, st);
     if (!st) st = open_or_build(a, o, &a->ins, m);
     unetseg_unet_options_free(o);
     if (st) return cli_exit_code(st);
-    rc = check_model(a->data, *m, a->weights ? a->weights : "built from the options", images, masks);
+    rc = check_model(a->data, *m, a->weights ? a->weights : "built from the options", d);
     if (!rc && (st = make_trainer(a, *m, t))) rc = cli_exit_code(st);
     if (!rc) rc = cli_dist_attach(*t, a->sync_bn);
     return rc;
@@ -414,7 +424,7 @@ static int run_train(void *options) {
 }
 
 static int run_train_ranked(const train_options *a) {
-    unetseg_tensor *images = NULL, *masks = NULL;
+    train_data d = {0};
     unetseg_model *m = NULL;
     unetseg_trainer *t = NULL;
     int32_t st;
@@ -433,11 +443,9 @@ static int run_train_ranked(const train_options *a) {
                  ? CLI_EXIT_OK
                  : CLI_EXIT_RUNTIME;
     if (a->max_pixels) cli_image_set_max_pixels(a->max_pixels);
-    if (rc == CLI_EXIT_OK) rc = cli_train_load(a, &images, &masks);
-    if (rc == CLI_EXIT_OK) rc = build(a, images, masks, &m, &t);
-    int64_t shape[4] = {0};
-    if (rc == CLI_EXIT_OK) unetseg_tensor_shape(images, shape, 4);
-    if (rc == CLI_EXIT_OK) rc = train_run(a, m, t, images, masks, (long)shape[0]);
+    if (rc == CLI_EXIT_OK) rc = cli_train_load(a, &d);
+    if (rc == CLI_EXIT_OK) rc = build(a, &d, &m, &t);
+    if (rc == CLI_EXIT_OK) rc = train_run(a, m, t, &d);
     if (rc == CLI_EXIT_OK && a->save && !cli_output_prepare(a->save, &save)) rc = CLI_EXIT_RUNTIME;
     if (rc == CLI_EXIT_OK && a->save && (st = unetseg_model_save_weights(m, save.path))) {
         cli_report(a->save, st);
@@ -446,8 +454,7 @@ static int run_train_ranked(const train_options *a) {
     if (rc == CLI_EXIT_OK && a->save) cli_output_done(&save);
     unetseg_trainer_free(t);
     unetseg_model_free(m);
-    unetseg_tensor_free(images);
-    unetseg_tensor_free(masks);
+    train_data_free(&d);
     return rc;
 }
 
@@ -464,6 +471,7 @@ const cli_command cli_command_train = {
     "         [--early-stopping PATIENCE [--min-delta D]] [--save-best PATH]\n"
     "         [--reduce-lr-on-plateau FACTOR:PATIENCE]\n"
     "         [--schedule step:SIZE:GAMMA|cosine:TOTAL:MIN_LR] [--csv PATH] [--plot PNG]\n"
+    "         [--cache auto|uint8|none] [--prefetch N]\n"
     "         [model options as for summary] [--insert EXPR ...]\n"
     "D is a safetensors file with 'images' (N,H,W,C) and 'masks' (N,H,W,classes,\n"
     "0/1), or a folder with images/*.png|jpg and masks/*.png of the same names\n"
@@ -481,6 +489,10 @@ const cli_command cli_command_train = {
     "freezes the encoder except its BatchNorm layers (segmentation_models'\n"
     "encoder_freeze);\n"
     "--unfreeze-after N unfreezes it after epoch N (optimizer state kept).\n"
+    "--cache: a folder is decoded once and held as 8-bit pixels (uint8), or\n"
+    "decoded batch by batch from disk (none); auto (the default) holds it when\n"
+    "that takes at most 1024 MB. --prefetch N (0..16, default 2): batches made\n"
+    "ahead on a thread; the run is the same whatever N.\n"
     "--checkpoint: written every N steps and at the end (before --recalibrate-bn);\n"
     "--resume continues the step count, batch order and flips exactly.\n"
     "--recalibrate-bn: after training, set the BatchNorm moving statistics to\n"

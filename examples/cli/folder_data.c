@@ -24,8 +24,7 @@ static int compare_names(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sorted image file names of DIR/images (caller frees each and the array). */
-static char **list_images(const char *dir, int *count) {
+char **cli_folder_list(const char *dir, int *count) {
     char path[4096];
     snprintf(path, sizeof path, "%s/images", dir);
     DIR *d = opendir(path);
@@ -42,25 +41,38 @@ static char **list_images(const char *dir, int *count) {
     closedir(d);
     if (failed) {
         fprintf(stderr, "unetseg: %s: out of memory for the file names\n", path);
-        for (int i = 0; names && i < *count; i++) free(names[i]);
-        free(names);
+        cli_folder_list_free(names, *count);
         *count = 0;
+        return NULL;
+    }
+    if (*count == 0) {
+        fprintf(stderr, "unetseg: %s has no .png/.jpg/.bmp file\n", path);
+        free(names);
         return NULL;
     }
     qsort(names, (size_t)*count, sizeof *names, compare_names);
     return names;
 }
 
-/* DIR/masks/<stem>.png for an image file name. */
-static void mask_path(const char *dir, const char *image_name, char *out, size_t size) {
+void cli_folder_list_free(char **names, int count) {
+    for (int i = 0; names && i < count; i++) free(names[i]);
+    free(names);
+}
+
+void cli_folder_mask_path(const char *dir, const char *image_name, char *out, size_t size) {
     const char *dot = strrchr(image_name, '.');
     snprintf(out, size, "%s/masks/%.*s.png", dir, (int)(dot - image_name), image_name);
 }
 
-int cli_folder_pair(const cli_image *img, const cli_image *mask, const char *mask_name,
-                    int64_t h, int64_t w, int64_t c, int64_t classes, float *img_dst,
-                    float *mask_dst) {
-    cli_image ri = {0}, rm = {0};
+/* A resized value as the 8-bit pixel a cache keeps: bilinear filters
+ * overshoot edges a little, so clamp, then round to nearest. */
+static uint8_t to_byte(float v) {
+    return v <= 0.0f ? 0 : v >= 255.0f ? 255 : (uint8_t)(v + 0.5f);
+}
+
+int cli_folder_pair8(const cli_image *img, const cli_image *mask, const char *mask_name, int64_t h,
+                     int64_t w, int64_t c, int64_t classes, uint8_t *img_dst, uint8_t *mask_dst) {
+    cli_image ri = {0};
     int ok = 1;
     if (mask->w != img->w || mask->h != img->h) {
         fprintf(stderr, "unetseg: %s is %dx%d but its image is %dx%d\n", mask_name, mask->w,
@@ -68,49 +80,59 @@ int cli_folder_pair(const cli_image *img, const cli_image *mask, const char *mas
         ok = 0;
     }
     ok = ok && cli_image_resize(img, (int)w, (int)h, &ri);
+    for (int64_t i = 0; ok && i < h * w * c; i++) img_dst[i] = to_byte(ri.px[i]);
     /* masks are resized by nearest neighbour: class indices must not blend */
-    if (ok) {
-        rm.w = (int)w, rm.h = (int)h, rm.c = 1;
-        rm.px = malloc((size_t)(w * h) * sizeof(float));
-        if (!(ok = rm.px != NULL))
-            fprintf(stderr, "unetseg: %s: out of memory for a %lldx%lld mask\n", mask_name, (long long)w,
-                    (long long)h);
-        for (int64_t y = 0; ok && y < h; y++)
-            for (int64_t x = 0; x < w; x++)
-                rm.px[y * w + x] = mask->px[(y * mask->h / h) * mask->w + x * mask->w / w];
-    }
-    if (ok) {
-        memcpy(img_dst, ri.px, (size_t)(h * w * c) * sizeof(float));
-        for (int64_t p = 0; p < h * w; p++) {
-            float v = rm.px[p];
-            if (classes == 1) {
-                mask_dst[p] = v > 127.0f ? 1.0f : 0.0f;
-            } else {
-                int64_t k = (int64_t)v;
-                if (k >= classes) {
-                    fprintf(stderr, "unetseg: %s: class index %lld >= %lld classes\n", mask_name,
-                            (long long)k, (long long)classes);
-                    ok = 0;
-                    break;
-                }
-                for (int64_t j = 0; j < classes; j++) mask_dst[p * classes + j] = j == k ? 1.0f : 0.0f;
+    for (int64_t y = 0; ok && y < h; y++)
+        for (int64_t x = 0; ok && x < w; x++) {
+            float v = mask->px[(y * mask->h / h) * mask->w + x * mask->w / w];
+            int64_t k = classes == 1 ? v > 127.0f : (int64_t)v; /* decoded: 0..255 */
+            if (classes > 1 && k >= classes) {
+                fprintf(stderr, "unetseg: %s: class index %lld >= %lld classes\n", mask_name,
+                        (long long)k, (long long)classes);
+                ok = 0;
             }
+            mask_dst[y * w + x] = (uint8_t)k;
         }
-    }
     cli_image_free(&ri);
-    cli_image_free(&rm);
     return ok;
 }
 
-static int load_pair(const char *dir, const char *name, int64_t h, int64_t w, int64_t c,
-                     int64_t classes, float *img_dst, float *mask_dst) {
+void cli_folder_expand(const uint8_t *img8, const uint8_t *mask8, int64_t h, int64_t w, int64_t c,
+                       int64_t classes, float *img_dst, float *mask_dst) {
+    for (int64_t i = 0; img_dst && i < h * w * c; i++) img_dst[i] = img8[i];
+    for (int64_t p = 0; mask_dst && p < h * w; p++) {
+        if (classes == 1) {
+            mask_dst[p] = mask8[p];
+            continue;
+        }
+        for (int64_t j = 0; j < classes; j++) mask_dst[p * classes + j] = j == mask8[p] ? 1.0f : 0.0f;
+    }
+}
+
+int cli_folder_pair(const cli_image *img, const cli_image *mask, const char *mask_name,
+                    int64_t h, int64_t w, int64_t c, int64_t classes, float *img_dst,
+                    float *mask_dst) {
+    uint8_t *img8 = malloc((size_t)(h * w * c)), *mask8 = malloc((size_t)(h * w));
+    int ok = img8 && mask8;
+    if (!ok)
+        fprintf(stderr, "unetseg: %s: out of memory for a %lldx%lld sample\n", mask_name, (long long)w,
+                (long long)h);
+    ok = ok && cli_folder_pair8(img, mask, mask_name, h, w, c, classes, img8, mask8);
+    if (ok) cli_folder_expand(img8, mask8, h, w, c, classes, img_dst, mask_dst);
+    free(img8);
+    free(mask8);
+    return ok;
+}
+
+int cli_folder_read8(const char *dir, const char *name, int64_t h, int64_t w, int64_t c,
+                     int64_t classes, uint8_t *img_dst, uint8_t *mask_dst) {
     char path[4096];
     cli_image img = {0}, mask = {0};
     snprintf(path, sizeof path, "%s/images/%s", dir, name);
     int ok = cli_image_read(path, (int)c, &img);
-    mask_path(dir, name, path, sizeof path);
+    cli_folder_mask_path(dir, name, path, sizeof path);
     ok = ok && cli_image_read(path, 1, &mask) &&
-         cli_folder_pair(&img, &mask, path, h, w, c, classes, img_dst, mask_dst);
+         cli_folder_pair8(&img, &mask, path, h, w, c, classes, img_dst, mask_dst);
     cli_image_free(&img);
     cli_image_free(&mask);
     return ok;
@@ -121,44 +143,6 @@ int cli_folder_size(const cli_image *first, const char *name, int64_t *h, int64_
     if (*h >= 32 && *w >= 32) return 1;
     fprintf(stderr, "unetseg: %s is smaller than 32x32\n", name);
     return 0;
-}
-
-int cli_load_folder(const char *dir, int64_t h, int64_t w, int64_t c, int64_t classes,
-                    unetseg_tensor **images, unetseg_tensor **masks) {
-    int n = 0, ok = 1;
-    char **names = list_images(dir, &n);
-    if (!names) return 0;
-    if (n == 0) {
-        fprintf(stderr, "unetseg: %s/images has no .png/.jpg/.bmp file\n", dir);
-        ok = 0;
-    }
-    if (ok && (h <= 0 || w <= 0)) {
-        char path[4096];
-        cli_image first = {0};
-        snprintf(path, sizeof path, "%s/images/%s", dir, names[0]);
-        ok = cli_image_read(path, (int)c, &first) && cli_folder_size(&first, path, &h, &w);
-        cli_image_free(&first);
-    }
-    int64_t ishape[4] = {n, h, w, c}, mshape[4] = {n, h, w, classes};
-    int32_t st = UNETSEG_OK;
-    if (ok && ((st = unetseg_tensor_create(4, ishape, images)) ||
-               (st = unetseg_tensor_create(4, mshape, masks)))) {
-        /* not cli_report(): the fuzz tests link this file without model_options.c */
-        fprintf(stderr, "unetseg: %s: %s: %s\n", dir, unetseg_status_string(st), unetseg_last_error());
-        ok = 0;
-    }
-    for (int i = 0; ok && i < n; i++)
-        ok = load_pair(dir, names[i], h, w, c, classes,
-                       unetseg_tensor_data(*images) + (int64_t)i * h * w * c,
-                       unetseg_tensor_data(*masks) + (int64_t)i * h * w * classes);
-    for (int i = 0; i < n; i++) free(names[i]);
-    free(names);
-    if (!ok) {
-        unetseg_tensor_free(*images);
-        unetseg_tensor_free(*masks);
-        *images = *masks = NULL;
-    }
-    return ok;
 }
 
 /* ------------------------------------------------------------- demo data */

@@ -5,6 +5,7 @@
 
 #include "augment.h"
 #include "cli.h"
+#include "train_data.h"
 
 /* --val-bn: how the BatchNorm layers run in the per-epoch validation. */
 #define VAL_BN_AUTO 0        /* RECALIBRATE for runs ending before VAL_BN_AUTO_STEPS, else MOVING */
@@ -29,6 +30,8 @@ typedef struct train_options {
     const char *encoder_weights; /* --encoder-weights: encoder-only weights */
     long long unfreeze_after;    /* --unfreeze-after N (0: never) */
     int sync_bn; /* --sync-bn: BatchNorm statistics over every rank's batch (dist.h) */
+    int cache;          /* TRAIN_CACHE_*: --cache, for folders */
+    long long prefetch; /* --prefetch: batches made ahead on a thread (0: none) */
     int val_bn, monitor; /* VAL_BN_*, MONITOR_* */
     long long early_stopping; /* patience, or -1: off */
     double min_delta;
@@ -44,23 +47,24 @@ typedef struct train_options {
     cli_insertions ins;
 } train_options;
 
-/* The training data of --data (a folder or a safetensors file), loaded and
- * checked: images (N, H, W, C) and masks (N, H, W, K) of the same N, H, W,
- * K == --classes when given. An exit code; on failure both are NULL and the
- * problem was reported. (tests/fuzz/fuzz_train_data.c feeds it files.) */
-int cli_train_load(const train_options *a, unetseg_tensor **images, unetseg_tensor **masks);
+/* The training data of --data (a folder, or a safetensors file whose
+ * tensors are checked: images (N, H, W, C) and masks (N, H, W, K) of the
+ * same N, H, W, K == --classes when given). An exit code; on failure *d is
+ * empty and the problem was reported. (tests/fuzz/fuzz_train_data.c feeds
+ * it files.) */
+int cli_train_load(const train_options *a, train_data *d);
 
-/* Samples order[first .. first + n) of src (N, H, W, C) as a new tensor,
- * augmented as training augments them at global step `step` (aug NULL:
- * copied as they are; image 0: a mask, which gets no jitter). */
-int32_t cli_train_gather(const unetseg_tensor *src, const long *order, long first, long n,
-                         const cli_augment *aug, long step, int image, unetseg_tensor **out);
+/* Samples order[first .. first + n) of the data as new tensors, images into
+ * *x and, unless y is NULL, masks into *y, augmented as training augments
+ * them at global step `step` (aug NULL: copied as they are): the geometric
+ * draws alike for image and mask, the jitter on the image alone. */
+int32_t cli_train_gather(const train_data *d, const long *order, long first, long n,
+                         const cli_augment *aug, long step, unetseg_tensor **x, unetseg_tensor **y);
 
-/* Train `t` on the n samples of images and masks as the options say (epochs
- * or steps, batches, shuffles, flips, validation, checkpoints, BatchNorm
+/* Train `t` on the data as the options say (epochs or steps, batches made
+ * ahead by a thread, shuffles, augmentation, validation, checkpoints, BatchNorm
  * recalibration): an exit code, problems reported. */
-int train_run(const train_options *a, unetseg_model *m, unetseg_trainer *t,
-              const unetseg_tensor *images, const unetseg_tensor *masks, long n);
+int train_run(const train_options *a, unetseg_model *m, unetseg_trainer *t, const train_data *d);
 
 /* ------------------------------------------- --unfreeze-after (train_freeze.c)
  * The layers frozen (by --encoder-freeze) when a run starts. */

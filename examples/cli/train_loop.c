@@ -1,14 +1,15 @@
-/* The training loop of `unetseg train`: batches of shuffled (and flipped)
- * samples, per-epoch evaluation, checkpoints, BatchNorm recalibration. */
+/* The training loop of `unetseg train`: batches of shuffled (and augmented)
+ * samples made ahead on a thread (under mpirun each rank's part of them),
+ * per-epoch evaluation, checkpoints, BatchNorm recalibration. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "dist.h"
 #include "files.h"
+#include "prefetch.h"
 #include "train.h"
 
 #define STR_(x) #x
@@ -28,50 +29,59 @@ static int save_checkpoint(unetseg_trainer *t, const char *path) {
     return CLI_EXIT_OK;
 }
 
-/* Samples order[first .. first+n) of src (N, H, W, C) into a new tensor,
- * augmented (train: the random draws of `step`, else the centred crop
- * alone; the jitter only on images). check_data() has made sure that images
- * and masks are rank 4 with the same N; the checks here only keep a slip of
- * the caller from reading outside src. */
-static int32_t gather_samples(const unetseg_tensor *src, const long *order, long first, long n,
-                              const cli_augment *aug, long step, int train, int image,
-                              unetseg_tensor **out) {
-    int64_t shape[4], h = 0, w = 0;
-    int32_t rank = 0, st = unetseg_tensor_rank(src, &rank);
-    if (!st) st = rank == 4 ? unetseg_tensor_shape(src, shape, 4) : UNETSEG_E_SHAPE;
-    if (!st) cli_augment_size(aug, shape[1], shape[2], &h, &w);
-    for (long k = 0; !st && k < n; k++)
-        if (order[first + k] < 0 || order[first + k] >= shape[0]) st = UNETSEG_E_SHAPE;
-    if (!st && (h > shape[1] || w > shape[2] || (aug && aug->rot90 && h != w))) st = UNETSEG_E_SHAPE;
+/* Samples order[first .. first+n) of the data as new tensors: the images
+ * into *x and, when y is not NULL, the masks into *y, augmented (train: the
+ * random draws of `step`, else the centred crop alone): the geometric
+ * transform alike for image and mask, the jitter on the image alone. The
+ * order holds sample numbers below d->n and setup_augment() has checked the
+ * crop (the checks here only keep a slip of the caller from reading outside
+ * the data). On failure nothing is kept; a bad streamed file was reported
+ * by name. */
+static int32_t gather_samples(const train_data *d, const long *order, long first, long n,
+                              const cli_augment *aug, long step, int train, unetseg_tensor **x,
+                              unetseg_tensor **y) {
+    *x = NULL;
+    if (y) *y = NULL;
+    int64_t h = 0, w = 0;
+    cli_augment_size(aug, d->h, d->w, &h, &w);
+    int bad = h > d->h || w > d->w || (aug && aug->rot90 && h != w);
+    for (long k = 0; !bad && k < n; k++) bad = order[first + k] < 0 || order[first + k] >= d->n;
+    if (bad) {
+        fprintf(stderr, "unetseg train: internal error: samples %ld..%ld of %ld\n", first, first + n - 1,
+                d->n);
+        return UNETSEG_E_SHAPE;
+    }
+    const int64_t pi = d->h * d->w * d->c, pm = d->h * d->w * d->classes;
+    const int64_t oi = h * w * d->c, om = h * w * d->classes;
+    const int64_t xs[4] = {n, h, w, d->c}, ys[4] = {n, h, w, d->classes};
+    float *img = malloc((size_t)pi * sizeof(float)), *mask = y ? malloc((size_t)pm * sizeof(float)) : NULL;
+    int32_t st = img && (mask || !y) ? UNETSEG_OK : UNETSEG_E_NOMEM;
+    if (!st) st = unetseg_tensor_create(4, xs, x);
+    if (!st && y) st = unetseg_tensor_create(4, ys, y);
+    for (long k = 0; !st && k < n; k++) {
+        const long i = order[first + k];
+        cli_augment_draw_t a;
+        if (train) cli_augment_draw(aug, step, i, d->h, d->w, &a);
+        else cli_augment_center(aug, d->h, d->w, &a);
+        if ((st = train_data_sample(d, i, img, mask))) break;
+        float *dx = unetseg_tensor_data(*x) + k * oi;
+        cli_augment_geometric(dx, h, w, img, d->w, d->c, &a);
+        if (train && aug) cli_augment_jitter(dx, oi, aug->scale, &a);
+        if (y) cli_augment_geometric(unetseg_tensor_data(*y) + k * om, h, w, mask, d->w, d->classes, &a);
+    }
+    free(img);
+    free(mask);
     if (st) {
-        fprintf(stderr, "unetseg train: internal error: samples %ld..%ld of a rank %d tensor\n", first,
-                first + n - 1, (int)rank);
-        return st;
+        unetseg_tensor_free(*x);
+        *x = NULL;
+        if (y) unetseg_tensor_free(*y), *y = NULL;
     }
-    const int64_t per = shape[1] * shape[2] * shape[3], out_per = h * w * shape[3];
-    const int64_t out_shape[4] = {n, h, w, shape[3]};
-    if ((st = unetseg_tensor_create(4, out_shape, out))) return st;
-    const float *from = unetseg_tensor_data((unetseg_tensor *)src);
-    for (long k = 0; k < n; k++) {
-        cli_augment_draw_t d;
-        if (train) cli_augment_draw(aug, step, order[first + k], shape[1], shape[2], &d);
-        else cli_augment_center(aug, shape[1], shape[2], &d);
-        float *dst = unetseg_tensor_data(*out) + k * out_per;
-        cli_augment_geometric(dst, h, w, from + order[first + k] * per, shape[2], shape[3], &d);
-        if (image && aug) cli_augment_jitter(dst, out_per, aug->scale, &d);
-    }
-    return UNETSEG_OK;
+    return st;
 }
 
-int32_t cli_train_gather(const unetseg_tensor *src, const long *order, long first, long n,
-                         const cli_augment *aug, long step, int image, unetseg_tensor **out) {
-    return gather_samples(src, order, first, n, aug, step, 1, image, out);
-}
-
-/* Evaluation samples: the centred crop of --crop, nothing random. */
-static int32_t gather(const unetseg_tensor *src, const cli_augment *aug, const long *order, long first,
-                      long n, unetseg_tensor **out) {
-    return gather_samples(src, order, first, n, aug, 0, 0, 0, out);
+int32_t cli_train_gather(const train_data *d, const long *order, long first, long n,
+                         const cli_augment *aug, long step, unetseg_tensor **x, unetseg_tensor **y) {
+    return gather_samples(d, order, first, n, aug, step, 1, x, y);
 }
 
 /* Fisher-Yates with a small counter-based generator: same seed, same order. */
@@ -97,7 +107,7 @@ typedef struct run_state {
     const train_options *a;
     unetseg_model *m;
     unetseg_trainer *t;
-    const unetseg_tensor *images, *masks;
+    const train_data *data;
     cli_augment aug;
     long *order;
     long n_train, n_val, batch, per_epoch;
@@ -113,17 +123,67 @@ typedef struct run_state {
     train_freeze freeze; /* --unfreeze-after: the layers still to unfreeze */
 } run_state;
 
+/* A global batch from b of order[.. end) (`batch` samples, fewer at the
+ * end): its size, and this rank's contiguous slice [*lo, *hi) of it (all of
+ * it alone). */
+static long rank_slice(const run_state *s, long b, long end, long batch, long *lo, long *hi) {
+    const long size = end - b < batch ? end - b : batch;
+    *lo = b + size * s->rank / s->ranks;
+    *hi = b + size * (s->rank + 1) / s->ranks;
+    return size;
+}
+
+/* Which of a pass's batches a rank makes (dist.h). */
+#define PASS_ALL 0   /* all of every batch (recalibration: each rank alike) */
+#define PASS_SLICE 1 /* its slice of every batch (training) */
+#define PASS_DEALT 2 /* whole batches, batch j being rank j mod R's (validation) */
+
+/* The batches of one pass over order[first .. end) for prefetch.h: global
+ * batch j holds the `batch` samples from first + j * batch (fewer at the
+ * end); the rank's k-th batch is global batch k (PASS_ALL, PASS_SLICE) or
+ * rank + k * ranks (PASS_DEALT). Augmented as global step `step` + k; step
+ * < 0: evaluation (the centred crop of --crop). The prefetch thread reads
+ * only the options, the augmentation, the data and the order, which nothing
+ * changes while the pass runs. */
+typedef struct batch_job {
+    const run_state *s;
+    long first, end, batch, step;
+    int masks; /* gather the masks too */
+    int part;  /* PASS_* */
+} batch_job;
+
+static int32_t make_batch(void *ctx, long k, unetseg_tensor **x, unetseg_tensor **y) {
+    const batch_job *j = ctx;
+    const run_state *s = j->s;
+    const long b = j->first + (j->part == PASS_DEALT ? s->rank + k * s->ranks : k) * j->batch;
+    long lo, hi;
+    const long size = rank_slice(s, b, j->end, j->batch, &lo, &hi);
+    if (j->part != PASS_SLICE) lo = b, hi = b + size;
+    return gather_samples(s->data, s->order, lo, hi - lo, &s->aug, j->step + k, j->step >= 0, x,
+                          j->masks ? y : NULL);
+}
+
+/* A pass's batches (this rank's), made --prefetch ahead. */
+static int32_t start_pass(const run_state *s, batch_job *j, prefetch **p) {
+    long count = j->end > j->first ? (j->end - j->first - 1) / j->batch + 1 : 0;
+    if (j->part == PASS_DEALT) count = count > s->rank ? (count - s->rank - 1) / s->ranks + 1 : 0;
+    return prefetch_start(p, count, (int)s->a->prefetch, make_batch, j);
+}
+
 /* Recalibrate the BatchNorm statistics on training samples order[0 .. n),
  * in batches of --batch (counted by what is left). */
 static int32_t recalibrate_on(const run_state *s, long n) {
-    int32_t st = UNETSEG_OK;
-    for (long b = 0, size; b < n && !st; b += size) {
-        size = n - b < s->a->batch ? n - b : (long)s->a->batch;
-        unetseg_tensor *x = NULL;
-        st = gather(s->images, &s->aug, s->order, b, size, &x);
+    batch_job job = {s, 0, n, (long)s->a->batch, -1, 0, PASS_ALL};
+    prefetch *p = NULL;
+    int32_t st = start_pass(s, &job, &p);
+    for (long b = 0; b < n && !st; b += job.batch) {
+        unetseg_tensor *x = NULL, *y = NULL;
+        st = prefetch_next(p, &x, &y);
         if (!st) st = unetseg_trainer_recalibrate_bn(s->t, x, b == 0);
         unetseg_tensor_free(x);
+        unetseg_tensor_free(y);
     }
+    prefetch_stop(p);
     return st;
 }
 
@@ -171,13 +231,15 @@ static int32_t validate(const run_state *s, double *v) {
     for (int k = 0; k < 3 + s->class_columns; k++) v[k] = 0;
     long seen = 0;
     /* several ranks: batch j is rank j mod R's, the sums are added up after */
+    batch_job job = {s, first, first + n, (long)s->a->batch, -1, 1, PASS_DEALT};
+    prefetch *p = NULL;
+    if (!st) st = start_pass(s, &job, &p);
     for (long size, j = 0; !st && seen < n; seen += size, j++) {
         size = n - seen < s->a->batch ? n - seen : (long)s->a->batch;
         if (j % s->ranks != s->rank) continue;
         unetseg_tensor *x = NULL, *y = NULL;
         double l = 0, i = 0, f = 0;
-        st = gather(s->images, &s->aug, s->order, first + seen, size, &x);
-        if (!st) st = gather(s->masks, &s->aug, s->order, first + seen, size, &y);
+        st = prefetch_next(p, &x, &y);
         if (!st && s->val_bn == VAL_BN_BATCH) st = unetseg_trainer_recalibrate_bn(s->t, x, 1);
         if (!st) st = unetseg_trainer_evaluate(s->t, x, y, &l, &i, &f);
         if (!st && per_class) st = class_iou(s, x, y, size, v + 3);
@@ -187,6 +249,7 @@ static int32_t validate(const run_state *s, double *v) {
         v[1] += i * (double)size;
         v[2] += f * (double)size;
     }
+    prefetch_stop(p);
     if (saved) { /* the moving statistics back, whatever happened */
         int32_t rs = train_restore(s->m, saved, names, n_saved);
         if (!st) st = rs;
@@ -332,18 +395,22 @@ static int checkpoint(run_state *s) {
     return rc ? rc : save_checkpoint(s->t, s->a->checkpoint);
 }
 
-/* One batch from sample b of the order, the progress line; *due when a
- * checkpoint falls on this step. */
-static int train_step(run_state *s, long b, double *loss, int *due) {
+/* The next batch of the epoch (global batch from sample b of the order,
+ * of which the prefetcher made this rank's slice), the progress line; *due
+ * when a checkpoint falls on this step. */
+static int train_step(run_state *s, prefetch *p, long b, double *loss, int *due) {
     const train_options *a = s->a;
-    const long size = s->n_batched - b < s->batch ? s->n_batched - b : s->batch;
-    /* this rank's contiguous slice of the global batch (all of it alone) */
-    const long lo = b + size * s->rank / s->ranks, hi = b + size * (s->rank + 1) / s->ranks;
+    long lo, hi;
+    const long size = rank_slice(s, b, s->n_batched, s->batch, &lo, &hi);
     unetseg_tensor *x = NULL, *y = NULL;
     cli_dist_set_share(hi - lo, size);
-    int32_t st = gather_samples(s->images, s->order, lo, hi - lo, &s->aug, s->step, 1, 1, &x);
-    if (!st) st = gather_samples(s->masks, s->order, lo, hi - lo, &s->aug, s->step, 1, 0, &y);
-    if (!st) st = unetseg_trainer_step(s->t, x, y, loss);
+    int32_t st = prefetch_next(p, &x, &y); /* this rank's slice [lo, hi) */
+    if (st) { /* the file was named when it failed */
+        if (s->live) fprintf(stderr, "\n");
+        fprintf(stderr, "unetseg train: step %ld: the batch could not be made\n", s->step + 1);
+        return CLI_EXIT_RUNTIME;
+    }
+    st = unetseg_trainer_step(s->t, x, y, loss);
     unetseg_tensor_free(x);
     unetseg_tensor_free(y);
     if (!st && s->ranks > 1) { /* the global batch's loss: the ranks' weighted by their samples */
@@ -412,6 +479,31 @@ static int unfreeze(run_state *s, long epoch) {
     return CLI_EXIT_OK;
 }
 
+/* The steps of train_epoch over the prefetched batches; *due when a
+ * checkpoint falls on the last one. */
+static int train_epoch_steps(run_state *s, prefetch *p, int *due) {
+    train_callbacks *cb = &s->cb;
+    double loss = 0;
+    int rc = CLI_EXIT_OK;
+    for (long b = (s->step % s->per_epoch) * s->batch; b < s->n_batched && s->step < s->end;
+         b += s->batch) {
+        if ((rc = train_step(s, p, b, &loss, due))) return rc;
+        s->step++;
+        cb->loss_sum += loss;
+        cb->loss_batches++;
+        /* a checkpoint at the end of an epoch waits for its validation and
+         * callbacks, which the resumed run does not repeat */
+        if (*due && s->step % s->per_epoch != 0) {
+            double at = now_seconds(), kept = cb->seconds;
+            cb->seconds += at - s->epoch_start;
+            rc = checkpoint(s);
+            cb->seconds = kept;
+            if (rc) return rc;
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
 /* The rest of an epoch from the current step (a resumed run may start
  * inside one). */
 static int train_epoch(run_state *s, long epoch) {
@@ -425,24 +517,21 @@ static int train_epoch(run_state *s, long epoch) {
         cb->loss_batches = 0;
         unetseg_trainer_progress(s->t, NULL, &cb->epoch_lr);
     }
-    int due = 0, rc = CLI_EXIT_OK;
-    double loss = 0;
-    for (long b = (s->step % s->per_epoch) * s->batch; b < s->n_batched && s->step < s->end;
-         b += s->batch) {
-        if ((rc = train_step(s, b, &loss, &due))) return rc;
-        s->step++;
-        cb->loss_sum += loss;
-        cb->loss_batches++;
-        /* a checkpoint at the end of an epoch waits for its validation and
-         * callbacks, which the resumed run does not repeat */
-        if (due && s->step % s->per_epoch != 0) {
-            double at = now_seconds(), kept = cb->seconds;
-            cb->seconds += at - s->epoch_start;
-            rc = checkpoint(s);
-            cb->seconds = kept;
-            if (rc) return rc;
-        }
+    /* this epoch's batches from the current step (to the end of the run
+     * when it ends inside the epoch), made ahead: the order is not shuffled
+     * again before prefetch_stop */
+    const long b0 = (s->step % s->per_epoch) * s->batch, left = (s->n_batched - b0 - 1) / s->batch + 1;
+    batch_job job = {s, b0, s->n_batched, s->batch, s->step, 1, PASS_SLICE};
+    if (left > s->end - s->step) job.end = b0 + (s->end - s->step) * s->batch;
+    prefetch *p = NULL;
+    int32_t st = start_pass(s, &job, &p);
+    if (st) {
+        cli_report("prefetch", st);
+        return CLI_EXIT_RUNTIME;
     }
+    int due = 0, rc = train_epoch_steps(s, p, &due);
+    prefetch_stop(p);
+    if (rc) return rc;
     const int complete = s->step % s->per_epoch == 0;
     rc = end_epoch(s, epoch, complete);
     if (!rc && due && complete) rc = checkpoint(s);
@@ -452,31 +541,33 @@ static int train_epoch(run_state *s, long epoch) {
 
 /* The augmentation of the run (augment.h) from the options and the data:
  * --crop within the samples, --rot90 on square ones, --jitter on pixels in
- * [0, 1] or [0, 255]. An exit code. */
+ * [0, 1] or [0, 255] (a folder's are decoded to [0, 255]; a safetensors
+ * file's are looked at). An exit code. */
 static int setup_augment(run_state *s) {
     const train_options *a = s->a;
-    int64_t shape[4] = {0}, h = 0, w = 0, count = 0;
-    unetseg_tensor_shape(s->images, shape, 4);
+    const train_data *d = s->data;
+    int64_t h = 0, w = 0, count = 0;
     cli_augment *g = &s->aug;
     *g = (cli_augment){.flip = a->flip, .rot90 = a->rot90, .seed = a->model.seed,
                        .jitter = {a->jitter[0], a->jitter[1], a->jitter[2]}, .scale = 1};
     if (a->crop) {
         g->crop_h = a->model.height, g->crop_w = a->model.width;
-        if (g->crop_h > shape[1] || g->crop_w > shape[2]) {
+        if (g->crop_h > d->h || g->crop_w > d->w) {
             fprintf(stderr, "unetseg train: --crop --size %lldx%lld: the samples are only %lldx%lld\n",
-                    (long long)g->crop_h, (long long)g->crop_w, (long long)shape[1], (long long)shape[2]);
+                    (long long)g->crop_h, (long long)g->crop_w, (long long)d->h, (long long)d->w);
             return CLI_EXIT_USAGE;
         }
     }
-    cli_augment_size(g, shape[1], shape[2], &h, &w);
+    cli_augment_size(g, d->h, d->w, &h, &w);
     if (a->rot90 && h != w) {
         fprintf(stderr, "unetseg train: --rot90 needs square samples, these are %lldx%lld (square crops: "
                 "--crop --size SxS)\n", (long long)h, (long long)w);
         return CLI_EXIT_USAGE;
     }
     if (a->jitter[0] > 0 || a->jitter[1] > 0 || a->jitter[2] > 0) {
-        unetseg_tensor_numel(s->images, &count);
-        if (!(g->scale = cli_augment_scale(unetseg_tensor_data_const(s->images), count))) {
+        if (!d->images) return g->scale = 255, CLI_EXIT_OK;
+        unetseg_tensor_numel(d->images, &count);
+        if (!(g->scale = cli_augment_scale(unetseg_tensor_data_const(d->images), count))) {
             fprintf(stderr, "unetseg train: --jitter works on pixel values in [0, 1] or [0, 255]; these "
                     "images have values outside [0, 255] (jitter before normalising)\n");
             return CLI_EXIT_RUNTIME;
@@ -485,12 +576,10 @@ static int setup_augment(run_state *s) {
     return CLI_EXIT_OK;
 }
 
-int train_run(const train_options *a, unetseg_model *m, unetseg_trainer *t,
-              const unetseg_tensor *images, const unetseg_tensor *masks, long n) {
-    run_state s = {.a = a, .m = m, .t = t, .images = images, .masks = masks};
-    int64_t mshape[4] = {0};
-    unetseg_tensor_shape(masks, mshape, 4);
-    s.classes = (int)mshape[3];
+int train_run(const train_options *a, unetseg_model *m, unetseg_trainer *t, const train_data *d) {
+    run_state s = {.a = a, .m = m, .t = t, .data = d};
+    const long n = d->n;
+    s.classes = (int)d->classes;
     s.class_columns = s.classes > 1 && s.classes <= TRAIN_MAX_CLASS_COLUMNS ? s.classes : 0;
     int rc = setup_augment(&s);
     if (rc == CLI_EXIT_OK) rc = plan(&s, n);

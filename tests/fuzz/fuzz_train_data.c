@@ -36,19 +36,23 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     return 0;
 }
 
-/* Gather every sample of src in batches of `batch`, order reversed. */
-static void gather_all(const unetseg_tensor *src, long n, long batch, int flip, int image) {
+/* Gather every sample of the data in batches of `batch`, order reversed,
+ * augmented: images and masks, or the images alone (as recalibration does). */
+static void gather_all(const train_data *d, long batch, int flip) {
     const cli_augment aug = {.flip = flip, .jitter = {0.2, 0.2, 0.2}, .scale = 255, .seed = 7};
+    const long n = d->n;
     long *order = malloc((size_t)n * sizeof *order);
     if (!order) abort();
     for (long i = 0; i < n; i++) order[i] = n - 1 - i;
     for (long b = 0; b < n; b += batch) {
-        unetseg_tensor *out = NULL;
+        unetseg_tensor *x = NULL, *y = NULL;
         long size = n - b < batch ? n - b : batch;
-        if (cli_train_gather(src, order, b, size, &aug, b, image, &out) != UNETSEG_OK) abort();
-        int64_t shape[4];
-        if (unetseg_tensor_shape(out, shape, 4) != UNETSEG_OK || shape[0] != size) abort();
-        unetseg_tensor_free(out);
+        if (cli_train_gather(d, order, b, size, &aug, b, &x, b % 2 ? NULL : &y) != UNETSEG_OK) abort();
+        int64_t xs[4], ys[4];
+        if (unetseg_tensor_shape(x, xs, 4) != UNETSEG_OK || xs[0] != size) abort();
+        if (b % 2 == 0 && (unetseg_tensor_shape(y, ys, 4) != UNETSEG_OK || ys[0] != size)) abort();
+        unetseg_tensor_free(x);
+        unetseg_tensor_free(y);
     }
     free(order);
 }
@@ -69,20 +73,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     a.model.classes = data[0] ? 1 + data[0] % 4 : 0;
     const int flip = data[1] & 1;
     const long batch = 1 + (data[1] >> 1 & 7);
-    unetseg_tensor *images = NULL, *masks = NULL;
-    if (cli_train_load(&a, &images, &masks) != CLI_EXIT_OK) {
-        if (images || masks) abort(); /* failure leaves nothing */
+    train_data d;
+    if (cli_train_load(&a, &d) != CLI_EXIT_OK) {
+        if (d.images || d.masks || d.n) abort(); /* failure leaves nothing */
         return 0;
     }
     int64_t is[4], ms[4];
     int32_t ir = 0, mr = 0;
-    if (unetseg_tensor_rank(images, &ir) || unetseg_tensor_rank(masks, &mr) || ir != 4 || mr != 4 ||
-        unetseg_tensor_shape(images, is, 4) || unetseg_tensor_shape(masks, ms, 4) || is[0] != ms[0] ||
-        is[1] != ms[1] || is[2] != ms[2] || (a.model.classes && ms[3] != a.model.classes))
+    if (unetseg_tensor_rank(d.images, &ir) || unetseg_tensor_rank(d.masks, &mr) || ir != 4 || mr != 4 ||
+        unetseg_tensor_shape(d.images, is, 4) || unetseg_tensor_shape(d.masks, ms, 4) || is[0] != ms[0] ||
+        is[1] != ms[1] || is[2] != ms[2] || (a.model.classes && ms[3] != a.model.classes) ||
+        d.n != is[0] || d.h != is[1] || d.w != is[2] || d.c != is[3] || d.classes != ms[3])
         abort();
-    gather_all(images, (long)is[0], batch, flip, 1);
-    gather_all(masks, (long)ms[0], batch, flip, 0);
-    unetseg_tensor_free(images);
-    unetseg_tensor_free(masks);
+    gather_all(&d, batch, flip);
+    train_data_free(&d);
     return 0;
 }
