@@ -1667,20 +1667,16 @@ class Trainer(_Handle):
         _check(status)
         return loss.value
 
-    @_locked
-    def set_gradient_hook(self, fn):
-        """Data-parallel training: fn(gradients) is called once per step, after
-        the backward pass and before the update, with a float32 numpy view of
-        this trainer's gradients (docs/API.md, unetseg_gradient_hook); it
-        replaces them in place, normally by their mean over the ranks (e.g.
-        mpi4py: comm.Allreduce(MPI.IN_PLACE, g); g /= comm.size). An exception
-        in fn skips the step and is re-raised by step(). None removes it."""
+    def _install_hook(self, fn, setter, hook_type, attr):
+        """Set (fn) or remove (None) a C hook that hands fn a numpy view of
+        its buffer; an exception in fn fails the step and is re-raised by
+        step(). The ctypes function is kept in `attr` (the C side holds a
+        pointer to it)."""
         if fn is not None and not callable(fn):
             raise TypeError("hook must be callable or None, not %s" % type(fn).__name__)
-        h = self._h
         if fn is None:
-            _check(_lib.unetseg_trainer_set_gradient_hook(h, _GRADIENT_HOOK(), None))
-            self._hook = None
+            _check(setter(self._h, hook_type(), None))
+            setattr(self, attr, None)
             return
         me = weakref.ref(self)
 
@@ -1694,9 +1690,19 @@ class Trainer(_Handle):
                     owner._hook_error = exc
                 return 1
 
-        cfn = _GRADIENT_HOOK(trampoline)
-        _check(_lib.unetseg_trainer_set_gradient_hook(h, cfn, None))
-        self._hook = cfn  # the C side holds a pointer to it
+        cfn = hook_type(trampoline)
+        _check(setter(self._h, cfn, None))
+        setattr(self, attr, cfn)
+
+    @_locked
+    def set_gradient_hook(self, fn):
+        """Data-parallel training: fn(gradients) is called once per step, after
+        the backward pass and before the update, with a float32 numpy view of
+        this trainer's gradients (docs/API.md, unetseg_gradient_hook); it
+        replaces them in place, normally by their mean over the ranks (e.g.
+        mpi4py: comm.Allreduce(MPI.IN_PLACE, g); g /= comm.size). An exception
+        in fn skips the step and is re-raised by step(). None removes it."""
+        self._install_hook(fn, _lib.unetseg_trainer_set_gradient_hook, _GRADIENT_HOOK, "_hook")
 
     @_locked
     def set_batchnorm_sync_hook(self, fn):
@@ -1707,28 +1713,8 @@ class Trainer(_Handle):
         their sum over the ranks (mpi4py: comm.Allreduce(MPI.IN_PLACE, s)).
         An exception in fn fails the step and is re-raised by step(). None
         removes it."""
-        if fn is not None and not callable(fn):
-            raise TypeError("hook must be callable or None, not %s" % type(fn).__name__)
-        h = self._h
-        if fn is None:
-            _check(_lib.unetseg_trainer_set_batchnorm_sync_hook(h, _BATCHNORM_SYNC_HOOK(), None))
-            self._bn_hook = None
-            return
-        me = weakref.ref(self)
-
-        def trampoline(data, count, _user):
-            owner = me()
-            try:
-                fn(np.ctypeslib.as_array(data, shape=(count,)))
-                return 0
-            except BaseException as exc:  # noqa: BLE001 - re-raised by step()
-                if owner is not None:
-                    owner._hook_error = exc
-                return 1
-
-        cfn = _BATCHNORM_SYNC_HOOK(trampoline)
-        _check(_lib.unetseg_trainer_set_batchnorm_sync_hook(h, cfn, None))
-        self._bn_hook = cfn  # the C side holds a pointer to it
+        self._install_hook(fn, _lib.unetseg_trainer_set_batchnorm_sync_hook,
+                           _BATCHNORM_SYNC_HOOK, "_bn_hook")
 
     @property
     @_locked
