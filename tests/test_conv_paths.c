@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "core/cpu.h"
+#include "core/parallel.h"
 #include "ops/ops.h"
 #include "support/test_support.h"
 
@@ -140,6 +141,43 @@ static void winograd_matches_reference(void **state) {
         winograd_cases();
     }
     us_cpu_force_isa(US_ISA_COUNT);
+}
+
+/* The direct kernel's variants (AVX2: one output row at a time; AVX-512:
+ * two rows at once where a band has them) and thread counts give the
+ * same bits: odd heights leave a last single row, two images a pair that
+ * would straddle them. */
+static void direct_variants_agree_bit_for_bit(void **state) {
+    (void)state;
+    const us_conv_geom cases[] = {
+        {2, 7, 30, 32, 7, 30, 16, 3, 3, 1, 1, 1, 1},
+        {1, 10, 13, 16, 8, 11, 16, 3, 3, 1, 1, 0, 0},
+        {3, 5, 9, 5, 7, 11, 16, 3, 3, 1, 1, 2, 2},
+    };
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        const us_conv_geom *g = &cases[t];
+        int64_t nx = g->n * g->h * g->w * g->cin, nk = 9 * g->cin * 16, ny = g->n * g->ho * g->wo * 16;
+        float *x = malloc((size_t)nx * sizeof(float)), *k = malloc((size_t)nk * sizeof(float));
+        float *first = malloc((size_t)ny * sizeof(float)), *y = malloc((size_t)ny * sizeof(float));
+        float bias[16], scale[16], shift[16];
+        for (int64_t i = 0; i < nx; i++) x[i] = 3.0f * value(i, 0.37);
+        for (int64_t i = 0; i < nk; i++) k[i] = value(i, 1.3);
+        for (int i = 0; i < 16; i++) bias[i] = value(i, 0.7), scale[i] = 1.5f + value(i, 2.1), shift[i] = value(i, 0.2);
+        const us_conv_epilogue ep = {scale, shift, 1, 0};
+        int runs = 0;
+        for (int isa = 1; isa <= (int)us_cpu_best_isa(); isa++)
+            for (int32_t threads = 1; threads <= 3; threads++) {
+                assert_int_equal(us_cpu_force_isa((us_isa)isa), isa);
+                us_parallel_set_threads(threads);
+                if (!us_conv2d_direct_applies(g)) continue;
+                assert_ok(us_conv2d_forward_direct(g, x, k, bias, &ep, runs ? y : first));
+                if (runs++) assert_memory_equal(y, first, (size_t)ny * sizeof(float));
+            }
+        us_cpu_force_isa(US_ISA_COUNT);
+        us_parallel_set_threads(1);
+        assert_true(runs >= 3);
+        free(x), free(k), free(first), free(y);
+    }
 }
 
 /* The direct kernel (16 output channels from up to 32 inputs): 'same',
@@ -330,6 +368,7 @@ int main(void) {
                                        cmocka_unit_test(direct_matches_reference),
                                        cmocka_unit_test(narrow_matches_reference),
                                        cmocka_unit_test(narrow_sums_in_documented_order),
+                                       cmocka_unit_test(direct_variants_agree_bit_for_bit),
                                        cmocka_unit_test(winograd_input_gradient)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
