@@ -143,6 +143,43 @@ static void winograd_matches_reference(void **state) {
     us_cpu_force_isa(US_ISA_COUNT);
 }
 
+/* The stem kernel (64 outputs from 1-4 inputs) gives im2col's bits and
+ * the reference's values: the ResNet stem, odd sizes, strides 1 and 2,
+ * smaller kernels, an image smaller than the kernel. */
+static void stem_matches_im2col_bit_for_bit(void **state) {
+    (void)state;
+    const us_conv_geom cases[] = {
+        {1, 38, 38, 3, 19, 19, 64, 7, 7, 2, 2, 3, 3},  /* the stem ('same' by its zero padding) */
+        {2, 13, 21, 3, 7, 11, 64, 7, 7, 2, 2, 3, 3},
+        {1, 9, 10, 1, 9, 10, 64, 3, 3, 1, 1, 1, 1},
+        {1, 11, 9, 4, 5, 4, 64, 3, 3, 2, 2, 0, 0},
+        {1, 2, 3, 2, 1, 2, 64, 7, 7, 2, 2, 3, 3},
+    };
+    if (!us_conv2d_stem_applies(&cases[0])) skip(); /* no AVX-512: im2col only */
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        const us_conv_geom *g = &cases[t];
+        assert_true(us_conv2d_stem_applies(g));
+        compare_with(us_conv2d_forward_stem, "stem", g, 1, 1, DIRECT_TOL);
+        compare_with(us_conv2d_forward_stem, "stem", g, 0, 0, DIRECT_TOL);
+        int64_t nx = g->n * g->h * g->w * g->cin, nk = g->kh * g->kw * g->cin * 64, ny = g->n * g->ho * g->wo * 64;
+        float *x = malloc((size_t)nx * sizeof(float)), *k = malloc((size_t)nk * sizeof(float));
+        float *want = malloc((size_t)ny * sizeof(float)), *y = malloc((size_t)ny * sizeof(float));
+        float bias[64], scale[64], shift[64];
+        for (int64_t i = 0; i < nx; i++) x[i] = 3.0f * value(i, 0.37);
+        for (int64_t i = 0; i < nk; i++) k[i] = value(i, 1.3);
+        for (int i = 0; i < 64; i++) bias[i] = value(i, 0.7), scale[i] = 1.5f + value(i, 2.1), shift[i] = value(i, 0.2);
+        const us_conv_epilogue ep = {scale, shift, 1, 0};
+        assert_ok(us_conv2d_forward_im2col(g, x, k, bias, &ep, want));
+        for (int32_t threads = 1; threads <= 2; threads++) {
+            us_parallel_set_threads(threads);
+            assert_ok(us_conv2d_forward_stem(g, x, k, bias, &ep, y));
+            assert_memory_equal(y, want, (size_t)ny * sizeof(float));
+        }
+        us_parallel_set_threads(1);
+        free(x), free(k), free(want), free(y);
+    }
+}
+
 /* The direct kernel's variants (AVX2: one output row at a time; AVX-512:
  * two rows at once where a band has them) and thread counts give the
  * same bits: odd heights leave a last single row, two images a pair that
@@ -369,6 +406,7 @@ int main(void) {
                                        cmocka_unit_test(narrow_matches_reference),
                                        cmocka_unit_test(narrow_sums_in_documented_order),
                                        cmocka_unit_test(direct_variants_agree_bit_for_bit),
+                                       cmocka_unit_test(stem_matches_im2col_bit_for_bit),
                                        cmocka_unit_test(winograd_input_gradient)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -85,12 +85,15 @@ int us_conv2d_winograd_tile_kept(const us_conv_geom *g) {
 
 /* 3x3 stride-1 convs (most of a U-Net's work) go through Winograd where
  * the output is large enough, or the direct kernel where channels are few;
- * convs with 1-4 output channels have their own kernel. */
+ * convs with 1-4 output channels have their own kernel, and so has the
+ * RGB stem. */
 int32_t us_conv2d_forward(const us_conv_geom *g, const float *x, const float *kernel,
                           const float *bias, const us_conv_epilogue *ep, float *y) {
     if (g->cout <= US_NARROW_MAX_COUT && g->cin <= US_NARROW_MAX_CIN)
         return us_conv2d_forward_narrow(g, x, kernel, bias, ep, y);
     if (us_conv2d_direct_applies(g)) return us_conv2d_forward_direct(g, x, kernel, bias, ep, y);
+    if (us_conv2d_stem_applies(g) && !(ep && ep->accumulate))
+        return us_conv2d_forward_stem(g, x, kernel, bias, ep, y);
     const int tile = us_conv2d_winograd_tile(g);
     if (tile) return us_conv2d_forward_winograd(g, tile, x, kernel, NULL, bias, ep, y);
     return us_conv2d_forward_im2col(g, x, kernel, bias, ep, y);

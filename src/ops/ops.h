@@ -90,6 +90,13 @@ int32_t us_conv2d_forward(const us_conv_geom *g, const float *x, const float *ke
 int us_conv2d_direct_applies(const us_conv_geom *g);
 int32_t us_conv2d_forward_direct(const us_conv_geom *g, const float *x, const float *kernel,
                                  const float *bias, const us_conv_epilogue *ep, float *y);
+/* Convs with 64 output channels from 1-4 inputs (the ResNet stem: 7x7,
+ * stride 2), kernels up to 7x7, strides 1-2, computed directly
+ * (conv2d_stem.c; AVX-512 CPUs only); bit-identical to im2col. No
+ * `ep->accumulate`. */
+int us_conv2d_stem_applies(const us_conv_geom *g);
+int32_t us_conv2d_forward_stem(const us_conv_geom *g, const float *x, const float *kernel,
+                               const float *bias, const us_conv_epilogue *ep, float *y);
 /* The Winograd output tile side us_conv2d_forward uses for this geometry:
  * 4 (F(4x4, 3x3)), 2 (F(2x2, 3x3)) or 0 (not Winograd: direct or im2col). */
 int us_conv2d_winograd_tile(const us_conv_geom *g);
