@@ -1,5 +1,6 @@
 /* One benchmark case of unetseg, in its own process (so peak RSS is the
- * case's own): prints `median_ms=X cpu_ms=C gflop=Y peak_rss_kb=Z`.
+ * case's own): prints `median_ms=X cpu_ms=C gflop=Y peak_rss_kb=Z min_ms=M` (the
+ * fastest pass: steadier than the median on a noisy shared host, for A/B runs).
  *   bench_unetseg fwd|mc|train BATCH SIZE THREADS REPEAT [key=value ...]
  * The network is Keras' Unet('resnet34'), classes=1; `mc` inserts
  * ConditionalDropout(0.2) after the decoder convs and runs 10 samples;
@@ -180,8 +181,8 @@ int main(int argc, char **argv) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     /* cpu_ms (all threads' CPU time) is steadier than wall time on a busy machine */
-    printf("median_ms=%.2f cpu_ms=%.2f gflop=%.3f peak_rss_kb=%ld\n", ms[repeat / 2], cpu[repeat / 2],
-           gflop, ru.ru_maxrss);
+    printf("median_ms=%.2f cpu_ms=%.2f gflop=%.3f peak_rss_kb=%ld min_ms=%.2f\n", ms[repeat / 2],
+           cpu[repeat / 2], gflop, ru.ru_maxrss, ms[0]);
     free(ms);
     free(cpu);
     unetseg_trainer_free(t);

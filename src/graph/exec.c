@@ -82,9 +82,14 @@ static int32_t run_conv_inference(unetseg_model *m, const us_fusion *f, int32_t 
                                   const float *x, const int64_t x_shape[4],
                                   const int64_t out_shape[4], float *y) {
     us_layer *l = &m->layers[i];
-    us_conv_geom g;
-    us_layer_conv_geom(l, x_shape, out_shape, &g);
     const int fused = f->producer != NULL;
+    /* through a fused nearest upsampling, x is the upsampling's input and
+     * the conv's geometry is the one of the upsampled tensor */
+    const us_layer *up = fused && f->up_of[i] >= 0 ? &m->layers[f->up_of[i]] : NULL;
+    const int64_t up_h = up ? up->cfg.size_h : 1, up_w = up ? up->cfg.size_w : 1;
+    const int64_t conv_in[4] = {x_shape[0], x_shape[1] * up_h, x_shape[2] * up_w, x_shape[3]};
+    us_conv_geom g;
+    us_layer_conv_geom(l, conv_in, out_shape, &g);
     if (fused && f->pad_of[i] >= 0) {
         /* the conv reads the unpadded input; the padding becomes implicit */
         g.pad_top += m->layers[f->pad_of[i]].cfg.pad_top;
@@ -103,21 +108,40 @@ static int32_t run_conv_inference(unetseg_model *m, const us_fusion *f, int32_t 
         ep.shift = fold + g.cout;
     }
     const float *kernel = us_layer_param(l, "kernel"), *bias = us_layer_param(l, "bias");
+    int32_t st = UNETSEG_OK;
+    float *expanded = NULL; /* the upsampled input, where the conv's kernel cannot expand it */
+    if (up && us_conv2d_direct_applies(&g)) {
+        st = us_conv2d_forward_direct_upsampled(&g, up_h, up_w, x, kernel, bias, &ep, y);
+        free(fold);
+        return st;
+    }
+    if (up) {
+        expanded = us_malloc_array((size_t)us_shape_numel(4, conv_in), sizeof(float));
+        if (!expanded) {
+            free(fold);
+            return us_fail(UNETSEG_E_NOMEM, "%s: out of memory", l->name);
+        }
+        us_upsample_forward(x, x_shape[0], x_shape[1], x_shape[2], x_shape[3], up_h, up_w,
+                            UNETSEG_INTERP_NEAREST, expanded);
+        x = expanded;
+    }
     const int tile = us_conv2d_winograd_tile_kept(&g);
     const float *prepared = tile ? prepared_kernel(l, &g, tile) : NULL;
-    int32_t st = prepared ? us_conv2d_forward_winograd(&g, tile, x, kernel, prepared, bias, &ep, y)
-                          : us_conv2d_forward(&g, x, kernel, bias, &ep, y);
+    st = prepared ? us_conv2d_forward_winograd(&g, tile, x, kernel, prepared, bias, &ep, y)
+                  : us_conv2d_forward(&g, x, kernel, bias, &ep, y);
+    free(expanded);
     free(fold);
     return st;
 }
 
 /* Inputs of layer i as the executor sees them: through the fusion plan a
  * skipped layer's output is its producer's, and a conv with a folded
- * padding reads the padding's input. */
+ * padding or upsampling reads that layer's input. */
 static int32_t effective_input(const unetseg_model *m, const us_fusion *f, int32_t i, int32_t j) {
     int32_t src = us_model_index_of_id(m, m->layers[i].in_ids[j]);
     if (!f->producer) return src;
-    if (j == 0 && f->pad_of[i] >= 0) src = us_model_index_of_id(m, m->layers[src].in_ids[0]);
+    if (j == 0 && (f->pad_of[i] >= 0 || f->up_of[i] >= 0))
+        src = us_model_index_of_id(m, m->layers[src].in_ids[0]);
     return f->producer[src];
 }
 

@@ -1,5 +1,7 @@
 /* Inference fusion: ZeroPadding2D -> Conv2D(valid) reads the unpadded input
- * with larger pads; Conv2D -> BatchNormalization [-> ReLU] applies the folded
+ * with larger pads; nearest UpSampling2D -> Conv2D reads the input before
+ * upsampling (the executor expands it row by row where the conv's kernel
+ * can, graph/exec.c); Conv2D -> BatchNormalization [-> ReLU] applies the folded
  * normalisation and the ReLU to each output chunk while it is in cache. A
  * layer is only absorbed when the conv is its sole reader (or it is the
  * conv's sole reader), so no other layer ever needs the skipped output. */
@@ -14,6 +16,7 @@ void us_fusion_free(us_fusion *f) {
     free(f->producer);
     free(f->skipped);
     free(f->pad_of);
+    free(f->up_of);
     free(f->bn_of);
     free(f->relu_of);
 }
@@ -32,11 +35,12 @@ int32_t us_fusion_plan(const unetseg_model *m, const int32_t *readers, us_fusion
     f->producer = us_malloc_array(n, sizeof(int32_t));
     f->skipped = us_calloc_array(n, sizeof(int32_t));
     f->pad_of = us_malloc_array(n, sizeof(int32_t));
+    f->up_of = us_malloc_array(n, sizeof(int32_t));
     f->bn_of = us_malloc_array(n, sizeof(int32_t));
     f->relu_of = us_malloc_array(n, sizeof(int32_t));
-    if (!f->producer || !f->skipped || !f->pad_of || !f->bn_of || !f->relu_of)
+    if (!f->producer || !f->skipped || !f->pad_of || !f->up_of || !f->bn_of || !f->relu_of)
         return us_fail(UNETSEG_E_NOMEM, "forward: out of memory");
-    for (int32_t i = 0; i < m->n_layers; i++) f->producer[i] = i, f->pad_of[i] = f->bn_of[i] = f->relu_of[i] = -1;
+    for (int32_t i = 0; i < m->n_layers; i++) f->producer[i] = i, f->pad_of[i] = f->up_of[i] = f->bn_of[i] = f->relu_of[i] = -1;
     for (int32_t i = 0; i < m->n_layers; i++) {
         const us_layer *l = &m->layers[i];
         if (l->kind != UNETSEG_LAYER_CONV2D) continue;
@@ -44,6 +48,11 @@ int32_t us_fusion_plan(const unetseg_model *m, const int32_t *readers, us_fusion
         if (m->layers[in].kind == UNETSEG_LAYER_ZERO_PADDING2D && readers[in] == 1 &&
             l->cfg.padding == UNETSEG_PADDING_VALID) {
             f->pad_of[i] = in;
+            f->skipped[in] = 1;
+        }
+        if (m->layers[in].kind == UNETSEG_LAYER_UPSAMPLING2D && readers[in] == 1 &&
+            m->layers[in].cfg.interpolation == UNETSEG_INTERP_NEAREST) {
+            f->up_of[i] = in;
             f->skipped[in] = 1;
         }
         int32_t bn = sole_reader(m, readers, i);

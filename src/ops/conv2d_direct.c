@@ -214,6 +214,7 @@ typedef struct direct_job {
     block_fn block;
     pair_fn pair; /* two output rows at once, or NULL */
     int64_t row_width; /* padded row: columns for every block's 12 pixels + 2 */
+    int64_t up_h, up_w; /* x is the input before a nearest upsampling by these */
     _Atomic int32_t failed;
 } direct_job;
 
@@ -240,7 +241,15 @@ static const float *ring_row(const direct_job *j, row_ring *ring, int64_t b, int
     const int64_t first = g->pad_left; /* buffer column of input column 0 */
     const int64_t cols = g->w < width - first ? g->w : width - first;
     memset(dst, 0, (size_t)(first * cin) * sizeof(float));
-    memcpy(dst + first * cin, j->x + ((b * g->h + ih) * g->w) * cin, (size_t)(cols * cin) * sizeof(float));
+    const int64_t src_w = g->w / j->up_w; /* columns of x */
+    const float *src = j->x + ((b * (g->h / j->up_h) + ih / j->up_h) * src_w) * cin;
+    if (j->up_w == 1) {
+        memcpy(dst + first * cin, src, (size_t)(cols * cin) * sizeof(float));
+    } else {
+        /* nearest upsampling: each source pixel repeated up_w times */
+        for (int64_t c = 0; c < cols; c++)
+            memcpy(dst + (first + c) * cin, src + (c / j->up_w) * cin, (size_t)cin * sizeof(float));
+    }
     memset(dst + (first + cols) * cin, 0, (size_t)((width - first - cols) * cin) * sizeof(float));
     return dst;
 }
@@ -278,15 +287,21 @@ static void direct_band(void *arg, int64_t lo, int64_t hi) {
 
 int32_t us_conv2d_forward_direct(const us_conv_geom *g, const float *x, const float *kernel,
                                  const float *bias, const us_conv_epilogue *ep, float *y) {
+    return us_conv2d_forward_direct_upsampled(g, 1, 1, x, kernel, bias, ep, y);
+}
+
+int32_t us_conv2d_forward_direct_upsampled(const us_conv_geom *g, int64_t up_h, int64_t up_w,
+                                           const float *x, const float *kernel, const float *bias,
+                                           const us_conv_epilogue *ep, float *y) {
     block_fn block = block_for_isa();
-    if (!block || !us_conv2d_direct_applies(g))
+    if (!block || !us_conv2d_direct_applies(g) || up_h < 1 || up_w < 1 || g->h % up_h || g->w % up_w)
         return us_fail(UNETSEG_E_UNSUPPORTED, "conv2d: no direct kernel for this geometry");
     const int64_t blocks = (g->wo + US_DIRECT_PX - 1) / US_DIRECT_PX;
     const int accumulate = ep && ep->accumulate;
     const finish fin = {accumulate ? NULL : bias, accumulate || !ep ? NULL : ep->scale,
                         accumulate || !ep ? NULL : ep->shift, !accumulate && ep && ep->relu,
                         accumulate};
-    direct_job j = {g, x, kernel, fin, y, block, pair_for_isa(), blocks * US_DIRECT_PX + 2, 0};
+    direct_job j = {g, x, kernel, fin, y, block, pair_for_isa(), blocks * US_DIRECT_PX + 2, up_h, up_w, 0};
     us_parallel_rows(g->n * g->ho, g->wo * (3 * g->cin + g->cout), direct_band, &j);
     return j.failed ? us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate direct-conv buffers")
                     : UNETSEG_OK;

@@ -90,6 +90,12 @@ int32_t us_conv2d_forward(const us_conv_geom *g, const float *x, const float *ke
 int us_conv2d_direct_applies(const us_conv_geom *g);
 int32_t us_conv2d_forward_direct(const us_conv_geom *g, const float *x, const float *kernel,
                                  const float *bias, const us_conv_epilogue *ep, float *y);
+/* The same conv of x upsampled by nearest neighbour (factors up_h, up_w):
+ * g describes the upsampled input (g->h, g->w multiples of the factors);
+ * x is the input before upsampling, never expanded in memory. */
+int32_t us_conv2d_forward_direct_upsampled(const us_conv_geom *g, int64_t up_h, int64_t up_w,
+                                           const float *x, const float *kernel, const float *bias,
+                                           const us_conv_epilogue *ep, float *y);
 /* Convs with 64 output channels from 1-4 inputs (the ResNet stem: 7x7,
  * stride 2), kernels up to 7x7, strides 1-2, computed directly
  * (conv2d_stem.c; AVX-512 CPUs only); bit-identical to im2col. No
