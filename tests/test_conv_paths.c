@@ -180,6 +180,28 @@ static void stem_matches_im2col_bit_for_bit(void **state) {
     }
 }
 
+/* Max pooling with a folded zero padding equals ZeroPadding2D then a
+ * 'valid' pool, bit for bit, with negative inputs (where the zeros win). */
+static void maxpool_zero_padded_equals_pad_then_pool(void **state) {
+    (void)state;
+    const int64_t n = 2, h = 9, w = 8, c = 5, top = 1, bottom = 2, left = 1, right = 0;
+    const int64_t hp = h + top + bottom, wp = w + left + right, ho = (hp - 3) / 2 + 1, wo = (wp - 3) / 2 + 1;
+    float *x = malloc((size_t)(n * h * w * c) * sizeof(float));
+    float *padded = malloc((size_t)(n * hp * wp * c) * sizeof(float));
+    float *want = malloc((size_t)(n * ho * wo * c) * sizeof(float)), *y = malloc((size_t)(n * ho * wo * c) * sizeof(float));
+    for (int64_t i = 0; i < n * h * w * c; i++) x[i] = value(i, 0.9) - 0.4f; /* mostly negative */
+    us_zero_pad_forward(x, n, h, w, c, top, bottom, left, right, padded);
+    const us_conv_geom valid = {n, hp, wp, c, ho, wo, c, 3, 3, 2, 2, 0, 0};
+    us_maxpool_forward(&valid, padded, want);
+    const us_conv_geom folded = {n, h, w, c, ho, wo, c, 3, 3, 2, 2, top, left};
+    us_maxpool_forward_zero_padded(&folded, x, y);
+    assert_memory_equal(y, want, (size_t)(n * ho * wo * c) * sizeof(float));
+    int zeros = 0; /* the padding decided some outputs */
+    for (int64_t i = 0; i < n * ho * wo * c; i++) zeros += want[i] == 0.0f;
+    assert_true(zeros > 0);
+    free(x), free(padded), free(want), free(y);
+}
+
 /* The direct kernel's variants (AVX2: one output row at a time; AVX-512:
  * two rows at once where a band has them) and thread counts give the
  * same bits: odd heights leave a last single row, two images a pair that
@@ -407,6 +429,7 @@ int main(void) {
                                        cmocka_unit_test(narrow_sums_in_documented_order),
                                        cmocka_unit_test(direct_variants_agree_bit_for_bit),
                                        cmocka_unit_test(stem_matches_im2col_bit_for_bit),
+                                       cmocka_unit_test(maxpool_zero_padded_equals_pad_then_pool),
                                        cmocka_unit_test(winograd_input_gradient)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -134,6 +134,17 @@ static int32_t run_conv_inference(unetseg_model *m, const us_fusion *f, int32_t 
     return st;
 }
 
+/* MaxPooling2D(valid) of a folded ZeroPadding2D's input, zeros outside. */
+static void run_padded_pool(const unetseg_model *m, const us_fusion *f, int32_t i, const float *x,
+                            const int64_t x_shape[4], const int64_t out_shape[4], float *y) {
+    const us_layer *pad = &m->layers[f->pad_of[i]];
+    us_conv_geom g;
+    us_layer_conv_geom(&m->layers[i], x_shape, out_shape, &g);
+    g.pad_top += pad->cfg.pad_top;
+    g.pad_left += pad->cfg.pad_left;
+    us_maxpool_forward_zero_padded(&g, x, y);
+}
+
 /* Inputs of layer i as the executor sees them: through the fusion plan a
  * skipped layer's output is its producer's, and a conv with a folded
  * padding or upsampling reads that layer's input. */
@@ -204,6 +215,8 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
             if (in_place) s.outputs[src] = NULL;
             if (l->kind == UNETSEG_LAYER_CONV2D && !ctx->training)
                 st = run_conv_inference(m, &f, i, in_ptrs[0], in_shapes[0], s.shapes[i], dst);
+            else if (f.producer && f.pad_of[i] >= 0) /* a max pooling with its padding folded */
+                run_padded_pool(m, &f, i, in_ptrs[0], in_shapes[0], s.shapes[i], dst);
             else
                 st = k->forward(l, ctx, in_ptrs, (const int64_t(*)[4])in_shapes, l->n_in, dst,
                                 s.shapes[i], NULL);

@@ -1,5 +1,5 @@
-/* Inference fusion: ZeroPadding2D -> Conv2D(valid) reads the unpadded input
- * with larger pads; nearest UpSampling2D -> Conv2D reads the input before
+/* Inference fusion: ZeroPadding2D -> Conv2D(valid) or MaxPooling2D(valid)
+ * reads the unpadded input with larger pads (zeros outside); nearest UpSampling2D -> Conv2D reads the input before
  * upsampling (the executor expands it row by row where the conv's kernel
  * can, graph/exec.c); Conv2D -> BatchNormalization [-> ReLU] applies the folded
  * normalisation and the ReLU to each output chunk while it is in cache. A
@@ -43,6 +43,13 @@ int32_t us_fusion_plan(const unetseg_model *m, const int32_t *readers, us_fusion
     for (int32_t i = 0; i < m->n_layers; i++) f->producer[i] = i, f->pad_of[i] = f->up_of[i] = f->bn_of[i] = f->relu_of[i] = -1;
     for (int32_t i = 0; i < m->n_layers; i++) {
         const us_layer *l = &m->layers[i];
+        if (l->kind == UNETSEG_LAYER_MAX_POOLING2D && l->cfg.padding == UNETSEG_PADDING_VALID) {
+            int32_t in = us_model_index_of_id(m, l->in_ids[0]);
+            if (m->layers[in].kind == UNETSEG_LAYER_ZERO_PADDING2D && readers[in] == 1) {
+                f->pad_of[i] = in;
+                f->skipped[in] = 1;
+            }
+        }
         if (l->kind != UNETSEG_LAYER_CONV2D) continue;
         int32_t in = us_model_index_of_id(m, l->in_ids[0]);
         if (m->layers[in].kind == UNETSEG_LAYER_ZERO_PADDING2D && readers[in] == 1 &&

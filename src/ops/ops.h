@@ -158,6 +158,10 @@ void us_zero_pad_forward(const float *x, int64_t n, int64_t h, int64_t w, int64_
 
 /* MaxPooling2D; padded positions never win (TF 'same' semantics). */
 void us_maxpool_forward(const us_conv_geom *g, const float *x, float *y);
+/* The same where the window's taps outside x count as zeros: max pooling
+ * of x zero-padded by g's pads (ZeroPadding2D then a 'valid' pool), with
+ * no padded copy. */
+void us_maxpool_forward_zero_padded(const us_conv_geom *g, const float *x, float *y);
 
 /* UpSampling2D by (fh, fw): nearest or bilinear (half-pixel centres, as
  * tf.image.resize). */
