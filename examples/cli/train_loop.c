@@ -152,22 +152,47 @@ typedef struct batch_job {
     int part;  /* PASS_* */
 } batch_job;
 
-static int32_t make_batch(void *ctx, long k, unetseg_tensor **x, unetseg_tensor **y) {
+/* A prefetched batch: the images and (when the pass wants them) the masks. */
+typedef struct batch_pair {
+    unetseg_tensor *x, *y;
+} batch_pair;
+
+static void free_batch(void *item) {
+    batch_pair *b = item;
+    unetseg_tensor_free(b->x);
+    unetseg_tensor_free(b->y);
+    free(b);
+}
+
+static int32_t make_batch(void *ctx, long k, void **item) {
     const batch_job *j = ctx;
     const run_state *s = j->s;
     const long b = j->first + (j->part == PASS_DEALT ? s->rank + k * s->ranks : k) * j->batch;
     long lo, hi;
     const long size = rank_slice(s, b, j->end, j->batch, &lo, &hi);
     if (j->part != PASS_SLICE) lo = b, hi = b + size;
-    return gather_samples(s->data, s->order, lo, hi - lo, &s->aug, j->step + k, j->step >= 0, x,
-                          j->masks ? y : NULL);
+    batch_pair *pair = calloc(1, sizeof *pair);
+    if (!(*item = pair)) return UNETSEG_E_NOMEM;
+    return gather_samples(s->data, s->order, lo, hi - lo, &s->aug, j->step + k, j->step >= 0, &pair->x,
+                          j->masks ? &pair->y : NULL);
+}
+
+/* The pass's next batch: its tensors (the caller frees them) or a status. */
+static int32_t next_batch(prefetch *p, unetseg_tensor **x, unetseg_tensor **y) {
+    void *item = NULL;
+    int32_t st = prefetch_next(p, &item);
+    batch_pair *pair = item;
+    *x = pair ? pair->x : NULL;
+    *y = pair ? pair->y : NULL;
+    free(pair);
+    return st;
 }
 
 /* A pass's batches (this rank's), made --prefetch ahead. */
 static int32_t start_pass(const run_state *s, batch_job *j, prefetch **p) {
     long count = j->end > j->first ? (j->end - j->first - 1) / j->batch + 1 : 0;
     if (j->part == PASS_DEALT) count = count > s->rank ? (count - s->rank - 1) / s->ranks + 1 : 0;
-    return prefetch_start(p, count, (int)s->a->prefetch, make_batch, j);
+    return prefetch_start(p, count, (int)s->a->prefetch, make_batch, free_batch, j);
 }
 
 /* Recalibrate the BatchNorm statistics on training samples order[0 .. n),
@@ -178,7 +203,7 @@ static int32_t recalibrate_on(const run_state *s, long n) {
     int32_t st = start_pass(s, &job, &p);
     for (long b = 0; b < n && !st; b += job.batch) {
         unetseg_tensor *x = NULL, *y = NULL;
-        st = prefetch_next(p, &x, &y);
+        st = next_batch(p, &x, &y);
         if (!st) st = unetseg_trainer_recalibrate_bn(s->t, x, b == 0);
         unetseg_tensor_free(x);
         unetseg_tensor_free(y);
@@ -239,7 +264,7 @@ static int32_t validate(const run_state *s, double *v) {
         if (j % s->ranks != s->rank) continue;
         unetseg_tensor *x = NULL, *y = NULL;
         double l = 0, i = 0, f = 0;
-        st = prefetch_next(p, &x, &y);
+        st = next_batch(p, &x, &y);
         if (!st && s->val_bn == VAL_BN_BATCH) st = unetseg_trainer_recalibrate_bn(s->t, x, 1);
         if (!st) st = unetseg_trainer_evaluate(s->t, x, y, &l, &i, &f);
         if (!st && per_class) st = class_iou(s, x, y, size, v + 3);
@@ -404,7 +429,7 @@ static int train_step(run_state *s, prefetch *p, long b, double *loss, int *due)
     const long size = rank_slice(s, b, s->n_batched, s->batch, &lo, &hi);
     unetseg_tensor *x = NULL, *y = NULL;
     cli_dist_set_share(hi - lo, size);
-    int32_t st = prefetch_next(p, &x, &y); /* this rank's slice [lo, hi) */
+    int32_t st = next_batch(p, &x, &y); /* this rank's slice [lo, hi) */
     if (st) { /* the file was named when it failed */
         if (s->live) fprintf(stderr, "\n");
         fprintf(stderr, "unetseg train: step %ld: the batch could not be made\n", s->step + 1);
