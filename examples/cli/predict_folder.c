@@ -73,7 +73,7 @@ static int list_images(const char *dir, folder *f) {
     }
     closedir(d);
     if (!ok) fprintf(stderr, "unetseg predict: out of memory listing %s\n", dir);
-    else qsort(f->names, f->n, sizeof *f->names, by_name);
+    else if (f->n) qsort(f->names, f->n, sizeof *f->names, by_name); /* names is NULL when empty */
     return ok;
 }
 
