@@ -31,6 +31,7 @@ static const conv_case CASES[] = {
     {"decoder3b", 128, 32, 32, 3, 1},
     {"decoder4a", 256, 32, 16, 3, 1},
     {"decoder4b", 256, 16, 16, 3, 1},
+    {"head", 256, 16, 1, 3, 1},
 };
 
 static double now_ms(void) {
@@ -90,7 +91,7 @@ int main(int argc, char **argv) {
         }
         printf("| %s %lldx%lld %lld->%lld | %.3f | %.0f | %s | %s |\n", c->what, (long long)c->h,
                (long long)c->h, (long long)c->cin, (long long)c->cout, chosen, flop / chosen * 1e-6,
-               direct ? "direct" : tile == 4 ? "F(4x4)" : tile == 2 ? "F(2x2)" : "im2col",
+               c->cout <= US_NARROW_MAX_COUT ? "narrow" : direct ? "direct" : tile == 4 ? "F(4x4)" : tile == 2 ? "F(2x2)" : "im2col",
                others);
         free(u[0]), free(u[1]);
         total += chosen;

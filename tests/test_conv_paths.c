@@ -199,10 +199,78 @@ static void winograd_tile_choice(void **state) {
     }
 }
 
+/* The narrow kernel's documented order, in float: for each input channel
+ * the taps inside the image in order, then the channels in order, then
+ * bias, scale and shift, ReLU. Every path (one value at a time, rows of
+ * 16 pixels, AVX-512 or not) must give exactly these values. */
+static void narrow_in_order(const us_conv_geom *g, const float *x, const float *k,
+                            const float *bias, const us_conv_epilogue *ep, float *y) {
+    for (int64_t b = 0; b < g->n; b++)
+        for (int64_t oh = 0; oh < g->ho; oh++)
+            for (int64_t ow = 0; ow < g->wo; ow++)
+                for (int64_t co = 0; co < g->cout; co++) {
+                    float v = 0.0f;
+                    for (int64_t c = 0; c < g->cin; c++) {
+                        float acc = 0.0f;
+                        for (int64_t i = 0; i < g->kh; i++)
+                            for (int64_t j = 0; j < g->kw; j++) {
+                                int64_t ih = oh * g->sh - g->pad_top + i, iw = ow * g->sw - g->pad_left + j;
+                                if (ih < 0 || ih >= g->h || iw < 0 || iw >= g->w) continue;
+                                float p = x[((b * g->h + ih) * g->w + iw) * g->cin + c] *
+                                          k[((i * g->kw + j) * g->cin + c) * g->cout + co];
+                                acc += p;
+                            }
+                        v += acc;
+                    }
+                    if (bias) v += bias[co];
+                    if (ep->scale) {
+                        float scaled = v * ep->scale[co];
+                        v = scaled + ep->shift[co];
+                    }
+                    if (ep->relu) v = v > 0.0f ? v : 0.0f;
+                    y[((b * g->ho + oh) * g->wo + ow) * g->cout + co] = v;
+                }
+}
+
+/* Under every kernel variant this CPU has. */
+static void narrow_sums_in_documented_order(void **state) {
+    (void)state;
+    const us_conv_geom cases[] = {
+        {1, 37, 29, 16, 37, 29, 1, 3, 3, 1, 1, 1, 1},
+        {2, 11, 35, 18, 11, 35, 3, 3, 3, 1, 1, 1, 1},
+        {1, 9, 21, 4, 5, 17, 1, 5, 5, 1, 1, 0, 0},
+        {1, 12, 16, 16, 6, 16, 1, 3, 3, 2, 1, 1, 1},
+    };
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        const us_conv_geom *g = &cases[t];
+        int64_t nx = g->n * g->h * g->w * g->cin, nk = g->kh * g->kw * g->cin * g->cout;
+        int64_t ny = g->n * g->ho * g->wo * g->cout;
+        float *x = malloc((size_t)nx * sizeof(float)), *k = malloc((size_t)nk * sizeof(float));
+        float *y = malloc((size_t)ny * sizeof(float)), *want = malloc((size_t)ny * sizeof(float));
+        float bias[4], scale[4], shift[4];
+        for (int64_t i = 0; i < nx; i++) x[i] = 3.0f * value(i, 0.37);
+        for (int64_t i = 0; i < nk; i++) k[i] = value(i, 1.3);
+        for (int i = 0; i < 4; i++) bias[i] = value(i, 0.7), scale[i] = 1.5f + value(i, 2.1), shift[i] = value(i, 0.2);
+        const us_conv_epilogue ep = {scale, shift, 1, 0};
+        narrow_in_order(g, x, k, bias, &ep, want);
+        for (int isa = 0; isa <= (int)us_cpu_best_isa(); isa++) { /* AVX-512 has its own 3x3 path */
+            assert_int_equal(us_cpu_force_isa((us_isa)isa), isa);
+            assert_ok(us_conv2d_forward_narrow(g, x, k, bias, &ep, y));
+            assert_memory_equal(y, want, (size_t)ny * sizeof(float));
+        }
+        us_cpu_force_isa(US_ISA_COUNT);
+        free(x), free(k), free(y), free(want);
+    }
+}
+
 static void narrow_matches_reference(void **state) {
     (void)state;
     const us_conv_geom cases[] = {
         {1, 37, 29, 16, 37, 29, 1, 3, 3, 1, 1, 1, 1}, /* the U-Net head: 16 -> 1, 'same' */
+        {2, 11, 35, 18, 11, 35, 2, 3, 3, 1, 1, 1, 1}, /* 2 channels past 16, 3 blocks of pixels */
+        {1, 10, 40, 16, 8, 38, 1, 3, 3, 1, 1, 0, 0},  /* 'valid' */
+        {1, 9, 21, 4, 5, 17, 1, 5, 5, 1, 1, 0, 0},    /* 5x5: one value at a time */
+        {1, 12, 16, 16, 6, 16, 1, 3, 3, 2, 1, 1, 1},  /* row stride 2 */
         {2, 9, 8, 5, 5, 4, 3, 3, 3, 2, 2, 1, 1},      /* stride 2, 3 outputs */
         {1, 12, 12, 3, 6, 6, 4, 7, 7, 2, 2, 3, 3},    /* 7x7 stride 2 */
         {1, 5, 6, 7, 5, 6, 2, 1, 1, 1, 1, 0, 0},      /* 1x1 */
@@ -261,6 +329,7 @@ int main(void) {
                                        cmocka_unit_test(winograd_tile_choice),
                                        cmocka_unit_test(direct_matches_reference),
                                        cmocka_unit_test(narrow_matches_reference),
+                                       cmocka_unit_test(narrow_sums_in_documented_order),
                                        cmocka_unit_test(winograd_input_gradient)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
