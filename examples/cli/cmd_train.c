@@ -374,7 +374,7 @@ int cli_train_load(const train_options *a, train_data *d) {
     if (stat(a->data, &info) == 0 && S_ISDIR(info.st_mode))
         return train_data_open_folder(d, a->data, resize ? m->height : 0, resize ? m->width : 0,
                                       m->size_given ? m->channels : 3, m->classes ? m->classes : 1,
-                                      a->cache)
+                                      a->cache, cli_dist_size() > 1 && a->no_shuffle)
                    ? CLI_EXIT_OK
                    : CLI_EXIT_RUNTIME;
     if (!cli_check_input(a->data)) return CLI_EXIT_RUNTIME; /* a FIFO: refused, not waited on */

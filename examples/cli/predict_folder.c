@@ -1,9 +1,13 @@
 /* unetseg predict --input DIR --output OUT: every image file of DIR (by name,
- * not recursive) goes through the model one at a time (decode, predict,
- * write), so memory is that of one image whatever the folder holds. The mask
- * of NAME.EXT is OUT/NAME.png (with --mc, OUT/NAME_mc/{mean,std,entropy}.png
- * too), written atomically. A file that fails is reported and skipped; at
- * the end the failures are listed and the exit status is 1. */
+ * not recursive) goes through the model one at a time, in a pipeline: a
+ * thread (prefetch.h) decodes the next images while the model predicts the
+ * current one, at most PREDICT_AHEAD + 1 ahead, so memory is that of a few
+ * images whatever the folder holds. The outputs are those of predicting each
+ * file alone. The mask of NAME.EXT is OUT/NAME.png (with --mc,
+ * OUT/NAME_mc/{mean,std,entropy}.png too), written atomically. A file that
+ * fails is reported and skipped (a decoding failure is reported when the
+ * thread meets it, which may be before the progress line reaches the file);
+ * at the end the failures are listed and the exit status is 1. */
 #include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
@@ -12,7 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "predict_input.h"
+#include "prefetch.h"
+
+/* Decoded images waiting for the model (the thread decodes one more). */
+#define PREDICT_AHEAD 1
 
 int cli_is_directory(const char *path) {
     struct stat st;
@@ -65,7 +73,7 @@ static int list_images(const char *dir, folder *f) {
     }
     closedir(d);
     if (!ok) fprintf(stderr, "unetseg predict: out of memory listing %s\n", dir);
-    else qsort(f->names, f->n, sizeof *f->names, by_name);
+    else if (f->n) qsort(f->names, f->n, sizeof *f->names, by_name); /* names is NULL when empty */
     return ok;
 }
 
@@ -89,12 +97,53 @@ static int same_directory(const char *a, const char *b) {
     return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-static int predict_one(unetseg_model *m, const char *in_dir, const char *out_dir, const char *name,
+/* The decoding thread's job: file k of the folder as the model's input. */
+typedef struct load_job {
+    const folder *f;
+    const char *in_dir;
+    int channels;
+    const cli_tiling *tiling;
+} load_job;
+
+/* A file's input, or ok = 0 when it could not be read (reported), or was
+ * not to be read (a stem taken: reported by the caller). */
+typedef struct loaded {
+    cli_predict_input in;
+    int ok;
+} loaded;
+
+static void free_loaded(void *item) {
+    loaded *l = item;
+    cli_predict_input_free(&l->in);
+    free(l);
+}
+
+/* Fails only when there is no memory for the item: a bad file is an item
+ * that says so, and the files after it are still decoded. */
+static int32_t load_file(void *ctx, long k, void **item) {
+    const load_job *j = ctx;
+    const char *name = j->f->names[k];
+    loaded *l = calloc(1, sizeof *l);
+    if (!(*item = l)) {
+        fprintf(stderr, "unetseg predict: %s: out of memory\n", name);
+        return UNETSEG_E_NOMEM;
+    }
+    if (stem_taken(j->f, (size_t)k)) return UNETSEG_OK;
+    char input[PATH_MAX];
+    if (snprintf(input, sizeof input, "%s/%s", j->in_dir, name) >= (int)sizeof input)
+        fprintf(stderr, "unetseg predict: %s: path too long\n", name);
+    else
+        l->ok = cli_predict_load(input, j->channels, j->tiling, 0, &l->in);
+    return UNETSEG_OK;
+}
+
+/* Predict a loaded file and write its outputs: an exit code. */
+static int predict_one(unetseg_model *m, const char *out_dir, const char *name, const loaded *l,
                        int32_t mc, uint64_t mc_seed, const cli_tiling *tiling) {
-    char input[PATH_MAX], output[PATH_MAX], mc_dir[PATH_MAX];
+    char output[PATH_MAX], mc_dir[PATH_MAX];
     const int len = (int)stem_length(name);
-    if (snprintf(input, sizeof input, "%s/%s", in_dir, name) >= (int)sizeof input ||
-        snprintf(output, sizeof output, "%s/%.*s.png", out_dir, len, name) >= (int)sizeof output ||
+    if (!l->ok) return CLI_EXIT_RUNTIME; /* reported by the thread */
+    if (snprintf(output, sizeof output, "%s/%.*s.png", out_dir, len, name) >= (int)sizeof output ||
         snprintf(mc_dir, sizeof mc_dir, "%s/%.*s_mc", out_dir, len, name) >= (int)sizeof mc_dir) {
         fprintf(stderr, "unetseg predict: %s: path too long\n", name);
         return CLI_EXIT_RUNTIME;
@@ -104,7 +153,7 @@ static int predict_one(unetseg_model *m, const char *in_dir, const char *out_dir
         return CLI_EXIT_RUNTIME;
     }
     cli_image_outputs o = {.output = output, .mc_dir = mc_dir};
-    return cli_predict_image(m, input, &o, mc, mc_seed, tiling);
+    return cli_predict_run(m, &l->in, &o, mc, mc_seed, tiling);
 }
 
 int cli_predict_folder(unetseg_model *m, const char *in_dir, const char *out_dir, int32_t mc,
@@ -131,24 +180,33 @@ int cli_predict_folder(unetseg_model *m, const char *in_dir, const char *out_dir
     const int live = isatty(STDERR_FILENO);
     char *failed = calloc(f.n, 1);
     size_t n_failed = 0;
-    for (size_t i = 0; failed && i < f.n; i++) {
+    load_job job = {&f, in_dir, 0, tiling};
+    prefetch *p = NULL;
+    int32_t st = cli_predict_channels(m, &job.channels);
+    if (!st && failed && (st = prefetch_start(&p, (long)f.n, PREDICT_AHEAD, load_file, free_loaded, &job)))
+        cli_report("the decoding thread", st);
+    for (size_t i = 0; !st && failed && i < f.n; i++) {
         if (live) fprintf(stderr, "\rpredict: %zu/%zu  %-40.40s", i + 1, f.n, f.names[i]);
-        int rc;
-        if (stem_taken(&f, i)) {
+        void *item = NULL;
+        int rc = CLI_EXIT_RUNTIME;
+        if (prefetch_next(p, &item) != UNETSEG_OK) /* out of memory: reported, and nothing after */
+            fprintf(stderr, "unetseg predict: %s: not decoded\n", f.names[i]);
+        else if (stem_taken(&f, i))
             fprintf(stderr, "%sunetseg predict: %s: another file of the folder has the same name "
                             "before its extension; skipped\n", live ? "\n" : "", f.names[i]);
-            rc = CLI_EXIT_RUNTIME;
-        } else {
-            rc = predict_one(m, in_dir, out_dir, f.names[i], mc, mc_seed, tiling);
-        }
+        else
+            rc = predict_one(m, out_dir, f.names[i], item, mc, mc_seed, tiling);
+        if (item) free_loaded(item);
         if (rc != CLI_EXIT_OK) {
             failed[i] = 1;
             n_failed++;
         }
     }
+    prefetch_stop(p);
     if (live) fputc('\n', stderr);
-    if (!failed) {
-        fprintf(stderr, "unetseg predict: out of memory\n");
+    if (!failed || st) {
+        if (!failed) fprintf(stderr, "unetseg predict: out of memory\n");
+        free(failed);
         folder_free(&f);
         return CLI_EXIT_RUNTIME;
     }

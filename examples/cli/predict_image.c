@@ -5,8 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "images.h"
+#include "predict_input.h"
 
 int cli_is_image_path(const char *path) {
     const char *dot = strrchr(path, '.');
@@ -183,35 +182,66 @@ static int write_outputs(const cli_image_outputs *o, const cli_image *img, const
     return ok;
 }
 
-int cli_predict_image(unetseg_model *m, const char *input_path, const cli_image_outputs *o,
-                      int32_t mc, uint64_t mc_seed, const cli_tiling *tiling) {
+int32_t cli_predict_channels(unetseg_model *m, int *channels) {
     int64_t in_shape[4];
-    cli_image img = {0}, probs = {0};
-    unetseg_tensor *x = NULL, *y = NULL, *mean = NULL, *std = NULL, *entropy = NULL;
+    int32_t st = unetseg_model_layer_output_shape(m, 0, in_shape);
+    if (st) cli_report("the model's input", st);
+    else *channels = (int)in_shape[3];
+    return st;
+}
+
+void cli_predict_input_free(cli_predict_input *in) {
+    cli_image_free(&in->img);
+    unetseg_tensor_free(in->x);
+    in->x = NULL;
+}
+
+int cli_predict_load(const char *path, int channels, const cli_tiling *tiling, int keep_pixels,
+                     cli_predict_input *in) {
+    *in = (cli_predict_input){0};
+    int ok = cli_image_read(path, channels, &in->img);
+    in->tiled = ok && tiling && cli_tiling_wanted(tiling, in->img.h, in->img.w);
+    ok = ok && input_tensor(&in->img, in->tiled, &in->x);
+    if (ok && !keep_pixels) cli_image_free(&in->img); /* its size stays */
+    if (!ok) cli_predict_input_free(in);
+    return ok;
+}
+
+int cli_predict_run(unetseg_model *m, const cli_predict_input *in, const cli_image_outputs *o,
+                    int32_t mc, uint64_t mc_seed, const cli_tiling *tiling) {
+    const cli_image *img = &in->img;
+    cli_image probs = {0};
+    unetseg_tensor *y = NULL, *mean = NULL, *std = NULL, *entropy = NULL;
     unetseg_tile_options *tiles = NULL;
-    int32_t shape_st = unetseg_model_layer_output_shape(m, 0, in_shape);
-    if (shape_st) cli_report("the model's input", shape_st);
-    int ok = !shape_st && cli_image_read(input_path, (int)in_shape[3], &img);
-    const int tiled = ok && tiling && cli_tiling_wanted(tiling, img.h, img.w);
-    int32_t st = tiled ? cli_tiling_options(tiling, img.h, img.w, &tiles) : UNETSEG_OK;
-    ok = ok && !st && input_tensor(&img, tiled, &x);
-    if (!ok || st) {
-        st = UNETSEG_OK; /* reported */
-        ok = 0;
-    } else if (tiled) {
-        st = mc > 0 ? unetseg_model_predict_tiled_mc(m, x, tiles, mc, mc_seed, &mean, &std, &entropy)
-                    : unetseg_model_predict_tiled(m, x, tiles, &y);
-    } else {
-        st = mc > 0 ? unetseg_model_predict_mc(m, x, mc, mc_seed, &mean, &std, &entropy)
-                    : unetseg_model_forward(m, x, &y);
+    int32_t st = in->tiled ? cli_tiling_options(tiling, img->h, img->w, &tiles) : UNETSEG_OK;
+    int ok = !st;
+    if (ok && in->tiled) {
+        st = mc > 0 ? unetseg_model_predict_tiled_mc(m, in->x, tiles, mc, mc_seed, &mean, &std, &entropy)
+                    : unetseg_model_predict_tiled(m, in->x, tiles, &y);
+        if (st) cli_report("predict", st);
+    } else if (ok) {
+        st = mc > 0 ? unetseg_model_predict_mc(m, in->x, mc, mc_seed, &mean, &std, &entropy)
+                    : unetseg_model_forward(m, in->x, &y);
+        if (st) cli_report("predict", st);
     }
     unetseg_tile_options_free(tiles);
-    if (st) cli_report("predict", st);
-    ok = ok && !st && tensor_to_image(mc > 0 ? mean : y, img.w, img.h, &probs) && write_outputs(o, &img, &probs);
-    if (ok && mc > 0) ok = write_mc_images(o, &img, mean, std, entropy);
-    cli_image_free(&img);
+    ok = ok && !st && tensor_to_image(mc > 0 ? mean : y, img->w, img->h, &probs) &&
+         write_outputs(o, img, &probs);
+    if (ok && mc > 0) ok = write_mc_images(o, img, mean, std, entropy);
     cli_image_free(&probs);
-    unetseg_tensor *ts[5] = {x, y, mean, std, entropy};
-    for (int i = 0; i < 5; i++) unetseg_tensor_free(ts[i]);
+    unetseg_tensor *ts[4] = {y, mean, std, entropy};
+    for (int i = 0; i < 4; i++) unetseg_tensor_free(ts[i]);
     return ok ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
+}
+
+int cli_predict_image(unetseg_model *m, const char *input_path, const cli_image_outputs *o,
+                      int32_t mc, uint64_t mc_seed, const cli_tiling *tiling) {
+    int channels = 0;
+    cli_predict_input in;
+    if (cli_predict_channels(m, &channels) ||
+        !cli_predict_load(input_path, channels, tiling, o->overlay || o->panel, &in))
+        return CLI_EXIT_RUNTIME;
+    int rc = cli_predict_run(m, &in, o, mc, mc_seed, tiling);
+    cli_predict_input_free(&in);
+    return rc;
 }

@@ -4,16 +4,17 @@
 #include <stdlib.h>
 
 typedef struct slot {
-    unetseg_tensor *x, *y;
+    void *item;
     int32_t status;
 } slot;
 
-/* count, depth, make and ctx are fixed before the thread starts; made,
+/* count, depth, make, drop and ctx are fixed before the thread starts; made,
  * taken, stop and the ring are shared under mu; failed is the caller's. */
 struct prefetch {
     long count, made, taken;
     int depth, stop, failed, threaded;
     prefetch_make make;
+    prefetch_free drop;
     void *ctx;
     slot ring[PREFETCH_MAX_DEPTH];
     pthread_mutex_t mu;
@@ -21,14 +22,13 @@ struct prefetch {
     pthread_t thread;
 };
 
-/* A batch through make(): on failure nothing is kept. */
+/* An item through make(): on failure nothing is kept. */
 static slot make_one(prefetch *p, long k) {
     slot s = {0};
-    s.status = p->make(p->ctx, k, &s.x, &s.y);
-    if (s.status) {
-        unetseg_tensor_free(s.x);
-        unetseg_tensor_free(s.y);
-        s.x = s.y = NULL;
+    s.status = p->make(p->ctx, k, &s.item);
+    if (s.status && s.item) {
+        p->drop(s.item);
+        s.item = NULL;
     }
     return s;
 }
@@ -51,13 +51,14 @@ static void *producer(void *arg) {
     return NULL;
 }
 
-int32_t prefetch_start(prefetch **p, long count, int depth, prefetch_make make, void *ctx) {
+int32_t prefetch_start(prefetch **p, long count, int depth, prefetch_make make, prefetch_free drop,
+                       void *ctx) {
     if (!p) return UNETSEG_E_INVALID_ARG;
     *p = NULL;
-    if (count < 0 || depth < 0 || depth > PREFETCH_MAX_DEPTH || !make) return UNETSEG_E_INVALID_ARG;
+    if (count < 0 || depth < 0 || depth > PREFETCH_MAX_DEPTH || !make || !drop) return UNETSEG_E_INVALID_ARG;
     prefetch *q = calloc(1, sizeof *q);
     if (!q) return UNETSEG_E_NOMEM;
-    q->count = count, q->depth = depth, q->make = make, q->ctx = ctx;
+    q->count = count, q->depth = depth, q->make = make, q->drop = drop, q->ctx = ctx;
     if (depth > 0 && count > 0) {
         const int mu = !pthread_mutex_init(&q->mu, NULL), room = mu && !pthread_cond_init(&q->room, NULL),
                   ready = room && !pthread_cond_init(&q->ready, NULL);
@@ -74,9 +75,9 @@ int32_t prefetch_start(prefetch **p, long count, int depth, prefetch_make make, 
     return UNETSEG_OK;
 }
 
-int32_t prefetch_next(prefetch *p, unetseg_tensor **x, unetseg_tensor **y) {
-    if (!p || !x || !y) return UNETSEG_E_INVALID_ARG;
-    *x = *y = NULL;
+int32_t prefetch_next(prefetch *p, void **item) {
+    if (!p || !item) return UNETSEG_E_INVALID_ARG;
+    *item = NULL;
     if (p->failed || p->taken >= p->count) return UNETSEG_E_STATE;
     slot s;
     if (!p->threaded) {
@@ -91,7 +92,7 @@ int32_t prefetch_next(prefetch *p, unetseg_tensor **x, unetseg_tensor **y) {
         pthread_mutex_unlock(&p->mu);
     }
     p->failed = s.status != UNETSEG_OK;
-    *x = s.x, *y = s.y;
+    *item = s.item;
     return s.status;
 }
 
@@ -103,10 +104,8 @@ void prefetch_stop(prefetch *p) {
         pthread_cond_broadcast(&p->room);
         pthread_mutex_unlock(&p->mu);
         pthread_join(p->thread, NULL);
-        for (long k = p->taken; k < p->made; k++) {
-            unetseg_tensor_free(p->ring[k % p->depth].x);
-            unetseg_tensor_free(p->ring[k % p->depth].y);
-        }
+        for (long k = p->taken; k < p->made; k++)
+            if (p->ring[k % p->depth].item) p->drop(p->ring[k % p->depth].item);
         pthread_cond_destroy(&p->room);
         pthread_cond_destroy(&p->ready);
         pthread_mutex_destroy(&p->mu);

@@ -63,8 +63,9 @@ int32_t cli_train_gather(const train_data *d, const long *order, long first, lon
 
 /* Train `t` on the data as the options say (epochs or steps, batches made
  * ahead by a thread, shuffles, augmentation, validation, checkpoints, BatchNorm
- * recalibration): an exit code, problems reported. */
-int train_run(const train_options *a, unetseg_model *m, unetseg_trainer *t, const train_data *d);
+ * recalibration; a cache the loader deferred filled first, with only what this
+ * rank reads): an exit code, problems reported. */
+int train_run(const train_options *a, unetseg_model *m, unetseg_trainer *t, train_data *d);
 
 /* ------------------------------------------- --unfreeze-after (train_freeze.c)
  * The layers frozen (by --encoder-freeze) when a run starts. */

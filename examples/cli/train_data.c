@@ -41,29 +41,50 @@ static int masks_exist(const train_data *d) {
     return 1;
 }
 
-static int fill_cache(train_data *d) {
+/* The samples of keep (NULL: all) decoded into the cache, d->slot mapping
+ * sample numbers to their places when some are left out. */
+static int fill_cache(train_data *d, const unsigned char *keep) {
     const int64_t pixels = d->h * d->w;
-    d->images8 = malloc((size_t)(d->n * pixels * d->c));
-    d->masks8 = malloc((size_t)(d->n * pixels));
-    if (!d->images8 || !d->masks8) {
+    long held = 0;
+    for (long i = 0; i < d->n; i++) held += !keep || keep[i];
+    d->images8 = malloc((size_t)(held * pixels * d->c) + 1);
+    d->masks8 = malloc((size_t)(held * pixels) + 1);
+    d->slot = keep ? malloc((size_t)d->n * sizeof *d->slot) : NULL;
+    if (!d->images8 || !d->masks8 || (keep && !d->slot)) {
         fprintf(stderr, "unetseg: %s: out of memory for %ld decoded images (--cache none streams them)\n",
-                d->dir, d->n);
+                d->dir, held);
         return 0;
     }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (long i = 0; i < d->n; i++)
+    for (long i = 0, at = 0; i < d->n; i++) {
+        if (d->slot) d->slot[i] = keep[i] ? at : -1;
+        if (keep && !keep[i]) continue;
         if (!cli_folder_read8(d->dir, d->names[i], d->h, d->w, d->c, d->classes,
-                              d->images8 + i * pixels * d->c, d->masks8 + i * pixels))
+                              d->images8 + at * pixels * d->c, d->masks8 + at * pixels))
             return 0;
+        at++;
+    }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     const double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
-    fprintf(stderr, "data: decoded in %.1f s (%.0f images/s with their masks)\n", s, (double)d->n / s);
+    fprintf(stderr, "data: decoded in %.1f s (%.0f images/s with their masks)\n", s, (double)held / s);
     return 1;
 }
 
+int train_data_fill(train_data *d, const unsigned char *keep, const char *who) {
+    if (!d->cache_pending) return 1;
+    d->cache_pending = 0;
+    if (keep) {
+        long held = 0;
+        for (long i = 0; i < d->n; i++) held += keep[i] != 0;
+        fprintf(stderr, "data: %s holds the %ld of %ld images it reads (%.1f MB)\n", who, held, d->n,
+                (double)(held * d->h * d->w * (d->c + 1)) / (1 << 20));
+    }
+    return fill_cache(d, keep);
+}
+
 int train_data_open_folder(train_data *d, const char *dir, int64_t h, int64_t w, int64_t c,
-                           int64_t classes, int cache) {
+                           int64_t classes, int cache, int defer) {
     int count = 0;
     *d = (train_data){.h = h, .w = w, .c = c, .classes = classes};
     d->dir = strdup(dir);
@@ -77,13 +98,15 @@ int train_data_open_folder(train_data *d, const char *dir, int64_t h, int64_t w,
         const double mb = (double)bytes / (1 << 20);
         if (cache == TRAIN_CACHE_AUTO) cache = bytes <= TRAIN_CACHE_BUDGET ? TRAIN_CACHE_UINT8 : TRAIN_CACHE_NONE;
         if (cache == TRAIN_CACHE_UINT8)
-            fprintf(stderr, "data: %ld images of %lldx%lld held in memory as 8 bits (%.0f MB)\n", d->n,
-                    (long long)d->w, (long long)d->h, mb);
+            fprintf(stderr, "data: %ld images of %lldx%lld held in memory as 8 bits (%.0f MB%s)\n", d->n,
+                    (long long)d->w, (long long)d->h, mb,
+                    defer ? " for all; each rank holds what it reads" : "");
         else
             fprintf(stderr, "data: %ld images of %lldx%lld streamed from %s (%.0f MB decoded%s)\n", d->n,
                     (long long)d->w, (long long)d->h, dir, mb,
                     bytes > TRAIN_CACHE_BUDGET ? ", over the 1024 MB cache budget" : "");
-        if (cache == TRAIN_CACHE_UINT8) ok = fill_cache(d);
+        d->cache_pending = cache == TRAIN_CACHE_UINT8;
+        if (!defer) ok = train_data_fill(d, NULL, NULL);
     }
     if (!ok) train_data_free(d);
     return ok;
@@ -96,6 +119,7 @@ void train_data_free(train_data *d) {
     free(d->dir);
     free(d->images8);
     free(d->masks8);
+    free(d->slot);
     *d = (train_data){0};
 }
 
@@ -110,7 +134,12 @@ int32_t train_data_sample(const train_data *d, long i, float *img, float *mask) 
         return UNETSEG_OK;
     }
     if (d->images8) {
-        cli_folder_expand(d->images8 + i * pixels * d->c, d->masks8 + i * pixels, d->h, d->w, d->c,
+        const long at = d->slot ? d->slot[i] : i;
+        if (at < 0) {
+            fprintf(stderr, "unetseg: internal error: images/%s is not held by this rank\n", d->names[i]);
+            return UNETSEG_E_STATE;
+        }
+        cli_folder_expand(d->images8 + at * pixels * d->c, d->masks8 + at * pixels, d->h, d->w, d->c,
                           d->classes, img, mask);
         return UNETSEG_OK;
     }

@@ -27,6 +27,10 @@ typedef struct train_data {
      * decoded once (n x H x W x C pixels, n x H x W class indices) */
     char *dir, **names;
     uint8_t *images8, *masks8;
+    /* the cache chosen but not filled yet (train_data_fill); with a partial
+     * cache, sample i's place in it (-1: not held) */
+    int cache_pending;
+    long *slot;
 } train_data;
 
 /* Take the (checked) tensors of a safetensors file; they are freed by
@@ -35,16 +39,22 @@ void train_data_from_tensors(train_data *d, unetseg_tensor *images, unetseg_tens
 /* A folder (folder_data.h) at h x w (0: the first image's size rounded down
  * to a multiple of 32), c channels, `classes` (1: binary masks); cache is a
  * TRAIN_CACHE_* (--cache), and what was chosen is said on stderr. Every mask
- * file must exist; with the cache every pair is decoded now. 0 after a
+ * file must exist; with the cache every pair is decoded now, unless `defer`:
+ * then d->cache_pending is set and train_data_fill decodes them. 0 after a
  * message naming the file. */
 int train_data_open_folder(train_data *d, const char *dir, int64_t h, int64_t w, int64_t c,
-                           int64_t classes, int cache);
+                           int64_t classes, int cache, int defer);
+/* Fill a deferred cache with the samples i of keep[i] != 0 (keep NULL: all),
+ * said on stderr (`who`: "this rank", for the message); a sample not kept
+ * is then refused by train_data_sample. 0 after a message naming the file. */
+int train_data_fill(train_data *d, const unsigned char *keep, const char *who);
 void train_data_free(train_data *d);
 
 /* Sample i as floats: the image (H x W x C, 0..255 for folders) into img and
  * the mask (H x W x classes) into mask; either may be NULL (not wanted).
  * Safe to call from several threads at once. UNETSEG_E_IO after a message
- * naming the file when a streamed file cannot be read or is wrong. */
+ * naming the file when a streamed file cannot be read or is wrong;
+ * UNETSEG_E_STATE for a sample a partial cache does not hold. */
 int32_t train_data_sample(const train_data *d, long i, float *img, float *mask);
 
 #endif

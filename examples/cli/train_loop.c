@@ -152,33 +152,88 @@ typedef struct batch_job {
     int part;  /* PASS_* */
 } batch_job;
 
-static int32_t make_batch(void *ctx, long k, unetseg_tensor **x, unetseg_tensor **y) {
-    const batch_job *j = ctx;
+/* A prefetched batch: the images and (when the pass wants them) the masks. */
+typedef struct batch_pair {
+    unetseg_tensor *x, *y;
+} batch_pair;
+
+static void free_batch(void *item) {
+    batch_pair *b = item;
+    unetseg_tensor_free(b->x);
+    unetseg_tensor_free(b->y);
+    free(b);
+}
+
+/* The batches this rank makes in a pass. */
+static long job_count(const batch_job *j) {
+    const run_state *s = j->s;
+    long count = j->end > j->first ? (j->end - j->first - 1) / j->batch + 1 : 0;
+    if (j->part == PASS_DEALT) count = count > s->rank ? (count - s->rank - 1) / s->ranks + 1 : 0;
+    return count;
+}
+
+/* The rank's k-th batch of the pass: order[*lo .. *hi). */
+static void job_samples(const batch_job *j, long k, long *lo, long *hi) {
     const run_state *s = j->s;
     const long b = j->first + (j->part == PASS_DEALT ? s->rank + k * s->ranks : k) * j->batch;
+    const long size = rank_slice(s, b, j->end, j->batch, lo, hi);
+    if (j->part != PASS_SLICE) *lo = b, *hi = b + size;
+}
+
+static int32_t make_batch(void *ctx, long k, void **item) {
+    const batch_job *j = ctx;
+    const run_state *s = j->s;
     long lo, hi;
-    const long size = rank_slice(s, b, j->end, j->batch, &lo, &hi);
-    if (j->part != PASS_SLICE) lo = b, hi = b + size;
-    return gather_samples(s->data, s->order, lo, hi - lo, &s->aug, j->step + k, j->step >= 0, x,
-                          j->masks ? y : NULL);
+    job_samples(j, k, &lo, &hi);
+    batch_pair *pair = calloc(1, sizeof *pair);
+    if (!(*item = pair)) return UNETSEG_E_NOMEM;
+    return gather_samples(s->data, s->order, lo, hi - lo, &s->aug, j->step + k, j->step >= 0, &pair->x,
+                          j->masks ? &pair->y : NULL);
+}
+
+/* The pass's next batch: its tensors (the caller frees them) or a status. */
+static int32_t next_batch(prefetch *p, unetseg_tensor **x, unetseg_tensor **y) {
+    void *item = NULL;
+    int32_t st = prefetch_next(p, &item);
+    batch_pair *pair = item;
+    *x = pair ? pair->x : NULL;
+    *y = pair ? pair->y : NULL;
+    free(pair);
+    return st;
 }
 
 /* A pass's batches (this rank's), made --prefetch ahead. */
 static int32_t start_pass(const run_state *s, batch_job *j, prefetch **p) {
-    long count = j->end > j->first ? (j->end - j->first - 1) / j->batch + 1 : 0;
-    if (j->part == PASS_DEALT) count = count > s->rank ? (count - s->rank - 1) / s->ranks + 1 : 0;
-    return prefetch_start(p, count, (int)s->a->prefetch, make_batch, j);
+    return prefetch_start(p, job_count(j), (int)s->a->prefetch, make_batch, free_batch, j);
 }
 
-/* Recalibrate the BatchNorm statistics on training samples order[0 .. n),
- * in batches of --batch (counted by what is left). */
+/* The passes of a run. Training: the epoch's batches from global batch b0
+ * on, up to order[end) (steps == step numbers of the batches). */
+static batch_job training_pass(const run_state *s, long b0, long end) {
+    return (batch_job){s, b0, end, s->batch, s->step, 1, PASS_SLICE};
+}
+
+/* Recalibration on training samples order[0 .. n), in batches of --batch
+ * (counted by what is left): every rank all of them. */
+static batch_job recalibration_pass(const run_state *s, long n) {
+    return (batch_job){s, 0, n, (long)s->a->batch, -1, 0, PASS_ALL};
+}
+
+/* Validation: the held-out samples (with no split, the training samples)
+ * in batches of --batch, dealt out over the ranks. */
+static batch_job validation_pass(const run_state *s) {
+    const long first = s->n_val ? s->n_train : 0, n = s->n_val ? s->n_val : s->n_train;
+    return (batch_job){s, first, first + n, (long)s->a->batch, -1, 1, PASS_DEALT};
+}
+
+/* Recalibrate the BatchNorm statistics on training samples order[0 .. n). */
 static int32_t recalibrate_on(const run_state *s, long n) {
-    batch_job job = {s, 0, n, (long)s->a->batch, -1, 0, PASS_ALL};
+    batch_job job = recalibration_pass(s, n);
     prefetch *p = NULL;
     int32_t st = start_pass(s, &job, &p);
     for (long b = 0; b < n && !st; b += job.batch) {
         unetseg_tensor *x = NULL, *y = NULL;
-        st = prefetch_next(p, &x, &y);
+        st = next_batch(p, &x, &y);
         if (!st) st = unetseg_trainer_recalibrate_bn(s->t, x, b == 0);
         unetseg_tensor_free(x);
         unetseg_tensor_free(y);
@@ -219,7 +274,7 @@ static int32_t class_iou(const run_state *s, const unetseg_tensor *x, const unet
  * v[0] loss, v[1] IoU, v[2] F1, v[3 ..] per-class IoU (classes > 1): means
  * over the samples; v has room for one more value (the ranks' failures). */
 static int32_t validate(const run_state *s, double *v) {
-    const long first = s->n_val ? s->n_train : 0, n = s->n_val ? s->n_val : s->n_train;
+    const long n = s->n_val ? s->n_val : s->n_train;
     const int per_class = s->class_columns > 0;
     unetseg_tensor **saved = NULL;
     char **names = NULL;
@@ -231,7 +286,7 @@ static int32_t validate(const run_state *s, double *v) {
     for (int k = 0; k < 3 + s->class_columns; k++) v[k] = 0;
     long seen = 0;
     /* several ranks: batch j is rank j mod R's, the sums are added up after */
-    batch_job job = {s, first, first + n, (long)s->a->batch, -1, 1, PASS_DEALT};
+    batch_job job = validation_pass(s);
     prefetch *p = NULL;
     if (!st) st = start_pass(s, &job, &p);
     for (long size, j = 0; !st && seen < n; seen += size, j++) {
@@ -239,7 +294,7 @@ static int32_t validate(const run_state *s, double *v) {
         if (j % s->ranks != s->rank) continue;
         unetseg_tensor *x = NULL, *y = NULL;
         double l = 0, i = 0, f = 0;
-        st = prefetch_next(p, &x, &y);
+        st = next_batch(p, &x, &y);
         if (!st && s->val_bn == VAL_BN_BATCH) st = unetseg_trainer_recalibrate_bn(s->t, x, 1);
         if (!st) st = unetseg_trainer_evaluate(s->t, x, y, &l, &i, &f);
         if (!st && per_class) st = class_iou(s, x, y, size, v + 3);
@@ -404,7 +459,7 @@ static int train_step(run_state *s, prefetch *p, long b, double *loss, int *due)
     const long size = rank_slice(s, b, s->n_batched, s->batch, &lo, &hi);
     unetseg_tensor *x = NULL, *y = NULL;
     cli_dist_set_share(hi - lo, size);
-    int32_t st = prefetch_next(p, &x, &y); /* this rank's slice [lo, hi) */
+    int32_t st = next_batch(p, &x, &y); /* this rank's slice [lo, hi) */
     if (st) { /* the file was named when it failed */
         if (s->live) fprintf(stderr, "\n");
         fprintf(stderr, "unetseg train: step %ld: the batch could not be made\n", s->step + 1);
@@ -521,7 +576,7 @@ static int train_epoch(run_state *s, long epoch) {
      * when it ends inside the epoch), made ahead: the order is not shuffled
      * again before prefetch_stop */
     const long b0 = (s->step % s->per_epoch) * s->batch, left = (s->n_batched - b0 - 1) / s->batch + 1;
-    batch_job job = {s, b0, s->n_batched, s->batch, s->step, 1, PASS_SLICE};
+    batch_job job = training_pass(s, b0, s->n_batched);
     if (left > s->end - s->step) job.end = b0 + (s->end - s->step) * s->batch;
     prefetch *p = NULL;
     int32_t st = start_pass(s, &job, &p);
@@ -576,7 +631,41 @@ static int setup_augment(run_state *s) {
     return CLI_EXIT_OK;
 }
 
-int train_run(const train_options *a, unetseg_model *m, unetseg_trainer *t, const train_data *d) {
+/* Mark in keep the samples of every batch this rank makes in a pass. */
+static void keep_pass(const batch_job *j, unsigned char *keep) {
+    for (long k = 0, count = job_count(j); k < count; k++) {
+        long lo, hi;
+        job_samples(j, k, &lo, &hi);
+        for (long i = lo; i < hi; i++) keep[j->s->order[i]] = 1;
+    }
+}
+
+/* A cache the loader deferred (several ranks, --no-shuffle: the order never
+ * changes, so a rank reads a fixed set of samples) filled with the samples
+ * this rank reads, found by the passes that read them: its slices of every
+ * training batch of an epoch, its share of the validation batches, and the
+ * recalibrations' samples (every rank all of them). An exit code. */
+static int fill_rank_cache(const run_state *s, train_data *d) {
+    if (!d->cache_pending) return CLI_EXIT_OK;
+    unsigned char *keep = calloc((size_t)d->n, 1);
+    if (!keep) {
+        fprintf(stderr, "unetseg train: out of memory\n");
+        return CLI_EXIT_RUNTIME;
+    }
+    batch_job passes[4] = {training_pass(s, 0, s->n_batched), validation_pass(s)};
+    int n = 2;
+    if (s->val_bn == VAL_BN_RECALIBRATE)
+        passes[n++] = recalibration_pass(s, s->n_train < VAL_BN_SAMPLES ? s->n_train : VAL_BN_SAMPLES);
+    if (s->a->recalibrate) passes[n++] = recalibration_pass(s, s->n_train);
+    for (int k = 0; k < n; k++) keep_pass(&passes[k], keep);
+    char who[32];
+    snprintf(who, sizeof who, "rank %d", s->rank);
+    int ok = train_data_fill(d, keep, who);
+    free(keep);
+    return ok ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
+}
+
+int train_run(const train_options *a, unetseg_model *m, unetseg_trainer *t, train_data *d) {
     run_state s = {.a = a, .m = m, .t = t, .data = d};
     const long n = d->n;
     s.classes = (int)d->classes;
@@ -591,6 +680,7 @@ int train_run(const train_options *a, unetseg_model *m, unetseg_trainer *t, cons
     if (rc == CLI_EXIT_OK) rc = first_order(&s, n);
     if (rc == CLI_EXIT_OK) rc = train_callbacks_init(&s.cb, a, m, t, s.class_columns, s.step);
     if (rc == CLI_EXIT_OK) choose_val_bn(&s);
+    if (rc == CLI_EXIT_OK) rc = fill_rank_cache(&s, d);
     s.live = a->progress || isatty(fileno(stderr));
     s.start = now_seconds();
     for (long epoch = rc ? 0 : s.step / s.per_epoch; rc == CLI_EXIT_OK && s.step < s.end && !s.cb.stop;

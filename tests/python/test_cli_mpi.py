@@ -3,7 +3,9 @@ batch 2 with --sync-bn train as 1 process x batch 4 (weights, BatchNorm moving
 statistics, loss); without --sync-bn they do not (the comparison is not
 vacuous); rank 0 alone reports and writes; --resume continues a 2-rank run
 exactly; a rank that fails or is killed ends the job with an error instead
-of leaving the others waiting. Skipped, with the reason, when Open MPI's
+of leaving the others waiting; with --no-shuffle and --cache uint8 each
+rank decodes and holds only the samples it reads (the same weights as
+streaming). Skipped, with the reason, when Open MPI's
 mpirun is missing or bin/unetseg was built without MPI (make MPI=0).
 Unet('resnet18') at 64x64 on 8 samples, one thread per rank."""
 import os
@@ -161,6 +163,50 @@ def check_dead_rank(tmp, data):
           f"a rank killed mid-run ends the job with an error, no hang ({r.returncode} after {took:.0f} s)")
 
 
+def check_rank_cache(tmp):
+    """--no-shuffle --cache uint8 under 2 ranks: 12 images, --val-split 0.25
+    (9 training, 3 held out), global batch 4. Training batches [0,4) and
+    [4,8), rank 0 taking [0,2) and [4,6), rank 1 [2,4) and [6,8); sample 8
+    (a last batch of 1 < 2 ranks) is never trained; validation batches of 2
+    dealt out: [9,11) to rank 0, [11,12) to rank 1. So rank 0 holds 6 images
+    and nobody reads 0008.png: corrupt, it stops a run only when every rank
+    decodes everything (with shuffling)."""
+    data, out = os.path.join(tmp, "folder"), os.path.join(tmp, "cache_")
+    r = subprocess.run([CLI, "demo-data", "--output", data, "--count", "12", "--size", "32", "--seed", "4"],
+                       capture_output=True, text=True, timeout=TIMEOUT)
+    check(r.returncode == 0, "demo-data 12 images")
+    common = ["--data", data, *BASE, "--batch", "2", "--val-split", "0.25", "--epochs", "2"]
+    runs = {name: ranks(*common, "--cache", cache, "--save", out + name + ".st")
+            for name, cache in (("uint8", "uint8"), ("none", "none"))}
+    if not check(all(r.returncode == 0 for r in runs.values()),
+                 f"2 ranks, --no-shuffle, --cache uint8 and none: {runs['uint8'].stderr.strip()[-300:]}"):
+        return
+    check("data: rank 0 holds the 6 of 12 images it reads" in runs["uint8"].stderr,
+          "--cache uint8: rank 0 decodes and holds its 6 images of 12: " + runs["uint8"].stderr.strip()[:300])
+    check(read(out + "uint8.st") == read(out + "none.st"),
+          "the rank-only cache trains the weights streaming does, byte for byte")
+    # --val-bn recalibrate also reads the 9 training samples (0008.png too) on every rank
+    r = ranks(*common, "--val-bn", "recalibrate", "--cache", "uint8", "--save", out + "recal.st")
+    check(r.returncode == 0 and "data: rank 0 holds the 11 of 12 images it reads" in r.stderr,
+          f"--val-bn recalibrate: rank 0 holds the recalibration samples too, 11 of 12 "
+          f"({r.returncode}: {r.stderr.strip()[-300:]})")
+    with open(os.path.join(data, "images", "0008.png"), "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + b"never read" * 3)
+    r = ranks(*common, "--cache", "uint8", "--save", out + "corrupt.st")
+    check(r.returncode == 0 and read(out + "corrupt.st") == read(out + "uint8.st"),
+          f"no rank decodes 0008.png, which neither reads: the run and its weights unchanged "
+          f"({r.returncode}: {r.stderr.strip()[-200:]})")
+    shuffled = [a for a in common if a != "--no-shuffle"]
+    r = ranks(*shuffled, "--cache", "uint8", "--save", out + "shuffled.st")
+    check(r.returncode != 0 and "0008.png" in r.stderr and not os.path.exists(out + "shuffled.st"),
+          f"with shuffling every rank decodes every image: 0008.png stops the run ({r.returncode})")
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def main():
     reason = skip_reason()
     if reason:
@@ -173,6 +219,7 @@ def main():
         check_validation(tmp, data)
         check_resume(tmp, data)
         check_dead_rank(tmp, data)
+        check_rank_cache(tmp)
     return check.summary()
 
 
