@@ -285,6 +285,24 @@ static void hostile_files_are_format_errors(void **state) {
     assert_status(unetseg_model_load_weights(m, tmp_path("inf.safetensors"), UNETSEG_LOAD_PARTIAL, NULL),
                   UNETSEG_E_NUMERIC);
     assert_error_mentions("conv_b/kernel");
+    /* ... also when it comes after good tensors: loading overwrites the
+     * model's own buffers in place, but only after every tensor was read
+     * and checked (io/weights.c), so the good ones are not applied either */
+    {
+        int64_t kshape_a[4] = {3, 3, 2, 3}, bshape_a[1] = {3}, count = 0;
+        float ka[54], ba[3] = {7, 8, 9};
+        for (int i = 0; i < 54; i++) ka[i] = 0.5f * (float)i;
+        us_st_tensor good_then_inf[3] = {{"conv_a/kernel", 4, kshape_a, ka},
+                                         {"conv_a/bias", 1, bshape_a, ba},
+                                         {"conv_b/kernel", 4, kshape_b, kb}};
+        assert_ok(us_st_write(tmp_path("good_then_inf.safetensors"), good_then_inf, 3, NULL, NULL, 0));
+        float *before = snapshot(m, &count);
+        assert_status(unetseg_model_load_weights(m, tmp_path("good_then_inf.safetensors"),
+                                                 UNETSEG_LOAD_PARTIAL, NULL),
+                      UNETSEG_E_NUMERIC);
+        assert_unchanged(m, before, count);
+        free(before);
+    }
     /* a valid file without unetseg metadata cannot rebuild a model */
     int64_t shape[1] = {1};
     us_st_tensor one[1] = {{"x/bias", 1, shape, payload}};

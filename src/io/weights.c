@@ -123,31 +123,62 @@ static int32_t match_entries(us_st_file *f, const param_ref *refs, int32_t n, in
     return UNETSEG_OK;
 }
 
-/* Read every matched tensor into fresh parameter blocks, then swap them in:
- * a read error half-way leaves the model untouched, and a block shared
- * with clones is replaced, never written (graph/param_share.h). */
+/* Tensor i of the file into dst: read, then checked for NaN and infinity. */
+static int32_t read_checked(us_st_file *f, const param_ref *ref, const us_st_entry *e, float *dst) {
+    const int64_t numel = ref->param->value->numel;
+    int32_t st = us_st_read_f32(f, e, dst, numel);
+    int64_t bad = st ? -1 : us_first_non_finite(dst, numel);
+    if (bad >= 0)
+        st = us_fail(UNETSEG_E_NUMERIC, "load_weights: '%s' element %lld is NaN or infinite",
+                     ref->name, (long long)bad);
+    return st;
+}
+
+/* All or nothing without a second copy of the weights. First every
+ * matched tensor is read and checked, into a fresh block where the
+ * parameter's block is shared with clones (it is replaced, never written:
+ * graph/param_share.h) and into one scratch buffer otherwise, and every
+ * allocation is made: any error leaves the model untouched. Then the
+ * model's own blocks are read into in place (and their kept kernels
+ * dropped), and the fresh blocks swapped in. Staging every tensor, as
+ * before, held the model's weights twice: the peak memory of a load (98 MB
+ * more for Unet('resnet34'), above the whole of an inference pass with
+ * its kernel cache off). Only a file that changes between the two reads
+ * can fail the second: the error says so. */
 static int32_t read_and_swap(us_st_file *f, const param_ref *refs, int32_t n,
-                             const us_st_entry **entry_of) {
-    us_param_data **staged = us_calloc_array((size_t)n, sizeof *staged);
-    int32_t st = staged ? UNETSEG_OK : us_fail(UNETSEG_E_NOMEM, "load_weights: out of memory");
+                             const us_st_entry **entry_of, int *changed) {
+    us_param_data **staged = us_calloc_array((size_t)(n ? n : 1), sizeof *staged);
+    int64_t largest = 1;
+    for (int32_t i = 0; i < n; i++)
+        if (entry_of[i] && refs[i].param->value->numel > largest) largest = refs[i].param->value->numel;
+    float *scratch = us_malloc_array((size_t)largest, sizeof(float));
+    int32_t st = staged && scratch ? UNETSEG_OK : us_fail(UNETSEG_E_NOMEM, "load_weights: out of memory");
     for (int32_t i = 0; i < n && !st; i++) {
         if (!entry_of[i]) continue;
         const us_param *p = refs[i].param;
-        const int64_t numel = p->value->numel;
-        if (us_param_data_new(p->data->group, p->value->rank, p->value->shape, &staged[i]))
+        if (us_param_is_shared(p) &&
+            us_param_data_new(p->data->group, p->value->rank, p->value->shape, &staged[i])) {
             st = us_fail(UNETSEG_E_NOMEM, "load_weights: out of memory for '%s'", refs[i].name);
-        else
-            st = us_st_read_f32(f, entry_of[i], staged[i]->value->data, numel);
-        int64_t bad = st ? -1 : us_first_non_finite(staged[i]->value->data, numel);
-        if (bad >= 0)
-            st = us_fail(UNETSEG_E_NUMERIC, "load_weights: '%s' element %lld is NaN or infinite",
-                         refs[i].name, (long long)bad);
+            break;
+        }
+        st = read_checked(f, &refs[i], entry_of[i], staged[i] ? staged[i]->value->data : scratch);
+    }
+    for (int32_t i = 0; i < n && !st; i++) {
+        if (!entry_of[i] || staged[i]) continue;
+        us_param *p = refs[i].param;
+        us_param_make_writable(p); /* a private block: drops its kept kernels, cannot fail */
+        *changed = 1;
+        if (read_checked(f, &refs[i], entry_of[i], p->value->data))
+            st = us_fail(UNETSEG_E_IO,
+                         "load_weights: '%s' changed in the file while it was being loaded: the "
+                         "model now holds a mix of old and new weights; load it again", refs[i].name);
     }
     for (int32_t i = 0; i < n && staged; i++) {
         if (!staged[i]) continue;
         if (!st) us_param_adopt(refs[i].param, staged[i]);
         else us_param_data_free(staged[i]);
     }
+    free(scratch);
     free(staged);
     return st;
 }
@@ -163,7 +194,9 @@ int32_t us_load_model_weights(unetseg_model *model, us_st_file *f, int32_t mode,
     const us_st_entry **entry_of = st ? NULL : us_calloc_array((size_t)(n ? n : 1), sizeof *entry_of);
     if (!st && !entry_of) st = us_fail(UNETSEG_E_NOMEM, "load_weights: out of memory");
     if (!st) st = match_entries(f, refs, n, mode, ignore_prefix, entry_of, r, &n_loaded);
-    if (!st) st = read_and_swap(f, refs, n, entry_of);
+    int changed = 0;
+    if (!st) st = read_and_swap(f, refs, n, entry_of, &changed);
+    if (st && changed) us_model_invalidate(model); /* a half-loaded model (read_and_swap) */
     int detail = r && !ferror(r);
     if (r && fclose(r) != 0) detail = 0;
     if (!st) {
