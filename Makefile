@@ -207,6 +207,11 @@ bin/unetseg: $(CLI_SRC) $(wildcard examples/cli/*.h) lib/libunetseg.a
 	@mkdir -p bin
 	$(CC) $(CFLAGS_BASE) $(IMAGE_CFLAGS) $(MPI_CFLAGS) -o $@ $(CLI_SRC) lib/libunetseg.a $(IMAGE_LIBS) $(MPI_LIBS) $(LIBS)
 
+# The gradient exchange of data-parallel training timed alone (docs/SCALING.md).
+build/bench/bench_allreduce: bench/bench_allreduce.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(MPI_CFLAGS) -o $@ $< $(MPI_LIBS)
+
 build/examples/%: examples/%.c lib/libunetseg.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -o $@ $< lib/libunetseg.a $(LIBS)
