@@ -143,6 +143,31 @@ static void winograd_matches_reference(void **state) {
     us_cpu_force_isa(US_ISA_COUNT);
 }
 
+/* Inputs, weights and a BN + ReLU epilogue (up to 64 output channels) for
+ * the bit-identity tests, and two output buffers. */
+typedef struct conv_data {
+    float *x, *k, *y, *want;
+    float bias[64], scale[64], shift[64];
+    us_conv_epilogue ep;
+    size_t y_bytes;
+} conv_data;
+
+static void conv_data_init(conv_data *d, const us_conv_geom *g) {
+    const int64_t nx = g->n * g->h * g->w * g->cin, nk = g->kh * g->kw * g->cin * g->cout;
+    d->y_bytes = (size_t)(g->n * g->ho * g->wo * g->cout) * sizeof(float);
+    d->x = malloc((size_t)nx * sizeof(float));
+    d->k = malloc((size_t)nk * sizeof(float));
+    d->y = malloc(d->y_bytes);
+    d->want = malloc(d->y_bytes);
+    for (int64_t i = 0; i < nx; i++) d->x[i] = 3.0f * value(i, 0.37);
+    for (int64_t i = 0; i < nk; i++) d->k[i] = value(i, 1.3);
+    for (int i = 0; i < 64; i++)
+        d->bias[i] = value(i, 0.7), d->scale[i] = 1.5f + value(i, 2.1), d->shift[i] = value(i, 0.2);
+    d->ep = (us_conv_epilogue){d->scale, d->shift, 1, 0};
+}
+
+static void conv_data_free(conv_data *d) { free(d->x), free(d->k), free(d->y), free(d->want); }
+
 /* The stem kernel (64 outputs from 1-4 inputs) gives im2col's bits and
  * the reference's values: the ResNet stem, odd sizes, strides 1 and 2,
  * smaller kernels, an image smaller than the kernel. */
@@ -161,22 +186,16 @@ static void stem_matches_im2col_bit_for_bit(void **state) {
         assert_true(us_conv2d_stem_applies(g));
         compare_with(us_conv2d_forward_stem, "stem", g, 1, 1, DIRECT_TOL);
         compare_with(us_conv2d_forward_stem, "stem", g, 0, 0, DIRECT_TOL);
-        int64_t nx = g->n * g->h * g->w * g->cin, nk = g->kh * g->kw * g->cin * 64, ny = g->n * g->ho * g->wo * 64;
-        float *x = malloc((size_t)nx * sizeof(float)), *k = malloc((size_t)nk * sizeof(float));
-        float *want = malloc((size_t)ny * sizeof(float)), *y = malloc((size_t)ny * sizeof(float));
-        float bias[64], scale[64], shift[64];
-        for (int64_t i = 0; i < nx; i++) x[i] = 3.0f * value(i, 0.37);
-        for (int64_t i = 0; i < nk; i++) k[i] = value(i, 1.3);
-        for (int i = 0; i < 64; i++) bias[i] = value(i, 0.7), scale[i] = 1.5f + value(i, 2.1), shift[i] = value(i, 0.2);
-        const us_conv_epilogue ep = {scale, shift, 1, 0};
-        assert_ok(us_conv2d_forward_im2col(g, x, k, bias, &ep, want));
+        conv_data d;
+        conv_data_init(&d, g);
+        assert_ok(us_conv2d_forward_im2col(g, d.x, d.k, d.bias, &d.ep, d.want));
         for (int32_t threads = 1; threads <= 2; threads++) {
             us_parallel_set_threads(threads);
-            assert_ok(us_conv2d_forward_stem(g, x, k, bias, &ep, y));
-            assert_memory_equal(y, want, (size_t)ny * sizeof(float));
+            assert_ok(us_conv2d_forward_stem(g, d.x, d.k, d.bias, &d.ep, d.y));
+            assert_memory_equal(d.y, d.want, d.y_bytes);
         }
         us_parallel_set_threads(1);
-        free(x), free(k), free(want), free(y);
+        conv_data_free(&d);
     }
 }
 
@@ -215,27 +234,21 @@ static void direct_variants_agree_bit_for_bit(void **state) {
     };
     for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
         const us_conv_geom *g = &cases[t];
-        int64_t nx = g->n * g->h * g->w * g->cin, nk = 9 * g->cin * 16, ny = g->n * g->ho * g->wo * 16;
-        float *x = malloc((size_t)nx * sizeof(float)), *k = malloc((size_t)nk * sizeof(float));
-        float *first = malloc((size_t)ny * sizeof(float)), *y = malloc((size_t)ny * sizeof(float));
-        float bias[16], scale[16], shift[16];
-        for (int64_t i = 0; i < nx; i++) x[i] = 3.0f * value(i, 0.37);
-        for (int64_t i = 0; i < nk; i++) k[i] = value(i, 1.3);
-        for (int i = 0; i < 16; i++) bias[i] = value(i, 0.7), scale[i] = 1.5f + value(i, 2.1), shift[i] = value(i, 0.2);
-        const us_conv_epilogue ep = {scale, shift, 1, 0};
+        conv_data d;
+        conv_data_init(&d, g);
         int runs = 0;
         for (int isa = 1; isa <= (int)us_cpu_best_isa(); isa++)
             for (int32_t threads = 1; threads <= 3; threads++) {
                 assert_int_equal(us_cpu_force_isa((us_isa)isa), isa);
                 us_parallel_set_threads(threads);
                 if (!us_conv2d_direct_applies(g)) continue;
-                assert_ok(us_conv2d_forward_direct(g, x, k, bias, &ep, runs ? y : first));
-                if (runs++) assert_memory_equal(y, first, (size_t)ny * sizeof(float));
+                assert_ok(us_conv2d_forward_direct(g, d.x, d.k, d.bias, &d.ep, runs ? d.y : d.want));
+                if (runs++) assert_memory_equal(d.y, d.want, d.y_bytes);
             }
         us_cpu_force_isa(US_ISA_COUNT);
         us_parallel_set_threads(1);
         assert_true(runs >= 3);
-        free(x), free(k), free(first), free(y);
+        conv_data_free(&d);
     }
 }
 
@@ -340,23 +353,16 @@ static void narrow_sums_in_documented_order(void **state) {
     };
     for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
         const us_conv_geom *g = &cases[t];
-        int64_t nx = g->n * g->h * g->w * g->cin, nk = g->kh * g->kw * g->cin * g->cout;
-        int64_t ny = g->n * g->ho * g->wo * g->cout;
-        float *x = malloc((size_t)nx * sizeof(float)), *k = malloc((size_t)nk * sizeof(float));
-        float *y = malloc((size_t)ny * sizeof(float)), *want = malloc((size_t)ny * sizeof(float));
-        float bias[4], scale[4], shift[4];
-        for (int64_t i = 0; i < nx; i++) x[i] = 3.0f * value(i, 0.37);
-        for (int64_t i = 0; i < nk; i++) k[i] = value(i, 1.3);
-        for (int i = 0; i < 4; i++) bias[i] = value(i, 0.7), scale[i] = 1.5f + value(i, 2.1), shift[i] = value(i, 0.2);
-        const us_conv_epilogue ep = {scale, shift, 1, 0};
-        narrow_in_order(g, x, k, bias, &ep, want);
+        conv_data d;
+        conv_data_init(&d, g);
+        narrow_in_order(g, d.x, d.k, d.bias, &d.ep, d.want);
         for (int isa = 0; isa <= (int)us_cpu_best_isa(); isa++) { /* AVX-512 has its own 3x3 path */
             assert_int_equal(us_cpu_force_isa((us_isa)isa), isa);
-            assert_ok(us_conv2d_forward_narrow(g, x, k, bias, &ep, y));
-            assert_memory_equal(y, want, (size_t)ny * sizeof(float));
+            assert_ok(us_conv2d_forward_narrow(g, d.x, d.k, d.bias, &d.ep, d.y));
+            assert_memory_equal(d.y, d.want, d.y_bytes);
         }
         us_cpu_force_isa(US_ISA_COUNT);
-        free(x), free(k), free(y), free(want);
+        conv_data_free(&d);
     }
 }
 
