@@ -143,11 +143,11 @@ static void winograd_matches_reference(void **state) {
     us_cpu_force_isa(US_ISA_COUNT);
 }
 
-/* Inputs, weights and a BN + ReLU epilogue (up to 64 output channels) for
+/* Inputs, weights and a BN + ReLU epilogue (up to 160 output channels) for
  * the bit-identity tests, and two output buffers. */
 typedef struct conv_data {
     float *x, *k, *y, *want;
-    float bias[64], scale[64], shift[64];
+    float bias[160], scale[160], shift[160];
     us_conv_epilogue ep;
     size_t y_bytes;
 } conv_data;
@@ -161,7 +161,7 @@ static void conv_data_init(conv_data *d, const us_conv_geom *g) {
     d->want = malloc(d->y_bytes);
     for (int64_t i = 0; i < nx; i++) d->x[i] = 3.0f * value(i, 0.37);
     for (int64_t i = 0; i < nk; i++) d->k[i] = value(i, 1.3);
-    for (int i = 0; i < 64; i++)
+    for (int i = 0; i < 160; i++)
         d->bias[i] = value(i, 0.7), d->scale[i] = 1.5f + value(i, 2.1), d->shift[i] = value(i, 0.2);
     d->ep = (us_conv_epilogue){d->scale, d->shift, 1, 0};
 }
@@ -281,8 +281,50 @@ static void direct_matches_reference(void **state) {
     assert_int_equal(variants, (int)us_cpu_best_isa());
 }
 
-/* The path each geometry takes: F(4x4) from 64 tiles of 4x4 outputs (a
- * 32x32 output at batch 1), else F(2x2) from 64 tiles of 2x2 (16x16), or
+/* A kernel transformed on the call, group by group of output channels
+ * (one or two chunks per thread), gives the bits of the kernel
+ * transformed beforehand: one chunk, one chunk per thread, one chunk on
+ * two threads; a last group of 16 or 2 columns (a partial panel); F(4x4)
+ * and F(2x2); under each of our GEMM variants. */
+static void winograd_fused_matches_prepared_bit_for_bit(void **state) {
+    (void)state;
+    const struct {
+        us_conv_geom g;
+        int tile;
+    } cases[] = {
+        {{1, 16, 16, 24, 16, 16, 80, 3, 3, 1, 1, 1, 1}, 4},
+        {{2, 16, 16, 9, 16, 16, 130, 3, 3, 1, 1, 1, 1}, 4},
+        {{1, 8, 8, 33, 8, 8, 64, 3, 3, 1, 1, 1, 1}, 2},
+        {{3, 13, 11, 20, 13, 11, 96, 3, 3, 1, 1, 1, 1}, 2},
+    };
+    int runs = 0;
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        const us_conv_geom *g = &cases[t].g;
+        const int tile = cases[t].tile;
+        conv_data d;
+        conv_data_init(&d, g);
+        for (int isa = 1; isa <= (int)us_cpu_best_isa(); isa++) {
+            assert_int_equal(us_cpu_force_isa((us_isa)isa), isa);
+            float *u = malloc((size_t)us_winograd_kernel_floats(tile, g->cin, g->cout) * sizeof(float));
+            us_winograd_transform_kernel(tile, d.k, g->cin, g->cout, u);
+            for (int32_t threads = 1; threads <= 2; threads++) {
+                us_parallel_set_threads(threads);
+                assert_ok(us_conv2d_forward_winograd(g, tile, d.x, NULL, u, d.bias, &d.ep, d.want));
+                assert_ok(us_conv2d_forward_winograd(g, tile, d.x, d.k, NULL, d.bias, &d.ep, d.y));
+                assert_memory_equal(d.y, d.want, d.y_bytes);
+                runs++;
+            }
+            free(u);
+        }
+        us_cpu_force_isa(US_ISA_COUNT);
+        us_parallel_set_threads(1);
+        conv_data_free(&d);
+    }
+    assert_true(runs >= 8);
+}
+
+/* The path each geometry takes: F(4x4) from 16 tiles of 4x4 outputs (a
+ * 16x16 output at batch 1), else F(2x2) from 64 tiles of 2x2 (16x16), or
  * from 16 (8x8) with a kept transformed kernel, else im2col; never for
  * other kernels, strides or 1-4 output channels. */
 static void winograd_tile_choice(void **state) {
@@ -293,9 +335,11 @@ static void winograd_tile_choice(void **state) {
     } cases[] = {
         {{1, 32, 32, 8, 32, 32, 8, 3, 3, 1, 1, 1, 1}, 4, 4},
         {{1, 29, 29, 8, 29, 29, 8, 3, 3, 1, 1, 1, 1}, 4, 4}, /* 8 x 8 partial tiles */
-        {{1, 28, 28, 8, 28, 28, 8, 3, 3, 1, 1, 1, 1}, 2, 2}, /* 7 x 7 tiles of 4 */
-        {{1, 16, 16, 8, 16, 16, 8, 3, 3, 1, 1, 1, 1}, 2, 2},
-        {{4, 8, 8, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1}, 2, 2}, /* 4 x 16 tiles of 2 */
+        {{1, 28, 28, 8, 28, 28, 8, 3, 3, 1, 1, 1, 1}, 4, 4}, /* 7 x 7 tiles of 4 */
+        {{1, 16, 16, 8, 16, 16, 8, 3, 3, 1, 1, 1, 1}, 4, 4},
+        {{1, 13, 13, 8, 13, 13, 8, 3, 3, 1, 1, 1, 1}, 4, 4}, /* 4 x 4 partial tiles */
+        {{1, 12, 12, 8, 12, 12, 8, 3, 3, 1, 1, 1, 1}, 0, 2}, /* 3 x 3 tiles of 4, 36 of 2 */
+        {{4, 8, 8, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1}, 4, 4}, /* 4 x 4 tiles of 4 */
         {{1, 8, 8, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1}, 0, 2},
         {{1, 7, 7, 8, 7, 7, 8, 3, 3, 1, 1, 1, 1}, 0, 2}, /* 4 x 4 partial tiles */
         {{1, 6, 6, 8, 6, 6, 8, 3, 3, 1, 1, 1, 1}, 0, 0}, /* 3 x 3 tiles of 2 */
@@ -430,6 +474,7 @@ static void winograd_input_gradient(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(winograd_matches_reference),
                                        cmocka_unit_test(winograd_tile_choice),
+        cmocka_unit_test(winograd_fused_matches_prepared_bit_for_bit),
                                        cmocka_unit_test(direct_matches_reference),
                                        cmocka_unit_test(narrow_matches_reference),
                                        cmocka_unit_test(narrow_sums_in_documented_order),

@@ -52,18 +52,23 @@ static void gather_band(void *arg, int64_t lo, int64_t hi) {
     us_patch_gather(j->pg, j->x, j->r0 + lo, hi - lo, j->col + lo * j->krow);
 }
 
-/* Winograd needs enough tiles for its GEMMs: below 64 output tiles
- * (F(4x4): a 32x32 output at batch 1) the 12-row GEMM panels run mostly
- * empty. F(2x2) makes 4x more tiles of the same output, so a 16x16 output
- * still gets 64. With a transformed kernel kept from earlier passes,
- * F(2x2) still beats im2col from 16 tiles (an 8x8 output at batch 1):
- * measured with bench_conv on a Zen 5 core (AVX-512), 8x8 512 -> 512
+/* Winograd needs enough tiles for its GEMMs: F(4x4) from 16 tiles (below),
+ * F(2x2) from 64 (below that the transform of its kernel dominates). With
+ * a transformed kernel kept from earlier passes, F(2x2) still beats
+ * im2col from 16 tiles (an 8x8 output at batch 1): measured with bench_conv on a Zen 5 core (AVX-512), 8x8 512 -> 512
  * channels 1.91 ms by im2col, 0.93 ms by F(2x2) (1.49 by F(4x4)); in the
  * network at batch 1, 256x256, stage 4's five such convs 57.0 -> 53.4 ms
  * for the pass, for 80 MiB more of kept kernels. Transformed on the call,
  * that kernel (1.3 ms) would cost more than im2col saves. */
 #define US_WINOGRAD_MIN_TILES 64
 #define US_WINOGRAD_F2X2_KEPT_MIN_TILES 16
+/* F(4x4) from 16 tiles (a 16x16 output at batch 1): since a last partial
+ * micro-panel of A is read in place rather than packed, mostly empty
+ * 12-row GEMM panels cost little, and F(4x4)'s 4x fewer multiply-adds than
+ * im2col beat F(2x2)'s 2.25x there (bench_conv, Zen 5, 16x16 256 ->
+ * 256 channels: kept kernel 0.86 -> 0.63 ms, transformed on the call 1.06
+ * -> 0.92; decoder0a, 768 -> 256: 2.64 -> 1.79 kept). */
+#define US_WINOGRAD_F4X4_MIN_TILES 16
 
 static int64_t tiles_of(const us_conv_geom *g, int64_t m) {
     return g->n * ((g->ho + m - 1) / m) * ((g->wo + m - 1) / m);
@@ -73,7 +78,7 @@ static int winograd_tile(const us_conv_geom *g, int64_t f2x2_min_tiles) {
     if (g->kh != 3 || g->kw != 3 || g->sh != 1 || g->sw != 1 || g->cout <= US_NARROW_MAX_COUT ||
         us_cpu_no_winograd() || us_conv2d_direct_applies(g))
         return 0;
-    if (tiles_of(g, 4) >= US_WINOGRAD_MIN_TILES) return 4;
+    if (tiles_of(g, 4) >= US_WINOGRAD_F4X4_MIN_TILES) return 4;
     return tiles_of(g, 2) >= f2x2_min_tiles ? 2 : 0;
 }
 

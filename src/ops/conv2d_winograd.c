@@ -39,61 +39,75 @@ int64_t us_winograd_kernel_floats(int tile, int64_t cin, int64_t cout) {
 
 typedef struct kernel_job {
     const us_wino_transforms *w;
-    const float *kernel;
+    const float *kernel; /* HWIO, at the first output channel of the job */
     float *u;
-    int64_t cin, cout, width, panels, packed; /* U[p] packed in panels of `width` columns */
+    int64_t cin, cols, ld; /* output channels [0, cols) of an HWIO kernel of ld */
+    int64_t width, panels, packed; /* U[p] packed in panels of `width` columns */
 } kernel_job;
 
 /* A full panel's kernel transform goes through an L1 buffer (kernel_band). */
 #define US_WINO_PANEL 16
 #define US_WINO_ROWS 8
 
-/* U[p] = (G g G^T)[p] for every position p, each a cin x cout matrix; g is
+/* U[p] = (G g G^T)[p] for every position p, each a cin x cols matrix; g is
  * the HWIO kernel. U is written straight in the GEMM's packed layout
- * (us_gemm_pack_width); panels [lo, hi), each written in order, input
- * channel by input channel (one call per input channel and panel cost 4x
- * more: set-up per call, and every call's writes landed on fresh pages,
- * one per position). */
+ * (us_gemm_pack_width): panels [lo, hi), US_WINO_ROWS input channels of
+ * a panel per call (one call per input channel and panel cost 4x more:
+ * set-up per call, and every call's writes landed on fresh pages, one per
+ * position). */
 static void kernel_band(void *arg, int64_t lo, int64_t hi) {
     const kernel_job *j = arg;
-    const int64_t width = j->width, packed = j->packed, cin = j->cin;
+    const int64_t width = j->width, packed = j->packed, cin = j->cin, ld = j->ld;
     const int positions = j->w->positions;
-    for (int64_t panel = lo; panel < hi; panel++) {
-        const int64_t col0 = panel * width;
-        const int64_t cols = j->cout - col0 < width ? j->cout - col0 : width;
-        float *u0 = j->u + col0 * cin;
-        const float *g0 = j->kernel + col0;
-        if (cols == US_WINO_PANEL && width == US_WINO_PANEL) {
-            /* US_WINO_ROWS input channels at a time into a buffer in L1,
-             * copied out position by position: the writes reach the planes
-             * in bursts of US_WINO_ROWS lines, not one line per plane in
-             * turn (36 write streams are more than the core tracks: F(4x4)
-             * of 256 x 256 channels 23 -> 6 ns a kernel) */
-            float buf[36 * US_WINO_ROWS * US_WINO_PANEL];
-            for (int64_t r0 = 0; r0 < cin; r0 += US_WINO_ROWS) {
-                const int64_t rows = cin - r0 < US_WINO_ROWS ? cin - r0 : US_WINO_ROWS;
-                j->w->kernel_rows(g0 + r0 * j->cout, cin * j->cout, j->cout, rows, cols, buf,
-                                  US_WINO_ROWS * US_WINO_PANEL, US_WINO_PANEL);
-                for (int p = 0; p < positions; p++)
-                    memcpy(u0 + p * packed + r0 * width, buf + p * US_WINO_ROWS * US_WINO_PANEL,
-                           (size_t)(rows * width) * sizeof(float));
-            }
-            continue;
+    /* Full 16-column panels [lo, full): US_WINO_ROWS input channels at a
+     * time into a buffer in L1, copied out position by position, so that
+     * the writes reach the planes in bursts of US_WINO_ROWS lines, not one
+     * line per plane in turn (36 write streams are more than the core
+     * tracks: F(4x4) of 256 x 256 channels 23 -> 6 ns a kernel). Input
+     * channels outer and panels inner: each tap's row is read across the
+     * whole band at once, where panel by panel a 16-column row was a line
+     * per page (the hardware prefetcher stops at page ends): reading 512 x
+     * 512 x 9 taps 16 columns at a time ran at 9.7 GB/s, 64 at a time at
+     * 20, 512 at 30 (Zen 5). */
+    const int64_t whole = width == US_WINO_PANEL ? j->cols / width : 0;
+    const int64_t full = whole < lo ? lo : whole > hi ? hi : whole;
+    float buf[36 * US_WINO_ROWS * US_WINO_PANEL];
+    for (int64_t r0 = 0; r0 < cin && full > lo; r0 += US_WINO_ROWS) {
+        const int64_t rows = cin - r0 < US_WINO_ROWS ? cin - r0 : US_WINO_ROWS;
+        for (int64_t panel = lo; panel < full; panel++) {
+            const int64_t col0 = panel * width;
+            j->w->kernel_rows(j->kernel + col0 + r0 * ld, cin * ld, ld, rows, width, buf,
+                              US_WINO_ROWS * US_WINO_PANEL, US_WINO_PANEL);
+            for (int p = 0; p < positions; p++)
+                memcpy(j->u + col0 * cin + p * packed + r0 * width, buf + p * US_WINO_ROWS * US_WINO_PANEL,
+                       (size_t)(rows * width) * sizeof(float));
         }
-        j->w->kernel_rows(g0, cin * j->cout, j->cout, cin, cols, u0, packed, width);
-        for (int p = 0; cols < width && p < j->w->positions; p++) /* a last panel's missing columns are zeros */
+    }
+    for (int64_t panel = full; panel < hi; panel++) { /* a partial panel, or OpenBLAS's dense one */
+        const int64_t col0 = panel * width;
+        const int64_t cols = j->cols - col0 < width ? j->cols - col0 : width;
+        float *u0 = j->u + col0 * cin;
+        j->w->kernel_rows(j->kernel + col0, cin * ld, ld, cin, cols, u0, packed, width);
+        for (int p = 0; cols < width && p < positions; p++) /* a last panel's missing columns are zeros */
             for (int64_t ci = 0; ci < cin; ci++)
                 memset(u0 + p * packed + ci * width + cols, 0, (size_t)(width - cols) * sizeof(float));
     }
 }
 
+/* The job of output channels [c0, c0 + cols) of a cin x cout kernel, packed
+ * as a cin x cols matrix per position. */
+static kernel_job kernel_job_of(const us_wino_transforms *w, const float *kernel, int64_t cin,
+                                int64_t cout, int64_t c0, int64_t cols, float *u) {
+    const int64_t width = us_gemm_pack_width(cols);
+    return (kernel_job){w, kernel + c0, u, cin, cols, cout, width, (cols + width - 1) / width,
+                        us_gemm_packed_floats(cin, cols)};
+}
+
 void us_winograd_transform_kernel(int tile, const float *kernel, int64_t cin, int64_t cout,
                                   float *u) {
     const us_wino_transforms *w = us_wino_for_tile(tile);
-    const int64_t width = us_gemm_pack_width(cout);
-    kernel_job j = {w, kernel, u, cin, cout, width, (cout + width - 1) / width,
-                    us_gemm_packed_floats(cin, cout)};
-    us_parallel_rows(j.panels, (9 + w->positions) * width * cin, kernel_band, &j);
+    kernel_job j = kernel_job_of(w, kernel, cin, cout, 0, cout, u);
+    us_parallel_rows(j.panels, (9 + w->positions) * j.width * cin, kernel_band, &j);
 }
 
 /* y += v (an accumulating epilogue: gradients). */
@@ -105,9 +119,11 @@ typedef struct wino_job {
     const us_conv_geom *g;
     const us_wino_transforms *w;
     const float *x, *u, *bias, *zeros;
+    const float *kernel; /* fused: U is transformed group by group from it, on the call */
     const us_conv_epilogue *ep;
     float *y;
     int64_t tiles_w, tiles_hw, total, chunk;
+    int fused;
     _Atomic int32_t failed; /* a part could not allocate its buffers (parts run at once) */
 } wino_job;
 
@@ -196,6 +212,38 @@ static void output_band(void *arg, int64_t lo, int64_t hi) {
     free(o);
 }
 
+/* Output channels per group of a kernel transformed on the call: four
+ * 16-column panels, two tiles of the AVX-512 micro-kernel. A group's U for
+ * all positions (2.4 MB for F(4x4) of 256 inputs, 2 MB for F(2x2) of 512)
+ * is read by the GEMMs right after it is written, from cache, where the
+ * whole transformed kernel (up to 17 MB) would go out to DRAM and come
+ * back; 64 columns read the raw kernel's rows faster than 32 (kernel_band). */
+#define US_WINO_GROUP 64
+/* Fused only where each part runs at most this many chunks: every chunk
+ * transforms the kernel again (large maps: many chunks, and small kernels
+ * that the whole-kernel transform keeps in cache anyway). */
+#define US_WINO_FUSED_MAX_CHUNKS 2
+
+static int64_t group_floats(const wino_job *j) {
+    return j->w->positions * us_gemm_packed_floats(j->g->cin, US_WINO_GROUP);
+}
+
+/* M[p] columns [c0, c0 + US_WINO_GROUP) of every position p, from that
+ * group of U transformed into ug first (group_floats). The same values as
+ * from the whole transformed kernel: the same transform of each kernel
+ * element, and each GEMM element summed over k alone. */
+static void group_gemms(const wino_job *j, int64_t c0, int64_t tiles, const float *v, float *mt,
+                        float *ug) {
+    const us_conv_geom *g = j->g;
+    const int positions = j->w->positions;
+    const int64_t cols = g->cout - c0 < US_WINO_GROUP ? g->cout - c0 : US_WINO_GROUP;
+    kernel_job k = kernel_job_of(j->w, j->kernel, g->cin, g->cout, c0, cols, ug);
+    kernel_band(&k, 0, k.panels);
+    for (int p = 0; p < positions; p++)
+        us_sgemm_packed(tiles, cols, g->cin, v + p * g->cin, positions * g->cin, ug + p * k.packed, 0,
+                        mt + p * g->cout + c0, positions * g->cout);
+}
+
 /* The GEMM of position p: M[p] = V[p] . U[p]. */
 static void position_gemm(const wino_job *j, int p, int64_t tiles, const float *v, float *mt) {
     const us_conv_geom *g = j->g;
@@ -213,22 +261,47 @@ static void gemm_part(void *arg, int32_t part, int32_t parts) {
     us_parallel_set_threads(saved);
 }
 
-/* One chunk of tiles: input transform, one GEMM per position, output
- * transform; on the pass's threads (one, inside a part). */
-static void run_chunk(wino_job *j, int64_t t0, float *v, float *mt, float *scratch) {
+/* Fused: groups of output channels dealt out instead of positions (each
+ * group's kernel is transformed once, by the part that uses it). */
+static void group_part(void *arg, int32_t part, int32_t parts) {
+    const chunk_job *c = arg;
+    float *ug = us_scratch_get((size_t)group_floats(c->j), sizeof(float));
+    if (!ug) {
+        c->j->failed = 1;
+        return;
+    }
+    int32_t saved = us_parallel_threads();
+    us_parallel_set_threads(1);
+    for (int64_t c0 = part * US_WINO_GROUP; c0 < c->j->g->cout; c0 += parts * US_WINO_GROUP)
+        group_gemms(c->j, c0, c->tiles, c->v, c->mt, ug);
+    us_parallel_set_threads(saved);
+    us_scratch_put(ug);
+}
+
+/* One chunk of tiles: input transform, one GEMM per position (or per
+ * group of output channels, fused), output transform; on the pass's
+ * threads (one, inside a part). ug: a fused part's group buffer. */
+static void run_chunk(wino_job *j, int64_t t0, float *v, float *mt, float *scratch, float *ug) {
     const us_conv_geom *g = j->g;
     const int positions = j->w->positions;
     const int32_t threads = us_parallel_threads();
     int64_t tiles = j->total - t0 < j->chunk ? j->total - t0 : j->chunk;
     if (threads > 1) {
         chunk_job c = {j, t0, tiles, v, mt};
+        const int64_t groups = (g->cout + US_WINO_GROUP - 1) / US_WINO_GROUP;
         us_parallel_rows(tiles, positions * g->cin, input_band, &c);
-        us_parallel_run(threads < positions ? threads : positions, gemm_part, &c);
+        if (j->fused)
+            us_parallel_run(threads < groups ? threads : (int32_t)groups, group_part, &c);
+        else
+            us_parallel_run(threads < positions ? threads : positions, gemm_part, &c);
         us_parallel_rows(tiles, positions * g->cout, output_band, &c);
         return;
     }
     transform_input(j, t0, tiles, v);
-    for (int p = 0; p < positions; p++) position_gemm(j, p, tiles, v, mt);
+    if (j->fused)
+        for (int64_t c0 = 0; c0 < g->cout; c0 += US_WINO_GROUP) group_gemms(j, c0, tiles, v, mt, ug);
+    else
+        for (int p = 0; p < positions; p++) position_gemm(j, p, tiles, v, mt);
     transform_output(j, mt, t0, tiles, scratch);
 }
 
@@ -241,17 +314,22 @@ static void wino_part(void *arg, int32_t part, int32_t parts) {
     float *v = us_scratch_get((size_t)(positions * j->chunk * g->cin), sizeof(float));
     float *mt = us_scratch_get((size_t)(positions * j->chunk * g->cout), sizeof(float));
     float *scratch = us_scratch_get((size_t)(m * m * g->cout), sizeof(float));
+    /* a part on one thread transforms its own groups (one chunk on all
+     * threads: group_part) */
+    const int own_groups = j->fused && (parts > 1 || us_parallel_threads() == 1);
+    float *ug = own_groups ? us_scratch_get((size_t)group_floats(j), sizeof(float)) : NULL;
     int32_t saved = us_parallel_threads();
     if (parts > 1) us_parallel_set_threads(1);
-    if (!v || !mt || !scratch)
+    if (!v || !mt || !scratch || (own_groups && !ug))
         j->failed = 1;
     else
         for (int64_t c = part; c * j->chunk < j->total; c += parts)
-            run_chunk(j, c * j->chunk, v, mt, scratch);
+            run_chunk(j, c * j->chunk, v, mt, scratch, ug);
     us_parallel_set_threads(saved);
     us_scratch_put(v);
     us_scratch_put(mt);
     us_scratch_put(scratch);
+    us_scratch_put(ug);
 }
 
 int32_t us_conv2d_forward_winograd(const us_conv_geom *g, int tile, const float *x,
@@ -285,20 +363,26 @@ int32_t us_conv2d_forward_winograd(const us_conv_geom *g, int tile, const float 
         chunks = threads;
         chunk = (total + chunks - 1) / chunks;
     }
-    float *u = prepared ? NULL
-                        : us_scratch_get((size_t)us_winograd_kernel_floats(tile, g->cin, g->cout),
-                                         sizeof(float));
+    chunks = (total + chunk - 1) / chunk;
+    int32_t parts = us_parallel_threads();
+    if (parts > chunks) parts = (int32_t)chunks;
+    /* Without a kept kernel, one that each part would read only once or
+     * twice is transformed group by group as its GEMMs need it (F(4x4),
+     * 256 -> 256 channels at 16x16, Zen 5: see docs/PERFORMANCE.md) */
+    const int fused = !prepared && (chunks + parts - 1) / parts <= US_WINO_FUSED_MAX_CHUNKS;
+    float *u = prepared || fused
+                   ? NULL
+                   : us_scratch_get((size_t)us_winograd_kernel_floats(tile, g->cin, g->cout),
+                                    sizeof(float));
     float *zeros = us_calloc_array((size_t)g->cin, sizeof(float));
     int32_t st = UNETSEG_OK;
-    if ((!prepared && !u) || !zeros) {
+    if ((!prepared && !fused && !u) || !zeros) {
         st = us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate Winograd buffers");
     } else {
-        if (!prepared) us_winograd_transform_kernel(tile, kernel, g->cin, g->cout, u);
-        wino_job j = {g,       w,        x,     prepared ? prepared : u, bias, zeros, ep, y,
-                      tiles_w, tiles_hw, total, chunk,                   0};
-        chunks = (total + chunk - 1) / chunk;
-        int32_t parts = us_parallel_threads();
-        if (parts > chunks) parts = (int32_t)chunks;
+        if (!prepared && !fused) us_winograd_transform_kernel(tile, kernel, g->cin, g->cout, u);
+        wino_job j = {.g = g, .w = w, .x = x, .u = prepared ? prepared : u, .bias = bias,
+                      .zeros = zeros, .kernel = kernel, .ep = ep, .y = y, .tiles_w = tiles_w,
+                      .tiles_hw = tiles_hw, .total = total, .chunk = chunk, .fused = fused};
         if (parts > 1)
             us_parallel_run(parts, wino_part, &j);
         else

@@ -133,7 +133,7 @@ typedef struct gemm_run {
     const float *a, *b;
     int64_t ldb;         /* 0: b is packed */
     float *c;
-    int a_in_place;      /* full micro-panels of A read in place (kern->run_a_in_place) */
+    int a_in_place;      /* micro-panels of A read in place (kern->run_a_in_place) */
     int split_rows;      /* parts take rows (else columns) */
     int64_t block;       /* rows or columns per part */
 } gemm_run;
@@ -161,8 +161,10 @@ static void run_block(const gemm_run *g, int64_t r0, int64_t r1, int64_t c0, int
                           .accumulate = g->accumulate || p0 > 0};
         for (int64_t i0 = r0; i0 < r1; i0 += mc_max) {
             const int64_t mc = r1 - i0 < mc_max ? r1 - i0 : mc_max;
-            /* in place, only a last partial micro-panel is packed (at apack) */
-            const int64_t full = g->a_in_place ? mc / kern->mr * kern->mr : 0;
+            /* in place, nothing is packed (a last partial micro-panel too:
+             * packing its rows for every call of Winograd's fused groups
+             * was a quarter of an 8x8 layer's time) */
+            const int64_t full = g->a_in_place ? mc : 0;
             if (full < mc) pack_a(g->trans_a, g->a, g->lda, i0 + full, mc - full, p0, kc, kern->mr, apack);
             for (int64_t j = c0; j < c1; j += kern->nr) {
                 tile_b(g, p0, j, &t.b, &t.b_next);
@@ -197,8 +199,9 @@ static void run_part(void *arg, int32_t part, int32_t parts) {
     /* Without memory for a block of A, one micro-panel at a time on the
      * stack: slower (B comes from L2 for every tile), same results. */
     float fallback[US_GEMM_MAX_MR * US_GEMM_KC];
-    float *block = us_malloc_array((size_t)(US_GEMM_MC * US_GEMM_KC), sizeof(float));
-    const int64_t mc = block ? US_GEMM_MC : g->kern->mr;
+    /* A read in place needs no block (nor its malloc on every call) */
+    float *block = g->a_in_place ? NULL : us_malloc_array((size_t)(US_GEMM_MC * US_GEMM_KC), sizeof(float));
+    const int64_t mc = block || g->a_in_place ? US_GEMM_MC : g->kern->mr;
     if (g->split_rows)
         run_block(g, lo, hi, 0, g->n, block ? block : fallback, mc);
     else
@@ -235,7 +238,7 @@ static void plan_split(gemm_run *g, int32_t *parts) {
     *parts = (int32_t)((total + g->block - 1) / g->block);
 }
 
-/* Up to this many columns of C, full micro-panels of A are read in place
+/* Up to this many columns of C, the micro-panels of A are read in place
  * rather than packed (bench_gemm, Zen 5: the 7x7 stem's im2col GEMM, k = 147
  * and 64 columns, 138 -> 186 GFLOP/s; Winograd's 64-256 columns +3-7 %;
  * with 512 columns each panel of A is read 16 times and packing wins). */

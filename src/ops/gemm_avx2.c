@@ -15,7 +15,7 @@ __attribute__((target("avx2,fma"))) static inline __m256i lane_mask(int cols) {
 }
 
 /* in_place 0: A is a packed micro-panel (t->a[p * MR + r]); 1: A is read
- * in place, row r of the tile at t->a + r * t->lda (its rows all valid).
+ * in place, row r of the tile at t->a + r * t->lda (rows past t->rows read the last valid one).
  * Only the first `live` rows (a constant: 2, 4 or 6) are computed, as in
  * the AVX-512 kernel: a last micro-panel of a few valid rows does not
  * multiply zeros. Each computed sum is the same. */
@@ -29,7 +29,9 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void tile_body(
     const float *a = t->a, *b = t->b;
     const float *row[MR]; /* in place: loop-invariant row pointers, indexed by p */
 #pragma GCC unroll 6
-    for (int r = 0; r < live; r++) row[r] = in_place ? t->a + r * t->lda : a;
+    /* rows past the valid ones (never stored) re-read the last valid row:
+     * a partial micro-panel is read in place too, not packed */
+    for (int r = 0; r < live; r++) row[r] = in_place ? t->a + (r < rows ? r : rows - 1) * t->lda : a;
     const int64_t b_row = t->b_row;
     const float *pf = t->prefetch;
     for (int64_t p = 0; p < kc; p++, b += b_row) {
@@ -67,8 +69,14 @@ __attribute__((target("avx2,fma"))) static void tile_6x16(const us_gemm_tile *t)
         tile_body(t, 0, MR);
 }
 
-/* in place, every row read must exist: only whole micro-panels come here */
-__attribute__((target("avx2,fma"))) static void tile_6x16_a(const us_gemm_tile *t) { tile_body(t, 1, MR); }
+__attribute__((target("avx2,fma"))) static void tile_6x16_a(const us_gemm_tile *t) {
+    if (t->rows <= 2)
+        tile_body(t, 1, 2);
+    else if (t->rows <= 4)
+        tile_body(t, 1, 4);
+    else
+        tile_body(t, 1, MR);
+}
 
 const us_gemm_kernel us_gemm_kernel_avx2 = {MR, 16, tile_6x16, tile_6x16_a};
 #else

@@ -10,7 +10,7 @@
 _Static_assert(MR <= US_GEMM_MAX_MR && US_GEMM_MC % MR == 0, "A blocks are whole micro-panels");
 
 /* in_place 0: A is a packed micro-panel (t->a[p * MR + r]); 1: A is read
- * in place, row r of the tile at t->a + r * t->lda (its rows all valid).
+ * in place, row r of the tile at t->a + r * t->lda (rows past t->rows read the last valid one).
  * Only the first `live` rows (a constant: 4, 8 or 12) are computed: a last
  * micro-panel of 4 valid rows (64 = 5 x 12 + 4 rows, the GEMMs of 64
  * Winograd tiles and of an 8x8 output) would otherwise spend 8 of its 12
@@ -26,7 +26,9 @@ __attribute__((target("avx512f,avx2,fma"), always_inline)) static inline void ti
     const float *a = t->a, *b0 = t->b;
     const float *row[MR]; /* in place: loop-invariant row pointers, indexed by p */
 #pragma GCC unroll 12
-    for (int r = 0; r < live; r++) row[r] = in_place ? t->a + r * t->lda : a;
+    /* rows past the valid ones (never stored) re-read the last valid row:
+     * a partial micro-panel is read in place too, not packed */
+    for (int r = 0; r < live; r++) row[r] = in_place ? t->a + (r < rows ? r : rows - 1) * t->lda : a;
     /* a tile of 16 columns or fewer reads its first columns twice */
     const float *b1 = t->cols > 16 ? t->b_next : t->b;
     const float *pf0 = t->prefetch, *pf1 = t->prefetch_next;
@@ -68,9 +70,13 @@ __attribute__((target("avx512f,avx2,fma"))) static void tile_12x32(const us_gemm
         tile_body(t, 0, MR);
 }
 
-/* in place, every row read must exist: only whole micro-panels come here */
 __attribute__((target("avx512f,avx2,fma"))) static void tile_12x32_a(const us_gemm_tile *t) {
-    tile_body(t, 1, MR);
+    if (t->rows <= 4)
+        tile_body(t, 1, 4);
+    else if (t->rows <= 8)
+        tile_body(t, 1, 8);
+    else
+        tile_body(t, 1, MR);
 }
 
 const us_gemm_kernel us_gemm_kernel_avx512 = {MR, 32, tile_12x32, tile_12x32_a};

@@ -41,7 +41,7 @@ typedef struct us_gemm_tile {
 typedef struct us_gemm_kernel {
     int32_t mr, nr;
     void (*run)(const us_gemm_tile *t);
-    /* the same reading a whole tile's mr rows of A in place (NULL: none);
+    /* the same reading the tile's rows of A in place (NULL: none);
      * same results, no packing (for short k and few columns, packing A
      * costs about as much as the multiply) */
     void (*run_a_in_place)(const us_gemm_tile *t);
