@@ -27,11 +27,11 @@ int32_t us_parallel_pool_size(void);
  * thread cannot start, which changes the speed, never the result. */
 void us_parallel_run(int32_t parts, void (*fn)(void *arg, int32_t part, int32_t parts), void *arg);
 
-/* Run fn(arg, lo, hi) over contiguous bands covering [0, rows), one band
- * per thread of the pass; `row_floats` (the floats a row touches) sizes the
- * bands: fewer threads for short work, so that no band is below
- * US_MIN_BAND_FLOATS. For work whose result per row does not depend on the
- * band. */
+/* Run fn(arg, lo, hi) over contiguous bands covering [0, rows), a few per
+ * thread of the pass, each taken by the next thread to get free;
+ * `row_floats` (the floats a row touches) sizes the bands: fewer threads
+ * for short work, so that no band is below US_MIN_BAND_FLOATS. For work
+ * whose result per row does not depend on the band. */
 #define US_MIN_BAND_FLOATS 16384
 void us_parallel_rows(int64_t rows, int64_t row_floats,
                       void (*fn)(void *arg, int64_t lo, int64_t hi), void *arg);

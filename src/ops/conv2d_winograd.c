@@ -5,6 +5,7 @@
  * Chunks of tiles are independent, so threads take whole chunks; chunk
  * boundaries depend on the shape only, so results never depend on the
  * thread count. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,6 +126,7 @@ typedef struct wino_job {
     int64_t tiles_w, tiles_hw, total, chunk;
     int fused;
     _Atomic int32_t failed; /* a part could not allocate its buffers (parts run at once) */
+    _Atomic int64_t next_chunk; /* chunks go to whichever part gets free first */
 } wino_job;
 
 /* V[t][p] = (B^T d B)[p] for the input tile of tile t (from
@@ -193,6 +195,7 @@ typedef struct chunk_job {
     wino_job *j;
     int64_t t0, tiles;
     float *v, *mt;
+    _Atomic int32_t next; /* the next position (group) to take */
 } chunk_job;
 
 static void input_band(void *arg, int64_t lo, int64_t hi) {
@@ -254,17 +257,19 @@ static void position_gemm(const wino_job *j, int p, int64_t tiles, const float *
 }
 
 static void gemm_part(void *arg, int32_t part, int32_t parts) {
-    const chunk_job *c = arg;
+    chunk_job *c = arg;
     int32_t saved = us_parallel_threads();
     us_parallel_set_threads(1);
-    for (int p = part; p < c->j->w->positions; p += parts) position_gemm(c->j, p, c->tiles, c->v, c->mt);
+    (void)part, (void)parts;
+    for (int p; (p = atomic_fetch_add(&c->next, 1)) < c->j->w->positions;)
+        position_gemm(c->j, p, c->tiles, c->v, c->mt);
     us_parallel_set_threads(saved);
 }
 
-/* Fused: groups of output channels dealt out instead of positions (each
+/* Fused: groups of output channels taken in turn instead of positions (each
  * group's kernel is transformed once, by the part that uses it). */
 static void group_part(void *arg, int32_t part, int32_t parts) {
-    const chunk_job *c = arg;
+    chunk_job *c = arg;
     float *ug = us_scratch_get((size_t)group_floats(c->j), sizeof(float));
     if (!ug) {
         c->j->failed = 1;
@@ -272,7 +277,8 @@ static void group_part(void *arg, int32_t part, int32_t parts) {
     }
     int32_t saved = us_parallel_threads();
     us_parallel_set_threads(1);
-    for (int64_t c0 = part * US_WINO_GROUP; c0 < c->j->g->cout; c0 += parts * US_WINO_GROUP)
+    (void)part, (void)parts;
+    for (int64_t c0; (c0 = (int64_t)atomic_fetch_add(&c->next, 1) * US_WINO_GROUP) < c->j->g->cout;)
         group_gemms(c->j, c0, c->tiles, c->v, c->mt, ug);
     us_parallel_set_threads(saved);
     us_scratch_put(ug);
@@ -287,7 +293,7 @@ static void run_chunk(wino_job *j, int64_t t0, float *v, float *mt, float *scrat
     const int32_t threads = us_parallel_threads();
     int64_t tiles = j->total - t0 < j->chunk ? j->total - t0 : j->chunk;
     if (threads > 1) {
-        chunk_job c = {j, t0, tiles, v, mt};
+        chunk_job c = {j, t0, tiles, v, mt, 0};
         const int64_t groups = (g->cout + US_WINO_GROUP - 1) / US_WINO_GROUP;
         us_parallel_rows(tiles, positions * g->cin, input_band, &c);
         if (j->fused)
@@ -305,10 +311,12 @@ static void run_chunk(wino_job *j, int64_t t0, float *v, float *mt, float *scrat
     transform_output(j, mt, t0, tiles, scratch);
 }
 
-/* Part `part` of `parts` runs chunks part, part + parts, ... with its own
- * buffers. With several parts each GEMM runs on its part's thread alone. */
+/* A part runs chunks with its own buffers, taking the next chunk when it
+ * is done with one (a thread slowed by the host does fewer). With several
+ * parts each GEMM runs on its part's thread alone. */
 static void wino_part(void *arg, int32_t part, int32_t parts) {
     wino_job *j = arg;
+    (void)part;
     const us_conv_geom *g = j->g;
     const int64_t positions = j->w->positions, m = j->w->m;
     float *v = us_scratch_get((size_t)(positions * j->chunk * g->cin), sizeof(float));
@@ -323,7 +331,7 @@ static void wino_part(void *arg, int32_t part, int32_t parts) {
     if (!v || !mt || !scratch || (own_groups && !ug))
         j->failed = 1;
     else
-        for (int64_t c = part; c * j->chunk < j->total; c += parts)
+        for (int64_t c; (c = atomic_fetch_add(&j->next_chunk, 1)) * j->chunk < j->total;)
             run_chunk(j, c * j->chunk, v, mt, scratch, ug);
     us_parallel_set_threads(saved);
     us_scratch_put(v);
