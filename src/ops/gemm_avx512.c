@@ -61,23 +61,20 @@ __attribute__((target("avx512f,avx2,fma"), always_inline)) static inline void ti
     }
 }
 
-__attribute__((target("avx512f,avx2,fma"))) static void tile_12x32(const us_gemm_tile *t) {
+/* The body computing just enough rows for the tile's valid ones (constant
+ * row counts keep the accumulators in registers). */
+__attribute__((target("avx512f,avx2,fma"), always_inline)) static inline void tile_rows(
+    const us_gemm_tile *t, const int in_place) {
     if (t->rows <= 4)
-        tile_body(t, 0, 4);
+        tile_body(t, in_place, 4);
     else if (t->rows <= 8)
-        tile_body(t, 0, 8);
+        tile_body(t, in_place, 8);
     else
-        tile_body(t, 0, MR);
+        tile_body(t, in_place, MR);
 }
 
-__attribute__((target("avx512f,avx2,fma"))) static void tile_12x32_a(const us_gemm_tile *t) {
-    if (t->rows <= 4)
-        tile_body(t, 1, 4);
-    else if (t->rows <= 8)
-        tile_body(t, 1, 8);
-    else
-        tile_body(t, 1, MR);
-}
+__attribute__((target("avx512f,avx2,fma"))) static void tile_12x32(const us_gemm_tile *t) { tile_rows(t, 0); }
+__attribute__((target("avx512f,avx2,fma"))) static void tile_12x32_a(const us_gemm_tile *t) { tile_rows(t, 1); }
 
 const us_gemm_kernel us_gemm_kernel_avx512 = {MR, 32, tile_12x32, tile_12x32_a};
 #else
