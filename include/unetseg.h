@@ -462,9 +462,10 @@ UNETSEG_API int32_t unetseg_model_set_threads(unetseg_model *model, int32_t thre
  * `model` and its clones keep between passes (default 256 MiB; 0 keeps
  * none). Memory for speed: a convolution whose kernel is not kept
  * transforms it on every pass, or takes a path that needs none.
- * Unet('resnet34') keeps 176 MiB at batch 1, 256x256 (on one Zen 5 core:
- * forward 55-59 ms, peak RSS 303 MiB; with 0: 69-76 ms, 192 MiB; with 96
- * MiB: 63 ms, 244 MiB). Kernels this model alone holds are dropped now (made again
+ * Kernels are kept in the order layers first run. Unet('resnet34') keeps
+ * about 233 MiB at batch 1, 256x256 (on one Zen 5 core: forward 43.6 ms,
+ * peak RSS 390 MB; with 128 MiB: 49.8 ms, 276 MB; with 0: 52.4 ms, 146
+ * MB). Kernels this model alone holds are dropped now (made again
  * within the bound when needed); kernels shared with clones stay until
  * their weights change. Results do not depend on it. Not while a pass of
  * the model or a clone runs. Errors: INVALID_ARG (NULL model, bytes < 0). */
