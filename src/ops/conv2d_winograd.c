@@ -120,11 +120,10 @@ typedef struct wino_job {
     const us_conv_geom *g;
     const us_wino_transforms *w;
     const float *x, *u, *bias, *zeros;
-    const float *kernel; /* fused: U is transformed group by group from it, on the call */
+    const float *kernel; /* fused (else NULL): U is transformed group by group from it */
     const us_conv_epilogue *ep;
     float *y;
     int64_t tiles_w, tiles_hw, total, chunk;
-    int fused;
     _Atomic int32_t failed; /* a part could not allocate its buffers (parts run at once) */
     _Atomic int64_t next_chunk; /* chunks go to whichever part gets free first */
 } wino_job;
@@ -296,7 +295,7 @@ static void run_chunk(wino_job *j, int64_t t0, float *v, float *mt, float *scrat
         chunk_job c = {j, t0, tiles, v, mt, 0};
         const int64_t groups = (g->cout + US_WINO_GROUP - 1) / US_WINO_GROUP;
         us_parallel_rows(tiles, positions * g->cin, input_band, &c);
-        if (j->fused)
+        if (j->kernel)
             us_parallel_run(threads < groups ? threads : (int32_t)groups, group_part, &c);
         else
             us_parallel_run(threads < positions ? threads : positions, gemm_part, &c);
@@ -304,7 +303,7 @@ static void run_chunk(wino_job *j, int64_t t0, float *v, float *mt, float *scrat
         return;
     }
     transform_input(j, t0, tiles, v);
-    if (j->fused)
+    if (j->kernel)
         for (int64_t c0 = 0; c0 < g->cout; c0 += US_WINO_GROUP) group_gemms(j, c0, tiles, v, mt, ug);
     else
         for (int p = 0; p < positions; p++) position_gemm(j, p, tiles, v, mt);
@@ -324,7 +323,7 @@ static void wino_part(void *arg, int32_t part, int32_t parts) {
     float *scratch = us_scratch_get((size_t)(m * m * g->cout), sizeof(float));
     /* a part on one thread transforms its own groups (one chunk on all
      * threads: group_part) */
-    const int own_groups = j->fused && (parts > 1 || us_parallel_threads() == 1);
+    const int own_groups = j->kernel && (parts > 1 || us_parallel_threads() == 1);
     float *ug = own_groups ? us_scratch_get((size_t)group_floats(j), sizeof(float)) : NULL;
     int32_t saved = us_parallel_threads();
     if (parts > 1) us_parallel_set_threads(1);
@@ -389,8 +388,8 @@ int32_t us_conv2d_forward_winograd(const us_conv_geom *g, int tile, const float 
     } else {
         if (!prepared && !fused) us_winograd_transform_kernel(tile, kernel, g->cin, g->cout, u);
         wino_job j = {.g = g, .w = w, .x = x, .u = prepared ? prepared : u, .bias = bias,
-                      .zeros = zeros, .kernel = kernel, .ep = ep, .y = y, .tiles_w = tiles_w,
-                      .tiles_hw = tiles_hw, .total = total, .chunk = chunk, .fused = fused};
+                      .zeros = zeros, .kernel = fused ? kernel : NULL, .ep = ep, .y = y,
+                      .tiles_w = tiles_w, .tiles_hw = tiles_hw, .total = total, .chunk = chunk};
         if (parts > 1)
             us_parallel_run(parts, wino_part, &j);
         else

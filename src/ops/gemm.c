@@ -164,8 +164,7 @@ static void run_block(const gemm_run *g, int64_t r0, int64_t r1, int64_t c0, int
             /* in place, nothing is packed (a last partial micro-panel too:
              * packing its rows for every call of Winograd's fused groups
              * was a quarter of an 8x8 layer's time) */
-            const int64_t full = g->a_in_place ? mc : 0;
-            if (full < mc) pack_a(g->trans_a, g->a, g->lda, i0 + full, mc - full, p0, kc, kern->mr, apack);
+            if (!g->a_in_place) pack_a(g->trans_a, g->a, g->lda, i0, mc, p0, kc, kern->mr, apack);
             for (int64_t j = c0; j < c1; j += kern->nr) {
                 tile_b(g, p0, j, &t.b, &t.b_next);
                 /* the first row of tiles brings the next tile's B in */
@@ -177,11 +176,11 @@ static void run_block(const gemm_run *g, int64_t r0, int64_t r1, int64_t c0, int
                     t.prefetch_next = pf_next;
                     t.c = g->c + (i0 + i) * g->ldc + j;
                     t.rows = (int32_t)(mc - i < kern->mr ? mc - i : kern->mr);
-                    if (i < full) {
+                    if (g->a_in_place) {
                         t.a = g->a + (i0 + i) * g->lda + p0;
                         kern->run_a_in_place(&t);
                     } else {
-                        t.a = apack + (i - full) * kc;
+                        t.a = apack + i * kc;
                         kern->run(&t);
                     }
                 }
