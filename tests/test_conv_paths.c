@@ -323,6 +323,84 @@ static void winograd_fused_matches_prepared_bit_for_bit(void **state) {
     assert_true(runs >= 8);
 }
 
+/* A conv input made of a 2x nearest-upsampled part and a plain part, side
+ * by side (a U-Net decoder block's UpSampling2D + Concatenate), written out
+ * by hand: pixel (b, ih, iw) is the low-resolution part's (ih / 2, iw / 2)
+ * channels, then the plain part's. */
+static void gather_by_hand(const us_conv_geom *g, const float *low, int64_t c_low,
+                           const float *plain, int64_t c_plain, float *x) {
+    for (int64_t b = 0; b < g->n; b++)
+        for (int64_t ih = 0; ih < g->h; ih++)
+            for (int64_t iw = 0; iw < g->w; iw++) {
+                float *dst = x + ((b * g->h + ih) * g->w + iw) * g->cin;
+                for (int64_t c = 0; c < c_low; c++)
+                    dst[c] = low[((b * (g->h / 2) + ih / 2) * (g->w / 2) + iw / 2) * c_low + c];
+                for (int64_t c = 0; c < c_plain; c++)
+                    dst[c_low + c] = plain[((b * g->h + ih) * g->w + iw) * c_plain + c];
+            }
+}
+
+/* Winograd reading an upsampled part and a plain part in place gives the
+ * bits of the same conv of the input written out: F(4x4) and F(2x2),
+ * kernel kept or transformed on the call, 1 and 2 threads, every GEMM
+ * variant of ours; us_conv2d_forward_sources too where the path is not
+ * Winograd (a 4x4 map: im2col of the gathered input). Parts whose channels
+ * do not add up to the conv's are refused. */
+static void winograd_sources_match_gathered_bit_for_bit(void **state) {
+    (void)state;
+    const struct {
+        us_conv_geom g;
+        int tile;
+        int64_t c_low;
+    } cases[] = {
+        {{1, 16, 16, 48, 16, 16, 32, 3, 3, 1, 1, 1, 1}, 4, 32},
+        {{2, 8, 12, 40, 8, 12, 64, 3, 3, 1, 1, 1, 1}, 2, 16},
+        {{1, 4, 4, 24, 4, 4, 16, 3, 3, 1, 1, 1, 1}, 0, 8},
+    };
+    int runs = 0;
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        const us_conv_geom *g = &cases[t].g;
+        const int tile = cases[t].tile;
+        const int64_t c_low = cases[t].c_low, c_plain = g->cin - c_low;
+        conv_data d;
+        conv_data_init(&d, g);
+        float *low = malloc((size_t)(g->n * g->h * g->w / 4 * c_low) * sizeof(float));
+        float *plain = malloc((size_t)(g->n * g->h * g->w * c_plain) * sizeof(float));
+        for (int64_t i = 0; i < g->n * g->h * g->w / 4 * c_low; i++) low[i] = value(i, 0.61);
+        for (int64_t i = 0; i < g->n * g->h * g->w * c_plain; i++) plain[i] = 2.0f * value(i, 0.23);
+        gather_by_hand(g, low, c_low, plain, c_plain, d.x);
+        const us_conv_source parts[2] = {{low, c_low, 2, 2}, {plain, c_plain, 1, 1}};
+        for (int isa = 1; isa <= (int)us_cpu_best_isa(); isa++) {
+            assert_int_equal(us_cpu_force_isa((us_isa)isa), isa);
+            float *u = tile ? malloc((size_t)us_winograd_kernel_floats(tile, g->cin, g->cout) * sizeof(float)) : NULL;
+            if (tile) us_winograd_transform_kernel(tile, d.k, g->cin, g->cout, u);
+            for (int32_t threads = 1; threads <= 2; threads++) {
+                us_parallel_set_threads(threads);
+                if (tile) {
+                    assert_ok(us_conv2d_forward_winograd(g, tile, d.x, d.k, NULL, d.bias, &d.ep, d.want));
+                    assert_ok(us_conv2d_forward_winograd_sources(g, tile, parts, 2, d.k, NULL, d.bias, &d.ep, d.y));
+                    assert_memory_equal(d.y, d.want, d.y_bytes);
+                    assert_ok(us_conv2d_forward_winograd_sources(g, tile, parts, 2, NULL, u, d.bias, &d.ep, d.y));
+                    assert_memory_equal(d.y, d.want, d.y_bytes);
+                }
+                assert_ok(us_conv2d_forward(g, d.x, d.k, d.bias, &d.ep, d.want));
+                assert_ok(us_conv2d_forward_sources(g, parts, 2, d.k, d.bias, &d.ep, d.y));
+                assert_memory_equal(d.y, d.want, d.y_bytes);
+                runs++;
+            }
+            free(u);
+        }
+        us_cpu_force_isa(US_ISA_COUNT);
+        us_parallel_set_threads(1);
+        const us_conv_source short_part[1] = {{plain, c_plain, 1, 1}};
+        assert_int_equal(us_conv2d_forward_winograd_sources(g, 2, short_part, 1, d.k, NULL, NULL, NULL, d.y),
+                         UNETSEG_E_SHAPE);
+        free(low), free(plain);
+        conv_data_free(&d);
+    }
+    assert_true(runs >= 6);
+}
+
 /* The path each geometry takes: F(4x4) from 16 tiles of 4x4 outputs (a
  * 16x16 output at batch 1), else F(2x2) from 64 tiles of 2x2 (16x16), or
  * from 16 (8x8) with a kept transformed kernel, else im2col; never for
@@ -475,6 +553,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(winograd_matches_reference),
                                        cmocka_unit_test(winograd_tile_choice),
         cmocka_unit_test(winograd_fused_matches_prepared_bit_for_bit),
+        cmocka_unit_test(winograd_sources_match_gathered_bit_for_bit),
                                        cmocka_unit_test(direct_matches_reference),
                                        cmocka_unit_test(narrow_matches_reference),
                                        cmocka_unit_test(narrow_sums_in_documented_order),

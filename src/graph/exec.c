@@ -76,18 +76,43 @@ static const float *prepared_kernel(us_layer *l, const us_conv_geom *g, int tile
     return NULL;
 }
 
-/* A Conv2D at inference, with its folded padding, BatchNormalization and
- * ReLU when the fusion plan has them (fusion.h). */
+/* The parts of a conv's input as the executor hands them over: its one
+ * input (through a folded nearest upsampling: the upsampling's input), or
+ * the inputs of its folded concatenation, each through its own. Returns
+ * the input shape the conv sees. */
+static void conv_sources(const unetseg_model *m, const us_fusion *f, int32_t i,
+                         const float *const *xs, const int64_t (*shapes)[4], int32_t n,
+                         us_conv_source *sources, int64_t conv_in[4]) {
+    const int fused = f->producer != NULL;
+    const us_layer *cat = fused && f->cat_of[i] >= 0 ? &m->layers[f->cat_of[i]] : NULL;
+    conv_in[3] = 0;
+    for (int32_t j = 0; j < n; j++) {
+        const us_layer *up = NULL;
+        if (cat) {
+            const us_layer *part = &m->layers[us_model_index_of_id(m, cat->in_ids[j])];
+            if (part->kind == UNETSEG_LAYER_UPSAMPLING2D && f->skipped[part - m->layers]) up = part;
+        } else if (fused && f->up_of[i] >= 0) {
+            up = &m->layers[f->up_of[i]];
+        }
+        sources[j] = (us_conv_source){xs[j], shapes[j][3], up ? up->cfg.size_h : 1, up ? up->cfg.size_w : 1};
+        conv_in[0] = shapes[j][0];
+        conv_in[1] = shapes[j][1] * sources[j].up_h;
+        conv_in[2] = shapes[j][2] * sources[j].up_w;
+        conv_in[3] += shapes[j][3];
+    }
+}
+
+/* A Conv2D at inference, with its folded padding, upsampling,
+ * concatenation, BatchNormalization and ReLU when the fusion plan has
+ * them (fusion.h). */
 static int32_t run_conv_inference(unetseg_model *m, const us_fusion *f, int32_t i,
-                                  const float *x, const int64_t x_shape[4],
+                                  const float *const *xs, const int64_t (*shapes)[4], int32_t n,
                                   const int64_t out_shape[4], float *y) {
     us_layer *l = &m->layers[i];
     const int fused = f->producer != NULL;
-    /* through a fused nearest upsampling, x is the upsampling's input and
-     * the conv's geometry is the one of the upsampled tensor */
-    const us_layer *up = fused && f->up_of[i] >= 0 ? &m->layers[f->up_of[i]] : NULL;
-    const int64_t up_h = up ? up->cfg.size_h : 1, up_w = up ? up->cfg.size_w : 1;
-    const int64_t conv_in[4] = {x_shape[0], x_shape[1] * up_h, x_shape[2] * up_w, x_shape[3]};
+    us_conv_source sources[UNETSEG_MAX_INBOUND];
+    int64_t conv_in[4];
+    conv_sources(m, f, i, xs, shapes, n, sources, conv_in);
     us_conv_geom g;
     us_layer_conv_geom(l, conv_in, out_shape, &g);
     if (fused && f->pad_of[i] >= 0) {
@@ -108,28 +133,17 @@ static int32_t run_conv_inference(unetseg_model *m, const us_fusion *f, int32_t 
         ep.shift = fold + g.cout;
     }
     const float *kernel = us_layer_param(l, "kernel"), *bias = us_layer_param(l, "bias");
-    int32_t st = UNETSEG_OK;
-    float *expanded = NULL; /* the upsampled input, where the conv's kernel cannot expand it */
-    if (up && us_conv2d_direct_applies(&g)) {
-        st = us_conv2d_forward_direct_upsampled(&g, up_h, up_w, x, kernel, bias, &ep, y);
-        free(fold);
-        return st;
-    }
-    if (up) {
-        expanded = us_malloc_array((size_t)us_shape_numel(4, conv_in), sizeof(float));
-        if (!expanded) {
-            free(fold);
-            return us_fail(UNETSEG_E_NOMEM, "%s: out of memory", l->name);
-        }
-        us_upsample_forward(x, x_shape[0], x_shape[1], x_shape[2], x_shape[3], up_h, up_w,
-                            UNETSEG_INTERP_NEAREST, expanded);
-        x = expanded;
-    }
+    const int one_upsampled = n == 1 && (sources[0].up_h > 1 || sources[0].up_w > 1);
     const int tile = us_conv2d_winograd_tile_kept(&g);
     const float *prepared = tile ? prepared_kernel(l, &g, tile) : NULL;
-    st = prepared ? us_conv2d_forward_winograd(&g, tile, x, kernel, prepared, bias, &ep, y)
-                  : us_conv2d_forward(&g, x, kernel, bias, &ep, y);
-    free(expanded);
+    int32_t st;
+    if (one_upsampled && us_conv2d_direct_applies(&g))
+        st = us_conv2d_forward_direct_upsampled(&g, sources[0].up_h, sources[0].up_w, xs[0], kernel,
+                                                bias, &ep, y);
+    else if (prepared)
+        st = us_conv2d_forward_winograd_sources(&g, tile, sources, n, kernel, prepared, bias, &ep, y);
+    else
+        st = us_conv2d_forward_sources(&g, sources, n, kernel, bias, &ep, y);
     free(fold);
     return st;
 }
@@ -151,9 +165,21 @@ static void run_padded_pool(const unetseg_model *m, const us_fusion *f, int32_t 
 static int32_t effective_input(const unetseg_model *m, const us_fusion *f, int32_t i, int32_t j) {
     int32_t src = us_model_index_of_id(m, m->layers[i].in_ids[j]);
     if (!f->producer) return src;
+    if (f->cat_of[i] >= 0) { /* input j of the folded concatenation, before a folded upsampling */
+        src = us_model_index_of_id(m, m->layers[f->cat_of[i]].in_ids[j]);
+        if (m->layers[src].kind == UNETSEG_LAYER_UPSAMPLING2D && f->skipped[src])
+            src = us_model_index_of_id(m, m->layers[src].in_ids[0]);
+        return f->producer[src];
+    }
     if (j == 0 && (f->pad_of[i] >= 0 || f->up_of[i] >= 0))
         src = us_model_index_of_id(m, m->layers[src].in_ids[0]);
     return f->producer[src];
+}
+
+/* How many inputs layer i reads as the executor sees them (a conv with a
+ * folded concatenation reads the concatenation's). */
+static int32_t effective_count(const unetseg_model *m, const us_fusion *f, int32_t i) {
+    return f->producer && f->cat_of[i] >= 0 ? m->layers[f->cat_of[i]].n_in : m->layers[i].n_in;
 }
 
 /* `given` (may be NULL): per layer, an output computed earlier (the layer is
@@ -183,7 +209,7 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
         st = us_fusion_plan(m, s.readers, &f);
         memset(s.readers, 0, (size_t)m->n_layers * sizeof *s.readers);
         for (int32_t i = 0; i < m->n_layers && !st; i++)
-            for (int32_t j = 0; j < m->layers[i].n_in && !f.skipped[i]; j++)
+            for (int32_t j = 0; j < effective_count(m, &f, i) && !f.skipped[i]; j++)
                 s.readers[effective_input(m, &f, i, j)]++;
     }
     const float *in_ptrs[UNETSEG_MAX_INBOUND];
@@ -198,7 +224,8 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
             /* The caller's buffer is read in place and never written. */
             s.outputs[i] = input->data;
         } else {
-            for (int32_t j = 0; j < l->n_in; j++) {
+            const int32_t n_in = effective_count(m, &f, i);
+            for (int32_t j = 0; j < n_in; j++) {
                 s.in_index[j] = effective_input(m, &f, i, j);
                 in_ptrs[j] = s.outputs[s.in_index[j]];
                 memcpy(in_shapes[j], s.shapes[s.in_index[j]], sizeof in_shapes[j]);
@@ -214,14 +241,15 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
             }
             if (in_place) s.outputs[src] = NULL;
             if (l->kind == UNETSEG_LAYER_CONV2D && !ctx->training)
-                st = run_conv_inference(m, &f, i, in_ptrs[0], in_shapes[0], s.shapes[i], dst);
+                st = run_conv_inference(m, &f, i, in_ptrs, (const int64_t(*)[4])in_shapes, n_in,
+                                        s.shapes[i], dst);
             else if (f.producer && f.pad_of[i] >= 0) /* a max pooling with its padding folded */
                 run_padded_pool(m, &f, i, in_ptrs[0], in_shapes[0], s.shapes[i], dst);
             else
                 st = k->forward(l, ctx, in_ptrs, (const int64_t(*)[4])in_shapes, l->n_in, dst,
                                 s.shapes[i], NULL);
             s.outputs[i] = dst;
-            for (int32_t j = 0; j < l->n_in; j++) {
+            for (int32_t j = 0; j < n_in; j++) {
                 int32_t p = s.in_index[j];
                 int owned = m->layers[p].kind != UNETSEG_LAYER_INPUT && !(given && given[p]);
                 if (--s.readers[p] == 0 && s.outputs[p] && owned) us_pool_release(pool, s.outputs[p]);

@@ -1,7 +1,10 @@
 /* Inference fusion: ZeroPadding2D -> Conv2D(valid) or MaxPooling2D(valid)
  * reads the unpadded input with larger pads (zeros outside); nearest UpSampling2D -> Conv2D reads the input before
  * upsampling (the executor expands it row by row where the conv's kernel
- * can, graph/exec.c); Conv2D -> BatchNormalization [-> ReLU] applies the folded
+ * can, graph/exec.c); Concatenate -> Conv2D reads the concatenation's
+ * inputs side by side, and those that are nearest UpSamplings before
+ * upsampling (Winograd's input transform reads them in place: a U-Net
+ * decoder block's copies are never made); Conv2D -> BatchNormalization [-> ReLU] applies the folded
  * normalisation and the ReLU to each output chunk while it is in cache. A
  * layer is only absorbed when the conv is its sole reader (or it is the
  * conv's sole reader), so no other layer ever needs the skipped output. */
@@ -17,6 +20,7 @@ void us_fusion_free(us_fusion *f) {
     free(f->skipped);
     free(f->pad_of);
     free(f->up_of);
+    free(f->cat_of);
     free(f->bn_of);
     free(f->relu_of);
 }
@@ -36,11 +40,12 @@ int32_t us_fusion_plan(const unetseg_model *m, const int32_t *readers, us_fusion
     f->skipped = us_calloc_array(n, sizeof(int32_t));
     f->pad_of = us_malloc_array(n, sizeof(int32_t));
     f->up_of = us_malloc_array(n, sizeof(int32_t));
+    f->cat_of = us_malloc_array(n, sizeof(int32_t));
     f->bn_of = us_malloc_array(n, sizeof(int32_t));
     f->relu_of = us_malloc_array(n, sizeof(int32_t));
-    if (!f->producer || !f->skipped || !f->pad_of || !f->up_of || !f->bn_of || !f->relu_of)
+    if (!f->producer || !f->skipped || !f->pad_of || !f->up_of || !f->cat_of || !f->bn_of || !f->relu_of)
         return us_fail(UNETSEG_E_NOMEM, "forward: out of memory");
-    for (int32_t i = 0; i < m->n_layers; i++) f->producer[i] = i, f->pad_of[i] = f->up_of[i] = f->bn_of[i] = f->relu_of[i] = -1;
+    for (int32_t i = 0; i < m->n_layers; i++) f->producer[i] = i, f->pad_of[i] = f->up_of[i] = f->cat_of[i] = f->bn_of[i] = f->relu_of[i] = -1;
     for (int32_t i = 0; i < m->n_layers; i++) {
         const us_layer *l = &m->layers[i];
         if (l->kind == UNETSEG_LAYER_MAX_POOLING2D && l->cfg.padding == UNETSEG_PADDING_VALID) {
@@ -61,6 +66,16 @@ int32_t us_fusion_plan(const unetseg_model *m, const int32_t *readers, us_fusion
             m->layers[in].cfg.interpolation == UNETSEG_INTERP_NEAREST) {
             f->up_of[i] = in;
             f->skipped[in] = 1;
+        }
+        if (m->layers[in].kind == UNETSEG_LAYER_CONCATENATE && readers[in] == 1) {
+            f->cat_of[i] = in;
+            f->skipped[in] = 1;
+            for (int32_t j = 0; j < m->layers[in].n_in; j++) {
+                int32_t part = us_model_index_of_id(m, m->layers[in].in_ids[j]);
+                if (m->layers[part].kind == UNETSEG_LAYER_UPSAMPLING2D && readers[part] == 1 &&
+                    m->layers[part].cfg.interpolation == UNETSEG_INTERP_NEAREST)
+                    f->skipped[part] = 1;
+            }
         }
         int32_t bn = sole_reader(m, readers, i);
         if (bn < 0 || m->layers[bn].kind != UNETSEG_LAYER_BATCHNORM) continue;

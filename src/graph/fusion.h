@@ -11,6 +11,8 @@ typedef struct us_fusion {
     int32_t *skipped;   /* per layer: 1 if another layer computes it */
     int32_t *pad_of;    /* per conv or max pooling: the folded ZeroPadding2D, or -1 */
     int32_t *up_of;     /* per conv: the nearest UpSampling2D it reads through, or -1 */
+    int32_t *cat_of;    /* per conv: the Concatenate whose inputs it reads side by side
+                         * (each through its nearest UpSampling2D when that is skipped), or -1 */
     int32_t *bn_of;     /* per conv: the folded BatchNormalization, or -1 */
     int32_t *relu_of;   /* per conv: the fused ReLU Activation, or -1 */
 } us_fusion;

@@ -104,6 +104,25 @@ int32_t us_conv2d_forward(const us_conv_geom *g, const float *x, const float *ke
     return us_conv2d_forward_im2col(g, x, kernel, bias, ep, y);
 }
 
+int32_t us_conv2d_forward_sources(const us_conv_geom *g, const us_conv_source *sources,
+                                  int32_t n_sources, const float *kernel, const float *bias,
+                                  const us_conv_epilogue *ep, float *y) {
+    const int whole = n_sources == 1 && sources->up_h == 1 && sources->up_w == 1;
+    if (whole) return us_conv2d_forward(g, sources->x, kernel, bias, ep, y);
+    /* the path us_conv2d_forward takes: Winograd unless narrow, direct or stem */
+    const int narrow = g->cout <= US_NARROW_MAX_COUT && g->cin <= US_NARROW_MAX_CIN;
+    const int stem = us_conv2d_stem_applies(g) && !(ep && ep->accumulate);
+    const int tile = narrow || stem ? 0 : us_conv2d_winograd_tile(g);
+    if (tile)
+        return us_conv2d_forward_winograd_sources(g, tile, sources, n_sources, kernel, NULL, bias, ep, y);
+    float *x = us_malloc_array((size_t)(g->n * g->h * g->w * g->cin), sizeof(float));
+    if (!x) return us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate its input");
+    us_conv_sources_gather(g, sources, n_sources, x);
+    int32_t st = us_conv2d_forward(g, x, kernel, bias, ep, y);
+    free(x);
+    return st;
+}
+
 int32_t us_conv2d_forward_im2col(const us_conv_geom *g, const float *x, const float *kernel,
                                  const float *bias, const us_conv_epilogue *ep, float *y) {
     const int64_t rows = g->n * g->ho * g->wo;

@@ -119,7 +119,9 @@ US_VECTOR_CLONES static void add_row(float *restrict y, const float *restrict v,
 typedef struct wino_job {
     const us_conv_geom *g;
     const us_wino_transforms *w;
-    const float *x, *u, *bias, *zeros;
+    const us_conv_source *sources; /* the input's parts, channels side by side */
+    int32_t n_sources;
+    const float *u, *bias, *zeros;
     const float *kernel; /* fused (else NULL): U is transformed group by group from it */
     const us_conv_epilogue *ep;
     float *y;
@@ -132,7 +134,9 @@ typedef struct wino_job {
  * (m ty - pad_top, m tx - pad_left)), each a cin vector. A tile's vectors
  * are contiguous (one write stream, not one per position); the GEMM of
  * position p reads rows t of V at a stride of positions x cin (it packs
- * them anyway), and writes M in the same layout. */
+ * them anyway), and writes M in the same layout. Each source fills its
+ * channels of the vectors, from its own pixels (a nearest upsampling's
+ * pixel (ih, iw) is its input's (ih / up_h, iw / up_w)). */
 static void transform_input(const wino_job *j, int64_t t0, int64_t tiles, float *v) {
     const us_conv_geom *g = j->g;
     const int64_t cin = g->cin;
@@ -141,14 +145,21 @@ static void transform_input(const wino_job *j, int64_t t0, int64_t tiles, float 
     for (int64_t t = 0; t < tiles; t++) {
         int64_t tile = t0 + t, b = tile / j->tiles_hw;
         int64_t ty = (tile % j->tiles_hw) / j->tiles_w, tx = tile % j->tiles_w;
-        for (int i = 0; i < side; i++)
-            for (int k = 0; k < side; k++) {
-                int64_t ih = m * ty - g->pad_top + i, iw = m * tx - g->pad_left + k;
-                d[i * side + k] = ih < 0 || ih >= g->h || iw < 0 || iw >= g->w
-                                      ? j->zeros
-                                      : j->x + ((b * g->h + ih) * g->w + iw) * cin;
-            }
-        j->w->input_tile(d, v + t * positions * cin, cin, cin);
+        int64_t c0 = 0;
+        for (int32_t s = 0; s < j->n_sources; s++) {
+            const us_conv_source *src = &j->sources[s];
+            const int64_t sh = g->h / src->up_h, sw = g->w / src->up_w;
+            for (int i = 0; i < side; i++)
+                for (int k = 0; k < side; k++) {
+                    int64_t ih = m * ty - g->pad_top + i, iw = m * tx - g->pad_left + k;
+                    d[i * side + k] =
+                        ih < 0 || ih >= g->h || iw < 0 || iw >= g->w
+                            ? j->zeros
+                            : src->x + ((b * sh + ih / src->up_h) * sw + iw / src->up_w) * src->channels;
+                }
+            j->w->input_tile(d, v + t * positions * cin + c0, cin, src->channels);
+            c0 += src->channels;
+        }
     }
 }
 
@@ -339,11 +350,18 @@ static void wino_part(void *arg, int32_t part, int32_t parts) {
     us_scratch_put(ug);
 }
 
-int32_t us_conv2d_forward_winograd(const us_conv_geom *g, int tile, const float *x,
-                                   const float *kernel, const float *prepared, const float *bias,
-                                   const us_conv_epilogue *ep, float *y) {
+int32_t us_conv2d_forward_winograd_sources(const us_conv_geom *g, int tile,
+                                           const us_conv_source *sources, int32_t n_sources,
+                                           const float *kernel, const float *prepared,
+                                           const float *bias, const us_conv_epilogue *ep,
+                                           float *y) {
     const us_wino_transforms *w = us_wino_for_tile(tile);
     if (!w) return us_fail(UNETSEG_E_UNSUPPORTED, "conv2d: no Winograd transforms for tile %d", tile);
+    int64_t channels = 0;
+    for (int32_t s = 0; s < n_sources; s++) channels += sources[s].channels;
+    if (channels != g->cin)
+        return us_fail(UNETSEG_E_SHAPE, "conv2d: input parts have %lld channels, the conv %lld",
+                       (long long)channels, (long long)g->cin);
     const int64_t tiles_w = (g->wo + w->m - 1) / w->m;
     const int64_t tiles_hw = ((g->ho + w->m - 1) / w->m) * tiles_w;
     const int64_t total = g->n * tiles_hw, cmax = g->cin > g->cout ? g->cin : g->cout;
@@ -387,7 +405,8 @@ int32_t us_conv2d_forward_winograd(const us_conv_geom *g, int tile, const float 
         st = us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate Winograd buffers");
     } else {
         if (!prepared && !fused) us_winograd_transform_kernel(tile, kernel, g->cin, g->cout, u);
-        wino_job j = {.g = g, .w = w, .x = x, .u = prepared ? prepared : u, .bias = bias,
+        wino_job j = {.g = g, .w = w, .sources = sources, .n_sources = n_sources,
+                      .u = prepared ? prepared : u, .bias = bias,
                       .zeros = zeros, .kernel = fused ? kernel : NULL, .ep = ep, .y = y,
                       .tiles_w = tiles_w, .tiles_hw = tiles_hw, .total = total, .chunk = chunk};
         if (parts > 1)
@@ -399,4 +418,11 @@ int32_t us_conv2d_forward_winograd(const us_conv_geom *g, int tile, const float 
     us_scratch_put(u);
     free(zeros);
     return st;
+}
+
+int32_t us_conv2d_forward_winograd(const us_conv_geom *g, int tile, const float *x,
+                                   const float *kernel, const float *prepared, const float *bias,
+                                   const us_conv_epilogue *ep, float *y) {
+    const us_conv_source whole = {x, g->cin, 1, 1};
+    return us_conv2d_forward_winograd_sources(g, tile, &whole, 1, kernel, prepared, bias, ep, y);
 }

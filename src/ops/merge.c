@@ -1,4 +1,5 @@
-/* Layers that merge several inputs: channel concatenation and addition. */
+/* Layers that merge several inputs: channel concatenation and addition;
+ * and a conv input made up of parts, written out (us_conv_sources_gather). */
 #include <string.h>
 
 #include "core/parallel.h"
@@ -29,6 +30,37 @@ void us_concat_forward(const float *const *xs, const int64_t *cs, int32_t n_in, 
     concat_job j = {xs, cs, n_in, 0, y};
     for (int32_t i = 0; i < n_in; i++) j.ctotal += cs[i];
     us_parallel_rows(pixels, j.ctotal, concat_pixels, &j);
+}
+
+typedef struct gather_job {
+    const us_conv_geom *g;
+    const us_conv_source *sources;
+    int32_t n_sources;
+    float *x;
+} gather_job;
+
+/* Image rows [lo, hi) (over the batch) of the input the sources make up. */
+static void gather_rows(void *arg, int64_t lo, int64_t hi) {
+    const gather_job *j = arg;
+    const int64_t h = j->g->h, w = j->g->w;
+    for (int64_t r = lo; r < hi; r++) {
+        const int64_t b = r / h, ih = r % h;
+        float *dst = j->x + r * w * j->g->cin;
+        for (int64_t iw = 0; iw < w; iw++)
+            for (int32_t s = 0; s < j->n_sources; s++) {
+                const us_conv_source *src = &j->sources[s];
+                const int64_t sh = h / src->up_h, sw = w / src->up_w;
+                const float *pixel = src->x + ((b * sh + ih / src->up_h) * sw + iw / src->up_w) * src->channels;
+                memcpy(dst, pixel, (size_t)src->channels * sizeof(float));
+                dst += src->channels;
+            }
+    }
+}
+
+void us_conv_sources_gather(const us_conv_geom *g, const us_conv_source *sources,
+                            int32_t n_sources, float *x) {
+    gather_job j = {g, sources, n_sources, x};
+    us_parallel_rows(g->n * g->h, g->w * g->cin, gather_rows, &j);
 }
 
 typedef struct add_job {

@@ -117,6 +117,32 @@ int us_conv2d_winograd_tile_kept(const us_conv_geom *g);
 int32_t us_conv2d_forward_winograd(const us_conv_geom *g, int tile, const float *x,
                                    const float *kernel, const float *prepared, const float *bias,
                                    const us_conv_epilogue *ep, float *y);
+/* One part of a conv's input, the parts' channels side by side (a
+ * Concatenate folded into the conv): `channels` channels of an NHWC tensor
+ * of (h / up_h) x (w / up_w) pixels for a conv input of h x w, read
+ * through a nearest upsampling by (up_h, up_w) (1, 1: none). */
+typedef struct us_conv_source {
+    const float *x;
+    int64_t channels, up_h, up_w;
+} us_conv_source;
+/* us_conv2d_forward_winograd of the input n_sources parts make up (their
+ * channels sum to g->cin): the input transform reads each part in place,
+ * so neither the concatenation nor the upsampling is ever written out.
+ * Bit-identical to the same conv of the input gathered into one tensor. */
+int32_t us_conv2d_forward_winograd_sources(const us_conv_geom *g, int tile,
+                                           const us_conv_source *sources, int32_t n_sources,
+                                           const float *kernel, const float *prepared,
+                                           const float *bias, const us_conv_epilogue *ep,
+                                           float *y);
+/* us_conv2d_forward of the input the sources make up: by Winograd reading
+ * them in place where that is the path, else gathered into one buffer
+ * first (UNETSEG_E_NOMEM if it cannot be allocated). */
+int32_t us_conv2d_forward_sources(const us_conv_geom *g, const us_conv_source *sources,
+                                  int32_t n_sources, const float *kernel, const float *bias,
+                                  const us_conv_epilogue *ep, float *y);
+/* Write out the n x h x w x cin input (of g) the sources make up. */
+void us_conv_sources_gather(const us_conv_geom *g, const us_conv_source *sources,
+                            int32_t n_sources, float *x);
 /* Size (floats) and computation of a transformed Winograd kernel for output
  * tile side `tile` (packed for the GEMM kernel variant in use). */
 int64_t us_winograd_kernel_floats(int tile, int64_t cin, int64_t cout);
