@@ -142,6 +142,7 @@ static void transform_input(const wino_job *j, int64_t t0, int64_t tiles, float 
     const int64_t cin = g->cin;
     const int m = j->w->m, side = j->w->side, positions = j->w->positions;
     const float *d[36];
+    int64_t row[6], col[6]; /* a part's pixel row (image-wide) and column per tile row and column, or -1 */
     for (int64_t t = 0; t < tiles; t++) {
         int64_t tile = t0 + t, b = tile / j->tiles_hw;
         int64_t ty = (tile % j->tiles_hw) / j->tiles_w, tx = tile % j->tiles_w;
@@ -149,14 +150,16 @@ static void transform_input(const wino_job *j, int64_t t0, int64_t tiles, float 
         for (int32_t s = 0; s < j->n_sources; s++) {
             const us_conv_source *src = &j->sources[s];
             const int64_t sh = g->h / src->up_h, sw = g->w / src->up_w;
+            for (int i = 0; i < side; i++) {
+                const int64_t ih = m * ty - g->pad_top + i, iw = m * tx - g->pad_left + i;
+                row[i] = ih < 0 || ih >= g->h ? -1 : b * sh + (src->up_h == 1 ? ih : ih / src->up_h);
+                col[i] = iw < 0 || iw >= g->w ? -1 : src->up_w == 1 ? iw : iw / src->up_w;
+            }
             for (int i = 0; i < side; i++)
-                for (int k = 0; k < side; k++) {
-                    int64_t ih = m * ty - g->pad_top + i, iw = m * tx - g->pad_left + k;
-                    d[i * side + k] =
-                        ih < 0 || ih >= g->h || iw < 0 || iw >= g->w
-                            ? j->zeros
-                            : src->x + ((b * sh + ih / src->up_h) * sw + iw / src->up_w) * src->channels;
-                }
+                for (int k = 0; k < side; k++)
+                    d[i * side + k] = row[i] < 0 || col[k] < 0
+                                          ? j->zeros
+                                          : src->x + (row[i] * sw + col[k]) * src->channels;
             j->w->input_tile(d, v + t * positions * cin + c0, cin, src->channels);
             c0 += src->channels;
         }
