@@ -461,11 +461,12 @@ UNETSEG_API int32_t unetseg_model_set_threads(unetseg_model *model, int32_t thre
 /* Bound, in bytes (>= 0), the Winograd-transformed convolution kernels that
  * `model` and its clones keep between passes (default 256 MiB; 0 keeps
  * none). Memory for speed: a convolution whose kernel is not kept
- * transforms it on every pass, or takes a path that needs none.
- * Kernels are kept in the order layers first run. Unet('resnet34') keeps
- * about 233 MiB at batch 1, 256x256 (on one Zen 5 core: forward 43.6 ms,
- * peak RSS 390 MB; with 128 MiB: 49.8 ms, 276 MB; with 0: 52.4 ms, 146
- * MB). Kernels this model alone holds are dropped now (made again
+ * transforms it on every pass (same path, same bits).
+ * A bound below what the network would keep goes to the kernels that
+ * save the most per byte (those shared by the fewest output tiles).
+ * Unet('resnet34') keeps about 233 MiB at batch 1, 256x256 (on one Zen 5
+ * core: forward 46.4 ms, peak RSS 377 MB; with 128 MiB: 49.2 ms, 260 MB;
+ * with 0: 55.1 ms, 133 MB). Kernels this model alone holds are dropped now (made again
  * within the bound when needed); kernels shared with clones stay until
  * their weights change. Results do not depend on it. Not while a pass of
  * the model or a clone runs. Errors: INVALID_ARG (NULL model, bytes < 0). */

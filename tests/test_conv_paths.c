@@ -427,7 +427,7 @@ static void winograd_tile_choice(void **state) {
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         assert_int_equal(us_conv2d_winograd_tile(&cases[i].g), cases[i].tile);
-        assert_int_equal(us_conv2d_winograd_tile_kept(&cases[i].g), cases[i].kept);
+        assert_int_equal(us_conv2d_inference_tile(&cases[i].g), cases[i].kept);
     }
 }
 

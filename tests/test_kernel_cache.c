@@ -163,8 +163,42 @@ static void cache_limit_bounds_kept_kernels(void **state) {
     unetseg_model_free(m);
 }
 
+/* A budget too small for every kernel goes to the ones that save most per
+ * byte, those shared by the fewest tiles, whatever their place in the
+ * layer list: c2 (16x16 map, 16 tiles) before c1 (32x32, 64 tiles), which
+ * a first-come cache would have kept; with room for c1 alone, c1. The
+ * output is the same under every budget. */
+static void cache_keeps_fewest_tiles_first(void **state) {
+    (void)state;
+    unetseg_model *m = NULL;
+    assert_ok(unetseg_model_create(&m));
+    assert_ok(unetseg_model_add_input(m, "in", 32, 32, 8));
+    assert_ok(unetseg_model_add_conv2d(m, "c1", "in", 32, 3, 3, 1, 1, UNETSEG_PADDING_SAME, 1));
+    assert_ok(unetseg_model_add_max_pooling2d(m, "pool", "c1", 2, 2, 2, 2, UNETSEG_PADDING_VALID));
+    assert_ok(unetseg_model_add_conv2d(m, "c2", "pool", 32, 3, 3, 1, 1, UNETSEG_PADDING_SAME, 1));
+    assert_ok(unetseg_model_add_conv2d(m, "c3", "c2", 1, 3, 3, 1, 1, UNETSEG_PADDING_SAME, 1));
+    set_param(m, "c1/kernel", 0.3);
+    set_param(m, "c2/kernel", 0.9);
+    set_param(m, "c3/kernel", 0.7);
+    const int64_t c1 = 36 * 8 * 32 * (int64_t)sizeof(float), c2 = 36 * 32 * 32 * (int64_t)sizeof(float);
+    unetseg_tensor *all = forward(m);
+    assert_int_equal(kept_bytes(m), c1 + c2);
+    const int64_t budgets[2] = {c2, c1}, kept[2] = {c2, c1};
+    for (int b = 0; b < 2; b++) {
+        assert_ok(unetseg_model_set_kernel_cache_limit(m, 0)); /* drops both */
+        assert_ok(unetseg_model_set_kernel_cache_limit(m, budgets[b]));
+        unetseg_tensor *y = forward(m);
+        assert_int_equal(kept_bytes(m), kept[b]);
+        assert_same(y, all, 1);
+        unetseg_tensor_free(y);
+    }
+    unetseg_tensor_free(all);
+    unetseg_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(cache_limit_bounds_kept_kernels),
+                                       cmocka_unit_test(cache_keeps_fewest_tiles_first),
                                        cmocka_unit_test(param_set_drops_cache),
                                        cmocka_unit_test(load_weights_drops_cache),
                                        cmocka_unit_test(trainer_step_drops_cache)};

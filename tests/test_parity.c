@@ -110,6 +110,20 @@ static void check_parity(const char *backbone, int64_t size, const char *decoder
         }
     us_cpu_force_isa(US_ISA_COUNT);
 
+    /* The kernel cache changes the time, never the bits: with no kept
+     * kernels, or too few for all, each conv takes its geometry's path and
+     * transforms its kernel on the call (resnet34 at 256: stage 4's 8x8
+     * convs by F(2x2) either way). */
+    const int64_t limits[3] = {0, 16 << 20, (int64_t)256 << 20};
+    for (int i = 0; i < 3; i++) {
+        assert_ok(unetseg_model_set_kernel_cache_limit(m, limits[i]));
+        unetseg_tensor *again = NULL;
+        assert_ok(unetseg_model_forward(m, input, &again));
+        assert_memory_equal(unetseg_tensor_data(again), unetseg_tensor_data(output),
+                            (size_t)n_out * sizeof(float));
+        unetseg_tensor_free(again);
+    }
+
     free(ref_out);
     free(in_data);
     unetseg_tensor_free(output);

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "graph/buffer_pool.h"
 #include "graph/fusion.h"
+#include "graph/kernel_plan.h"
 
 int32_t us_infer_shapes(const unetseg_model *m, const int64_t input_shape[4],
                         int64_t (*shapes)[4]) {
@@ -41,6 +42,7 @@ typedef struct run_state {
     float **outputs;     /* per layer: its output buffer while alive */
     int32_t *readers;    /* per layer: consumers that have not run yet */
     int32_t *in_index;   /* scratch: inbound indices of the current layer */
+    uint8_t *keep;       /* per conv at inference: may use a kept kernel (kernel_plan.h) */
 } run_state;
 
 static void run_state_free(run_state *s) {
@@ -48,6 +50,7 @@ static void run_state_free(run_state *s) {
     free(s->outputs);
     free(s->readers);
     free(s->in_index);
+    free(s->keep);
 }
 
 static int32_t run_state_init(const unetseg_model *m, run_state *s) {
@@ -56,7 +59,8 @@ static int32_t run_state_init(const unetseg_model *m, run_state *s) {
     s->outputs = us_calloc_array(n, sizeof *s->outputs);
     s->readers = us_calloc_array(n, sizeof *s->readers);
     s->in_index = us_calloc_array(UNETSEG_MAX_INBOUND, sizeof *s->in_index);
-    if (!s->shapes || !s->outputs || !s->readers || !s->in_index)
+    s->keep = us_calloc_array(n, sizeof *s->keep);
+    if (!s->shapes || !s->outputs || !s->readers || !s->in_index || !s->keep)
         return us_fail(UNETSEG_E_NOMEM, "forward: out of memory");
     for (int32_t i = 0; i < m->n_layers; i++)
         for (int32_t j = 0; j < m->layers[i].n_in; j++)
@@ -105,7 +109,7 @@ static void conv_sources(const unetseg_model *m, const us_fusion *f, int32_t i,
 /* A Conv2D at inference, with its folded padding, upsampling,
  * concatenation, BatchNormalization and ReLU when the fusion plan has
  * them (fusion.h). */
-static int32_t run_conv_inference(unetseg_model *m, const us_fusion *f, int32_t i,
+static int32_t run_conv_inference(unetseg_model *m, const us_fusion *f, int32_t i, int keep,
                                   const float *const *xs, const int64_t (*shapes)[4], int32_t n,
                                   const int64_t out_shape[4], float *y) {
     us_layer *l = &m->layers[i];
@@ -134,13 +138,15 @@ static int32_t run_conv_inference(unetseg_model *m, const us_fusion *f, int32_t 
     }
     const float *kernel = us_layer_param(l, "kernel"), *bias = us_layer_param(l, "bias");
     const int one_upsampled = n == 1 && (sources[0].up_h > 1 || sources[0].up_w > 1);
-    const int tile = us_conv2d_winograd_tile_kept(&g);
-    const float *prepared = tile ? prepared_kernel(l, &g, tile) : NULL;
+    /* the path is the geometry's whether or not the kernel is kept: the
+     * cache changes the time, never the bits */
+    const int tile = us_conv2d_inference_tile(&g);
+    const float *prepared = tile && keep ? prepared_kernel(l, &g, tile) : NULL;
     int32_t st;
     if (one_upsampled && us_conv2d_direct_applies(&g))
         st = us_conv2d_forward_direct_upsampled(&g, sources[0].up_h, sources[0].up_w, xs[0], kernel,
                                                 bias, &ep, y);
-    else if (prepared)
+    else if (tile)
         st = us_conv2d_forward_winograd_sources(&g, tile, sources, n, kernel, prepared, bias, &ep, y);
     else
         st = us_conv2d_forward_sources(&g, sources, n, kernel, bias, &ep, y);
@@ -197,6 +203,7 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
     }
     int32_t st = run_state_init(m, &s);
     if (!st) st = us_infer_shapes(m, input->shape, s.shapes);
+    if (!st && !ctx->training) st = us_kernel_plan(m, (const int64_t(*)[4])s.shapes, s.keep);
     if (!st && given) {
         /* only layers that run read their inputs */
         memset(s.readers, 0, (size_t)m->n_layers * sizeof *s.readers);
@@ -241,7 +248,7 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
             }
             if (in_place) s.outputs[src] = NULL;
             if (l->kind == UNETSEG_LAYER_CONV2D && !ctx->training)
-                st = run_conv_inference(m, &f, i, in_ptrs, (const int64_t(*)[4])in_shapes, n_in,
+                st = run_conv_inference(m, &f, i, s.keep[i], in_ptrs, (const int64_t(*)[4])in_shapes, n_in,
                                         s.shapes[i], dst);
             else if (f.producer && f.pad_of[i] >= 0) /* a max pooling with its padding folded */
                 run_padded_pool(m, &f, i, in_ptrs[0], in_shapes[0], s.shapes[i], dst);

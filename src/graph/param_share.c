@@ -161,22 +161,25 @@ static us_kernel_cache *make_entry(us_param_data *d, int32_t isa, int tile, int6
     return e;
 }
 
+void us_param_drop_other_variants(us_param *p) {
+    if (us_param_is_shared(p)) return;
+    /* only this model sees the block: an entry made for another GEMM
+     * variant (tests switch them) can go to make room */
+    us_param_data *d = p->data;
+    for (int s = 0; s < US_KERNEL_CACHE_SLOTS; s++) {
+        us_kernel_cache *e = atomic_load_explicit(&d->cache[s], memory_order_acquire);
+        if (e && e->isa != (int32_t)us_cpu_isa())
+            cache_entry_free(d->group, atomic_exchange_explicit(&d->cache[s], NULL, memory_order_acq_rel));
+    }
+}
+
 const float *us_param_winograd_kernel(us_param *p, int tile, int64_t cin, int64_t cout) {
     us_param_data *d = p->data;
     const int32_t isa = (int32_t)us_cpu_isa();
     const int64_t floats = us_winograd_kernel_floats(tile, cin, cout);
     const float *found = lookup(d, isa, tile, floats);
     if (found) return found;
-    if (!us_param_is_shared(p)) {
-        /* only this model sees the block: an entry made for another GEMM
-         * variant (tests switch them) can go to make room */
-        for (int s = 0; s < US_KERNEL_CACHE_SLOTS; s++) {
-            us_kernel_cache *e = atomic_load_explicit(&d->cache[s], memory_order_acquire);
-            if (e && e->isa != isa)
-                cache_entry_free(d->group,
-                                 atomic_exchange_explicit(&d->cache[s], NULL, memory_order_acq_rel));
-        }
-    }
+    us_param_drop_other_variants(p);
     for (int s = 0; s < US_KERNEL_CACHE_SLOTS; s++) {
         if (atomic_load_explicit(&d->cache[s], memory_order_acquire)) continue;
         us_kernel_cache *e = make_entry(d, isa, tile, cin, cout, floats);
@@ -192,4 +195,15 @@ const float *us_param_winograd_kernel(us_param *p, int tile, int64_t cin, int64_
         if (found) return found;
     }
     return NULL;
+}
+
+const float *us_param_winograd_kernel_kept(us_param *p, int tile, int64_t cin, int64_t cout) {
+    return lookup(p->data, (int32_t)us_cpu_isa(), tile, us_winograd_kernel_floats(tile, cin, cout));
+}
+
+int64_t us_param_cache_room(const us_param *p) {
+    const us_share_group *g = p->data->group;
+    const int64_t room = atomic_load_explicit(&g->cache_limit, memory_order_relaxed) -
+                         atomic_load_explicit(&g->cache_floats, memory_order_relaxed);
+    return room > 0 ? room : 0;
 }

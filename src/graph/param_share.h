@@ -105,6 +105,14 @@ void us_param_drop_private_cache(struct us_param *p);
  * conv then transforms the kernel itself); never an error. */
 const float *us_param_winograd_kernel(struct us_param *p, int tile, int64_t cin, int64_t cout);
 
+/* The same when p's block already keeps it, else NULL (nothing is made). */
+const float *us_param_winograd_kernel_kept(struct us_param *p, int tile, int64_t cin, int64_t cout);
+/* Drop p's transformed kernels made for another GEMM variant, if p's
+ * block is this model's alone (a shared block keeps them for the others). */
+void us_param_drop_other_variants(struct us_param *p);
+/* Floats of transformed kernels p's clone family may still keep. */
+int64_t us_param_cache_room(const struct us_param *p);
+
 /* Bytes of the transformed kernels block d holds now. */
 int64_t us_param_data_cache_bytes(const us_param_data *d);
 

@@ -53,15 +53,17 @@ static void gather_band(void *arg, int64_t lo, int64_t hi) {
 }
 
 /* Winograd needs enough tiles for its GEMMs: F(4x4) from 16 tiles (below),
- * F(2x2) from 64 (below that the transform of its kernel dominates). With
- * a transformed kernel kept from earlier passes, F(2x2) still beats
- * im2col from 16 tiles (an 8x8 output at batch 1): measured with
- * bench_conv on a Zen 5 core (AVX-512), 8x8 512 -> 512 channels 1.91 ms by im2col, 0.93 ms by F(2x2) (1.49 by F(4x4)); in the
- * network at batch 1, 256x256, stage 4's five such convs 57.0 -> 53.4 ms
- * for the pass, for 80 MiB more of kept kernels. Transformed on the call,
- * that kernel (1.3 ms) would cost more than im2col saves. */
+ * F(2x2) from 64 in training (below that the transform of its kernel
+ * dominates). At inference, where the transformed kernel can be kept from
+ * earlier passes, F(2x2) beats im2col from 16 tiles (an 8x8 output at
+ * batch 1): measured with bench_conv on a Zen 5 core (AVX-512), 8x8 512 ->
+ * 512 channels 1.91 ms by im2col, 0.93 ms by F(2x2) (1.49 by F(4x4)); in
+ * the network at batch 1, 256x256, stage 4's five such convs 57.0 -> 53.4
+ * ms for the pass. Inference takes F(2x2) there even when the kernel is
+ * not kept (transformed group by group on the call, about as fast as
+ * im2col), so that the cache never changes a result. */
 #define US_WINOGRAD_F2X2_MIN_TILES 64
-#define US_WINOGRAD_F2X2_KEPT_MIN_TILES 16
+#define US_WINOGRAD_F2X2_INFERENCE_MIN_TILES 16
 /* F(4x4) from 16 tiles (a 16x16 output at batch 1): since a last partial
  * micro-panel of A is read in place rather than packed, mostly empty
  * 12-row GEMM panels cost little, and F(4x4)'s 4x fewer multiply-adds than
@@ -84,8 +86,8 @@ static int winograd_tile(const us_conv_geom *g, int64_t f2x2_min_tiles) {
 
 int us_conv2d_winograd_tile(const us_conv_geom *g) { return winograd_tile(g, US_WINOGRAD_F2X2_MIN_TILES); }
 
-int us_conv2d_winograd_tile_kept(const us_conv_geom *g) {
-    return winograd_tile(g, US_WINOGRAD_F2X2_KEPT_MIN_TILES);
+int us_conv2d_inference_tile(const us_conv_geom *g) {
+    return us_conv2d_stem_applies(g) ? 0 : winograd_tile(g, US_WINOGRAD_F2X2_INFERENCE_MIN_TILES);
 }
 
 /* 3x3 stride-1 convs (most of a U-Net's work) go through Winograd where

@@ -106,10 +106,12 @@ int32_t us_conv2d_forward_stem(const us_conv_geom *g, const float *x, const floa
 /* The Winograd output tile side us_conv2d_forward uses for this geometry:
  * 4 (F(4x4, 3x3)), 2 (F(2x2, 3x3)) or 0 (not Winograd: direct or im2col). */
 int us_conv2d_winograd_tile(const us_conv_geom *g);
-/* The same when the transformed kernel is kept between passes (no
- * transform on the call): F(2x2) from fewer tiles. A caller that gets no
- * kept kernel for this tile calls us_conv2d_forward. */
-int us_conv2d_winograd_tile_kept(const us_conv_geom *g);
+/* The same at inference, where a transformed kernel can be kept between
+ * passes: F(2x2) from fewer tiles; 0 where the stem kernel applies. The
+ * tile depends on the geometry alone, never on whether the kernel is kept
+ * (the caller transforms it on the call otherwise), so the kernel cache
+ * never changes a result. */
+int us_conv2d_inference_tile(const us_conv_geom *g);
 /* The same for 3x3 stride-1 kernels by Winograd F(tile x tile, 3x3), tile
  * 4 or 2; any padding. `prepared` (may be NULL) is the kernel already
  * transformed by us_winograd_transform_kernel for that tile (then `kernel`

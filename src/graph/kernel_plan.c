@@ -1,0 +1,70 @@
+/* The kernel budget by value: a kept kernel saves its transform on every
+ * pass (or, for F(2x2) on 8x8 maps, the im2col it replaces), and that
+ * saving weighs most where few tiles share the kernel: the transform costs
+ * the same whatever the map, the products scale with the tiles. So kernels
+ * are kept in order of fewest tiles first, the larger first among equals
+ * (a U-Net at batch 1, 256x256: decoder0a's and stage 4's before stage 3's,
+ * which come first in layer order. Zen 5, one core: a 128 MiB budget
+ * kept first-come, stages 1-3, made the pass 54-55 ms; by value 49.2, where
+ * all kernels kept give 46.4 and none 55.1). */
+#include "graph/kernel_plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "graph/layer_kinds.h"
+#include "graph/param_share.h"
+#include "ops/ops.h"
+
+typedef struct candidate {
+    int32_t layer;
+    int64_t tiles, floats;
+} candidate;
+
+static int by_value(const void *pa, const void *pb) {
+    const candidate *a = pa, *b = pb;
+    if (a->tiles != b->tiles) return a->tiles < b->tiles ? -1 : 1;
+    if (a->floats != b->floats) return a->floats > b->floats ? -1 : 1;
+    return a->layer < b->layer ? -1 : a->layer > b->layer; /* layer order on ties */
+}
+
+static us_param *kernel_param(us_layer *l) {
+    for (int32_t p = 0; p < l->n_params; p++)
+        if (strcmp(l->params[p].name, "kernel") == 0) return &l->params[p];
+    return NULL;
+}
+
+int32_t us_kernel_plan(unetseg_model *m, const int64_t (*shapes)[4], uint8_t *keep) {
+    memset(keep, 0, (size_t)m->n_layers);
+    candidate *c = us_malloc_array((size_t)m->n_layers + 1, sizeof *c);
+    if (!c) return us_fail(UNETSEG_E_NOMEM, "forward: out of memory");
+    int32_t n = 0;
+    int64_t room = -1;
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        us_layer *l = &m->layers[i];
+        us_param *p = l->kind == UNETSEG_LAYER_CONV2D ? kernel_param(l) : NULL;
+        if (!p) continue;
+        us_conv_geom g;
+        us_layer_conv_geom(l, shapes[us_model_index_of_id(m, l->in_ids[0])], shapes[i], &g);
+        const int tile = us_conv2d_inference_tile(&g);
+        if (!tile) continue;
+        us_param_drop_other_variants(p); /* their room is this variant's now */
+        if (us_param_winograd_kernel_kept(p, tile, g.cin, g.cout)) {
+            keep[i] = 1; /* kept already: costs nothing more */
+            continue;
+        }
+        if (room < 0) room = us_param_cache_room(p); /* one budget for the whole model */
+        c[n++] = (candidate){i, g.n * ((g.ho + tile - 1) / tile) * ((g.wo + tile - 1) / tile),
+                             us_winograd_kernel_floats(tile, g.cin, g.cout)};
+    }
+    qsort(c, (size_t)n, sizeof *c, by_value);
+    for (int32_t k = 0; k < n; k++)
+        if (c[k].floats <= room) {
+            keep[c[k].layer] = 1;
+            room -= c[k].floats;
+        }
+    free(c);
+    return UNETSEG_OK;
+}
