@@ -169,14 +169,16 @@ static void run_padded_pool(const unetseg_model *m, const us_fusion *f, int32_t 
  * skipped layer's output is its producer's, and a conv with a folded
  * padding or upsampling reads that layer's input. */
 static int32_t effective_input(const unetseg_model *m, const us_fusion *f, int32_t i, int32_t j) {
-    int32_t src = us_model_index_of_id(m, m->layers[i].in_ids[j]);
-    if (!f->producer) return src;
-    if (f->cat_of[i] >= 0) { /* input j of the folded concatenation, before a folded upsampling */
-        src = us_model_index_of_id(m, m->layers[f->cat_of[i]].in_ids[j]);
+    if (f->producer && f->cat_of[i] >= 0) {
+        /* input j of the folded concatenation (j may pass the conv's own
+         * inputs), before a folded upsampling */
+        int32_t src = us_model_index_of_id(m, m->layers[f->cat_of[i]].in_ids[j]);
         if (m->layers[src].kind == UNETSEG_LAYER_UPSAMPLING2D && f->skipped[src])
             src = us_model_index_of_id(m, m->layers[src].in_ids[0]);
         return f->producer[src];
     }
+    int32_t src = us_model_index_of_id(m, m->layers[i].in_ids[j]);
+    if (!f->producer) return src;
     if (j == 0 && (f->pad_of[i] >= 0 || f->up_of[i] >= 0))
         src = us_model_index_of_id(m, m->layers[src].in_ids[0]);
     return f->producer[src];
