@@ -1,8 +1,9 @@
 /* Scratch buffers (core/scratch.h): reuse by size, limits, per-thread
  * ownership, release at thread exit (ASan/LSan and valgrind runs report a
- * leak if that fails). */
+ * leak if that fails); and large buffers (core/alloc.h). */
 #include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -48,6 +49,28 @@ static void refuses_overflow_and_reports_failure(void **state) {
     us_test_fail_allocation(0);
 }
 
+/* us_malloc_large: from 2 MiB up on a 2 MiB boundary (the huge-page hint
+ * needs whole aligned pages), smaller ones from malloc; usable to the last
+ * byte and freed with free(); overflow and an injected failure give NULL. */
+static void large_buffers_align_and_fail_cleanly(void **state) {
+    (void)state;
+    const size_t huge = (size_t)2 << 20;
+    unsigned char *big = us_malloc_large(huge + 12345, 1), *small = us_malloc_large(1000, 4);
+    assert_non_null(big);
+    assert_non_null(small);
+    assert_int_equal((uintptr_t)big % huge, 0);
+    memset(big, 7, huge + 12345);
+    memset(small, 7, 4000);
+    assert_int_equal(big[huge + 12344], 7);
+    free(big);
+    free(small);
+    assert_null(us_malloc_large(SIZE_MAX / 2, 4));
+    assert_null(us_malloc_large(US_MAX_ALLOC, 2));
+    us_test_fail_allocation(1);
+    assert_null(us_malloc_large(huge * 3, 1));
+    us_test_fail_allocation(0);
+}
+
 static void *keep_and_exit(void *arg) {
     (void)arg;
     us_scratch_put(us_scratch_get(1 << 20, 1));
@@ -68,6 +91,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(reuses_a_fitting_block),
                                        cmocka_unit_test(keeps_the_largest_blocks),
                                        cmocka_unit_test(refuses_overflow_and_reports_failure),
+                                       cmocka_unit_test(large_buffers_align_and_fail_cleanly),
                                        cmocka_unit_test(thread_exit_frees)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

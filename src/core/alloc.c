@@ -1,7 +1,9 @@
+#define _DEFAULT_SOURCE /* madvise's MADV_HUGEPAGE */
 #include "core/alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* Thread-local, so that concurrent tests (and users) never interfere. */
 static _Thread_local int64_t fail_at;   /* 0: never */
@@ -32,6 +34,21 @@ void *us_malloc_array(size_t n, size_t size) {
 void *us_calloc_array(size_t n, size_t size) {
     if (size != 0 && n > US_MAX_ALLOC / size) return NULL;
     return us_calloc(n ? n : 1, size ? size : 1);
+}
+
+#define US_HUGE_PAGE ((size_t)2 << 20)
+
+void *us_malloc_large(size_t n, size_t size) {
+    if (size != 0 && n > US_MAX_ALLOC / size) return NULL;
+    const size_t bytes = n * size;
+    if (bytes < US_HUGE_PAGE) return us_malloc(bytes ? bytes : 1);
+    void *p = NULL;
+    if (should_fail() || posix_memalign(&p, US_HUGE_PAGE, bytes) != 0) return NULL;
+#ifdef MADV_HUGEPAGE
+    /* only a hint: where THP is off or the call fails, 4 KiB pages serve */
+    (void)madvise(p, bytes / US_HUGE_PAGE * US_HUGE_PAGE, MADV_HUGEPAGE);
+#endif
+    return p;
 }
 
 char *us_strdup(const char *s) {

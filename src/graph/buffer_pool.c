@@ -20,7 +20,7 @@ float *us_pool_acquire(us_buffer_pool *p, int64_t count) {
             p->bufs = grown;
             p->cap = cap;
         }
-        float *data = us_malloc_array((size_t)count, sizeof(float));
+        float *data = us_malloc_large((size_t)count, sizeof(float));
         if (!data) return NULL;
         p->bufs[p->n] = (us_pool_buf){data, count, 0};
         best = p->n++;

@@ -82,8 +82,8 @@ static const float *prepared_kernel(us_layer *l, const us_conv_geom *g, int tile
 
 /* The parts of a conv's input as the executor hands them over: its one
  * input (through a folded nearest upsampling: the upsampling's input), or
- * the inputs of its folded concatenation, each through its own. Returns
- * the input shape the conv sees. */
+ * the inputs of its folded concatenation, each through its own; conv_in
+ * gets the input shape the conv sees. */
 static void conv_sources(const unetseg_model *m, const us_fusion *f, int32_t i,
                          const float *const *xs, const int64_t (*shapes)[4], int32_t n,
                          us_conv_source *sources, int64_t conv_in[4]) {

@@ -146,7 +146,7 @@ static us_kernel_cache *make_entry(us_param_data *d, int32_t isa, int tile, int6
         return NULL;
     }
     us_kernel_cache *e = us_calloc(1, sizeof *e);
-    float *u = us_malloc_array((size_t)floats, sizeof(float));
+    float *u = us_malloc_large((size_t)floats, sizeof(float));
     if (!e || !u) {
         free(e);
         free(u);
