@@ -461,7 +461,9 @@ UNETSEG_API int32_t unetseg_model_set_threads(unetseg_model *model, int32_t thre
 /* Bound, in bytes (>= 0), the Winograd-transformed convolution kernels that
  * `model` and its clones keep between passes (default 256 MiB; 0 keeps
  * none). Memory for speed: a convolution whose kernel is not kept
- * transforms it on every pass (same path, same bits).
+ * transforms it on every pass (same path, same bits). Kernels are made
+ * from a model's second pass at an input shape on (making them costs
+ * several passes' time, which a model run once would spend for nothing).
  * A bound below what the network would keep goes to the kernels that
  * save the most per byte (those shared by the fewest output tiles).
  * Unet('resnet34') keeps about 233 MiB at batch 1, 256x256 (on one Zen 5

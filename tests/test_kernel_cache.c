@@ -60,12 +60,21 @@ static void assert_same(const unetseg_tensor *a, const unetseg_tensor *b, int ex
     assert_int_equal(equal, expect_equal);
 }
 
-/* A model with c1's kernel from formula f, run once (fills the cache). */
+static int64_t kept_bytes(const unetseg_model *m) {
+    int64_t cache = -1;
+    assert_ok(unetseg_model_param_bytes(m, NULL, 0, NULL, NULL, &cache));
+    return cache;
+}
+
+/* A model with c1's kernel from formula f, run twice (the second pass at
+ * an input shape fills the cache). */
 static unetseg_model *warm(double f, unetseg_tensor **y) {
     unetseg_model *m = build();
     set_param(m, "c2/kernel", 0.7); /* layers start with zero weights */
     set_param(m, "c1/kernel", f);
+    unetseg_tensor_free(forward(m));
     *y = forward(m);
+    assert_true(kept_bytes(m) > 0);
     return m;
 }
 
@@ -127,13 +136,8 @@ static void trainer_step_drops_cache(void **state) {
     unetseg_model_free(m), unetseg_model_free(fresh);
 }
 
-static int64_t kept_bytes(const unetseg_model *m) {
-    int64_t cache = -1;
-    assert_ok(unetseg_model_param_bytes(m, NULL, 0, NULL, NULL, &cache));
-    return cache;
-}
-
-/* unetseg_model_set_kernel_cache_limit: lowering it drops the kept kernel,
+/* A model's first pass at an input shape keeps no kernel, the second does;
+ * unetseg_model_set_kernel_cache_limit: lowering it drops the kept kernel,
  * a bound below a kernel's size keeps none, a larger one keeps it again;
  * the output never changes. */
 static void cache_limit_bounds_kept_kernels(void **state) {
@@ -141,6 +145,10 @@ static void cache_limit_bounds_kept_kernels(void **state) {
     unetseg_model *m = build();
     set_param(m, "c1/kernel", 0.3);
     unetseg_tensor *y0 = forward(m);
+    assert_int_equal(kept_bytes(m), 0); /* a first pass at a shape makes no kernel */
+    unetseg_tensor *again = forward(m);
+    assert_same(y0, again, 1);
+    unetseg_tensor_free(again);
     const int64_t kept = kept_bytes(m);
     assert_int_equal(kept, 36 * 8 * 32 * (int64_t)sizeof(float)); /* F(4x4): 36 planes of 8 x 32 */
     assert_ok(unetseg_model_set_kernel_cache_limit(m, 0));
@@ -181,6 +189,7 @@ static void cache_keeps_fewest_tiles_first(void **state) {
     set_param(m, "c2/kernel", 0.9);
     set_param(m, "c3/kernel", 0.7);
     const int64_t c1 = 36 * 8 * 32 * (int64_t)sizeof(float), c2 = 36 * 32 * 32 * (int64_t)sizeof(float);
+    unetseg_tensor_free(forward(m));
     unetseg_tensor *all = forward(m);
     assert_int_equal(kept_bytes(m), c1 + c2);
     const int64_t budgets[2] = {c2, c1}, kept[2] = {c2, c1};

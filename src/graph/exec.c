@@ -202,10 +202,12 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
     if (memcmp(m->run_pool_shape, input->shape, sizeof m->run_pool_shape) != 0) {
         us_pool_free(pool);
         memcpy(m->run_pool_shape, input->shape, sizeof m->run_pool_shape);
+        m->passes_at_shape = 0;
     }
     int32_t st = run_state_init(m, &s);
     if (!st) st = us_infer_shapes(m, input->shape, s.shapes);
-    if (!st && !ctx->training) st = us_kernel_plan(m, (const int64_t(*)[4])s.shapes, s.keep);
+    if (!st && !ctx->training)
+        st = us_kernel_plan(m, (const int64_t(*)[4])s.shapes, m->passes_at_shape > 0, s.keep);
     if (!st && given) {
         /* only layers that run read their inputs */
         memset(s.readers, 0, (size_t)m->n_layers * sizeof *s.readers);
@@ -272,6 +274,7 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
         st = us_tensor_new(4, s.shapes[last], out);
         if (!st) memcpy((*out)->data, s.outputs[from], (size_t)(*out)->numel * sizeof(float));
     }
+    if (!st && !ctx->training) m->passes_at_shape++;
     us_fusion_free(&f);
     us_pool_release_all(pool);
     run_state_free(&s);

@@ -36,7 +36,7 @@ static us_param *kernel_param(us_layer *l) {
     return NULL;
 }
 
-int32_t us_kernel_plan(unetseg_model *m, const int64_t (*shapes)[4], uint8_t *keep) {
+int32_t us_kernel_plan(unetseg_model *m, const int64_t (*shapes)[4], int make_new, uint8_t *keep) {
     memset(keep, 0, (size_t)m->n_layers);
     candidate *c = us_malloc_array((size_t)m->n_layers + 1, sizeof *c);
     if (!c) return us_fail(UNETSEG_E_NOMEM, "forward: out of memory");
@@ -55,6 +55,7 @@ int32_t us_kernel_plan(unetseg_model *m, const int64_t (*shapes)[4], uint8_t *ke
             keep[i] = 1; /* kept already: costs nothing more */
             continue;
         }
+        if (!make_new) continue;
         if (room < 0) room = us_param_cache_room(p); /* one budget for the whole model */
         c[n++] = (candidate){i, g.n * ((g.ho + tile - 1) / tile) * ((g.wo + tile - 1) / tile),
                              us_winograd_kernel_floats(tile, g.cin, g.cout)};

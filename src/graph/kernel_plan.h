@@ -9,8 +9,11 @@
 #include "graph/model.h"
 
 /* keep[i] = 1 for each Conv2D that may use a kept kernel in a pass whose
- * layer output shapes are `shapes`: the ones already kept, then, in order
- * of value, those that fit in the budget left; 0 elsewhere. NOMEM. */
-int32_t us_kernel_plan(unetseg_model *m, const int64_t (*shapes)[4], uint8_t *keep);
+ * layer output shapes are `shapes`: the ones already kept, then, if
+ * make_new, in order of value, those that fit in the budget left; 0
+ * elsewhere. A model's first pass at an input shape makes none: making
+ * them costs several passes' time (page faults on fresh memory), which a
+ * model run once would spend for nothing. NOMEM. */
+int32_t us_kernel_plan(unetseg_model *m, const int64_t (*shapes)[4], int make_new, uint8_t *keep);
 
 #endif

@@ -79,6 +79,9 @@ struct unetseg_model {
      * keep theirs in the trainer's pool (us_exec_ctx.pool). */
     us_buffer_pool run_pool;
     int64_t run_pool_shape[4];
+    /* Inference passes run at run_pool_shape: transformed kernels are only
+     * made from the second on (kernel_plan.h). */
+    int64_t passes_at_shape;
     /* The message of the last failed call on this model (unetseg_model_last_error);
      * written by us_fail during calls on the model, even through a const handle. */
     char last_error[US_ERROR_SIZE];
