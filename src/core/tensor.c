@@ -51,7 +51,10 @@ int32_t us_tensor_new(int32_t rank, const int64_t *shape, unetseg_tensor **out) 
                        "tensor_create: a dim is < 1 or > 2^31-1, or the element count "
                        "exceeds 2^34");
     unetseg_tensor *t = us_calloc(1, sizeof *t);
-    float *data = us_calloc_array((size_t)numel, sizeof(float));
+    /* large tensors (weights, images) on huge pages: zeroing them here
+     * takes one page fault per 2 MiB instead of one per 4 KiB later */
+    float *data = us_malloc_large((size_t)numel, sizeof(float));
+    if (data) memset(data, 0, (size_t)numel * sizeof(float));
     if (!t || !data) {
         free(t);
         free(data);
