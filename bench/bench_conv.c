@@ -58,7 +58,7 @@ int main(int argc, char **argv) {
         for (int64_t j = 0; j < batch * c->h * c->h * c->cin; j++) x[j] = (float)(j % 255);
         for (int64_t j = 0; j < c->k * c->k * c->cin * c->cout; j++) w[j] = (float)(j % 7) * 0.01f - 0.03f;
         /* Every path that applies, so the thresholds can be checked. */
-        const int tile = us_conv2d_winograd_tile(&g), direct = us_conv2d_direct_applies(&g);
+        const int tile = us_conv2d_inference_tile(&g), direct = us_conv2d_direct_applies(&g);
         const int wino_ok = c->k == 3 && c->s == 1 && c->cout > US_NARROW_MAX_COUT;
         float *u[2] = {NULL, NULL}; /* transformed for F(2x2), F(4x4) */
         for (int t = 0; wino_ok && t < 2; t++) {
