@@ -74,10 +74,17 @@ static int32_t run_state_init(const unetseg_model *m, run_state *s) {
  * more layers on Winograd, and memory must not grow without bound. NULL
  * when not kept (the conv then transforms its kernel itself). */
 static const float *prepared_kernel(us_layer *l, const us_conv_geom *g, int tile) {
-    for (int32_t p = 0; p < l->n_params; p++)
-        if (strcmp(l->params[p].name, "kernel") == 0)
-            return us_param_winograd_kernel(&l->params[p], tile, g->cin, g->cout);
-    return NULL;
+    us_param *p = us_layer_find_param(l, "kernel");
+    return p ? us_param_winograd_kernel(p, tile, g->cin, g->cout) : NULL;
+}
+
+/* The nearest UpSampling2D folded into input j of conv i's folded
+ * concatenation (the executor hands over its input), or NULL. */
+static const us_layer *folded_part_upsampling(const unetseg_model *m, const us_fusion *f, int32_t i,
+                                              int32_t j) {
+    const int32_t part = us_model_index_of_id(m, m->layers[f->cat_of[i]].in_ids[j]);
+    const int folded = m->layers[part].kind == UNETSEG_LAYER_UPSAMPLING2D && f->skipped[part];
+    return folded ? &m->layers[part] : NULL;
 }
 
 /* The parts of a conv's input as the executor hands them over: its one
@@ -87,17 +94,14 @@ static const float *prepared_kernel(us_layer *l, const us_conv_geom *g, int tile
 static void conv_sources(const unetseg_model *m, const us_fusion *f, int32_t i,
                          const float *const *xs, const int64_t (*shapes)[4], int32_t n,
                          us_conv_source *sources, int64_t conv_in[4]) {
-    const int fused = f->producer != NULL;
-    const us_layer *cat = fused && f->cat_of[i] >= 0 ? &m->layers[f->cat_of[i]] : NULL;
+    const int fused = f->producer != NULL, cat = fused && f->cat_of[i] >= 0;
     conv_in[3] = 0;
     for (int32_t j = 0; j < n; j++) {
         const us_layer *up = NULL;
-        if (cat) {
-            const us_layer *part = &m->layers[us_model_index_of_id(m, cat->in_ids[j])];
-            if (part->kind == UNETSEG_LAYER_UPSAMPLING2D && f->skipped[part - m->layers]) up = part;
-        } else if (fused && f->up_of[i] >= 0) {
+        if (cat)
+            up = folded_part_upsampling(m, f, i, j);
+        else if (fused && f->up_of[i] >= 0)
             up = &m->layers[f->up_of[i]];
-        }
         sources[j] = (us_conv_source){xs[j], shapes[j][3], up ? up->cfg.size_h : 1, up ? up->cfg.size_w : 1};
         conv_in[0] = shapes[j][0];
         conv_in[1] = shapes[j][1] * sources[j].up_h;
@@ -172,9 +176,8 @@ static int32_t effective_input(const unetseg_model *m, const us_fusion *f, int32
     if (f->producer && f->cat_of[i] >= 0) {
         /* input j of the folded concatenation (j may pass the conv's own
          * inputs), before a folded upsampling */
-        int32_t src = us_model_index_of_id(m, m->layers[f->cat_of[i]].in_ids[j]);
-        if (m->layers[src].kind == UNETSEG_LAYER_UPSAMPLING2D && f->skipped[src])
-            src = us_model_index_of_id(m, m->layers[src].in_ids[0]);
+        const us_layer *up = folded_part_upsampling(m, f, i, j);
+        const int32_t src = us_model_index_of_id(m, up ? up->in_ids[0] : m->layers[f->cat_of[i]].in_ids[j]);
         return f->producer[src];
     }
     int32_t src = us_model_index_of_id(m, m->layers[i].in_ids[j]);

@@ -30,12 +30,6 @@ static int by_value(const void *pa, const void *pb) {
     return a->layer < b->layer ? -1 : a->layer > b->layer; /* layer order on ties */
 }
 
-static us_param *kernel_param(us_layer *l) {
-    for (int32_t p = 0; p < l->n_params; p++)
-        if (strcmp(l->params[p].name, "kernel") == 0) return &l->params[p];
-    return NULL;
-}
-
 int32_t us_kernel_plan(unetseg_model *m, const int64_t (*shapes)[4], int make_new, uint8_t *keep) {
     memset(keep, 0, (size_t)m->n_layers);
     candidate *c = us_malloc_array((size_t)m->n_layers + 1, sizeof *c);
@@ -44,7 +38,7 @@ int32_t us_kernel_plan(unetseg_model *m, const int64_t (*shapes)[4], int make_ne
     int64_t room = -1;
     for (int32_t i = 0; i < m->n_layers; i++) {
         us_layer *l = &m->layers[i];
-        us_param *p = l->kind == UNETSEG_LAYER_CONV2D ? kernel_param(l) : NULL;
+        us_param *p = l->kind == UNETSEG_LAYER_CONV2D ? us_layer_find_param(l, "kernel") : NULL;
         if (!p) continue;
         us_conv_geom g;
         us_layer_conv_geom(l, shapes[us_model_index_of_id(m, l->in_ids[0])], shapes[i], &g);

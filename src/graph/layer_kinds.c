@@ -128,3 +128,9 @@ const float *us_layer_param(const us_layer *l, const char *name) {
         if (strcmp(l->params[i].name, name) == 0) return l->params[i].value->data;
     return NULL;
 }
+
+us_param *us_layer_find_param(us_layer *l, const char *name) {
+    for (int32_t i = 0; i < l->n_params; i++)
+        if (strcmp(l->params[i].name, name) == 0) return &l->params[i];
+    return NULL;
+}

@@ -116,6 +116,8 @@ int64_t us_layer_param_count(int32_t kind, const us_layer_config *cfg, int64_t c
 
 /* Helpers of the kinds that the executor and trainer use too. */
 const float *us_layer_param(const us_layer *l, const char *name);
+/* Layer l's parameter `name` (e.g. "kernel"), or NULL. */
+us_param *us_layer_find_param(us_layer *l, const char *name);
 void us_layer_conv_geom(const us_layer *l, const int64_t in[4], const int64_t out[4],
                         us_conv_geom *g);
 int32_t us_dropout_active(const us_layer *l, const us_exec_ctx *ctx);

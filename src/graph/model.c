@@ -90,10 +90,7 @@ us_param *us_model_find_param(const unetseg_model *m, const char *full_name) {
     layer_name[slash - full_name] = '\0';
     int32_t i = us_model_find(m, layer_name);
     if (i < 0) return NULL;
-    us_layer *l = &m->layers[i];
-    for (int32_t p = 0; p < l->n_params; p++)
-        if (strcmp(l->params[p].name, slash + 1) == 0) return &l->params[p];
-    return NULL;
+    return us_layer_find_param(&m->layers[i], slash + 1);
 }
 
 void us_model_param_totals(const unetseg_model *m, int64_t *total, int64_t *trainable) {

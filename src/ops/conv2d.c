@@ -111,10 +111,11 @@ int32_t us_conv2d_forward_sources(const us_conv_geom *g, const us_conv_source *s
                                   const us_conv_epilogue *ep, float *y) {
     const int whole = n_sources == 1 && sources->up_h == 1 && sources->up_w == 1;
     if (whole) return us_conv2d_forward(g, sources->x, kernel, bias, ep, y);
-    /* the path us_conv2d_forward takes: Winograd unless narrow, direct or stem */
-    const int narrow = g->cout <= US_NARROW_MAX_COUT && g->cin <= US_NARROW_MAX_CIN;
+    /* the path us_conv2d_forward takes: Winograd where its tile is set and
+     * the stem kernel does not come first (the tile is 0 where the narrow
+     * or direct kernel applies) */
     const int stem = us_conv2d_stem_applies(g) && !(ep && ep->accumulate);
-    const int tile = narrow || stem ? 0 : us_conv2d_winograd_tile(g);
+    const int tile = stem ? 0 : us_conv2d_winograd_tile(g);
     if (tile)
         return us_conv2d_forward_winograd_sources(g, tile, sources, n_sources, kernel, NULL, bias, ep, y);
     float *x = us_malloc_array((size_t)(g->n * g->h * g->w * g->cin), sizeof(float));
