@@ -14,6 +14,7 @@
 #include "core/parallel.h"
 #include "core/scratch.h"
 #include "core/simd.h"
+#include "ops/gemm_tile.h"
 #include "ops/ops.h"
 #include "ops/winograd.h"
 
@@ -40,74 +41,55 @@ int64_t us_winograd_kernel_floats(int tile, int64_t cin, int64_t cout) {
 
 typedef struct kernel_job {
     const us_wino_transforms *w;
-    const float *kernel; /* HWIO, at the first output channel of the job */
+    const float *kernel; /* HWIO, at the first input and output channels of the job */
     float *u;
-    int64_t cin, cols, ld; /* output channels [0, cols) of an HWIO kernel of ld */
+    int64_t cin, cols, ld; /* input channels [0, cin), output channels [0, cols), of
+                              an HWIO kernel of ld output channels */
+    int64_t plane;         /* floats from one tap to the next */
     int64_t width, panels, packed; /* U[p] packed in panels of `width` columns */
 } kernel_job;
 
-/* A full panel's kernel transform goes through an L1 buffer (kernel_band). */
 #define US_WINO_PANEL 16
-#define US_WINO_ROWS 8
 
 /* U[p] = (G g G^T)[p] for every position p, each a cin x cols matrix; g is
  * the HWIO kernel. U is written straight in the GEMM's packed layout
- * (us_gemm_pack_width): panels [lo, hi), US_WINO_ROWS input channels of
- * a panel per call (one call per input channel and panel cost 4x more:
- * set-up per call, and every call's writes landed on fresh pages, one per
- * position). */
+ * (us_gemm_pack_width): panels [lo, hi). */
 static void kernel_band(void *arg, int64_t lo, int64_t hi) {
     const kernel_job *j = arg;
     const int64_t width = j->width, packed = j->packed, cin = j->cin, ld = j->ld;
     const int positions = j->w->positions;
-    /* Full 16-column panels [lo, full): US_WINO_ROWS input channels at a
-     * time into a buffer in L1, copied out position by position, so that
-     * the writes reach the planes in bursts of US_WINO_ROWS lines, not one
-     * line per plane in turn (36 write streams are more than the core
-     * tracks: F(4x4) of 256 x 256 channels 23 -> 6 ns a kernel). Input
-     * channels outer and panels inner: each tap's row is read across the
-     * whole band at once, where panel by panel a 16-column row was a line
-     * per page (the hardware prefetcher stops at page ends): reading 512 x
-     * 512 x 9 taps 16 columns at a time ran at 9.7 GB/s, 64 at a time at
-     * 20, 512 at 30 (Zen 5). */
+    /* whole 16-column panels [lo, full) in one call (kernel_panels) */
     const int64_t whole = width == US_WINO_PANEL ? j->cols / width : 0;
     const int64_t full = whole < lo ? lo : whole > hi ? hi : whole;
-    float buf[36 * US_WINO_ROWS * US_WINO_PANEL];
-    for (int64_t r0 = 0; r0 < cin && full > lo; r0 += US_WINO_ROWS) {
-        const int64_t rows = cin - r0 < US_WINO_ROWS ? cin - r0 : US_WINO_ROWS;
-        for (int64_t panel = lo; panel < full; panel++) {
-            const int64_t col0 = panel * width;
-            j->w->kernel_rows(j->kernel + col0 + r0 * ld, cin * ld, ld, rows, width, buf,
-                              US_WINO_ROWS * US_WINO_PANEL, US_WINO_PANEL);
-            for (int p = 0; p < positions; p++)
-                memcpy(j->u + col0 * cin + p * packed + r0 * width, buf + p * US_WINO_ROWS * US_WINO_PANEL,
-                       (size_t)(rows * width) * sizeof(float));
-        }
-    }
+    if (full > lo)
+        j->w->kernel_panels(j->kernel + lo * width, j->plane, ld, cin, full - lo,
+                            j->u + lo * width * cin, width * cin, packed);
     for (int64_t panel = full; panel < hi; panel++) { /* a partial panel, or OpenBLAS's dense one */
         const int64_t col0 = panel * width;
         const int64_t cols = j->cols - col0 < width ? j->cols - col0 : width;
         float *u0 = j->u + col0 * cin;
-        j->w->kernel_rows(j->kernel + col0, cin * ld, ld, cin, cols, u0, packed, width);
+        j->w->kernel_rows(j->kernel + col0, j->plane, ld, cin, cols, u0, packed, width);
         for (int p = 0; cols < width && p < positions; p++) /* a last panel's missing columns are zeros */
             for (int64_t ci = 0; ci < cin; ci++)
                 memset(u0 + p * packed + ci * width + cols, 0, (size_t)(width - cols) * sizeof(float));
     }
 }
 
-/* The job of output channels [c0, c0 + cols) of a cin x cout kernel, packed
- * as a cin x cols matrix per position. */
+/* The job of input channels [k0, k0 + rows) and output channels [c0, c0 +
+ * cols) of a cin x cout kernel, packed as a rows x cols matrix per
+ * position. */
 static kernel_job kernel_job_of(const us_wino_transforms *w, const float *kernel, int64_t cin,
-                                int64_t cout, int64_t c0, int64_t cols, float *u) {
+                                int64_t cout, int64_t k0, int64_t rows, int64_t c0, int64_t cols,
+                                float *u) {
     const int64_t width = us_gemm_pack_width(cols);
-    return (kernel_job){w, kernel + c0, u, cin, cols, cout, width, (cols + width - 1) / width,
-                        us_gemm_packed_floats(cin, cols)};
+    return (kernel_job){w, kernel + k0 * cout + c0, u, rows, cols, cout, cin * cout, width,
+                        (cols + width - 1) / width, us_gemm_packed_floats(rows, cols)};
 }
 
 void us_winograd_transform_kernel(int tile, const float *kernel, int64_t cin, int64_t cout,
                                   float *u) {
     const us_wino_transforms *w = us_wino_for_tile(tile);
-    kernel_job j = kernel_job_of(w, kernel, cin, cout, 0, cout, u);
+    kernel_job j = kernel_job_of(w, kernel, cin, cout, 0, cin, 0, cout, u);
     us_parallel_rows(j.panels, (9 + w->positions) * j.width * cin, kernel_band, &j);
 }
 
@@ -228,36 +210,60 @@ static void output_band(void *arg, int64_t lo, int64_t hi) {
     free(o);
 }
 
-/* Output channels per group of a kernel transformed on the call: four
- * 16-column panels, two tiles of the AVX-512 micro-kernel. A group's U for
- * all positions (2.4 MB for F(4x4) of 256 inputs, 2 MB for F(2x2) of 512)
- * is read by the GEMMs right after it is written, from cache, where the
- * whole transformed kernel (up to 17 MB) would go out to DRAM and come
- * back; 64 columns read the raw kernel's rows faster than 32 (kernel_band). */
-#define US_WINO_GROUP 64
+/* A kernel transformed on the call is transformed a block at a time, as
+ * its GEMMs need it: 32 output channels (one tile of the AVX-512
+ * micro-kernel) by US_GEMM_KC input channels, the GEMMs' own depth, so
+ * that every sum is computed as from the whole transformed kernel. A
+ * block's U for all positions (512 KB for F(2x2), 1.2 MB for F(4x4)) is
+ * read by the GEMMs from L2 right after it is written, where the whole
+ * transformed kernel (up to 17 MB) would go out to DRAM and come back;
+ * and while the GEMMs of one block run, they fetch the raw kernel of the
+ * next (us_sgemm_packed_ahead), which would otherwise be read from DRAM
+ * with nothing to overlap (stage 4's 512 -> 512 conv at 8x8, cold,
+ * Zen 5: see docs/PERFORMANCE.md). */
+#define US_WINO_GROUP 32
+/* Floats between a block's positions past their packed size: planes a
+ * power of two apart (256 x 32 floats) share cache sets, and the
+ * transform's 16 or 36 streams of writes evicted one another. */
+#ifndef US_WINO_PLANE_PAD
+#define US_WINO_PLANE_PAD 16
+#endif
 /* Fused only where each part runs at most this many chunks: every chunk
  * transforms the kernel again (large maps: many chunks, and small kernels
  * that the whole-kernel transform keeps in cache anyway). */
 #define US_WINO_FUSED_MAX_CHUNKS 2
 
 static int64_t group_floats(const wino_job *j) {
-    return j->w->positions * us_gemm_packed_floats(j->g->cin, US_WINO_GROUP);
+    const int64_t depth = j->g->cin < US_GEMM_KC ? j->g->cin : US_GEMM_KC;
+    return j->w->positions * (us_gemm_packed_floats(depth, US_WINO_GROUP) + US_WINO_PLANE_PAD);
 }
 
-/* M[p] columns [c0, c0 + US_WINO_GROUP) of every position p, from that
- * group of U transformed into ug first (group_floats). The same values as
- * from the whole transformed kernel: the same transform of each kernel
- * element, and each GEMM element summed over k alone. */
-static void group_gemms(const wino_job *j, int64_t c0, int64_t tiles, const float *v, float *mt,
-                        float *ug) {
+/* M[p] columns [c0, c0 + US_WINO_GROUP) of every position p, block by
+ * block of input channels, each block of U transformed into ug first
+ * (group_floats). The same values as from the whole transformed kernel:
+ * the same transform of each kernel element, and each GEMM element summed
+ * over k in the same blocks. The GEMMs of positions 0-8 fetch the raw
+ * kernel's 9 taps of the next block: of this group, or of group next_c0
+ * (none past cout). */
+static void group_gemms(const wino_job *j, int64_t c0, int64_t next_c0, int64_t tiles,
+                        const float *v, float *mt, float *ug) {
     const us_conv_geom *g = j->g;
     const int positions = j->w->positions;
     const int64_t cols = g->cout - c0 < US_WINO_GROUP ? g->cout - c0 : US_WINO_GROUP;
-    kernel_job k = kernel_job_of(j->w, j->kernel, g->cin, g->cout, c0, cols, ug);
-    kernel_band(&k, 0, k.panels);
-    for (int p = 0; p < positions; p++)
-        us_sgemm_packed(tiles, cols, g->cin, v + p * g->cin, positions * g->cin, ug + p * k.packed, 0,
-                        mt + p * g->cout + c0, positions * g->cout);
+    for (int64_t k0 = 0; k0 < g->cin; k0 += US_GEMM_KC) {
+        const int64_t rows = g->cin - k0 < US_GEMM_KC ? g->cin - k0 : US_GEMM_KC;
+        kernel_job k = kernel_job_of(j->w, j->kernel, g->cin, g->cout, k0, rows, c0, cols, ug);
+        k.packed += US_WINO_PLANE_PAD;
+        kernel_band(&k, 0, k.panels);
+        const float *next = k0 + US_GEMM_KC < g->cin ? j->kernel + (k0 + US_GEMM_KC) * g->cout + c0
+                            : next_c0 < g->cout     ? j->kernel + next_c0
+                                                    : NULL;
+        for (int p = 0; p < positions; p++)
+            us_sgemm_packed_ahead(tiles, cols, rows, v + p * g->cin + k0, positions * g->cin,
+                                  ug + p * k.packed, k0 > 0, mt + p * g->cout + c0,
+                                  positions * g->cout, next && p < 9 ? next + p * k.plane : NULL,
+                                  g->cout);
+    }
 }
 
 /* The GEMM of position p: M[p] = V[p] . U[p]. */
@@ -291,8 +297,14 @@ static void group_part(void *arg, int32_t part, int32_t parts) {
     int32_t saved = us_parallel_threads();
     us_parallel_set_threads(1);
     (void)part, (void)parts;
-    for (int64_t c0; (c0 = (int64_t)atomic_fetch_add(&c->next, 1) * US_WINO_GROUP) < c->j->g->cout;)
-        group_gemms(c->j, c0, c->tiles, c->v, c->mt, ug);
+    /* each part takes its next group before it runs this one, so that
+     * this one's GEMMs can fetch the next one's kernel */
+    int64_t c0 = (int64_t)atomic_fetch_add(&c->next, 1) * US_WINO_GROUP;
+    while (c0 < c->j->g->cout) {
+        const int64_t next_c0 = (int64_t)atomic_fetch_add(&c->next, 1) * US_WINO_GROUP;
+        group_gemms(c->j, c0, next_c0, c->tiles, c->v, c->mt, ug);
+        c0 = next_c0;
+    }
     us_parallel_set_threads(saved);
     us_scratch_put(ug);
 }
@@ -318,7 +330,8 @@ static void run_chunk(wino_job *j, int64_t t0, float *v, float *mt, float *scrat
     }
     transform_input(j, t0, tiles, v);
     if (j->kernel)
-        for (int64_t c0 = 0; c0 < g->cout; c0 += US_WINO_GROUP) group_gemms(j, c0, tiles, v, mt, ug);
+        for (int64_t c0 = 0; c0 < g->cout; c0 += US_WINO_GROUP)
+            group_gemms(j, c0, c0 + US_WINO_GROUP, tiles, v, mt, ug);
     else
         for (int p = 0; p < positions; p++) position_gemm(j, p, tiles, v, mt);
     transform_output(j, mt, t0, tiles, scratch);

@@ -133,6 +133,8 @@ typedef struct gemm_run {
     const float *a, *b;
     int64_t ldb;         /* 0: b is packed */
     float *c;
+    const float *ahead;  /* NULL, or rows of 32 columns to fetch (us_sgemm_packed_ahead) */
+    int64_t ahead_row;
     int a_in_place;      /* micro-panels of A read in place (kern->run_a_in_place) */
     int split_rows;      /* parts take rows (else columns) */
     int64_t block;       /* rows or columns per part */
@@ -167,13 +169,21 @@ static void run_block(const gemm_run *g, int64_t r0, int64_t r1, int64_t c0, int
             if (!g->a_in_place) pack_a(g->trans_a, g->a, g->lda, i0, mc, p0, kc, kern->mr, apack);
             for (int64_t j = c0; j < c1; j += kern->nr) {
                 tile_b(g, p0, j, &t.b, &t.b_next);
-                /* the first row of tiles brings the next tile's B in */
+                /* the first row of tiles brings the next tile's B in;
+                 * the last tile's, the caller's next data (first block) */
                 const float *pf = NULL, *pf_next = NULL;
-                if (j + kern->nr < c1) tile_b(g, p0, j + kern->nr, &pf, &pf_next);
+                int64_t pf_row = t.b_row;
+                if (j + kern->nr < c1) {
+                    tile_b(g, p0, j + kern->nr, &pf, &pf_next);
+                    if (kern->nr <= US_GEMM_PANEL) pf_next = NULL; /* one panel a tile */
+                } else if (g->ahead && p0 == 0 && i0 == r0) {
+                    pf = g->ahead, pf_next = g->ahead + US_GEMM_PANEL, pf_row = g->ahead_row;
+                }
                 t.cols = (int32_t)(c1 - j < kern->nr ? c1 - j : kern->nr);
+                t.prefetch_row = pf_row;
                 for (int64_t i = 0; i < mc; i += kern->mr) {
                     t.prefetch = i == 0 ? pf : NULL;
-                    t.prefetch_next = pf_next;
+                    t.prefetch_next = i == 0 ? pf_next : NULL;
                     t.c = g->c + (i0 + i) * g->ldc + j;
                     t.rows = (int32_t)(mc - i < kern->mr ? mc - i : kern->mr);
                     if (g->a_in_place) {
@@ -246,9 +256,10 @@ static void plan_split(gemm_run *g, int32_t *parts) {
 /* ldb = 0: b is packed. */
 static void gemm_own(const us_gemm_kernel *kern, int trans_a, int64_t m, int64_t n, int64_t k,
                      const float *a, int64_t lda, const float *b, int64_t ldb, int accumulate,
-                     float *c, int64_t ldc) {
+                     float *c, int64_t ldc, const float *ahead, int64_t ahead_row) {
     gemm_run g = {.kern = kern, .trans_a = trans_a, .accumulate = accumulate, .m = m, .n = n,
-                  .k = k, .lda = lda, .ldc = ldc, .a = a, .b = b, .ldb = ldb, .c = c};
+                  .k = k, .lda = lda, .ldc = ldc, .a = a, .b = b, .ldb = ldb, .c = c,
+                  .ahead = ahead, .ahead_row = ahead_row};
     g.a_in_place = kern->run_a_in_place && !trans_a && n <= US_GEMM_A_IN_PLACE_MAX_N;
     int32_t parts;
     plan_split(&g, &parts);
@@ -258,8 +269,9 @@ static void gemm_own(const us_gemm_kernel *kern, int trans_a, int64_t m, int64_t
         run_part(&g, 0, 1);
 }
 
-void us_sgemm_packed(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-                     const float *packed_b, int accumulate, float *c, int64_t ldc) {
+void us_sgemm_packed_ahead(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                           const float *packed_b, int accumulate, float *c, int64_t ldc,
+                           const float *ahead, int64_t ahead_row) {
     if (m <= 0 || n <= 0) return;
     const us_gemm_kernel *kern = active_kernel();
     if (!kern)
@@ -267,7 +279,12 @@ void us_sgemm_packed(int64_t m, int64_t n, int64_t k, const float *a, int64_t ld
     else if (k <= 0 && !accumulate)
         for (int64_t i = 0; i < m; i++) memset(c + i * ldc, 0, sizeof(float) * (size_t)n);
     else if (k > 0)
-        gemm_own(kern, 0, m, n, k, a, lda, packed_b, 0, accumulate, c, ldc);
+        gemm_own(kern, 0, m, n, k, a, lda, packed_b, 0, accumulate, c, ldc, ahead, ahead_row);
+}
+
+void us_sgemm_packed(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                     const float *packed_b, int accumulate, float *c, int64_t ldc) {
+    us_sgemm_packed_ahead(m, n, k, a, lda, packed_b, accumulate, c, ldc, NULL, 0);
 }
 
 void us_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float *a,
@@ -278,7 +295,7 @@ void us_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const f
      * layer's weights, used once per KC block, at m = 64 rows: 169 against
      * 124 GFLOP/s packed, bench/bench_gemm.c) */
     if (kern && k > 0 && !trans_b && n % kern->nr == 0) {
-        gemm_own(kern, trans_a, m, n, k, a, lda, b, ldb, accumulate, c, ldc);
+        gemm_own(kern, trans_a, m, n, k, a, lda, b, ldb, accumulate, c, ldc, NULL, 0);
         return;
     }
     float *packed = kern && k > 0 ? us_malloc_array((size_t)us_gemm_packed_floats(k, n), sizeof(float)) : NULL;
@@ -287,6 +304,6 @@ void us_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const f
         return;
     }
     us_gemm_pack_b(trans_b, k, n, b, ldb, packed);
-    gemm_own(kern, trans_a, m, n, k, a, lda, packed, 0, accumulate, c, ldc);
+    gemm_own(kern, trans_a, m, n, k, a, lda, packed, 0, accumulate, c, ldc, NULL, 0);
     free(packed);
 }

@@ -33,10 +33,12 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void tile_body(
      * a partial micro-panel is read in place too, not packed */
     for (int r = 0; r < live; r++) row[r] = in_place ? t->a + (r < rows ? r : rows - 1) * t->lda : a;
     const int64_t b_row = t->b_row;
-    const float *pf = t->prefetch;
+    const float *pf0 = t->prefetch, *pf1 = t->prefetch_next;
+    const int64_t pf_row = t->prefetch_row;
     for (int64_t p = 0; p < kc; p++, b += b_row) {
         __m256 x0 = _mm256_loadu_ps(b), x1 = _mm256_loadu_ps(b + 8);
-        if (pf) _mm_prefetch((const char *)(pf + p * b_row), _MM_HINT_T0);
+        if (pf0) _mm_prefetch((const char *)(pf0 + p * pf_row), _MM_HINT_T0);
+        if (pf1) _mm_prefetch((const char *)(pf1 + p * pf_row), _MM_HINT_T0);
 #pragma GCC unroll 6
         for (int r = 0; r < live; r++) {
             __m256 s = _mm256_broadcast_ss(in_place ? row[r] + p : a + p * MR + r);

@@ -32,12 +32,11 @@ __attribute__((target("avx512f,avx2,fma"), always_inline)) static inline void ti
     /* a tile of 16 columns or fewer reads its first columns twice */
     const float *b1 = t->cols > 16 ? t->b_next : t->b;
     const float *pf0 = t->prefetch, *pf1 = t->prefetch_next;
+    const int64_t pf_row = t->prefetch_row;
     for (int64_t p = 0; p < kc; p++, b0 += b_row, b1 += b_row) {
         __m512 x0 = _mm512_loadu_ps(b0), x1 = _mm512_loadu_ps(b1);
-        if (pf0) {
-            _mm_prefetch((const char *)(pf0 + p * b_row), _MM_HINT_T0);
-            _mm_prefetch((const char *)(pf1 + p * b_row), _MM_HINT_T0);
-        }
+        if (pf0) _mm_prefetch((const char *)(pf0 + p * pf_row), _MM_HINT_T0);
+        if (pf1) _mm_prefetch((const char *)(pf1 + p * pf_row), _MM_HINT_T0);
 #pragma GCC unroll 12
         for (int r = 0; r < live; r++) {
             __m512 s = _mm512_set1_ps(in_place ? row[r][p] : a[p * MR + r]);

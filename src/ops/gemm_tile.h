@@ -1,4 +1,5 @@
-/* The register-blocked GEMM micro-kernels (internal to src/ops/gemm*.c).
+/* The register-blocked GEMM micro-kernels (internal to src/ops: gemm*.c, and
+ * conv2d_winograd.c for the block depth).
  *
  * Layouts. B is read in place when it is not transposed and every tile
  * has whole columns (n a multiple of nr); otherwise it is packed into panels of US_GEMM_PANEL columns: panel j holds
@@ -30,10 +31,13 @@ typedef struct us_gemm_tile {
     int64_t b_row;             /* floats from one row of B to the next (16 when packed) */
     float *c;                  /* C(0, 0) of the tile */
     int64_t ldc;
-    const float *prefetch;     /* NULL, or the next tile's B (same layout as b; its
-                                  16 columns after at prefetch_next): fetched into
-                                  L1 while this tile runs, as B comes from DRAM */
-    const float *prefetch_next;
+    const float *prefetch;     /* NULL, or rows [0, kc) of data needed soon, a row
+                                  every prefetch_row floats (the next tile's B,
+                                  which comes from DRAM; or the caller's next
+                                  data: us_sgemm_packed_ahead), fetched while
+                                  this tile runs, a line per row; */
+    const float *prefetch_next;/* NULL, or a second line per row */
+    int64_t prefetch_row;
     int32_t rows, cols;        /* the valid part of the tile (<= mr, <= nr) */
     int32_t accumulate;        /* C += A.B instead of C = A.B */
 } us_gemm_tile;

@@ -35,6 +35,13 @@ void us_gemm_pack_b(int trans_b, int64_t k, int64_t n, const float *b, int64_t l
                     float *packed);
 void us_sgemm_packed(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                      const float *packed_b, int accumulate, float *c, int64_t ldc);
+/* The same, fetching into cache, while it multiplies, the caller's next
+ * data: rows [0, k) of 32 columns from `ahead`, a row every ahead_row
+ * floats (Winograd's next block of a raw kernel: read from DRAM during
+ * these multiply-adds instead of after them). Same results. */
+void us_sgemm_packed_ahead(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                           const float *packed_b, int accumulate, float *c, int64_t ldc,
+                           const float *ahead, int64_t ahead_row);
 
 /* kh x kw patches of an image (img_h, img_w, c) taken at the positions of a
  * grid (n, grid_h, grid_w): GEMM row q is the patch of grid position q. */

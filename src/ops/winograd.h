@@ -19,6 +19,11 @@ typedef struct us_wino_transforms {
      * more in set-up than in arithmetic. */
     void (*kernel_rows)(const float *g0, int64_t plane, int64_t ld, int64_t rows, int64_t cols,
                         float *u0, int64_t packed, int64_t width);
+    /* The same for whole 16-column panels [0, panels), panel i at u0 + i *
+     * panel_stride (width 16), read and written in an order that suits
+     * the caches (winograd_kernel_loops.h). */
+    void (*kernel_panels)(const float *g0, int64_t plane, int64_t ld, int64_t rows, int64_t panels,
+                          float *u0, int64_t panel_stride, int64_t packed);
     /* v[p * stride_p + k] = (B^T d B)[p] for channels k < n, where
      * d[i * side + j] points at the tile's pixel (i, j) (or at zeros). */
     void (*input_tile)(const float *const *d, float *v, int64_t stride_p, int64_t n);

@@ -36,16 +36,8 @@ US_IVDEP
     }
 }
 
-US_VECTOR_CLONES static void kernel_rows(const float *g0, int64_t plane, int64_t ld,
-                                         int64_t rows, int64_t cols, float *restrict u0,
-                                         int64_t packed, int64_t width) {
-    /* a whole 16-column panel: a constant trip count, so the loop over
-     * columns compiles to straight vector code (no set-up per row) */
-    if (cols == 16)
-        for (int64_t r = 0; r < rows; r++) kernel_columns(g0 + r * ld, plane, 16, u0 + r * width, packed);
-    else
-        for (int64_t r = 0; r < rows; r++) kernel_columns(g0 + r * ld, plane, cols, u0 + r * width, packed);
-}
+#define WINO_POSITIONS 36
+#include "ops/winograd_kernel_loops.h"
 
 /* The 6-point transforms on values in registers. B^T =
  * [[4,0,-5,0,1,0],[0,-4,-4,1,1,0],[0,4,-4,-1,1,0],[0,-2,-1,2,1,0],[0,2,-1,-2,1,0],[0,4,0,-5,0,1]]
@@ -106,4 +98,4 @@ US_IVDEP
     }
 }
 
-const us_wino_transforms us_wino_f4x4 = {4, 6, 36, kernel_rows, input_tile, output_tile};
+const us_wino_transforms us_wino_f4x4 = {4, 6, 36, kernel_rows, kernel_panels, input_tile, output_tile};
