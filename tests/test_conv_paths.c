@@ -552,6 +552,71 @@ static void winograd_input_gradient(void **state) {
     check_dx(12, 12, 8, 16, 1, 12, 12); /* by F(2x2): 72 tiles of 2x2, 18 of 4x4 */
 }
 
+/* A 'same' conv over a 2x nearest upsampling, by phases
+ * (us_conv2d_forward_up2), against the float64 conv of the upsampled image
+ * written out by hand; reading the image before upsampling and reading
+ * every other pixel of the upsampled one give the same bits, as do the
+ * kernel variants and thread counts. Widths of whole and partial 12-pixel
+ * blocks, two images, with and without bias and the fused BN + ReLU. */
+static void up2_matches_reference(void **state) {
+    (void)state;
+    const struct {
+        int64_t n, in_h, in_w, cin;
+    } cases[] = {{1, 4, 4, 3}, {2, 5, 13, 32}, {1, 3, 24, 16}, {2, 1, 1, 7}};
+    int runs = 0;
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        const int64_t n = cases[t].n, h = 2 * cases[t].in_h, w = 2 * cases[t].in_w, cin = cases[t].cin;
+        const us_conv_geom g = {n, h, w, cin, h, w, 16, 3, 3, 1, 1, 1, 1};
+        const int64_t nlow = n * cases[t].in_h * cases[t].in_w * cin, nup = n * h * w * cin;
+        const int64_t nk = 9 * cin * 16, ny = n * h * w * 16;
+        float *low = malloc((size_t)nlow * sizeof(float)), *up = malloc((size_t)nup * sizeof(float));
+        float *k = malloc((size_t)nk * sizeof(float)), *bias = malloc(16 * sizeof(float));
+        float *scale = malloc(16 * sizeof(float)), *shift = malloc(16 * sizeof(float));
+        float *y = malloc((size_t)ny * sizeof(float)), *want = malloc((size_t)ny * sizeof(float));
+        double *ref = malloc((size_t)ny * sizeof(double));
+        for (int64_t i = 0; i < nlow; i++) low[i] = 3.0f * value(i, 0.37);
+        for (int64_t i = 0; i < nk; i++) k[i] = value(i, 1.3) / (float)sqrt((double)(9 * cin));
+        for (int64_t i = 0; i < 16; i++)
+            bias[i] = value(i, 0.7), scale[i] = 1.0f + 0.5f * value(i, 2.1), shift[i] = value(i, 0.2);
+        for (int64_t b = 0; b < n; b++) /* the upsampling, by hand */
+            for (int64_t ih = 0; ih < h; ih++)
+                for (int64_t iw = 0; iw < w; iw++)
+                    for (int64_t c = 0; c < cin; c++)
+                        up[((b * h + ih) * w + iw) * cin + c] =
+                            low[((b * (h / 2) + ih / 2) * (w / 2) + iw / 2) * cin + c];
+        for (int epi = 0; epi < 2; epi++) {
+            us_conv_epilogue ep = {scale, shift, 1, 0};
+            const float *bs = epi ? bias : NULL;
+            const us_conv_epilogue *e = epi ? &ep : NULL;
+            reference(&g, up, k, bs, e, ref);
+            int first = 1;
+            for (int isa = 1; isa <= (int)us_cpu_best_isa(); isa++)
+                for (int32_t threads = 1; threads <= 2; threads++) {
+                    assert_int_equal(us_cpu_force_isa((us_isa)isa), isa);
+                    us_parallel_set_threads(threads);
+                    if (!us_conv2d_up2_applies(&g)) continue;
+                    for (int from_up = 0; from_up < 2; from_up++) {
+                        assert_ok(us_conv2d_forward_up2(&g, from_up ? up : low, from_up, k, bs, e, first ? want : y));
+                        if (!first) assert_memory_equal(y, want, (size_t)ny * sizeof(float));
+                        first = 0;
+                        runs++;
+                    }
+                }
+            us_cpu_force_isa(US_ISA_COUNT);
+            us_parallel_set_threads(1);
+            double max_ref = 0, max_err = 0;
+            for (int64_t i = 0; i < ny && !first; i++) {
+                max_ref = fmax(max_ref, fabs(ref[i]));
+                max_err = fmax(max_err, fabs(ref[i] - want[i]));
+            }
+            assert_true(max_err <= DIRECT_TOL * fmax(1.0, max_ref));
+        }
+        free(low), free(up), free(k), free(bias), free(scale), free(shift), free(y), free(want), free(ref);
+    }
+    /* x86-64 CPUs of the last decade have AVX2: the test must not pass empty */
+    assert_true(runs >= 4 * 2 * 2 * 2);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(winograd_matches_reference),
                                        cmocka_unit_test(winograd_tile_choice),
@@ -561,6 +626,7 @@ int main(void) {
                                        cmocka_unit_test(narrow_matches_reference),
                                        cmocka_unit_test(narrow_sums_in_documented_order),
                                        cmocka_unit_test(direct_variants_agree_bit_for_bit),
+                                       cmocka_unit_test(up2_matches_reference),
                                        cmocka_unit_test(stem_matches_im2col_bit_for_bit),
                                        cmocka_unit_test(maxpool_zero_padded_equals_pad_then_pool),
                                        cmocka_unit_test(winograd_input_gradient)};

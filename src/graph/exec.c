@@ -110,6 +110,13 @@ static void conv_sources(const unetseg_model *m, const us_fusion *f, int32_t i,
     }
 }
 
+/* Whether layer l reads a 2x2 nearest UpSampling2D's output. */
+static int input_is_up2(const unetseg_model *m, const us_layer *l) {
+    const us_layer *in = &m->layers[us_model_index_of_id(m, l->in_ids[0])];
+    return in->kind == UNETSEG_LAYER_UPSAMPLING2D && in->cfg.interpolation == UNETSEG_INTERP_NEAREST &&
+           in->cfg.size_h == 2 && in->cfg.size_w == 2;
+}
+
 /* A Conv2D at inference, with its folded padding, upsampling,
  * concatenation, BatchNormalization and ReLU when the fusion plan has
  * them (fusion.h). */
@@ -146,8 +153,14 @@ static int32_t run_conv_inference(unetseg_model *m, const us_fusion *f, int32_t 
      * cache changes the time, never the bits */
     const int tile = us_conv2d_inference_tile(&g);
     const float *prepared = tile && keep ? prepared_kernel(l, &g, tile) : NULL;
+    /* a 2x nearest upsampling read by phases whether it was folded or
+     * written out (an observed pass): the same bits either way */
+    const int up2 = n == 1 && sources[0].up_h == 2 && sources[0].up_w == 2;
+    const int after_up2 = !fused && n == 1 && input_is_up2(m, l);
     int32_t st;
-    if (one_upsampled && us_conv2d_direct_applies(&g))
+    if ((up2 || after_up2) && us_conv2d_up2_applies(&g))
+        st = us_conv2d_forward_up2(&g, xs[0], after_up2, kernel, bias, &ep, y);
+    else if (one_upsampled && us_conv2d_direct_applies(&g))
         st = us_conv2d_forward_direct_upsampled(&g, sources[0].up_h, sources[0].up_w, xs[0], kernel,
                                                 bias, &ep, y);
     else if (tile)

@@ -40,9 +40,9 @@ typedef struct finish {
 #define US_DIRECT_PX 12
 
 
-/* The finish of a block's sums acc[p], stored at y + 16 p. */
+/* The finish of a block's sums acc[p], stored at y + ystride p. */
 __attribute__((target("avx512f,avx2,fma"), always_inline)) static inline void store_avx512(
-    const __m512 acc[US_DIRECT_PX], const finish *f, float *y, int px_valid) {
+    const __m512 acc[US_DIRECT_PX], const finish *f, float *y, int px_valid, const int ystride) {
     const __m512 zero = _mm512_setzero_ps();
     const __m512 b = f->bias ? _mm512_loadu_ps(f->bias) : zero;
     const __m512 sc = f->scale ? _mm512_loadu_ps(f->scale) : zero;
@@ -50,7 +50,7 @@ __attribute__((target("avx512f,avx2,fma"), always_inline)) static inline void st
 #pragma GCC unroll 12
     for (int p = 0; p < US_DIRECT_PX; p++) {
         if (p >= px_valid) break;
-        float *dst = y + p * 16;
+        float *dst = y + p * ystride;
         __m512 r = acc[p];
         if (f->accumulate) {
             _mm512_storeu_ps(dst, _mm512_add_ps(_mm512_loadu_ps(dst), r));
@@ -81,7 +81,7 @@ __attribute__((target("avx512f,avx2,fma"))) static void block_avx512(
                 acc[p] = _mm512_fmadd_ps(_mm512_set1_ps(x[p * cin]), wv, acc[p]);
         }
     }
-    store_avx512(acc, f, y, px_valid);
+    store_avx512(acc, f, y, px_valid, 16);
 }
 
 /* The same block in two consecutive output rows at once, from their four
@@ -90,8 +90,9 @@ __attribute__((target("avx512f,avx2,fma"))) static void block_avx512(
  * load per multiply-add, and the loads, not the multiplies, bound it).
  * Each row's sums still run over (tap, ci) in order: bit-identical. */
 __attribute__((target("avx512f,avx2,fma"), always_inline)) static inline void pair_taps(
-    __m512 *acc0, __m512 *acc1, const float *row, int64_t cin, const float *w0, const float *w1) {
-    for (int k = 0; k < 3; k++) {
+    __m512 *acc0, __m512 *acc1, const float *row, int64_t cin, const float *w0, const float *w1,
+    const int taps) {
+    for (int k = 0; k < taps; k++) {
         const float *x = row + k * cin;
         const float *wt0 = w0 ? w0 + k * cin * 16 : NULL, *wt1 = w1 ? w1 + k * cin * 16 : NULL;
         for (int64_t ci = 0; ci < cin; ci++, x++) {
@@ -114,12 +115,31 @@ __attribute__((target("avx512f,avx2,fma"))) static void pair_avx512(
 #pragma GCC unroll 12
     for (int p = 0; p < US_DIRECT_PX; p++) acc0[p] = acc1[p] = _mm512_setzero_ps();
     const int64_t tap_row = 3 * cin * 16; /* floats of one row of taps */
-    pair_taps(acc0, acc1, rows[0], cin, w, NULL);
-    pair_taps(acc0, acc1, rows[1], cin, w + tap_row, w);
-    pair_taps(acc0, acc1, rows[2], cin, w + 2 * tap_row, w + tap_row);
-    pair_taps(acc0, acc1, rows[3], cin, NULL, w + 2 * tap_row);
-    store_avx512(acc0, f, y0, px_valid);
-    store_avx512(acc1, f, y1, px_valid);
+    pair_taps(acc0, acc1, rows[0], cin, w, NULL, 3);
+    pair_taps(acc0, acc1, rows[1], cin, w + tap_row, w, 3);
+    pair_taps(acc0, acc1, rows[2], cin, w + 2 * tap_row, w + tap_row, 3);
+    pair_taps(acc0, acc1, rows[3], cin, NULL, w + 2 * tap_row, 3);
+    store_avx512(acc0, f, y0, px_valid, 16);
+    store_avx512(acc1, f, y1, px_valid, 16);
+}
+
+/* Output rows 2i and 2i + 1 of a conv over a 2x nearest upsampling, at
+ * output columns 2j + b for the block's pixels j (us_conv2d_forward_up2):
+ * 2 x 2 taps of phase kernels w0 (row 2i) and w1 (row 2i + 1) over
+ * rows[0..2], the input before upsampling at rows i - 1, i, i + 1; row i
+ * serves both. Outputs are every other pixel: 32 floats apart. */
+__attribute__((target("avx512f,avx2,fma"))) static void up2_pair_avx512(
+    const float *const rows[3], int64_t cin, const float *w0, const float *w1, const finish *f,
+    float *y0, float *y1, int px_valid) {
+    __m512 acc0[US_DIRECT_PX], acc1[US_DIRECT_PX];
+#pragma GCC unroll 12
+    for (int p = 0; p < US_DIRECT_PX; p++) acc0[p] = acc1[p] = _mm512_setzero_ps();
+    const int64_t tap_row = 2 * cin * 16;
+    pair_taps(acc0, acc1, rows[0], cin, w0, NULL, 2);
+    pair_taps(acc0, acc1, rows[1], cin, w0 + tap_row, w1, 2);
+    pair_taps(acc0, acc1, rows[2], cin, NULL, w1 + tap_row, 2);
+    store_avx512(acc0, f, y0, px_valid, 32);
+    store_avx512(acc1, f, y1, px_valid, 32);
 }
 
 /* The same with 8-float vectors: 16 registers hold 6 pixels x 16 channels,
@@ -127,14 +147,15 @@ __attribute__((target("avx512f,avx2,fma"))) static void pair_avx512(
 #define US_DIRECT_AVX2_PX 6
 _Static_assert(US_DIRECT_PX == 2 * US_DIRECT_AVX2_PX, "two AVX2 parts make a block");
 
-__attribute__((target("avx2,fma"))) static void part_avx2(const float *const rows[3], int64_t cin,
-                                                          const float *w, const finish *f,
-                                                          float *y, int px_valid) {
+/* taps x taps kernel taps over rows[0..taps); outputs ystride floats apart. */
+__attribute__((target("avx2,fma"), always_inline)) static inline void part_avx2(
+    const float *const rows[3], int64_t cin, const float *w, const finish *f, float *y,
+    int px_valid, const int taps, const int ystride) {
     __m256 acc[US_DIRECT_AVX2_PX][2];
 #pragma GCC unroll 6
     for (int p = 0; p < US_DIRECT_AVX2_PX; p++) acc[p][0] = acc[p][1] = _mm256_setzero_ps();
-    for (int tap = 0; tap < 9; tap++) {
-        const float *x = rows[tap / 3] + (tap % 3) * cin, *wt = w + tap * cin * 16;
+    for (int tap = 0; tap < taps * taps; tap++) {
+        const float *x = rows[tap / taps] + (tap % taps) * cin, *wt = w + tap * cin * 16;
         for (int64_t ci = 0; ci < cin; ci++, x++, wt += 16) {
             const __m256 w0 = _mm256_loadu_ps(wt), w1 = _mm256_loadu_ps(wt + 8);
 #pragma GCC unroll 6
@@ -153,7 +174,7 @@ __attribute__((target("avx2,fma"))) static void part_avx2(const float *const row
 #pragma GCC unroll 6
         for (int p = 0; p < US_DIRECT_AVX2_PX; p++) {
             if (p >= px_valid) break;
-            float *dst = y + p * 16 + 8 * v;
+            float *dst = y + p * ystride + 8 * v;
             __m256 r = acc[p][v];
             if (f->accumulate) {
                 _mm256_storeu_ps(dst, _mm256_add_ps(_mm256_loadu_ps(dst), r));
@@ -167,11 +188,23 @@ __attribute__((target("avx2,fma"))) static void part_avx2(const float *const row
     }
 }
 
-static void block_avx2(const float *const rows[3], int64_t cin, const float *w, const finish *f,
-                       float *y, int px_valid) {
+__attribute__((target("avx2,fma"))) static void block_avx2(const float *const rows[3], int64_t cin,
+                                                           const float *w, const finish *f,
+                                                           float *y, int px_valid) {
     for (int p0 = 0; p0 < px_valid; p0 += US_DIRECT_AVX2_PX) {
         const float *const shifted[3] = {rows[0] + p0 * cin, rows[1] + p0 * cin, rows[2] + p0 * cin};
-        part_avx2(shifted, cin, w, f, y + p0 * 16, px_valid - p0);
+        part_avx2(shifted, cin, w, f, y + p0 * 16, px_valid - p0, 3, 16);
+    }
+}
+
+/* One output row of the upsampled conv (up2_pair_avx512): 2 x 2 taps of
+ * phase kernel w over rows[0..1]. */
+__attribute__((target("avx2,fma"))) static void up2_block_avx2(const float *const rows[2], int64_t cin,
+                                                               const float *w, const finish *f,
+                                                               float *y, int px_valid) {
+    for (int p0 = 0; p0 < px_valid; p0 += US_DIRECT_AVX2_PX) {
+        const float *const shifted[3] = {rows[0] + p0 * cin, rows[1] + p0 * cin, NULL};
+        part_avx2(shifted, cin, w, f, y + p0 * 32, px_valid - p0, 2, 32);
     }
 }
 #endif
@@ -303,6 +336,142 @@ int32_t us_conv2d_forward_direct_upsampled(const us_conv_geom *g, int64_t up_h, 
                         accumulate};
     direct_job j = {g, x, kernel, fin, y, block, pair_for_isa(), blocks * US_DIRECT_PX + 2, up_h, up_w, 0};
     us_parallel_rows(g->n * g->ho, g->wo * (3 * g->cin + g->cout), direct_band, &j);
+    return j.failed ? us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate direct-conv buffers")
+                    : UNETSEG_OK;
+}
+
+/* A 3x3 'same' conv over a 2x nearest upsampling, by phases: output pixel
+ * (2i + a, 2j + b) reads upsampled rows 2i + a - 1 .. 2i + a + 1, which are
+ * input rows i - 1, i, i (a = 0) or i, i, i + 1 (a = 1), and the same for
+ * columns; so each of the four phases (a, b) is a 2 x 2 conv over the
+ * input before upsampling, whose taps are sums of the 3x3 kernel's
+ * (phase_kernels): 4 x cin multiply-adds per output channel instead of
+ * 9 x cin, from a quarter of the pixels. The sums round differently from
+ * the 3x3 conv of the upsampled image (within float rounding of it), the
+ * same on every variant and thread count. */
+typedef struct up2_job {
+    const us_conv_geom *g; /* the conv over the upsampled image */
+    const float *x;
+    int64_t px_stride, row_stride, image_stride; /* pixels of the image before upsampling in x */
+    const float *phases;                         /* phase_kernels */
+    finish fin;
+    float *y;
+    int64_t row_width; /* buffered input row: a zero column either side, every block's 12 pixels */
+    _Atomic int32_t failed;
+} up2_job;
+
+/* The rows (or columns) of 3x3 taps that phase a's tap r sums: a = 0: {0},
+ * {1, 2}; a = 1: {0, 1}, {2}. */
+static int first_tap(int a, int r) { return a == 0 ? (r == 0 ? 0 : 1) : (r == 0 ? 0 : 2); }
+static int last_tap(int a, int r) { return a == 0 ? (r == 0 ? 0 : 2) : (r == 0 ? 1 : 2); }
+
+/* out[((a * 2 + b) * 4 + r * 2 + c) * cin * 16 + ci * 16 + co]: phase (a, b)'s
+ * tap (r, c), summed row by row of the 3x3 kernel w (HWIO, 16 outputs). */
+static void phase_kernels(const float *w, int64_t cin, float *out) {
+    for (int a = 0; a < 2; a++)
+        for (int b = 0; b < 2; b++)
+            for (int r = 0; r < 2; r++)
+                for (int c = 0; c < 2; c++) {
+                    float *dst = out + ((a * 2 + b) * 4 + r * 2 + c) * cin * 16;
+                    for (int64_t k = 0; k < cin * 16; k++) {
+                        float sum = 0.0f;
+                        int first = 1;
+                        for (int dy = first_tap(a, r); dy <= last_tap(a, r); dy++)
+                            for (int dx = first_tap(b, c); dx <= last_tap(b, c); dx++) {
+                                const float v = w[(dy * 3 + dx) * cin * 16 + k];
+                                sum = first ? v : sum + v;
+                                first = 0;
+                            }
+                        dst[k] = sum;
+                    }
+                }
+}
+
+/* Input row i of image b (before upsampling) into ring slot i mod 4, zeros
+ * outside the image: buffer column c holds input column c - 1. */
+static const float *up2_row(const up2_job *j, row_ring *ring, int64_t b, int64_t i) {
+    const int64_t cin = j->g->cin, width = j->row_width, in_w = j->g->w / 2;
+    const int64_t slot = (i + RING_ROWS) % RING_ROWS;
+    float *dst = ring->buf + slot * width * cin;
+    if (ring->image[slot] == b && ring->row[slot] == i) return dst;
+    ring->image[slot] = b;
+    ring->row[slot] = i;
+    memset(dst, 0, (size_t)(width * cin) * sizeof(float));
+    if (i < 0 || i >= j->g->h / 2) return dst;
+    const float *src = j->x + b * j->image_stride + i * j->row_stride;
+    if (j->px_stride == cin)
+        memcpy(dst + cin, src, (size_t)(in_w * cin) * sizeof(float));
+    else
+        for (int64_t c = 0; c < in_w; c++)
+            memcpy(dst + (c + 1) * cin, src + c * j->px_stride, (size_t)cin * sizeof(float));
+    return dst;
+}
+
+/* Pairs of output rows [lo, hi) (pair r: rows 2i, 2i + 1 of image r / (h / 2)). */
+static void up2_band(void *arg, int64_t lo, int64_t hi) {
+    up2_job *j = arg;
+    const us_conv_geom *g = j->g;
+    const int64_t cin = g->cin, in_h = g->h / 2, in_w = g->w / 2, phase = 4 * cin * 16;
+    const int avx512 = us_cpu_isa() == US_ISA_AVX512;
+    row_ring ring = {us_scratch_get((size_t)(RING_ROWS * j->row_width * cin), sizeof(float)),
+                     {-1, -1, -1, -1}, {0, 0, 0, 0}};
+    if (!ring.buf) {
+        j->failed = 1;
+        return;
+    }
+    for (int64_t r = lo; r < hi; r++) {
+        const int64_t b = r / in_h, i = r % in_h;
+        const float *in[3];
+        for (int k = 0; k < 3; k++) in[k] = up2_row(j, &ring, b, i - 1 + k);
+        float *y0 = j->y + (b * g->ho + 2 * i) * g->wo * 16, *y1 = y0 + g->wo * 16;
+        for (int pb = 0; pb < 2; pb++) /* output columns 2j + pb */
+            for (int64_t j0 = 0; j0 < in_w; j0 += US_DIRECT_PX) {
+                const int valid = (int)(in_w - j0 < US_DIRECT_PX ? in_w - j0 : US_DIRECT_PX);
+                /* input column j0 + pb - 1 is buffer column j0 + pb */
+                const float *const rows[3] = {in[0] + (j0 + pb) * cin, in[1] + (j0 + pb) * cin,
+                                              in[2] + (j0 + pb) * cin};
+                const float *w0 = j->phases + pb * phase, *w1 = j->phases + (2 + pb) * phase;
+                float *out0 = y0 + (2 * j0 + pb) * 16, *out1 = y1 + (2 * j0 + pb) * 16;
+#ifdef US_DIRECT_KERNELS
+                if (avx512) {
+                    up2_pair_avx512(rows, cin, w0, w1, &j->fin, out0, out1, valid);
+                } else {
+                    up2_block_avx2(rows, cin, w0, &j->fin, out0, valid);
+                    up2_block_avx2(rows + 1, cin, w1, &j->fin, out1, valid);
+                }
+#else
+                (void)avx512, (void)rows, (void)w0, (void)w1, (void)out0, (void)out1, (void)valid;
+#endif
+            }
+    }
+    us_scratch_put(ring.buf);
+}
+
+int us_conv2d_up2_applies(const us_conv_geom *g) {
+    return us_conv2d_direct_applies(g) && g->pad_top == 1 && g->pad_left == 1 && g->h % 2 == 0 &&
+           g->w % 2 == 0 && g->ho == g->h && g->wo == g->w;
+}
+
+int32_t us_conv2d_forward_up2(const us_conv_geom *g, const float *x, int from_upsampled,
+                              const float *kernel, const float *bias, const us_conv_epilogue *ep,
+                              float *y) {
+    if (!us_conv2d_up2_applies(g))
+        return us_fail(UNETSEG_E_UNSUPPORTED, "conv2d: no upsampled-input kernel for this geometry");
+    const int64_t cin = g->cin, in_w = g->w / 2, in_h = g->h / 2;
+    float *phases = us_malloc_array((size_t)(16 * cin * 16), sizeof(float));
+    if (!phases) return us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate phase kernels");
+    phase_kernels(kernel, cin, phases);
+    const int accumulate = ep && ep->accumulate;
+    const finish fin = {accumulate ? NULL : bias, accumulate || !ep ? NULL : ep->scale,
+                        accumulate || !ep ? NULL : ep->shift, !accumulate && ep && ep->relu,
+                        accumulate};
+    /* the image before upsampling is x itself, or every other row and
+     * column of the upsampled x */
+    const int64_t s = from_upsampled ? 2 : 1;
+    up2_job j = {g, x, s * cin, s * s * in_w * cin, s * s * in_h * in_w * cin, phases, fin, y,
+                 (in_w + US_DIRECT_PX - 1) / US_DIRECT_PX * US_DIRECT_PX + 2, 0};
+    us_parallel_rows(g->n * in_h, g->w * (3 * cin + 2 * g->cout), up2_band, &j);
+    free(phases);
     return j.failed ? us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate direct-conv buffers")
                     : UNETSEG_OK;
 }
