@@ -205,9 +205,42 @@ static void cache_keeps_fewest_tiles_first(void **state) {
     unetseg_model_free(m);
 }
 
+/* Among kernels shared by as many tiles, F(2x2)'s come first, then the
+ * larger: c2 (8x8 map by F(2x2), 16 tiles, 64 KiB) before c1 (16x16 by
+ * F(4x4), 16 tiles, 288 KiB), which the larger-first rule would keep
+ * under a budget of c1's size. */
+static void cache_keeps_f2x2_first_among_equals(void **state) {
+    (void)state;
+    unetseg_model *m = NULL;
+    assert_ok(unetseg_model_create(&m));
+    assert_ok(unetseg_model_add_input(m, "in", 32, 32, 8));
+    /* 1x1: no Winograd kernel */
+    assert_ok(unetseg_model_add_conv2d(m, "c0", "in", 64, 1, 1, 1, 1, UNETSEG_PADDING_SAME, 1));
+    assert_ok(unetseg_model_add_max_pooling2d(m, "pool0", "c0", 2, 2, 2, 2, UNETSEG_PADDING_VALID));
+    assert_ok(unetseg_model_add_conv2d(m, "c1", "pool0", 32, 3, 3, 1, 1, UNETSEG_PADDING_SAME, 1));
+    assert_ok(unetseg_model_add_max_pooling2d(m, "pool", "c1", 2, 2, 2, 2, UNETSEG_PADDING_VALID));
+    assert_ok(unetseg_model_add_conv2d(m, "c2", "pool", 32, 3, 3, 1, 1, UNETSEG_PADDING_SAME, 1));
+    set_param(m, "c0/kernel", 0.5);
+    set_param(m, "c1/kernel", 0.3);
+    set_param(m, "c2/kernel", 0.9);
+    const int64_t c1 = 36 * 64 * 32 * (int64_t)sizeof(float), c2 = 16 * 32 * 32 * (int64_t)sizeof(float);
+    unetseg_tensor_free(forward(m));
+    unetseg_tensor *all = forward(m);
+    assert_int_equal(kept_bytes(m), c1 + c2);
+    assert_ok(unetseg_model_set_kernel_cache_limit(m, 0));
+    assert_ok(unetseg_model_set_kernel_cache_limit(m, c1));
+    unetseg_tensor *y = forward(m);
+    assert_int_equal(kept_bytes(m), c2);
+    assert_same(y, all, 1);
+    unetseg_tensor_free(y);
+    unetseg_tensor_free(all);
+    unetseg_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(cache_limit_bounds_kept_kernels),
                                        cmocka_unit_test(cache_keeps_fewest_tiles_first),
+                                       cmocka_unit_test(cache_keeps_f2x2_first_among_equals),
                                        cmocka_unit_test(param_set_drops_cache),
                                        cmocka_unit_test(load_weights_drops_cache),
                                        cmocka_unit_test(trainer_step_drops_cache)};
