@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "io/safetensors.h"
+#include "ops/ops.h"
 
 /* ------------------------------------------------------------------ cases */
 
@@ -517,10 +518,49 @@ static void test_hand_maxpool_same_2x2_3x3(void **state) {
     unetseg_model_free(m);
 }
 
+/* The sigmoid's own exp (src/ops/activation.c) against float64: within 2e-7
+ * of the value (about 2 ulp) over [-100, 100] in steps that cross every
+ * binade used, 1 and 0 beyond, NaN kept, +-0 giving 0.5; in place too. */
+static void test_sigmoid_close_to_float64(void **state) {
+    (void)state;
+    enum { N = 40000 };
+    float *x = malloc(N * sizeof(float)), *y = malloc(N * sizeof(float));
+    assert_non_null(x);
+    assert_non_null(y);
+    for (int i = 0; i < N - 8; i++) x[i] = -100.0f + 200.0f * (float)i / (float)(N - 9);
+    const float special[8] = {INFINITY, -INFINITY, NAN, 0.0f, -0.0f, 1e-30f, -1e-30f, 88.5f};
+    memcpy(x + N - 8, special, sizeof special);
+    us_activation_forward(UNETSEG_ACT_SIGMOID, x, N, 1, y);
+    double worst = 0;
+    for (int i = 0; i < N; i++) {
+        if (isnan(x[i])) {
+            assert_true(isnan(y[i]));
+            continue;
+        }
+        const double want = 1.0 / (1.0 + exp(-(double)x[i]));
+        const double err = fabs((double)y[i] - want);
+        /* e^-87 stands for anything smaller: an absolute 1.6e-38 below -87 */
+        const double allowed = x[i] < -87.0f ? 2e-38 : 2e-7 * want;
+        if (err > allowed) print_error("sigmoid(%g) = %.9g, want %.9g\n", (double)x[i], (double)y[i], want);
+        assert_true(err <= allowed);
+        if (x[i] > -87.0f && want > 0) worst = fmax(worst, err / want);
+    }
+    assert_true(y[N - 8] == 1.0f && y[N - 7] >= 0.0f && y[N - 7] < 1e-37f);
+    assert_true(y[N - 5] == 0.5f && y[N - 4] == 0.5f);
+    printf("sigmoid: worst relative error %.3g\n", worst);
+    memcpy(y, x, N * sizeof(float)); /* in place: the same values */
+    float *again = malloc(N * sizeof(float));
+    assert_non_null(again);
+    us_activation_forward(UNETSEG_ACT_SIGMOID, x, N, 1, again);
+    us_activation_forward(UNETSEG_ACT_SIGMOID, y, N, 1, y);
+    for (int i = 0; i < N; i++) assert_true(memcmp(&y[i], &again[i], sizeof(float)) == 0 || isnan(y[i]));
+    free(x), free(y), free(again);
+}
+
 /* ------------------------------------------------------------------ main */
 
 int main(void) {
-    static struct CMUnitTest tests[N_CASES + 4];
+    static struct CMUnitTest tests[N_CASES + 5];
     int n = 0;
     tests[n++] = (struct CMUnitTest){.name = "hand_conv_same_s2_5x5",
                                      .test_func = test_hand_conv_same_s2_5x5};
@@ -530,6 +570,8 @@ int main(void) {
                                      .test_func = test_hand_maxpool_same_2x2_3x3};
     tests[n++] = (struct CMUnitTest){.name = "case_lists_match",
                                      .test_func = test_case_lists_match};
+    tests[n++] = (struct CMUnitTest){.name = "sigmoid_close_to_float64",
+                                     .test_func = test_sigmoid_close_to_float64};
     for (int i = 0; i < N_CASES; ++i)
         tests[n++] = (struct CMUnitTest){.name = cases[i].name, .test_func = run_case,
                                          .initial_state = &cases[i]};
