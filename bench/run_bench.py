@@ -16,7 +16,7 @@ same + torch.jit.optimize_for_inference; "best" is the fastest of them. ONNX
 Runtime (onnxruntime-node on the torch.onnx export) for forward only. On an
 AVX-512 machine, forward b1 256x256 also runs unetseg with UNETSEG_ISA=avx2
 (its AVX2 kernels), and on every machine with its Winograd kernel cache at
-64 MiB and off (unetseg_model_set_kernel_cache_limit: the memory-for-speed
+48 MiB and off (unetseg_model_set_kernel_cache_limit: the memory-for-speed
 trade), compared with the same PyTorch and ORT runs.
 
 Environment: BENCH_REPEAT (5), BENCH_ROUNDS (3), BENCH_CASES (comma list of
@@ -303,7 +303,7 @@ def main():
                 variants.append(("UNETSEG_ISA=avx2", [], {"UNETSEG_ISA": "avx2"}))
             # the budget that keeps peak RSS under half of ORT's and
             # PyTorch's (issue 12's memory goal), and none at all
-            variants.append(("kernel cache 64 MiB", ["kernel_cache=64"], None))
+            variants.append(("kernel cache 48 MiB", ["kernel_cache=48"], None))
             variants.append(("kernel cache off", ["kernel_cache=0"], None))
         # -- agreement of the forward pass at this batch/size, once
         if (batch, size) not in checked:

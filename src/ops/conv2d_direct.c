@@ -260,6 +260,13 @@ typedef struct row_ring {
     int64_t image[RING_ROWS], row[RING_ROWS];
 } row_ring;
 
+/* An empty ring of rows of `width` pixels; 0 without memory. */
+static int ring_open(row_ring *ring, int64_t width, int64_t cin) {
+    *ring = (row_ring){us_scratch_get((size_t)(RING_ROWS * width * cin), sizeof(float)),
+                       {-1, -1, -1, -1}, {0, 0, 0, 0}};
+    return ring->buf != NULL;
+}
+
 static const float *ring_row(const direct_job *j, row_ring *ring, int64_t b, int64_t ih) {
     const us_conv_geom *g = j->g;
     const int64_t cin = g->cin, width = j->row_width, slot = (ih + RING_ROWS) % RING_ROWS;
@@ -291,9 +298,8 @@ static void direct_band(void *arg, int64_t lo, int64_t hi) {
     direct_job *j = arg;
     const us_conv_geom *g = j->g;
     const int64_t cin = g->cin, cout = g->cout;
-    row_ring ring = {us_scratch_get((size_t)(RING_ROWS * j->row_width * cin), sizeof(float)),
-                     {-1, -1, -1, -1}, {0, 0, 0, 0}};
-    if (!ring.buf) {
+    row_ring ring;
+    if (!ring_open(&ring, j->row_width, cin)) {
         j->failed = 1;
         return;
     }
@@ -413,9 +419,8 @@ static void up2_band(void *arg, int64_t lo, int64_t hi) {
     const us_conv_geom *g = j->g;
     const int64_t cin = g->cin, in_h = g->h / 2, in_w = g->w / 2, phase = 4 * cin * 16;
     const int avx512 = us_cpu_isa() == US_ISA_AVX512;
-    row_ring ring = {us_scratch_get((size_t)(RING_ROWS * j->row_width * cin), sizeof(float)),
-                     {-1, -1, -1, -1}, {0, 0, 0, 0}};
-    if (!ring.buf) {
+    row_ring ring;
+    if (!ring_open(&ring, j->row_width, cin)) {
         j->failed = 1;
         return;
     }

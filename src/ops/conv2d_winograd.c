@@ -225,9 +225,7 @@ static void output_band(void *arg, int64_t lo, int64_t hi) {
 /* Floats between a block's positions past their packed size: planes a
  * power of two apart (256 x 32 floats) share cache sets, and the
  * transform's 16 or 36 streams of writes evicted one another. */
-#ifndef US_WINO_PLANE_PAD
 #define US_WINO_PLANE_PAD 16
-#endif
 /* Fused only where each part runs at most this many chunks: every chunk
  * transforms the kernel again (large maps: many chunks, and small kernels
  * that the whole-kernel transform keeps in cache anyway). */
