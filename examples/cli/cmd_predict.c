@@ -19,6 +19,7 @@ typedef struct predict_options {
     const char *layers[MAX_DUMP];
     int n_dump;
     long long mc, repeat, threads, max_pixels;
+    long long kernel_cache_mib; /* --kernel-cache; -1: the library's default */
     unsigned long long mc_seed;
     int image_mode;  /* the input is an image file */
     int folder_mode; /* the input is a directory of images */
@@ -44,6 +45,16 @@ static int dump(void *target, const char *flag, char *v) {
     return CLI_EXIT_USAGE;
 }
 
+/* The largest --kernel-cache in MiB (1 TiB). */
+#define KERNEL_CACHE_MAX_MIB (1LL << 20)
+
+/* --kernel-cache MIB: 0 keeps no transformed kernel (least memory). */
+static int kernel_cache(void *target, const char *flag, char *v) {
+    predict_options *o = target;
+    return cli_parse_integer(flag, v, 0, KERNEL_CACHE_MAX_MIB, &o->kernel_cache_mib) ? CLI_EXIT_OK
+                                                                                    : CLI_EXIT_USAGE;
+}
+
 #define FIELD(name) offsetof(predict_options, name)
 static const cli_option predict_table[] = {
     {"weights", CLI_TEXT, .offset = FIELD(weights)},
@@ -58,6 +69,7 @@ static const cli_option predict_table[] = {
     {"mc-seed", CLI_UNSIGNED, .offset = FIELD(mc_seed)},
     {"repeat", CLI_INTEGER, .offset = FIELD(repeat), .min = 1, .max = 100000},
     {"threads", CLI_INTEGER, .offset = FIELD(threads), .min = 0, .max = 256}, /* 0: all cores */
+    {"kernel-cache", CLI_CALL, .call = kernel_cache},
     {"max-pixels", CLI_INTEGER, .offset = FIELD(max_pixels), .min = 1, .max = CLI_IMAGE_MAX_PIXELS_LIMIT},
     {.name = NULL},
 };
@@ -69,6 +81,7 @@ static int usage_error(const char *why) {
 
 static int parse_predict_options(int argc, char **argv, void *options) {
     predict_options *o = options;
+    o->kernel_cache_mib = -1;
     const cli_group groups[] = {{predict_table, o},
                                 {cli_insert_table, &o->ins},
                                 {cli_model_table, &o->model},
@@ -121,6 +134,9 @@ static int prepare_model(const predict_options *o, unetseg_model **m) {
         ; /* reported */
     else if ((st = unetseg_model_set_threads(*m, (int32_t)o->threads)))
         cli_report("--threads", st);
+    else if (o->kernel_cache_mib >= 0 &&
+             (st = unetseg_model_set_kernel_cache_limit(*m, o->kernel_cache_mib << 20)))
+        cli_report("--kernel-cache", st);
     return cli_exit_code(st);
 }
 
@@ -279,6 +295,7 @@ const cli_command cli_command_predict = {
     "          [--suffix S]]...\n"
     "         [--mc T [--mc-seed S]]   (writes mean, std, entropy instead of output)\n"
     "         [--threads N] [--repeat N] (time N forward passes: forward_ms_median=X)\n"
+    "         [--kernel-cache MIB]\n"
     "         [--max-pixels N]\n"
     "         [--tile N [--overlap M] [--blend gaussian|uniform] [--tile-batch B]\n"
     "          [--tile-margin P]] [--no-tile]\n"
@@ -298,6 +315,9 @@ const cli_command cli_command_predict = {
     "268435456).\n"
     "--dump: at most 64 layers; --mc 1..1000; --repeat 1..100000; --threads 0..256\n"
     "(0: all cores).\n"
+    "--kernel-cache MIB (0..1048576): memory for the Winograd kernels a model keeps\n"
+    "between passes (default 256: all of Unet('resnet34')'s 233 MiB at 256x256; 0\n"
+    "keeps none: least memory, slower; the results are the same bits either way).\n"
     "Tiled prediction (any input size, memory of one batch of tiles plus the\n"
     "output): --tile N (1..65536; a multiple of 32 for Unet) cuts the input into\n"
     "N x N tiles overlapping by --overlap M pixels (default N/4), blended with\n"

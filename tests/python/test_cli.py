@@ -65,6 +65,20 @@ def main():
         check(r.returncode == 0 and got["output"].shape == (1, 64, 64, 1),
               "predict rebuilds the model from the weights file")
 
+        # --kernel-cache changes the memory and the time, never the output:
+        # three passes (kernels are kept from the second) under no budget,
+        # a small one and the default give the same bits.
+        outs = []
+        for extra in ([], ["--kernel-cache", "0"], ["--kernel-cache", "1"]):
+            path = os.path.join(tmp, f"cache{len(outs)}.safetensors")
+            r = run("predict", "--weights", plain, *MODEL, "--input", FIXTURE, "--output", path,
+                    "--repeat", "3", *extra)
+            check(r.returncode == 0 and "forward_ms_median=" in r.stderr,
+                  f"predict --repeat 3 {' '.join(extra)}: " + r.stderr.strip()[-200:])
+            outs.append(st_io.read(path)[0]["output"])
+        check(all(o.tobytes() == outs[0].tobytes() for o in outs),
+              "--kernel-cache 0 / 1 / default: the same output bits")
+
         bad = os.path.join(tmp, "bad_input.safetensors")
         st_io.write(bad, {"input": np.zeros((1, 48, 64, 3), np.float32)})
         r = run("predict", "--weights", init, "--input", bad, "--output", out)

@@ -27,6 +27,8 @@ BAD_NUMBERS = [
      "--threads", ["nan", "2x", "", "-1", "257", "4294967297", "1e2", "+-1"]),
     ("predict", ["--weights", "none.safetensors", "--input", "none.safetensors", "--output", "o"],
      "--mc-seed", ["abc", "", "-1", "5x", "+5", "18446744073709551616", " 1"]),
+    ("predict", ["--weights", "none.safetensors", "--input", "none.safetensors", "--output", "o"],
+     "--kernel-cache", ["-1", "2x", "", "1048577", "nan", "1e3", "99999999999999999999"]),
     ("demo-data", ["--output", "{tmp}/demo"], "--size",
      ["12x", "", "99999999999999999999", "-3", "-64", "48", "0", "0x40", "64.0", "8192"]),
     ("demo-data", ["--output", "{tmp}/demo"], "--count", ["8x", "", "0", "-1", "100001", "1e3"]),
