@@ -38,10 +38,10 @@ static inline float exp_nonpositive(float x) {
 #define US_SIGMOID_BLOCK 256
 
 /* y = 1 / (1 + e^-x), from e = e^-|x| (never overflows): 1 / (1 + e) for
- * x >= 0, e / (1 + e) below (as e times the former). Two loops per block: -|x| clamped to -87
- * (e^-87 = 1.6e-38: the sigmoid is 1 or 0 to float precision beyond),
- * then the rest; in one loop GCC split the clamped case off into a branch
- * and vectorised neither. y may be x. */
+ * x >= 0, e / (1 + e) below (as e times the former). Two loops per block:
+ * -|x| clamped to -87 (e^-87 = 1.6e-38: the sigmoid is 1 or 0 to float
+ * precision beyond), then the rest; in one loop GCC split the clamped case
+ * off into a branch and vectorised neither. y may be x. */
 US_VECTOR_CLONES static void sigmoid_rows(const float *x, int64_t count, float *y) {
     float t[US_SIGMOID_BLOCK];
     for (int64_t i0 = 0; i0 < count; i0 += US_SIGMOID_BLOCK) {

@@ -31,6 +31,14 @@ typedef struct finish {
     int relu, accumulate;
 } finish;
 
+/* The finish of bias and epilogue ep (either may be NULL): an accumulating
+ * epilogue adds the sums alone. */
+static finish finish_of(const float *bias, const us_conv_epilogue *ep) {
+    const int accumulate = ep && ep->accumulate;
+    return (finish){accumulate ? NULL : bias, accumulate || !ep ? NULL : ep->scale,
+                    accumulate || !ep ? NULL : ep->shift, !accumulate && ep && ep->relu, accumulate};
+}
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define US_DIRECT_KERNELS 1
@@ -267,13 +275,23 @@ static int ring_open(row_ring *ring, int64_t width, int64_t cin) {
     return ring->buf != NULL;
 }
 
+/* The slot of row `row` of image b; *fill: it holds another row, which
+ * the caller replaces. */
+static float *ring_slot(row_ring *ring, int64_t width, int64_t cin, int64_t b, int64_t row,
+                        int *fill) {
+    const int64_t slot = (row + RING_ROWS) % RING_ROWS;
+    *fill = ring->image[slot] != b || ring->row[slot] != row;
+    ring->image[slot] = b;
+    ring->row[slot] = row;
+    return ring->buf + slot * width * cin;
+}
+
 static const float *ring_row(const direct_job *j, row_ring *ring, int64_t b, int64_t ih) {
     const us_conv_geom *g = j->g;
-    const int64_t cin = g->cin, width = j->row_width, slot = (ih + RING_ROWS) % RING_ROWS;
-    float *dst = ring->buf + slot * width * cin;
-    if (ring->image[slot] == b && ring->row[slot] == ih) return dst;
-    ring->image[slot] = b;
-    ring->row[slot] = ih;
+    const int64_t cin = g->cin, width = j->row_width;
+    int fill;
+    float *dst = ring_slot(ring, width, cin, b, ih, &fill);
+    if (!fill) return dst;
     if (ih < 0 || ih >= g->h) {
         memset(dst, 0, (size_t)(width * cin) * sizeof(float));
         return dst;
@@ -336,11 +354,7 @@ int32_t us_conv2d_forward_direct_upsampled(const us_conv_geom *g, int64_t up_h, 
     if (!block || !us_conv2d_direct_applies(g) || up_h < 1 || up_w < 1 || g->h % up_h || g->w % up_w)
         return us_fail(UNETSEG_E_UNSUPPORTED, "conv2d: no direct kernel for this geometry");
     const int64_t blocks = (g->wo + US_DIRECT_PX - 1) / US_DIRECT_PX;
-    const int accumulate = ep && ep->accumulate;
-    const finish fin = {accumulate ? NULL : bias, accumulate || !ep ? NULL : ep->scale,
-                        accumulate || !ep ? NULL : ep->shift, !accumulate && ep && ep->relu,
-                        accumulate};
-    direct_job j = {g, x, kernel, fin, y, block, pair_for_isa(), blocks * US_DIRECT_PX + 2, up_h, up_w, 0};
+    direct_job j = {g, x, kernel, finish_of(bias, ep), y, block, pair_for_isa(), blocks * US_DIRECT_PX + 2, up_h, up_w, 0};
     us_parallel_rows(g->n * g->ho, g->wo * (3 * g->cin + g->cout), direct_band, &j);
     return j.failed ? us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate direct-conv buffers")
                     : UNETSEG_OK;
@@ -397,11 +411,9 @@ static void phase_kernels(const float *w, int64_t cin, float *out) {
  * outside the image: buffer column c holds input column c - 1. */
 static const float *up2_row(const up2_job *j, row_ring *ring, int64_t b, int64_t i) {
     const int64_t cin = j->g->cin, width = j->row_width, in_w = j->g->w / 2;
-    const int64_t slot = (i + RING_ROWS) % RING_ROWS;
-    float *dst = ring->buf + slot * width * cin;
-    if (ring->image[slot] == b && ring->row[slot] == i) return dst;
-    ring->image[slot] = b;
-    ring->row[slot] = i;
+    int fill;
+    float *dst = ring_slot(ring, width, cin, b, i, &fill);
+    if (!fill) return dst;
     memset(dst, 0, (size_t)(width * cin) * sizeof(float));
     if (i < 0 || i >= j->g->h / 2) return dst;
     const float *src = j->x + b * j->image_stride + i * j->row_stride;
@@ -466,14 +478,11 @@ int32_t us_conv2d_forward_up2(const us_conv_geom *g, const float *x, int from_up
     float *phases = us_malloc_array((size_t)(16 * cin * 16), sizeof(float));
     if (!phases) return us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate phase kernels");
     phase_kernels(kernel, cin, phases);
-    const int accumulate = ep && ep->accumulate;
-    const finish fin = {accumulate ? NULL : bias, accumulate || !ep ? NULL : ep->scale,
-                        accumulate || !ep ? NULL : ep->shift, !accumulate && ep && ep->relu,
-                        accumulate};
     /* the image before upsampling is x itself, or every other row and
      * column of the upsampled x */
     const int64_t s = from_upsampled ? 2 : 1;
-    up2_job j = {g, x, s * cin, s * s * in_w * cin, s * s * in_h * in_w * cin, phases, fin, y,
+    up2_job j = {g, x, s * cin, s * s * in_w * cin, s * s * in_h * in_w * cin, phases,
+                 finish_of(bias, ep), y,
                  (in_w + US_DIRECT_PX - 1) / US_DIRECT_PX * US_DIRECT_PX + 2, 0};
     us_parallel_rows(g->n * in_h, g->w * (3 * cin + 2 * g->cout), up2_band, &j);
     free(phases);
