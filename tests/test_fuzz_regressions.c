@@ -106,6 +106,28 @@ static void regex_refusals(void **state) {
     unetseg_matcher_free(m);
 }
 
+/* One matcher's regexes expand to 4000 nodes in all: (.?){600}q is 1802, so
+ * two fit and a third is refused, in the text form (where 4 KB of them took
+ * over 10 s to compile under ASan) and through the setter alike. */
+static void regex_total_budget(void **state) {
+    (void)state;
+    unetseg_matcher *m = NULL;
+    assert_ok(unetseg_matcher_parse("re:'(.?){600}q' | re:'(.?){600}q' | re:'^relu0$'", &m));
+    unetseg_matcher_free(m);
+    m = NULL;
+    assert_status(unetseg_matcher_parse("re:'(.?){600}q' | !re:'(.?){600}q' & re:'(.?){600}q'", &m),
+                  UNETSEG_E_SYNTAX);
+    assert_null(m);
+    assert_error_mentions("column 41");
+    assert_error_mentions("4000 nodes in all");
+    assert_ok(unetseg_matcher_create(&m));
+    for (int i = 0; i < 2; i++) assert_ok(unetseg_matcher_regex(m, "(.?){600}q"));
+    assert_status(unetseg_matcher_regex(m, "(.?){600}q"), UNETSEG_E_SYNTAX);
+    assert_error_mentions("matcher_regex: bad regex '(.?){600}q': too complex together");
+    assert_ok(unetseg_matcher_regex(m, "^relu0$")); /* small ones still fit */
+    unetseg_matcher_free(m);
+}
+
 /* Shapes that would overflow are refused at build time, through the API too. */
 static void upsampling_overflow(void **state) {
     (void)state;
@@ -238,6 +260,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(replay_all),
         cmocka_unit_test(regex_refusals),
+        cmocka_unit_test(regex_total_budget),
         cmocka_unit_test(upsampling_overflow),
         cmocka_unit_test(parameter_budget),
         cmocka_unit_test(image_refusals),

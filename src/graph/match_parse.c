@@ -33,6 +33,7 @@ typedef struct parser {
     const char *s;
     size_t pos;
     int depth;
+    size_t regex_nodes; /* what the regexes so far used of the matcher's budget */
 } parser;
 
 static int column(size_t pos) { return (int)(pos + 1 < 1000000000 ? pos + 1 : 999999999); }
@@ -171,7 +172,7 @@ static int32_t pattern_atom(parser *p, int is_regex, us_match_node **out) {
     char *text = NULL;
     int32_t st = read_prefixed_value(p, is_regex ? "re:" : "glob:", "pattern", &text);
     if (st != UNETSEG_OK) return st;
-    st = is_regex ? us_match_new_regex(text, out) : us_match_new_glob(text, out);
+    st = is_regex ? us_match_new_regex(text, &p->regex_nodes, out) : us_match_new_glob(text, out);
     free(text);
     return with_column(st, at);
 }
@@ -299,7 +300,7 @@ UNETSEG_API int32_t unetseg_matcher_parse(const char *expression, unetseg_matche
     if (out) *out = NULL;
     if (!expression) return us_fail(UNETSEG_E_INVALID_ARG, "matcher_parse: expression is NULL");
     if (!out) return us_fail(UNETSEG_E_INVALID_ARG, "matcher_parse: out is NULL");
-    parser p = {expression, 0, 0};
+    parser p = {expression, 0, 0, 0};
     if (peek(&p) == '\0') return syntax_error(p.pos, "empty expression");
     us_match_node *root = NULL;
     int32_t st = parse_or(&p, NULL, &root);
@@ -311,6 +312,6 @@ UNETSEG_API int32_t unetseg_matcher_parse(const char *expression, unetseg_matche
         return syntax_error(p.pos, "expected '&', '|' or the end, found %s",
                             describe(c, buf, sizeof buf));
     }
-    st = us_matcher_from_node(root, out);
+    st = us_matcher_from_node(root, p.regex_nodes, out);
     return st == UNETSEG_OK ? st : us_fail(st, "matcher_parse: out of memory");
 }

@@ -42,6 +42,7 @@ struct us_match_node {
 
 struct unetseg_matcher {
     us_match_node *root;    /* AND group of the conditions */
+    size_t regex_nodes;     /* expanded nodes of its regexes, at most US_REGEX_MAX_TOTAL */
     us_match_node *kinds;   /* the setters' kind condition (a kid of root) or NULL */
     us_match_node *regions; /* the setters' region condition or NULL */
 };
@@ -95,8 +96,13 @@ int32_t us_match_new_glob(const char *pattern, us_match_node **out) {
  * regexec exponential ("(.*)(.*)(.*)\3\2\1"). So these are refused: back-
  * references, repetitions nested more than 2 deep, groups nested more than
  * 32 deep, and more than 2000 nodes once expanded. No layer-name pattern
- * comes near these limits. */
+ * comes near these limits. A pattern at the limit still takes ~50 ms to
+ * compile under ASan and holds megabytes, and one expression can hold
+ * hundreds of them (found by fuzzing: 4 KB of regexes took over 10 s and
+ * 1 GB), so the regexes of one matcher expand to US_REGEX_MAX_TOTAL nodes in
+ * all. */
 #define US_REGEX_MAX_NODES 2000
+#define US_REGEX_MAX_TOTAL 4000
 #define US_REGEX_MAX_DEPTH 32
 #define US_REGEX_MAX_NESTED_REPEAT 2
 
@@ -115,8 +121,8 @@ static const char *bracket_end(const char *p) {
     return *q ? q : NULL;
 }
 
-/* Why `re` is refused, or NULL. */
-static const char *regex_refusal(const char *re) {
+/* Why `re` is refused, or NULL; its expanded node count into *nodes. */
+static const char *regex_refusal(const char *re, size_t *nodes) {
     static const char *const too_complex =
         "too complex (repetitions nested more than 2 deep, groups more than 32 deep, or "
         "more than 2000 nodes once expanded)";
@@ -168,13 +174,20 @@ static const char *regex_refusal(const char *re) {
     }
     size_t sum = 0;
     for (int d = 0; d <= depth; d++) sum += total[d];
+    *nodes = sum;
     return sum > US_REGEX_MAX_NODES ? too_complex : NULL;
 }
 
-int32_t us_match_new_regex(const char *regex, us_match_node **out) {
+int32_t us_match_new_regex(const char *regex, size_t *budget_used, us_match_node **out) {
     *out = NULL;
-    const char *refusal = regex_refusal(regex);
+    size_t nodes = 0;
+    const char *refusal = regex_refusal(regex, &nodes);
     if (refusal) return us_fail(UNETSEG_E_SYNTAX, "bad regex '%.200s': %s", regex, refusal);
+    if (nodes > US_REGEX_MAX_TOTAL - *budget_used)
+        return us_fail(UNETSEG_E_SYNTAX,
+                       "bad regex '%.200s': too complex together with the matcher's other "
+                       "regexes (more than %d nodes in all once expanded)",
+                       regex, US_REGEX_MAX_TOTAL);
     int32_t st = new_text_leaf(US_MATCH_REGEX, regex, out);
     if (st != UNETSEG_OK) return st;
     us_match_node *n = *out;
@@ -187,6 +200,7 @@ int32_t us_match_new_regex(const char *regex, us_match_node **out) {
         return us_fail(UNETSEG_E_SYNTAX, "bad regex '%s': %s", regex, why);
     }
     n->has_re = 1;
+    *budget_used += nodes;
     return UNETSEG_OK;
 }
 
@@ -379,13 +393,14 @@ void us_matcher_explain_no_match(const unetseg_matcher *matcher, const unetseg_m
 
 /* ---------------------------------------------------------------- matcher */
 
-int32_t us_matcher_from_node(us_match_node *node, unetseg_matcher **out) {
+int32_t us_matcher_from_node(us_match_node *node, size_t regex_nodes, unetseg_matcher **out) {
     *out = NULL;
     unetseg_matcher *mt = us_calloc(1, sizeof *mt);
     if (!mt) {
         us_match_node_free(node);
         return us_fail(UNETSEG_E_NOMEM, "out of memory");
     }
+    mt->regex_nodes = regex_nodes;
     int32_t st = us_match_new_group(0, &mt->root);
     if (st != UNETSEG_OK) {
         us_match_node_free(node);
@@ -403,7 +418,7 @@ int32_t us_matcher_from_node(us_match_node *node, unetseg_matcher **out) {
 UNETSEG_API int32_t unetseg_matcher_create(unetseg_matcher **out) {
     us_clear_error();
     if (!out) return us_fail(UNETSEG_E_INVALID_ARG, "matcher_create: out is NULL");
-    int32_t st = us_matcher_from_node(NULL, out);
+    int32_t st = us_matcher_from_node(NULL, 0, out);
     return st == UNETSEG_OK ? st : us_fail(st, "matcher_create: out of memory");
 }
 
@@ -464,7 +479,7 @@ UNETSEG_API int32_t unetseg_matcher_regex(unetseg_matcher *matcher, const char *
     int32_t st = check_text(matcher, "matcher_regex", "regex", regex);
     if (st != UNETSEG_OK) return st;
     us_match_node *leaf = NULL;
-    st = us_match_new_regex(regex, &leaf);
+    st = us_match_new_regex(regex, &matcher->regex_nodes, &leaf);
     if (st != UNETSEG_OK) {
         char why[512]; /* re-prefix the constructor's message */
         snprintf(why, sizeof why, "%s", us_last_error());

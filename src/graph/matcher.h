@@ -27,13 +27,17 @@ void us_matcher_explain_no_match(const unetseg_matcher *matcher, const unetseg_m
 typedef struct us_match_node us_match_node;
 int32_t us_match_new_substring(const char *text, us_match_node **out);
 int32_t us_match_new_glob(const char *pattern, us_match_node **out);
-int32_t us_match_new_regex(const char *regex, us_match_node **out);
+/* A regex leaf; refused (SYNTAX) when its expanded nodes would take
+ * *budget_used past the matcher's total, which grows by them on success. */
+int32_t us_match_new_regex(const char *regex, size_t *budget_used, us_match_node **out);
 int32_t us_match_new_kind(int32_t kind, us_match_node **out);
 int32_t us_match_new_region(int32_t region, us_match_node **out);
 int32_t us_match_new_group(int is_or, us_match_node **out);
 int32_t us_match_group_add(us_match_node *group, us_match_node *kid);
 int32_t us_match_new_not(us_match_node *kid, us_match_node **out);
 void us_match_node_free(us_match_node *node);
-int32_t us_matcher_from_node(us_match_node *node, unetseg_matcher **out);
+/* A matcher whose root ANDs `node` (NULL: none); regex_nodes is what its
+ * regexes used of the budget. */
+int32_t us_matcher_from_node(us_match_node *node, size_t regex_nodes, unetseg_matcher **out);
 
 #endif
