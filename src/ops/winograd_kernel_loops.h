@@ -19,16 +19,25 @@ US_VECTOR_CLONES static void kernel_rows(const float *g0, int64_t plane, int64_t
 /* Input channels transformed at a time into an L1 buffer. */
 #define WINO_BAND_ROWS 8
 
-/* `n` input channels of one panel into buf (WINO_BAND_ROWS x 16 floats a
- * position), then out to dst, a position every `packed` floats: each
- * position's n rows are one burst of n lines, where writing each
+/* `n` input channels of one panel to dst, a position every `packed`
+ * floats. Through buf (WINO_BAND_ROWS x 16 floats a position) when
+ * `buffered`, then out in bursts of n lines per position: a whole kernel's
+ * planes lie a power of two apart and share cache sets, and writing each
  * transformed element in place sent 16 or 36 streams of single lines to
- * planes a power of two apart, which share cache sets. */
+ * them, which evicted one another. Planes padded off that (a block
+ * transformed on the call, US_WINO_PLANE_PAD) are written in place: the
+ * copy through buf cost more than the transform (one Zen 5 core,
+ * bench_conv's F(4x4) 256 -> 256 at 16x16 with the kernel transformed on
+ * the call: 1.10 -> 0.70 ms). */
 static inline __attribute__((always_inline)) void kernel_band_rows(const float *g, int64_t plane,
                                                                    int64_t ld, int64_t n,
                                                                    float *restrict buf,
                                                                    float *restrict dst,
-                                                                   int64_t packed) {
+                                                                   int64_t packed, int buffered) {
+    if (!buffered) {
+        for (int64_t r = 0; r < n; r++) kernel_columns(g + r * ld, plane, 16, dst + r * 16, packed);
+        return;
+    }
     for (int64_t r = 0; r < n; r++) kernel_columns(g + r * ld, plane, 16, buf + r * 16, WINO_BAND_ROWS * 16);
     for (int p = 0; p < WINO_POSITIONS; p++)
         for (int64_t r = 0; r < n; r++) {
@@ -52,13 +61,15 @@ US_VECTOR_CLONES static void kernel_panels(const float *g0, int64_t plane, int64
                                            int64_t rows, int64_t panels, float *restrict u0,
                                            int64_t panel_stride, int64_t packed) {
     float buf[WINO_POSITIONS * WINO_BAND_ROWS * 16];
+    /* planes a multiple of 4 KB apart map to the same L1 sets */
+    const int buffered = (packed * (int64_t)sizeof(float)) % 4096 == 0;
     for (int64_t r0 = 0; r0 < rows; r0 += WINO_BAND_ROWS)
         for (int64_t panel = 0; panel < panels; panel++) {
             const float *g = g0 + r0 * ld + panel * 16;
             float *dst = u0 + panel * panel_stride + r0 * 16;
             if (rows - r0 >= WINO_BAND_ROWS) /* a constant count: straight code */
-                kernel_band_rows(g, plane, ld, WINO_BAND_ROWS, buf, dst, packed);
+                kernel_band_rows(g, plane, ld, WINO_BAND_ROWS, buf, dst, packed, buffered);
             else
-                kernel_band_rows(g, plane, ld, rows - r0, buf, dst, packed);
+                kernel_band_rows(g, plane, ld, rows - r0, buf, dst, packed, buffered);
         }
 }
