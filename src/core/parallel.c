@@ -51,8 +51,6 @@ void us_parallel_set_threads(int32_t threads) {
 int32_t us_parallel_threads(void) { return pass_threads; }
 int32_t us_parallel_max_threads(void) { return atomic_load(&max_threads); }
 
-#define US_MAX_PARTS 64
-
 typedef void (*part_fn)(void *arg, int32_t part, int32_t parts);
 
 /* Every field is written under `lock`; `generation`, `pending` and `quit`
@@ -269,24 +267,43 @@ void us_parallel_run(int32_t parts, part_fn fn, void *arg) {
     pthread_mutex_unlock(&pool.lock);
 }
 
-/* Bands per thread: handed out as threads get free rather than one per
- * thread up front, so that a thread slowed by something else (the host
- * running another vCPU on its core, an interrupt) does not hold up the
- * pass: with one band each, the worker of a two-thread batch-1 pass spent
- * a fifth of its time waiting for the caller (Zen 5 VM, perf). */
+/* Bands per thread: what is left of a thread's own bands goes to a thread
+ * that gets free first, so that a thread slowed by something else (the
+ * host running another vCPU on its core, an interrupt) does not hold up
+ * the pass: with one band each, the worker of a two-thread batch-1 pass
+ * spent a fifth of its time waiting for the caller (Zen 5 VM, perf). */
 #define US_BANDS_PER_THREAD 4
+
+void us_share_init(us_share *s, int64_t n, int32_t parts) {
+    parts = parts < 1 ? 1 : parts > US_MAX_PARTS ? US_MAX_PARTS : parts;
+    s->n = n;
+    s->parts = parts;
+    for (int32_t p = 0; p < parts; p++) atomic_init(&s->next[p], n * p / parts);
+}
+
+int64_t us_share_take(us_share *s, int32_t part) {
+    for (int32_t k = 0; k < s->parts; k++) {
+        const int32_t q = (part + k) % s->parts;
+        const int64_t end = s->n * (q + 1) / s->parts;
+        /* a share past its end stays past it: every take adds one */
+        if (atomic_load_explicit(&s->next[q], memory_order_relaxed) >= end) continue;
+        const int64_t item = atomic_fetch_add(&s->next[q], 1);
+        if (item < end) return item;
+    }
+    return -1;
+}
 
 typedef struct rows_job {
     void (*fn)(void *arg, int64_t lo, int64_t hi);
     void *arg;
     int64_t rows, bands;
-    _Atomic int64_t next; /* the next band to take */
+    us_share share; /* of the bands */
 } rows_job;
 
 static void run_band(void *p, int32_t part, int32_t parts) {
     rows_job *j = p;
-    (void)part, (void)parts;
-    for (int64_t b; (b = atomic_fetch_add(&j->next, 1)) < j->bands;) {
+    (void)parts;
+    for (int64_t b; (b = us_share_take(&j->share, part)) >= 0;) {
         const int64_t lo = j->rows * b / j->bands, hi = j->rows * (b + 1) / j->bands;
         if (lo < hi) j->fn(j->arg, lo, hi);
     }
@@ -301,8 +318,10 @@ void us_parallel_rows(int64_t rows, int64_t row_floats,
         if (rows > 0) fn(arg, 0, rows);
         return;
     }
+    if (parts > US_MAX_PARTS) parts = US_MAX_PARTS;
     int64_t bands = parts * US_BANDS_PER_THREAD;
     if (bands > rows / min_rows) bands = rows / min_rows;
-    rows_job j = {fn, arg, rows, bands, 0};
+    rows_job j = {.fn = fn, .arg = arg, .rows = rows, .bands = bands};
+    us_share_init(&j.share, bands, (int32_t)parts);
     us_parallel_run((int32_t)parts, run_band, &j);
 }

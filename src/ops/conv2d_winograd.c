@@ -109,7 +109,7 @@ typedef struct wino_job {
     float *y;
     int64_t tiles_w, tiles_hw, total, chunk;
     _Atomic int32_t failed; /* a part could not allocate its buffers (parts run at once) */
-    _Atomic int64_t next_chunk; /* chunks go to whichever part gets free first */
+    us_share chunks; /* each part's own chunks first, then any left */
 } wino_job;
 
 /* V[t][p] = (B^T d B)[p] for the input tile of tile t (from
@@ -335,12 +335,12 @@ static void run_chunk(wino_job *j, int64_t t0, float *v, float *mt, float *scrat
     transform_output(j, mt, t0, tiles, scratch);
 }
 
-/* A part runs chunks with its own buffers, taking the next chunk when it
- * is done with one (a thread slowed by the host does fewer). With several
+/* A part runs chunks with its own buffers: its own share of the tiles
+ * first, then chunks left in the others' (us_share: a thread slowed by the
+ * host does fewer). With several
  * parts each GEMM runs on its part's thread alone. */
 static void wino_part(void *arg, int32_t part, int32_t parts) {
     wino_job *j = arg;
-    (void)part;
     const us_conv_geom *g = j->g;
     const int64_t positions = j->w->positions, m = j->w->m;
     float *v = us_scratch_get((size_t)(positions * j->chunk * g->cin), sizeof(float));
@@ -355,7 +355,7 @@ static void wino_part(void *arg, int32_t part, int32_t parts) {
     if (!v || !mt || !scratch || (own_groups && !ug))
         j->failed = 1;
     else
-        for (int64_t c; (c = atomic_fetch_add(&j->next_chunk, 1)) * j->chunk < j->total;)
+        for (int64_t c; (c = us_share_take(&j->chunks, part)) >= 0;)
             run_chunk(j, c * j->chunk, v, mt, scratch, ug);
     us_parallel_set_threads(saved);
     us_scratch_put(v);
@@ -423,6 +423,7 @@ int32_t us_conv2d_forward_winograd_sources(const us_conv_geom *g, int tile,
                       .u = prepared ? prepared : u, .bias = bias,
                       .zeros = zeros, .kernel = fused ? kernel : NULL, .ep = ep, .y = y,
                       .tiles_w = tiles_w, .tiles_hw = tiles_hw, .total = total, .chunk = chunk};
+        us_share_init(&j.chunks, chunks, parts);
         if (parts > 1)
             us_parallel_run(parts, wino_part, &j);
         else
