@@ -190,7 +190,8 @@ typedef struct chunk_job {
     wino_job *j;
     int64_t t0, tiles;
     float *v, *mt;
-    _Atomic int32_t next; /* the next position (group) to take */
+    _Atomic int32_t next; /* the next position to take */
+    us_share groups;      /* fused: the groups of output channels */
 } chunk_job;
 
 static void input_band(void *arg, int64_t lo, int64_t hi) {
@@ -294,14 +295,17 @@ static void group_part(void *arg, int32_t part, int32_t parts) {
     }
     int32_t saved = us_parallel_threads();
     us_parallel_set_threads(1);
-    (void)part, (void)parts;
+    (void)parts;
     /* each part takes its next group before it runs this one, so that
-     * this one's GEMMs can fetch the next one's kernel */
-    int64_t c0 = (int64_t)atomic_fetch_add(&c->next, 1) * US_WINO_GROUP;
-    while (c0 < c->j->g->cout) {
-        const int64_t next_c0 = (int64_t)atomic_fetch_add(&c->next, 1) * US_WINO_GROUP;
-        group_gemms(c->j, c0, next_c0, c->tiles, c->v, c->mt, ug);
-        c0 = next_c0;
+     * this one's GEMMs can fetch the next one's kernel; its own share of
+     * the groups first, so that each part reads its own side of every raw
+     * kernel row */
+    int64_t g = us_share_take(&c->groups, part);
+    while (g >= 0) {
+        const int64_t next = us_share_take(&c->groups, part);
+        group_gemms(c->j, g * US_WINO_GROUP, next >= 0 ? next * US_WINO_GROUP : c->j->g->cout,
+                    c->tiles, c->v, c->mt, ug);
+        g = next;
     }
     us_parallel_set_threads(saved);
     us_scratch_put(ug);
@@ -316,11 +320,13 @@ static void run_chunk(wino_job *j, int64_t t0, float *v, float *mt, float *scrat
     const int32_t threads = us_parallel_threads();
     int64_t tiles = j->total - t0 < j->chunk ? j->total - t0 : j->chunk;
     if (threads > 1) {
-        chunk_job c = {j, t0, tiles, v, mt, 0};
+        chunk_job c = {.j = j, .t0 = t0, .tiles = tiles, .v = v, .mt = mt};
         const int64_t groups = (g->cout + US_WINO_GROUP - 1) / US_WINO_GROUP;
+        const int32_t group_parts = threads < groups ? threads : (int32_t)groups;
         us_parallel_rows(tiles, positions * g->cin, input_band, &c);
+        us_share_init(&c.groups, groups, group_parts);
         if (j->kernel)
-            us_parallel_run(threads < groups ? threads : (int32_t)groups, group_part, &c);
+            us_parallel_run(group_parts, group_part, &c);
         else
             us_parallel_run(threads < positions ? threads : positions, gemm_part, &c);
         us_parallel_rows(tiles, positions * g->cout, output_band, &c);
