@@ -182,6 +182,13 @@ static void run_padded_pool(const unetseg_model *m, const us_fusion *f, int32_t 
     us_maxpool_forward_zero_padded(&g, x, y);
 }
 
+/* BatchNormalization (inference statistics) with its ReLU fused. */
+static void run_bn_relu(const us_layer *l, const float *x, const int64_t x_shape[4], float *y) {
+    us_batchnorm_inference(x, us_shape_numel(4, x_shape), x_shape[3], us_layer_param(l, "gamma"),
+                           us_layer_param(l, "beta"), us_layer_param(l, "moving_mean"),
+                           us_layer_param(l, "moving_variance"), l->cfg.epsilon, 1, y);
+}
+
 /* Inputs of layer i as the executor sees them: through the fusion plan a
  * skipped layer's output is its producer's, and a conv with a folded
  * padding or upsampling reads that layer's input. */
@@ -272,6 +279,8 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
                                         s.shapes[i], dst);
             else if (f.producer && f.pad_of[i] >= 0) /* a max pooling with its padding folded */
                 run_padded_pool(m, &f, i, in_ptrs[0], in_shapes[0], s.shapes[i], dst);
+            else if (f.producer && l->kind == UNETSEG_LAYER_BATCHNORM && f.relu_of[i] >= 0)
+                run_bn_relu(l, in_ptrs[0], in_shapes[0], dst);
             else
                 st = k->forward(l, ctx, in_ptrs, (const int64_t(*)[4])in_shapes, l->n_in, dst,
                                 s.shapes[i], NULL);

@@ -5,7 +5,8 @@
  * inputs side by side, and those that are nearest UpSamplings before
  * upsampling (Winograd's input transform reads them in place: a U-Net
  * decoder block's copies are never made); Conv2D -> BatchNormalization [-> ReLU] applies the folded
- * normalisation and the ReLU to each output chunk while it is in cache. A
+ * normalisation and the ReLU to each output chunk while it is in cache, and
+ * a BatchNormalization of anything else -> ReLU is one pass. A
  * layer is only absorbed when the conv is its sole reader (or it is the
  * conv's sole reader), so no other layer ever needs the skipped output. */
 #include "graph/fusion.h"
@@ -34,6 +35,10 @@ static int32_t sole_reader(const unetseg_model *m, const int32_t *readers, int32
     return -1;
 }
 
+static int is_relu(const us_layer *l) {
+    return l->kind == UNETSEG_LAYER_ACTIVATION && l->cfg.activation == UNETSEG_ACT_RELU;
+}
+
 int32_t us_fusion_plan(const unetseg_model *m, const int32_t *readers, us_fusion *f) {
     size_t n = (size_t)m->n_layers;
     f->producer = us_malloc_array(n, sizeof(int32_t));
@@ -53,6 +58,16 @@ int32_t us_fusion_plan(const unetseg_model *m, const int32_t *readers, us_fusion
             if (m->layers[in].kind == UNETSEG_LAYER_ZERO_PADDING2D && readers[in] == 1) {
                 f->pad_of[i] = in;
                 f->skipped[in] = 1;
+            }
+        }
+        /* A BatchNormalization not folded into a conv (a pre-activation)
+         * applies its ReLU in the same pass over memory */
+        if (l->kind == UNETSEG_LAYER_BATCHNORM && !f->skipped[i]) {
+            int32_t relu = sole_reader(m, readers, i);
+            if (relu >= 0 && is_relu(&m->layers[relu])) {
+                f->relu_of[i] = relu;
+                f->skipped[relu] = 1;
+                f->producer[relu] = i;
             }
         }
         if (l->kind != UNETSEG_LAYER_CONV2D) continue;
@@ -83,8 +98,7 @@ int32_t us_fusion_plan(const unetseg_model *m, const int32_t *readers, us_fusion
         f->skipped[bn] = 1;
         f->producer[bn] = i;
         int32_t relu = sole_reader(m, readers, bn);
-        if (relu >= 0 && m->layers[relu].kind == UNETSEG_LAYER_ACTIVATION &&
-            m->layers[relu].cfg.activation == UNETSEG_ACT_RELU) {
+        if (relu >= 0 && is_relu(&m->layers[relu])) {
             f->relu_of[i] = relu;
             f->skipped[relu] = 1;
             f->producer[relu] = i;

@@ -14,7 +14,7 @@ typedef struct us_fusion {
     int32_t *cat_of;    /* per conv: the Concatenate whose inputs it reads side by side
                          * (each through its nearest UpSampling2D when that is skipped), or -1 */
     int32_t *bn_of;     /* per conv: the folded BatchNormalization, or -1 */
-    int32_t *relu_of;   /* per conv: the fused ReLU Activation, or -1 */
+    int32_t *relu_of;   /* per conv or BatchNormalization: the fused ReLU Activation, or -1 */
 } us_fusion;
 
 /* Plan the fusions; readers[i] is the number of layers reading layer i. */

@@ -19,12 +19,14 @@ void us_batchnorm_fold(int64_t c, const float *gamma, const float *beta, const f
     }
 }
 
-/* y = x * scale + shift per channel, on rows [lo, hi) of c channels. */
+/* y = x * scale + shift per channel, on rows [lo, hi) of c channels, then
+ * max(y, 0) when relu (as the ReLU Activation computes it). */
 typedef struct affine_job {
     const float *x;
     float *y;
     const float *scale, *shift;
     int64_t c;
+    int32_t relu;
 } affine_job;
 
 /* Fewer channels than this take the periodic path below. */
@@ -48,6 +50,16 @@ US_VECTOR_CLONES static void affine_rows(void *arg, int64_t lo, int64_t hi) {
         for (int64_t e0 = 0; e0 < whole; e0 += period)
             for (int64_t k = 0; k < period; k++) y[e0 + k] = x[e0 + k] * scale[k] + shift[k];
         for (int64_t e = whole; e < n; e++) y[e] = x[e] * scale[e - whole] + shift[e - whole];
+        if (j->relu)
+            for (int64_t e = 0; e < n; e++) y[e] = y[e] > 0 ? y[e] : 0.0f;
+        return;
+    }
+    if (j->relu) {
+        for (int64_t r = lo; r < hi; r++)
+            for (int64_t k = 0; k < c; k++) {
+                const float v = j->x[r * c + k] * j->scale[k] + j->shift[k];
+                j->y[r * c + k] = v > 0 ? v : 0.0f;
+            }
         return;
     }
     for (int64_t r = lo; r < hi; r++)
@@ -56,17 +68,18 @@ US_VECTOR_CLONES static void affine_rows(void *arg, int64_t lo, int64_t hi) {
 
 void us_batchnorm_inference(const float *x, int64_t count, int64_t c, const float *gamma,
                             const float *beta, const float *mean, const float *var,
-                            double eps, float *y) {
+                            double eps, int32_t relu, float *y) {
     float scale[US_BN_STACK_CHANNELS], shift[US_BN_STACK_CHANNELS];
     if (c > US_BN_STACK_CHANNELS) {
         for (int64_t i = 0; i < count; i++) {
             int64_t k = i % c;
             double s = (gamma ? gamma[k] : 1.0) / sqrt((double)var[k] + eps);
-            y[i] = (float)((x[i] - mean[k]) * s + (beta ? beta[k] : 0.0));
+            const float v = (float)((x[i] - mean[k]) * s + (beta ? beta[k] : 0.0));
+            y[i] = relu && !(v > 0) ? 0.0f : v;
         }
         return;
     }
     us_batchnorm_fold(c, gamma, beta, mean, var, eps, scale, shift);
-    affine_job j = {x, y, scale, shift, c};
+    affine_job j = {x, y, scale, shift, c, relu};
     us_parallel_rows(count / c, c, affine_rows, &j);
 }

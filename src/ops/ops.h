@@ -187,11 +187,12 @@ void us_batchnorm_fold(int64_t c, const float *gamma, const float *beta, const f
 int32_t us_conv2d_transpose_forward(const us_conv_geom *g, const float *x, const float *kernel,
                                     const float *bias, float *y);
 
-/* Inference batch norm over the last axis (c channels), count = elements.
- * gamma/beta may be NULL (scale=False / center=False). y may alias x. */
+/* Inference batch norm over the last axis (c channels), count = elements,
+ * then a ReLU when relu (the same bits as the two layers one after the
+ * other). gamma/beta may be NULL (scale=False / center=False). y may alias x. */
 void us_batchnorm_inference(const float *x, int64_t count, int64_t c, const float *gamma,
                             const float *beta, const float *mean, const float *var,
-                            double eps, float *y);
+                            double eps, int32_t relu, float *y);
 
 /* Activation (UNETSEG_ACT_*) over count elements with c channels (softmax
  * normalises each run of c values). y may alias x. */

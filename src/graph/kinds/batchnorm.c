@@ -46,7 +46,7 @@ static int32_t forward(const us_layer *l, const us_exec_ctx *ctx, const float *c
         return st;
     }
     us_batchnorm_inference(in[0], count, c, gamma, beta, us_layer_param(l, "moving_mean"),
-                           us_layer_param(l, "moving_variance"), l->cfg.epsilon, out);
+                           us_layer_param(l, "moving_variance"), l->cfg.epsilon, 0, out);
     return UNETSEG_OK;
 }
 
