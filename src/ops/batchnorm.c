@@ -32,6 +32,9 @@ typedef struct affine_job {
 /* Fewer channels than this take the periodic path below. */
 #define US_BN_FEW_CHANNELS 16
 
+/* v, or the ReLU of v (as the Activation computes it: NaN and -0 give 0). */
+static inline float relu_if(int32_t relu, float v) { return relu && !(v > 0) ? 0.0f : v; }
+
 US_VECTOR_CLONES static void affine_rows(void *arg, int64_t lo, int64_t hi) {
     const affine_job *j = arg;
     const int64_t c = j->c;
@@ -50,20 +53,15 @@ US_VECTOR_CLONES static void affine_rows(void *arg, int64_t lo, int64_t hi) {
         for (int64_t e0 = 0; e0 < whole; e0 += period)
             for (int64_t k = 0; k < period; k++) y[e0 + k] = x[e0 + k] * scale[k] + shift[k];
         for (int64_t e = whole; e < n; e++) y[e] = x[e] * scale[e - whole] + shift[e - whole];
+        /* the ReLU apart: in the loops above its select slowed the plain
+         * case (the input's 3 channels: 19.5 -> 22-27 us) */
         if (j->relu)
-            for (int64_t e = 0; e < n; e++) y[e] = y[e] > 0 ? y[e] : 0.0f;
-        return;
-    }
-    if (j->relu) {
-        for (int64_t r = lo; r < hi; r++)
-            for (int64_t k = 0; k < c; k++) {
-                const float v = j->x[r * c + k] * j->scale[k] + j->shift[k];
-                j->y[r * c + k] = v > 0 ? v : 0.0f;
-            }
+            for (int64_t e = 0; e < n; e++) y[e] = relu_if(1, y[e]);
         return;
     }
     for (int64_t r = lo; r < hi; r++)
-        for (int64_t k = 0; k < c; k++) j->y[r * c + k] = j->x[r * c + k] * j->scale[k] + j->shift[k];
+        for (int64_t k = 0; k < c; k++)
+            j->y[r * c + k] = relu_if(j->relu, j->x[r * c + k] * j->scale[k] + j->shift[k]);
 }
 
 void us_batchnorm_inference(const float *x, int64_t count, int64_t c, const float *gamma,
@@ -74,8 +72,7 @@ void us_batchnorm_inference(const float *x, int64_t count, int64_t c, const floa
         for (int64_t i = 0; i < count; i++) {
             int64_t k = i % c;
             double s = (gamma ? gamma[k] : 1.0) / sqrt((double)var[k] + eps);
-            const float v = (float)((x[i] - mean[k]) * s + (beta ? beta[k] : 0.0));
-            y[i] = relu && !(v > 0) ? 0.0f : v;
+            y[i] = relu_if(relu, (float)((x[i] - mean[k]) * s + (beta ? beta[k] : 0.0)));
         }
         return;
     }

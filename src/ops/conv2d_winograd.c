@@ -300,12 +300,12 @@ static void group_part(void *arg, int32_t part, int32_t parts) {
      * this one's GEMMs can fetch the next one's kernel; its own share of
      * the groups first, so that each part reads its own side of every raw
      * kernel row */
-    int64_t g = us_share_take(&c->groups, part);
-    while (g >= 0) {
+    int64_t group = us_share_take(&c->groups, part);
+    while (group >= 0) {
         const int64_t next = us_share_take(&c->groups, part);
-        group_gemms(c->j, g * US_WINO_GROUP, next >= 0 ? next * US_WINO_GROUP : c->j->g->cout,
+        group_gemms(c->j, group * US_WINO_GROUP, next >= 0 ? next * US_WINO_GROUP : c->j->g->cout,
                     c->tiles, c->v, c->mt, ug);
-        g = next;
+        group = next;
     }
     us_parallel_set_threads(saved);
     us_scratch_put(ug);
@@ -321,14 +321,15 @@ static void run_chunk(wino_job *j, int64_t t0, float *v, float *mt, float *scrat
     int64_t tiles = j->total - t0 < j->chunk ? j->total - t0 : j->chunk;
     if (threads > 1) {
         chunk_job c = {.j = j, .t0 = t0, .tiles = tiles, .v = v, .mt = mt};
-        const int64_t groups = (g->cout + US_WINO_GROUP - 1) / US_WINO_GROUP;
-        const int32_t group_parts = threads < groups ? threads : (int32_t)groups;
         us_parallel_rows(tiles, positions * g->cin, input_band, &c);
-        us_share_init(&c.groups, groups, group_parts);
-        if (j->kernel)
+        if (j->kernel) {
+            const int64_t groups = (g->cout + US_WINO_GROUP - 1) / US_WINO_GROUP;
+            const int32_t group_parts = threads < groups ? threads : (int32_t)groups;
+            us_share_init(&c.groups, groups, group_parts);
             us_parallel_run(group_parts, group_part, &c);
-        else
+        } else {
             us_parallel_run(threads < positions ? threads : positions, gemm_part, &c);
+        }
         us_parallel_rows(tiles, positions * g->cout, output_band, &c);
         return;
     }
