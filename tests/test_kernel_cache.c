@@ -171,13 +171,11 @@ static void cache_limit_bounds_kept_kernels(void **state) {
     unetseg_model_free(m);
 }
 
-/* A budget too small for every kernel goes to the ones that save most per
- * byte, those shared by the fewest tiles, whatever their place in the
- * layer list: c2 (16x16 map, 16 tiles) before c1 (32x32, 64 tiles), which
- * a first-come cache would have kept; with room for c1 alone, c1. The
- * output is the same under every budget. */
-static void cache_keeps_fewest_tiles_first(void **state) {
-    (void)state;
+/* c1 (32x32 map: 64 tiles of F(4x4)) -> pooling -> c2 (16x16: 16 tiles)
+ * -> c3 (one output channel: no Winograd kernel), on `threads` threads,
+ * run twice with every kernel kept; *all is the output, *c1 and *c2 the
+ * bytes of their transformed kernels. */
+static unetseg_model *two_maps(int32_t threads, unetseg_tensor **all, int64_t *c1, int64_t *c2) {
     unetseg_model *m = NULL;
     assert_ok(unetseg_model_create(&m));
     assert_ok(unetseg_model_add_input(m, "in", 32, 32, 8));
@@ -188,19 +186,52 @@ static void cache_keeps_fewest_tiles_first(void **state) {
     set_param(m, "c1/kernel", 0.3);
     set_param(m, "c2/kernel", 0.9);
     set_param(m, "c3/kernel", 0.7);
-    const int64_t c1 = 36 * 8 * 32 * (int64_t)sizeof(float), c2 = 36 * 32 * 32 * (int64_t)sizeof(float);
+    assert_ok(unetseg_model_set_threads(m, threads));
+    *c1 = 36 * 8 * 32 * (int64_t)sizeof(float), *c2 = 36 * 32 * 32 * (int64_t)sizeof(float);
     unetseg_tensor_free(forward(m));
-    unetseg_tensor *all = forward(m);
-    assert_int_equal(kept_bytes(m), c1 + c2);
-    const int64_t budgets[2] = {c2, c1}, kept[2] = {c2, c1};
-    for (int b = 0; b < 2; b++) {
-        assert_ok(unetseg_model_set_kernel_cache_limit(m, 0)); /* drops both */
-        assert_ok(unetseg_model_set_kernel_cache_limit(m, budgets[b]));
-        unetseg_tensor *y = forward(m);
-        assert_int_equal(kept_bytes(m), kept[b]);
-        assert_same(y, all, 1);
-        unetseg_tensor_free(y);
-    }
+    *all = forward(m);
+    assert_int_equal(kept_bytes(m), *c1 + *c2);
+    return m;
+}
+
+/* The bytes of transformed kernels a pass keeps under `budget`, starting
+ * from none kept; its output must be `all`. */
+static int64_t kept_under(unetseg_model *m, int64_t budget, const unetseg_tensor *all) {
+    assert_ok(unetseg_model_set_kernel_cache_limit(m, 0)); /* drops them all */
+    assert_ok(unetseg_model_set_kernel_cache_limit(m, budget));
+    unetseg_tensor *y = forward(m);
+    assert_same(y, all, 1);
+    unetseg_tensor_free(y);
+    return kept_bytes(m);
+}
+
+/* A budget too small for every kernel goes to the ones that save most per
+ * byte. On one thread each kernel not kept is transformed once a pass, and
+ * the saving weighs most where the fewest tiles share it: c2 before c1,
+ * whatever their place in the layer list (a first-come cache kept c1);
+ * with room for c1 alone, c1. The output is the same under every budget. */
+static void cache_keeps_fewest_tiles_first(void **state) {
+    (void)state;
+    unetseg_tensor *all = NULL;
+    int64_t c1, c2;
+    unetseg_model *m = two_maps(1, &all, &c1, &c2);
+    assert_int_equal(kept_under(m, c2, all), c2);
+    assert_int_equal(kept_under(m, c1, all), c1);
+    unetseg_tensor_free(all);
+    unetseg_model_free(m);
+}
+
+/* On two threads c1's 64 tiles make a chunk per thread, and each chunk
+ * transforms a kernel that is not kept again (c2's 16 tiles are one chunk
+ * on both threads: once a pass): c1, transformed twice a pass, goes first,
+ * although c2 has fewer tiles. */
+static void cache_keeps_most_transformed_first(void **state) {
+    (void)state;
+    unetseg_tensor *all = NULL;
+    int64_t c1, c2;
+    unetseg_model *m = two_maps(2, &all, &c1, &c2);
+    assert_int_equal(kept_under(m, c2, all), c1);
+    assert_int_equal(kept_under(m, c1 + c2, all), c1 + c2);
     unetseg_tensor_free(all);
     unetseg_model_free(m);
 }
@@ -240,6 +271,7 @@ static void cache_keeps_f2x2_first_among_equals(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(cache_limit_bounds_kept_kernels),
                                        cmocka_unit_test(cache_keeps_fewest_tiles_first),
+                                       cmocka_unit_test(cache_keeps_most_transformed_first),
                                        cmocka_unit_test(cache_keeps_f2x2_first_among_equals),
                                        cmocka_unit_test(param_set_drops_cache),
                                        cmocka_unit_test(load_weights_drops_cache),

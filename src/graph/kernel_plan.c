@@ -1,15 +1,20 @@
 /* The kernel budget by value: a kept kernel saves its transform on every
- * pass, and that saving weighs most where few tiles share the kernel: the
- * transform costs the same whatever the map, the products scale with the
- * tiles. So kernels are kept in order of fewest tiles first (a U-Net at
- * batch 1, 256x256: stage 4's and decoder0a's before stage 3's, which come
- * first in layer order. Zen 5, one core: a 128 MiB budget kept first-come,
- * stages 1-3, made the pass 54-55 ms; by value 49.2, where all kernels
- * kept give 46.4 and none 55.1). Among equals, F(2x2)'s before F(4x4)'s,
- * then the larger first: transformed on the call, stage 4's 512 -> 512
- * conv by F(2x2) at 8x8 costs 0.9 ms more than kept for its 16 MiB, and
- * decoder0a's 768 -> 256 by F(4x4) at 16x16 1.0 ms for 27 MiB (one Zen 5
- * core, cold caches). */
+ * pass, so the kernels a pass would transform most often come first: where
+ * each chunk of tiles transforms the kernel as its GEMMs need it, once per
+ * chunk (on two threads a batch-1 pass gives each thread a chunk of its
+ * own of stage 1-2's and decoder blocks 1-2's convs: each transforms them;
+ * Unet('resnet34') at batch 1, 256x256, 48 MiB, two threads, 4 interleaved
+ * rounds on Zen 5: 26.8-27.5 -> 26.5-26.9 ms). Then the saving weighs most
+ * where few tiles share the kernel: the transform costs the same whatever
+ * the map, the products scale with the tiles. So kernels are kept in order
+ * of fewest tiles first (a U-Net at batch 1, 256x256: stage 4's and
+ * decoder0a's before stage 3's, which come first in layer order. Zen 5,
+ * one core: a 128 MiB budget kept first-come, stages 1-3, made the pass
+ * 54-55 ms; by value 49.2, where all kernels kept give 46.4 and none
+ * 55.1). Among equals, F(2x2)'s before F(4x4)'s, then the larger first:
+ * transformed on the call, stage 4's 512 -> 512 conv by F(2x2) at 8x8
+ * costs 0.9 ms more than kept for its 16 MiB, and decoder0a's 768 -> 256
+ * by F(4x4) at 16x16 1.0 ms for 27 MiB (one Zen 5 core, cold caches). */
 #include "graph/kernel_plan.h"
 
 #include <stdlib.h>
@@ -23,11 +28,12 @@
 
 typedef struct candidate {
     int32_t layer, tile;
-    int64_t tiles, floats;
+    int64_t transforms, tiles, floats;
 } candidate;
 
 static int by_value(const void *pa, const void *pb) {
     const candidate *a = pa, *b = pb;
+    if (a->transforms != b->transforms) return a->transforms > b->transforms ? -1 : 1;
     if (a->tiles != b->tiles) return a->tiles < b->tiles ? -1 : 1;
     if (a->tile != b->tile) return a->tile < b->tile ? -1 : 1;
     if (a->floats != b->floats) return a->floats > b->floats ? -1 : 1;
@@ -55,7 +61,8 @@ int32_t us_kernel_plan(unetseg_model *m, const int64_t (*shapes)[4], int make_ne
         }
         if (!make_new) continue;
         if (room < 0) room = us_param_cache_room(p); /* one budget for the whole model */
-        c[n++] = (candidate){i, tile, g.n * ((g.ho + tile - 1) / tile) * ((g.wo + tile - 1) / tile),
+        c[n++] = (candidate){i, tile, us_winograd_kernel_transforms(&g, tile),
+                             g.n * ((g.ho + tile - 1) / tile) * ((g.wo + tile - 1) / tile),
                              us_winograd_kernel_floats(tile, g.cin, g.cout)};
     }
     qsort(c, (size_t)n, sizeof *c, by_value);

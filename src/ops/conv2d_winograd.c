@@ -371,22 +371,21 @@ static void wino_part(void *arg, int32_t part, int32_t parts) {
     us_scratch_put(ug);
 }
 
-int32_t us_conv2d_forward_winograd_sources(const us_conv_geom *g, int tile,
-                                           const us_conv_source *sources, int32_t n_sources,
-                                           const float *kernel, const float *prepared,
-                                           const float *bias, const us_conv_epilogue *ep,
-                                           float *y) {
-    const us_wino_transforms *w = us_wino_for_tile(tile);
-    if (!w) return us_fail(UNETSEG_E_UNSUPPORTED, "conv2d: no Winograd transforms for tile %d", tile);
-    int64_t channels = 0;
-    for (int32_t s = 0; s < n_sources; s++) channels += sources[s].channels;
-    if (channels != g->cin)
-        return us_fail(UNETSEG_E_SHAPE, "conv2d: input parts have %lld channels, the conv %lld",
-                       (long long)channels, (long long)g->cin);
+/* How a pass on the calling thread's thread count splits a conv's tiles:
+ * `chunks` chunks of `chunk` tiles, run by `parts` parts; and whether a
+ * kernel that is not kept is transformed group by group inside each chunk
+ * (fused) rather than once, whole, before them. */
+typedef struct chunk_plan {
+    int64_t total, chunk, chunks;
+    int32_t parts;
+    int fused;
+} chunk_plan;
+
+static chunk_plan plan_chunks(const us_conv_geom *g, const us_wino_transforms *w) {
     const int64_t tiles_w = (g->wo + w->m - 1) / w->m;
-    const int64_t tiles_hw = ((g->ho + w->m - 1) / w->m) * tiles_w;
-    const int64_t total = g->n * tiles_hw, cmax = g->cin > g->cout ? g->cin : g->cout;
-    if (total == 0) return UNETSEG_OK;
+    const int64_t total = g->n * ((g->ho + w->m - 1) / w->m) * tiles_w;
+    const int64_t cmax = g->cin > g->cout ? g->cin : g->cout;
+    if (total == 0) return (chunk_plan){0, 0, 0, 0, 0};
     int64_t chunk = us_chunk_rows(US_WINO_TARGET_FLOATS, w->positions * cmax, US_WINO_MIN_CHUNK, total);
     /* An even number of equal chunks, so that two threads share them evenly
      * (3 chunks of a 64x64 layer left one thread idle a third of the time).
@@ -415,7 +414,36 @@ int32_t us_conv2d_forward_winograd_sources(const us_conv_geom *g, int tile,
     /* Without a kept kernel, one that each part would read only once or
      * twice is transformed group by group as its GEMMs need it (F(4x4),
      * 256 -> 256 channels at 16x16, Zen 5: see docs/PERFORMANCE.md) */
-    const int fused = !prepared && (chunks + parts - 1) / parts <= US_WINO_FUSED_MAX_CHUNKS;
+    return (chunk_plan){total, chunk, chunks, parts,
+                        (chunks + parts - 1) / parts <= US_WINO_FUSED_MAX_CHUNKS};
+}
+
+int64_t us_winograd_kernel_transforms(const us_conv_geom *g, int tile) {
+    const us_wino_transforms *w = us_wino_for_tile(tile);
+    if (!w) return 0;
+    const chunk_plan plan = plan_chunks(g, w);
+    return plan.fused ? plan.chunks : 1;
+}
+
+int32_t us_conv2d_forward_winograd_sources(const us_conv_geom *g, int tile,
+                                           const us_conv_source *sources, int32_t n_sources,
+                                           const float *kernel, const float *prepared,
+                                           const float *bias, const us_conv_epilogue *ep,
+                                           float *y) {
+    const us_wino_transforms *w = us_wino_for_tile(tile);
+    if (!w) return us_fail(UNETSEG_E_UNSUPPORTED, "conv2d: no Winograd transforms for tile %d", tile);
+    int64_t channels = 0;
+    for (int32_t s = 0; s < n_sources; s++) channels += sources[s].channels;
+    if (channels != g->cin)
+        return us_fail(UNETSEG_E_SHAPE, "conv2d: input parts have %lld channels, the conv %lld",
+                       (long long)channels, (long long)g->cin);
+    const int64_t tiles_w = (g->wo + w->m - 1) / w->m;
+    const int64_t tiles_hw = ((g->ho + w->m - 1) / w->m) * tiles_w;
+    const chunk_plan plan = plan_chunks(g, w);
+    const int64_t total = plan.total, chunk = plan.chunk, chunks = plan.chunks;
+    const int32_t parts = plan.parts;
+    if (total == 0) return UNETSEG_OK;
+    const int fused = !prepared && plan.fused;
     float *u = prepared || fused
                    ? NULL
                    : us_scratch_get((size_t)us_winograd_kernel_floats(tile, g->cin, g->cout),
