@@ -24,6 +24,9 @@ static const gemm_case CASES[] = {
     {1, 0, 1, 37, 48, 600}, {0, 1, 0, 50, 31, 129}, {1, 1, 1, 7, 70, 257},
     {0, 0, 0, 200, 16, 32}, {0, 0, 0, 97, 64, 513}, {0, 0, 1, 3, 5, 0},
     {0, 0, 0, 4, 3, 0},
+    /* 512 columns: one thread packs A, parts of at most 256 columns read it
+     * in place */
+    {0, 0, 1, 40, 512, 300},
 };
 
 static float value(int64_t i, double f) { return (float)sin((double)i * f + 0.3); }

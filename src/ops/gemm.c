@@ -260,9 +260,11 @@ static void gemm_own(const us_gemm_kernel *kern, int trans_a, int64_t m, int64_t
     gemm_run g = {.kern = kern, .trans_a = trans_a, .accumulate = accumulate, .m = m, .n = n,
                   .k = k, .lda = lda, .ldc = ldc, .a = a, .b = b, .ldb = ldb, .c = c,
                   .ahead = ahead, .ahead_row = ahead_row};
-    g.a_in_place = kern->run_a_in_place && !trans_a && n <= US_GEMM_A_IN_PLACE_MAX_N;
     int32_t parts;
     plan_split(&g, &parts);
+    /* each part reads A for its own columns only */
+    const int64_t part_n = g.split_rows ? n : g.block;
+    g.a_in_place = kern->run_a_in_place && !trans_a && part_n <= US_GEMM_A_IN_PLACE_MAX_N;
     if (parts > 1)
         us_parallel_run(parts, run_part, &g);
     else
