@@ -12,7 +12,7 @@
  *   dump=FILE     fwd: run one forward pass and write its output as raw
  *                 float32 (NHWC) to FILE instead of timing
  *   kernel_cache=MIB  unetseg_model_set_kernel_cache_limit (default: the
- *                 library's, 256 MiB) */
+ *                 library's, 48 MiB) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

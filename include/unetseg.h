@@ -422,7 +422,7 @@ UNETSEG_API int32_t unetseg_model_load(const char *path, unetseg_model **out);
  * that handle its own copy of what it changes first; the other keeps the
  * old values. The Winograd-transformed kernels kept for inference are
  * shared the same way, and a model and all clones made from it (or from
- * its clones) keep at most 256 MiB of them together.
+ * its clones) keep at most 48 MiB of them together (by default).
  * Each handle is then independent: free them in any order, use each from
  * one thread at a time, different handles concurrently (the shared counts
  * are atomic). Cloning counts as a call on `model` (not concurrently with
@@ -459,19 +459,21 @@ UNETSEG_API int32_t unetseg_model_param_bytes(const unetseg_model *model,
  * Errors: INVALID_ARG. */
 UNETSEG_API int32_t unetseg_model_set_threads(unetseg_model *model, int32_t threads);
 /* Bound, in bytes (>= 0), the Winograd-transformed convolution kernels that
- * `model` and its clones keep between passes (default 256 MiB; 0 keeps
+ * `model` and its clones keep between passes (default 48 MiB; 0 keeps
  * none). Memory for speed: a convolution whose kernel is not kept
  * transforms it on every pass (same path, same bits). Kernels are made
  * from a model's second pass at an input shape on (making them costs
  * several passes' time, which a model run once would spend for nothing).
  * A bound below what the network would keep goes to the kernels that
- * save the most per byte (those shared by the fewest output tiles).
- * Unet('resnet34') keeps about 233 MiB at batch 1, 256x256 (on one Zen 5
- * core: forward 46.4 ms, peak RSS 377 MB; with 128 MiB: 49.2 ms, 260 MB;
- * with 0: 55.1 ms, 133 MB). Kernels this model alone holds are dropped now (made again
- * within the bound when needed); kernels shared with clones stay until
- * their weights change. Results do not depend on it. Not while a pass of
- * the model or a clone runs. Errors: INVALID_ARG (NULL model, bytes < 0). */
+ * save the most per byte (those a pass would transform most often, then
+ * those shared by the fewest output tiles). Unet('resnet34') would keep
+ * about 233 MiB at batch 1, 256x256 (Zen 5, one / two threads: forward
+ * 42-44 / 24-25 ms at 383 MB peak RSS); within the default 48 MiB,
+ * 45-46 / 27-28 ms at 176 MB; with 0, 47-49 ms / 26-34 ms at 127 MB.
+ * Kernels this model alone holds are dropped now (made again within the
+ * bound when needed); kernels shared with clones stay until their weights
+ * change. Results do not depend on it. Not while a pass of the model or a
+ * clone runs. Errors: INVALID_ARG (NULL model, bytes < 0). */
 UNETSEG_API int32_t unetseg_model_set_kernel_cache_limit(unetseg_model *model, int64_t bytes);
 /* Process-wide bound on threads: every pass runs on at most `threads`
  * threads (a model asking for more, or for all cores, gets `threads`), and

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ops/ops.h"
 #include "support/test_support.h"
 
 /* input 32x32x8 -> conv 3x3 to 32 (Winograd F(4x4): 64 tiles; with 16
@@ -268,11 +269,39 @@ static void cache_keeps_f2x2_first_among_equals(void **state) {
     unetseg_model_free(m);
 }
 
+/* The default bound is 48 MiB: a 600 -> 600 conv at 16x16, whose F(4x4)
+ * kernel takes 36 x 600 x 600 floats or more (51.8 MB; packed for the GEMM
+ * variant), is not kept until the bound is raised; the output is the same
+ * bits either way. */
+static void default_bound_is_48_mib(void **state) {
+    (void)state;
+    unetseg_model *m = NULL;
+    assert_ok(unetseg_model_create(&m));
+    assert_ok(unetseg_model_add_input(m, "in", 16, 16, 600));
+    assert_ok(unetseg_model_add_conv2d(m, "c1", "in", 600, 3, 3, 1, 1, UNETSEG_PADDING_SAME, 1));
+    set_param(m, "c1/kernel", 0.3);
+    float *v = malloc(16 * 16 * 600 * sizeof(float));
+    for (int i = 0; i < 16 * 16 * 600; i++) v[i] = (float)cos(0.37 * i);
+    unetseg_tensor *x = make_tensor4(1, 16, 16, 600, v), *y0 = NULL, *y1 = NULL;
+    free(v);
+    assert_ok(unetseg_model_forward(m, x, &y0));
+    unetseg_tensor_free(y0);
+    assert_ok(unetseg_model_forward(m, x, &y0)); /* a second pass keeps what fits */
+    assert_int_equal(kept_bytes(m), 0);
+    assert_ok(unetseg_model_set_kernel_cache_limit(m, (int64_t)64 << 20));
+    assert_ok(unetseg_model_forward(m, x, &y1));
+    assert_int_equal(kept_bytes(m), us_winograd_kernel_floats(4, 600, 600) * (int64_t)sizeof(float));
+    assert_same(y0, y1, 1);
+    unetseg_tensor_free(y0), unetseg_tensor_free(y1), unetseg_tensor_free(x);
+    unetseg_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(cache_limit_bounds_kept_kernels),
                                        cmocka_unit_test(cache_keeps_fewest_tiles_first),
                                        cmocka_unit_test(cache_keeps_most_transformed_first),
                                        cmocka_unit_test(cache_keeps_f2x2_first_among_equals),
+                                       cmocka_unit_test(default_bound_is_48_mib),
                                        cmocka_unit_test(param_set_drops_cache),
                                        cmocka_unit_test(load_weights_drops_cache),
                                        cmocka_unit_test(trainer_step_drops_cache)};

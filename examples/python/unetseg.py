@@ -1389,7 +1389,7 @@ class Model(_Handle):
     @_locked
     def set_kernel_cache_limit(self, nbytes):
         """Bytes of Winograd-transformed kernels kept between passes (>= 0;
-        default 256 MiB): memory for speed."""
+        default 48 MiB): memory for speed."""
         _check(_lib.unetseg_model_set_kernel_cache_limit(self._h, _int(nbytes, "nbytes", _i64)))
 
     def __repr__(self):

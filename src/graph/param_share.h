@@ -34,9 +34,13 @@
 
 #include "core/tensor.h"
 
-/* Transformed kernels of one clone family: 256 MiB at most by default
- * (unetseg_model_set_kernel_cache_limit sets another bound). */
-#define US_KERNEL_CACHE_FLOATS ((int64_t)1 << 26)
+/* Transformed kernels of one clone family: 48 MiB at most by default
+ * (unetseg_model_set_kernel_cache_limit sets another bound). Memory before
+ * the last few per cent of speed: Unet('resnet34') would keep 233 MiB at
+ * batch 1, 256x256, which put its peak RSS at ORT's and PyTorch's (about
+ * 380 MB); within 48 MiB it is 176 MB, and the pass 3-6 % slower (Zen 5,
+ * docs/PERFORMANCE.md). */
+#define US_KERNEL_CACHE_FLOATS ((int64_t)12 << 20)
 /* Transformed kernels one block keeps (F(4x4) and F(2x2) differ in size). */
 #define US_KERNEL_CACHE_SLOTS 2
 
