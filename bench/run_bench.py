@@ -18,6 +18,9 @@ AVX-512 machine, forward b1 256x256 also runs unetseg with UNETSEG_ISA=avx2
 (its AVX2 kernels), and on every machine with its Winograd kernel cache at
 256 MiB and off besides the default 48 MiB (unetseg_model_set_kernel_cache_limit:
 the memory-for-speed trade), compared with the same PyTorch and ORT runs.
+The scaling goals (two threads against one at batch 4 and 512x512, 512x512
+against 256x256) are measured apart, from unetseg processes run in pairs back
+to back (scaling_rows).
 
 Environment: BENCH_REPEAT (5), BENCH_ROUNDS (3), BENCH_CASES (comma list of
 case keys: fwd-b1-256,fwd-b4-256,fwd-b1-512,mc-b1-256,train-b4-256 by
@@ -237,6 +240,48 @@ def ratio(a, b):
     return "n/a" if a is None or b is None else f"{a / b:.2f}"
 
 
+def paired(first, second, pairs):
+    """Issue 12's scaling goals as ratios of unetseg processes run back to
+    back, first then second, `pairs` times: the VM's slow and fast spells
+    last minutes, and a ratio of the table's rows (timed minutes apart)
+    mixes them. Returns the per-process medians [(first, second)] and the
+    median of the pairs' ratios (None if a run failed)."""
+    runs, ratios = [], []
+    for _ in range(pairs):
+        a, b = run(*first), run(*second)
+        if a is None or b is None:
+            return runs, None
+        runs.append((round(a["median_ms"]), round(b["median_ms"])))
+        ratios.append(a["median_ms"] / b["median_ms"])
+    return runs, statistics.median(ratios)
+
+
+def scaling_rows(cases, weights_arg):
+    """Two threads against one at the forward cases past batch 1, 256x256,
+    and 512x512 against 256x256 (batch 1, one thread): the goals' lines."""
+    keys = {c["key"] for c in cases}
+    many = max(THREADS)
+    measures = []
+    for key, label in (("fwd-b4-256", "forward b4 256x256"), ("fwd-b1-512", "forward b1 512x512")):
+        if key in keys and many > 1:
+            b, sz = (4, 256) if key == "fwd-b4-256" else (1, 512)
+            args = lambda t: [UNETSEG, "fwd", str(b), str(sz), str(t), str(REPEAT), weights_arg,
+                              f"input={input_file(b, sz)}"]
+            measures.append((f"{many} threads / 1 thread, {label}", (args(1), 1), (args(many), many),
+                             ">= 1.8"))
+    if {"fwd-b1-256", "fwd-b1-512"} <= keys:
+        args = lambda sz: [UNETSEG, "fwd", "1", str(sz), "1", str(REPEAT), weights_arg,
+                           f"input={input_file(1, sz)}"]
+        measures.append(("512x512 / 256x256, batch 1, 1 thread", (args(512), 1), (args(256), 1), "3.8-4.2"))
+    rows = []
+    for label, first, second, goal in measures:
+        runs, r = paired(first, second, ROUNDS)
+        row = f"| {label} | {runs} | {fmt(r, '.2f')} | {goal} |"
+        print(row, flush=True)
+        rows.append(row)
+    return rows
+
+
 # ---------------------------------------------------------------- results file
 def write_results(path, key, section):
     """Replace this machine's section (`## Machine: KEY` up to the next
@@ -381,6 +426,9 @@ def main():
             print("    rounds (ms per process): " + line, flush=True)
             round_lines.append("- " + line)
         print(f"    ({time.time() - start:.0f} s so far)", flush=True)
+    print("| scaling (unetseg, pairs run back to back) | pairs: per-process median ms | median ratio | goal |\n"
+          "|---|---|---|---|", flush=True)
+    scaling = scaling_rows(cases, weights_arg)
     minutes = (time.time() - start) / 60
     print(f"total {minutes:.1f} min")
 
@@ -401,7 +449,12 @@ def main():
            f"BENCH_THREADS={','.join(map(str, THREADS))} BENCH_REPEAT={REPEAT} BENCH_ROUNDS={ROUNDS}.")
         + "\n\n"
         + header + "\n" + "\n".join(rows) + "\n\n"
-        "Agreement before timing (one forward pass; unetseg's output is the reference; the case fails "
+        + ("Scaling, from unetseg processes run in pairs back to back (the first, then the second, "
+           f"{ROUNDS} times; each process's median of {REPEAT} runs after a warm-up). Ratios of the rows "
+           "above mix runs minutes apart, and this VM's slow and fast spells last minutes:\n\n"
+           "| measure | pairs (ms) | median ratio | goal |\n|---|---|---|---|\n"
+           + "\n".join(scaling) + "\n\n" if scaling else "")
+        + "Agreement before timing (one forward pass; unetseg's output is the reference; the case fails "
         f"above {TOLERANCE:g} of max|output|):\n\n"
         "| input | engine | max abs diff | / max abs output |\n|---|---|---|---|\n"
         + "\n".join(agree_rows) + "\n\n"
