@@ -468,8 +468,9 @@ UNETSEG_API int32_t unetseg_model_set_threads(unetseg_model *model, int32_t thre
  * save the most per byte (those a pass would transform most often, then
  * those shared by the fewest output tiles). Unet('resnet34') would keep
  * about 233 MiB at batch 1, 256x256 (Zen 5, one / two threads: forward
- * 42-44 / 24-25 ms at 383 MB peak RSS); within the default 48 MiB,
- * 45-46 / 27-28 ms at 176 MB; with 0, 47-49 ms / 26-34 ms at 127 MB.
+ * 42-44 / 24-25 ms at 374 MiB peak RSS); within the default 48 MiB,
+ * 45-46 / 27-28 ms at 172 MiB; with 0, 47-49 / 26-34 ms (a slow spell)
+ * at 124 MiB.
  * Kernels this model alone holds are dropped now (made again within the
  * bound when needed); kernels shared with clones stay until their weights
  * change. Results do not depend on it. Not while a pass of the model or a

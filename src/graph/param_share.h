@@ -38,8 +38,8 @@
  * (unetseg_model_set_kernel_cache_limit sets another bound). Memory before
  * the last few per cent of speed: Unet('resnet34') would keep 233 MiB at
  * batch 1, 256x256, which put its peak RSS at ORT's and PyTorch's (about
- * 380 MB); within 48 MiB it is 176 MB, and the pass 3-6 % slower (Zen 5,
- * docs/PERFORMANCE.md). */
+ * 370 MiB); within 48 MiB it is 172 MiB, and the pass 3-6 % slower on one
+ * thread, 9-15 % on two (Zen 5, docs/PERFORMANCE.md). */
 #define US_KERNEL_CACHE_FLOATS ((int64_t)12 << 20)
 /* Transformed kernels one block keeps (F(4x4) and F(2x2) differ in size). */
 #define US_KERNEL_CACHE_SLOTS 2

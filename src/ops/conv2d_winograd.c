@@ -422,7 +422,7 @@ int64_t us_winograd_kernel_transforms(const us_conv_geom *g, int tile) {
     const us_wino_transforms *w = us_wino_for_tile(tile);
     if (!w) return 0;
     const chunk_plan plan = plan_chunks(g, w);
-    return plan.fused ? plan.chunks : 1;
+    return plan.fused || plan.total == 0 ? plan.chunks : 1;
 }
 
 int32_t us_conv2d_forward_winograd_sources(const us_conv_geom *g, int tile,

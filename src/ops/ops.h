@@ -170,7 +170,8 @@ void us_winograd_transform_kernel(int tile, const float *kernel, int64_t cin, in
                                   float *u);
 /* How many times a pass of geometry g on the calling thread's thread count
  * transforms a kernel that is not kept (once per chunk of tiles where each
- * chunk transforms it as its GEMMs need it, else once); 0 for no tile. */
+ * chunk transforms it as its GEMMs need it, else once); 0 for a tile size
+ * without transforms or an empty output. */
 int64_t us_winograd_kernel_transforms(const us_conv_geom *g, int tile);
 /* Any kernel and stride with cout <= US_NARROW_MAX_COUT and cin <=
  * US_NARROW_MAX_CIN, one output value at a time (a segmentation head). */
