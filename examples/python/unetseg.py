@@ -79,6 +79,7 @@ import operator
 import os
 import re
 import threading
+import time
 import weakref
 
 import numpy as np
@@ -605,27 +606,64 @@ class _Guard:
     waits here. `busy` names the call that is running Python callbacks (a
     matcher's) on this thread; entering the guard again from such a callback
     raises RuntimeError instead of re-entering the C call, or freeing the handle
-    under it."""
+    under it. A close (`closing()`) goes before calls that come later: the lock
+    is not fair, and a thread calling in a loop took it back each time it let
+    it go, so a close from another thread waited for the loop to end (a minute,
+    in a test under AddressSanitizer)."""
 
-    __slots__ = ("lock", "kind", "busy")
+    __slots__ = ("lock", "kind", "busy", "owner", "depth", "closers", "closers_lock")
 
     def __init__(self, kind):
         self.lock = threading.RLock()
         self.kind = kind
         self.busy = None
+        self.owner = None  # the thread inside the guard, if any
+        self.depth = 0
+        self.closers = 0  # threads waiting in closing()
+        self.closers_lock = threading.Lock()
 
-    def __enter__(self):
-        self.lock.acquire()
+    def _enter(self, closing):
+        me = threading.get_ident()
+        if closing:
+            with self.closers_lock:
+                self.closers += 1
+        try:
+            # a call waits while a close does (a thread already inside, such
+            # as a matcher's callback, is not made to wait for itself)
+            while not closing and self.closers and self.owner != me:
+                time.sleep(0.001)
+            self.lock.acquire()
+        finally:
+            if closing:
+                with self.closers_lock:
+                    self.closers -= 1
         if self.busy is not None:
             self.lock.release()
             raise RuntimeError(
                 "the %s is busy in %s: a matcher callback cannot use or close the Model being"
                 " matched, its Trainers or the Matcher" % (self.kind, self.busy))
+        self.owner = me
+        self.depth += 1
         return self
 
+    def __enter__(self):
+        return self._enter(False)
+
     def __exit__(self, *exc):
+        self.depth -= 1
+        if self.depth == 0:
+            self.owner = None
         self.lock.release()
         return False
+
+    @contextlib.contextmanager
+    def closing(self):
+        """The guard, entered by a close: ahead of the calls waiting for it."""
+        self._enter(True)
+        try:
+            yield self
+        finally:
+            self.__exit__()
 
 
 @contextlib.contextmanager
@@ -680,7 +718,7 @@ class _Handle:
         that runs inside a call on it."""
         if self._ptr is None:
             return
-        with self._guard:
+        with self._guard.closing():
             self._release()
 
     def _release(self):
@@ -969,7 +1007,7 @@ class Model(_Handle):
         """Free the model (and first close every Trainer built on it)."""
         if self._ptr is None:
             return
-        with self._guard:
+        with self._guard.closing():
             for t in list(self._trainers):
                 t.close()
             self._release()
@@ -1647,7 +1685,7 @@ class Trainer(_Handle):
     def close(self):
         if self._ptr is None:
             return
-        with self._guard:
+        with self._guard.closing():
             self._release()
             self.model._trainers.discard(self)
 
