@@ -371,21 +371,22 @@ static void wino_part(void *arg, int32_t part, int32_t parts) {
     us_scratch_put(ug);
 }
 
-/* How a pass on the calling thread's thread count splits a conv's tiles:
- * `chunks` chunks of `chunk` tiles, run by `parts` parts; and whether a
+/* How a pass on the calling thread's thread count splits a conv's tiles
+ * (tiles_w a row, tiles_hw an image, total in all): `chunks` chunks of
+ * `chunk` tiles, run by `parts` parts; and whether a
  * kernel that is not kept is transformed group by group inside each chunk
  * (fused) rather than once, whole, before them. */
 typedef struct chunk_plan {
-    int64_t total, chunk, chunks;
+    int64_t tiles_w, tiles_hw, total, chunk, chunks;
     int32_t parts;
     int fused;
 } chunk_plan;
 
 static chunk_plan plan_chunks(const us_conv_geom *g, const us_wino_transforms *w) {
     const int64_t tiles_w = (g->wo + w->m - 1) / w->m;
-    const int64_t total = g->n * ((g->ho + w->m - 1) / w->m) * tiles_w;
+    const int64_t tiles_hw = ((g->ho + w->m - 1) / w->m) * tiles_w, total = g->n * tiles_hw;
     const int64_t cmax = g->cin > g->cout ? g->cin : g->cout;
-    if (total == 0) return (chunk_plan){0, 0, 0, 0, 0};
+    if (total == 0) return (chunk_plan){tiles_w, tiles_hw, 0, 0, 0, 0, 0};
     int64_t chunk = us_chunk_rows(US_WINO_TARGET_FLOATS, w->positions * cmax, US_WINO_MIN_CHUNK, total);
     /* An even number of equal chunks, so that two threads share them evenly
      * (3 chunks of a 64x64 layer left one thread idle a third of the time).
@@ -414,7 +415,7 @@ static chunk_plan plan_chunks(const us_conv_geom *g, const us_wino_transforms *w
     /* Without a kept kernel, one that each part would read only once or
      * twice is transformed group by group as its GEMMs need it (F(4x4),
      * 256 -> 256 channels at 16x16, Zen 5: see docs/PERFORMANCE.md) */
-    return (chunk_plan){total, chunk, chunks, parts,
+    return (chunk_plan){tiles_w, tiles_hw, total, chunk, chunks, parts,
                         (chunks + parts - 1) / parts <= US_WINO_FUSED_MAX_CHUNKS};
 }
 
@@ -437,8 +438,6 @@ int32_t us_conv2d_forward_winograd_sources(const us_conv_geom *g, int tile,
     if (channels != g->cin)
         return us_fail(UNETSEG_E_SHAPE, "conv2d: input parts have %lld channels, the conv %lld",
                        (long long)channels, (long long)g->cin);
-    const int64_t tiles_w = (g->wo + w->m - 1) / w->m;
-    const int64_t tiles_hw = ((g->ho + w->m - 1) / w->m) * tiles_w;
     const chunk_plan plan = plan_chunks(g, w);
     const int64_t total = plan.total, chunk = plan.chunk, chunks = plan.chunks;
     const int32_t parts = plan.parts;
@@ -457,7 +456,8 @@ int32_t us_conv2d_forward_winograd_sources(const us_conv_geom *g, int tile,
         wino_job j = {.g = g, .w = w, .sources = sources, .n_sources = n_sources,
                       .u = prepared ? prepared : u, .bias = bias,
                       .zeros = zeros, .kernel = fused ? kernel : NULL, .ep = ep, .y = y,
-                      .tiles_w = tiles_w, .tiles_hw = tiles_hw, .total = total, .chunk = chunk};
+                      .tiles_w = plan.tiles_w, .tiles_hw = plan.tiles_hw, .total = total,
+                      .chunk = chunk};
         us_share_init(&j.chunks, chunks, parts);
         if (parts > 1)
             us_parallel_run(parts, wino_part, &j);

@@ -248,9 +248,10 @@ static void plan_split(gemm_run *g, int32_t *parts) {
 }
 
 /* Up to this many columns of C (of a part's own columns, where parts take
- * columns), the micro-panels of A are read in place rather than packed (bench_gemm, Zen 5: the 7x7 stem's im2col GEMM, k = 147
- * and 64 columns, 138 -> 186 GFLOP/s; Winograd's 64-256 columns +3-7 %;
- * with 512 columns each panel of A is read 16 times and packing wins). */
+ * columns), the micro-panels of A are read in place rather than packed
+ * (bench_gemm, Zen 5: the 7x7 stem's im2col GEMM, k = 147 and 64 columns,
+ * 138 -> 186 GFLOP/s; Winograd's 64-256 columns +3-7 %; with 512 columns
+ * each panel of A is read 16 times and packing wins). */
 #define US_GEMM_A_IN_PLACE_MAX_N 256
 
 /* ldb = 0: b is packed. */
