@@ -66,7 +66,13 @@ build/bench/bench_unetseg: bench/bench_unetseg.c lib/libunetseg.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -o $@ $< lib/libunetseg.a $(LIBS)
 
-bench: build/bench/bench_unetseg
+# The machine's own read bandwidth and multiply-add rate on one thread and
+# two, printed beside the scaling ratios (a shared VM's change by the minute).
+build/bench/bench_machine: bench/bench_machine.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) -o $@ $< -pthread
+
+bench: build/bench/bench_unetseg build/bench/bench_machine
 	$(PYTHON) bench/run_bench.py
 
 # The GEMM kernels and each convolution of the network on their own (internal

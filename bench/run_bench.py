@@ -20,7 +20,9 @@ AVX-512 machine, forward b1 256x256 also runs unetseg with UNETSEG_ISA=avx2
 the memory-for-speed trade), compared with the same PyTorch and ORT runs.
 The scaling goals (two threads against one at batch 4 and 512x512, 512x512
 against 256x256) are measured apart, from unetseg processes run in pairs back
-to back (scaling_rows).
+to back (scaling_rows), each pair after a reading of what the machine itself
+gives two threads against one at that moment (bench/bench_machine.c: DRAM
+read bandwidth and multiply-add rate), also taken at the start and the end.
 
 Environment: BENCH_REPEAT (5), BENCH_ROUNDS (3), BENCH_CASES (comma list of
 case keys: fwd-b1-256,fwd-b4-256,fwd-b1-512,mc-b1-256,train-b4-256 by
@@ -46,6 +48,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "build", "bench")
 UNETSEG = os.path.join(BENCH, "bench_unetseg")
+MACHINE = os.path.join(BENCH, "bench_machine")
 PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 TORCH = [PY, os.path.join(ROOT, "bench", "torch_unet.py")]
 GEN = [PY, os.path.join(ROOT, "bench", "make_bench_weights.py")]
@@ -240,24 +243,53 @@ def ratio(a, b):
     return "n/a" if a is None or b is None else f"{a / b:.2f}"
 
 
+def machine_probe():
+    """bench_machine's reading now: {read_gbs_1, read_gbs_2, fma_gflops_1,
+    fma_gflops_2}, or None where it is missing or failed."""
+    if not os.path.exists(MACHINE):
+        return None
+    r = run([MACHINE], 1)
+    return r if r and {"read_gbs_1", "read_gbs_2", "fma_gflops_1", "fma_gflops_2"} <= r.keys() else None
+
+
+def machine_line(m):
+    if m is None:
+        return "n/a (build/bench/bench_machine missing or failed)"
+    return (f"DRAM read {m['read_gbs_1']:.0f} / {m['read_gbs_2']:.0f} GB/s on 1 / 2 threads "
+            f"({m['read_gbs_2'] / m['read_gbs_1']:.2f}x), multiply-add {m['fma_gflops_1']:.0f} / "
+            f"{m['fma_gflops_2']:.0f} GFLOP/s ({m['fma_gflops_2'] / m['fma_gflops_1']:.2f}x)")
+
+
+def machine_ratios(m):
+    """(2-thread / 1-thread read bandwidth, the same for multiply-adds)."""
+    return None if m is None else (round(m["read_gbs_2"] / m["read_gbs_1"], 2),
+                                   round(m["fma_gflops_2"] / m["fma_gflops_1"], 2))
+
+
 def paired(first, second, pairs):
     """Issue 12's scaling goals as ratios of unetseg processes run back to
     back, `pairs` times, first then second and second then first in turn:
     the VM's slow and fast spells last minutes, and a ratio of the table's
     rows (timed minutes apart) mixes them. Returns the per-process medians
-    [(first, second)] and the median of the pairs' ratios first / second
-    (None if a run failed)."""
-    runs, ratios = [], []
+    [(first, second)], the median of the pairs' ratios first / second (None
+    if a run failed), and the machine's own 2-thread / 1-thread ratios
+    (read bandwidth, multiply-add rate) read right before each pair."""
+    runs, ratios, machine = [], [], []
     for i in range(pairs):
+        machine.append(machine_ratios(machine_probe()))
         if i % 2:
             b, a = run(*second), run(*first)
         else:
             a, b = run(*first), run(*second)
         if a is None or b is None:
-            return runs, None
+            return runs, None, machine
         runs.append((round(a["median_ms"]), round(b["median_ms"])))
         ratios.append(a["median_ms"] / b["median_ms"])
-    return runs, statistics.median(ratios) if ratios else None
+    return runs, statistics.median(ratios) if ratios else None, machine
+
+
+SCALING_HEADER = ("| measure | pairs (ms) | median ratio | goal | machine before each pair: 2-thread / "
+                  "1-thread read bandwidth, multiply-add rate |\n|---|---|---|---|---|")
 
 
 def scaling_rows(cases, weights_arg, failed):
@@ -280,10 +312,10 @@ def scaling_rows(cases, weights_arg, failed):
         measures.append(("512x512 / 256x256, batch 1, 1 thread", (args(512), 1), (args(256), 1), "3.8-4.2"))
     rows = []
     if measures:
-        print("| measure | pairs (ms) | median ratio | goal |\n|---|---|---|---|", flush=True)
+        print(SCALING_HEADER, flush=True)
     for label, first, second, goal in measures:
-        runs, r = paired(first, second, ROUNDS)
-        row = f"| {label} | {runs} | {fmt(r, '.2f')} | {goal} |"
+        runs, r, machine = paired(first, second, ROUNDS)
+        row = f"| {label} | {runs} | {fmt(r, '.2f')} | {goal} | {machine} |"
         print(row, flush=True)
         rows.append(row)
     return rows
@@ -336,6 +368,8 @@ def main():
                                "OMP_* or UNETSEG_* variables") + " (OMP_NUM_THREADS is set to the "
             "thread count of each run).",
             "Engines: unetseg (this tree), " + ", ".join(versions.values()) + "."]
+    machine_start = machine_probe()
+    head.append(f"The machine at the start (bench/bench_machine.c): {machine_line(machine_start)}.")
     for line in head:
         print(line)
 
@@ -434,6 +468,8 @@ def main():
             round_lines.append("- " + line)
         print(f"    ({time.time() - start:.0f} s so far)", flush=True)
     scaling = scaling_rows(cases, weights_arg, failed)
+    head.append(f"At the end: {machine_line(machine_probe())}.")
+    print(head[-1], flush=True)
     minutes = (time.time() - start) / 60
     print(f"total {minutes:.1f} min")
 
@@ -456,9 +492,10 @@ def main():
         + header + "\n" + "\n".join(rows) + "\n\n"
         + ("Scaling, from unetseg processes run in pairs back to back (the two in turn, "
            f"{ROUNDS} times; each process's median of {REPEAT} runs after a warm-up). Ratios of the rows "
-           "above mix runs minutes apart, and this VM's slow and fast spells last minutes:\n\n"
-           "| measure | pairs (ms) | median ratio | goal |\n|---|---|---|---|\n"
-           + "\n".join(scaling) + "\n\n" if scaling else "")
+           "above mix runs minutes apart, and this VM's slow and fast spells last minutes. Before each "
+           "pair, bench_machine reads what the machine gives two threads against one at that moment "
+           "(no engine scales past it):\n\n"
+           + SCALING_HEADER + "\n" + "\n".join(scaling) + "\n\n" if scaling else "")
         + "Agreement before timing (one forward pass; unetseg's output is the reference; the case fails "
         f"above {TOLERANCE:g} of max|output|):\n\n"
         "| input | engine | max abs diff | / max abs output |\n|---|---|---|---|\n"
