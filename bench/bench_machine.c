@@ -2,10 +2,9 @@
  * read bandwidth (each thread sums a buffer of its own, far larger than
  * any cache) and the multiply-add throughput (independent chains in
  * registers, no memory). make bench prints these beside its scaling
- * ratios: on a shared VM both change from minute to minute (Zen 5, 2
- * vCPUs: two threads read 37-43 GB/s in one spell and 28-29 in another,
- * where one thread read 23-25 in both), and no engine scales past what
- * the machine gives it at that moment.
+ * ratios: on a shared VM the bandwidth changes from minute to minute (Zen
+ * 5, 2 vCPUs: two threads read 28 to 58 GB/s, one 12 to 29), and no
+ * engine scales past what the machine gives it at that moment.
  *   build/bench/bench_machine [MIB_PER_THREAD]
  * Prints key=value pairs: read_gbs_1, read_gbs_2, fma_gflops_1,
  * fma_gflops_2 (totals over the threads). Needs no library of ours. */

@@ -260,10 +260,13 @@ def machine_line(m):
             f"{m['fma_gflops_2']:.0f} GFLOP/s ({m['fma_gflops_2'] / m['fma_gflops_1']:.2f}x)")
 
 
-def machine_ratios(m):
-    """(2-thread / 1-thread read bandwidth, the same for multiply-adds)."""
-    return None if m is None else (round(m["read_gbs_2"] / m["read_gbs_1"], 2),
-                                   round(m["fma_gflops_2"] / m["fma_gflops_1"], 2))
+def machine_brief(m):
+    """A pair's column: the read bandwidths themselves (a slow spell can
+    take either side) and two threads' multiply-add rate over one's."""
+    if m is None:
+        return "n/a"
+    return (f"read {m['read_gbs_1']:.0f} / {m['read_gbs_2']:.0f} GB/s, multiply-add "
+            f"{m['fma_gflops_2'] / m['fma_gflops_1']:.2f}x")
 
 
 def paired(first, second, pairs):
@@ -272,11 +275,10 @@ def paired(first, second, pairs):
     the VM's slow and fast spells last minutes, and a ratio of the table's
     rows (timed minutes apart) mixes them. Returns the per-process medians
     [(first, second)], the median of the pairs' ratios first / second (None
-    if a run failed), and the machine's own 2-thread / 1-thread ratios
-    (read bandwidth, multiply-add rate) read right before each pair."""
+    if a run failed), and bench_machine's reading right before each pair."""
     runs, ratios, machine = [], [], []
     for i in range(pairs):
-        machine.append(machine_ratios(machine_probe()))
+        machine.append(machine_brief(machine_probe()))
         if i % 2:
             b, a = run(*second), run(*first)
         else:
@@ -288,8 +290,8 @@ def paired(first, second, pairs):
     return runs, statistics.median(ratios) if ratios else None, machine
 
 
-SCALING_HEADER = ("| measure | pairs (ms) | median ratio | goal | machine before each pair: 2-thread / "
-                  "1-thread read bandwidth, multiply-add rate |\n|---|---|---|---|---|")
+SCALING_HEADER = ("| measure | pairs (ms) | median ratio | goal | the machine before each pair: DRAM read "
+                  "on 1 / 2 threads, 2 threads' multiply-adds over 1's |\n|---|---|---|---|---|")
 
 
 def scaling_rows(cases, weights_arg, failed):
@@ -315,7 +317,7 @@ def scaling_rows(cases, weights_arg, failed):
         print(SCALING_HEADER, flush=True)
     for label, first, second, goal in measures:
         runs, r, machine = paired(first, second, ROUNDS)
-        row = f"| {label} | {runs} | {fmt(r, '.2f')} | {goal} | {machine} |"
+        row = f"| {label} | {runs} | {fmt(r, '.2f')} | {goal} | {'; '.join(machine)} |"
         print(row, flush=True)
         rows.append(row)
     return rows
