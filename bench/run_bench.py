@@ -274,8 +274,12 @@ def paired(first, second, pairs):
     back, `pairs` times, first then second and second then first in turn:
     the VM's slow and fast spells last minutes, and a ratio of the table's
     rows (timed minutes apart) mixes them. Returns the per-process medians
-    [(first, second)], the median of the pairs' ratios first / second (None
-    if a run failed), and bench_machine's reading right before each pair."""
+    [(first, second)], the median of the pairs' ratios first / second and
+    the ratio of each side's fastest process (None if a run failed), and
+    bench_machine's reading right before each pair. A slow spell only ever
+    adds time, so the fastest processes are the least disturbed: a pair whose
+    one-thread run fell in a spell inflates the median ratio, never this
+    one."""
     runs, ratios, machine = [], [], []
     for i in range(pairs):
         machine.append(machine_brief(machine_probe()))
@@ -284,14 +288,18 @@ def paired(first, second, pairs):
         else:
             a, b = run(*first), run(*second)
         if a is None or b is None:
-            return runs, None, machine
-        runs.append((round(a["median_ms"]), round(b["median_ms"])))
+            return runs, None, None, machine
+        runs.append((a["median_ms"], b["median_ms"]))
         ratios.append(a["median_ms"] / b["median_ms"])
-    return runs, statistics.median(ratios) if ratios else None, machine
+    if not runs:
+        return runs, None, None, machine
+    fastest = min(x for x, _ in runs) / min(y for _, y in runs)
+    return [(round(x), round(y)) for x, y in runs], statistics.median(ratios), fastest, machine
 
 
-SCALING_HEADER = ("| measure | pairs (ms) | median ratio | goal | the machine before each pair: DRAM read "
-                  "on 1 / 2 threads, 2 threads' multiply-adds over 1's |\n|---|---|---|---|---|")
+SCALING_HEADER = ("| measure | pairs (ms) | median ratio | ratio of the fastest | goal | the machine before each "
+                  "pair: DRAM read on 1 / 2 threads, 2 threads' multiply-adds over 1's |\n"
+                  "|---|---|---|---|---|---|")
 
 
 def scaling_rows(cases, weights_arg, failed):
@@ -316,8 +324,8 @@ def scaling_rows(cases, weights_arg, failed):
     if measures:
         print(SCALING_HEADER, flush=True)
     for label, first, second, goal in measures:
-        runs, r, machine = paired(first, second, ROUNDS)
-        row = f"| {label} | {runs} | {fmt(r, '.2f')} | {goal} | {'; '.join(machine)} |"
+        runs, r, fastest, machine = paired(first, second, ROUNDS)
+        row = f"| {label} | {runs} | {fmt(r, '.2f')} | {fmt(fastest, '.2f')} | {goal} | {'; '.join(machine)} |"
         print(row, flush=True)
         rows.append(row)
     return rows
@@ -494,7 +502,9 @@ def main():
         + header + "\n" + "\n".join(rows) + "\n\n"
         + ("Scaling, from unetseg processes run in pairs back to back (the two in turn, "
            f"{ROUNDS} times; each process's median of {REPEAT} runs after a warm-up). Ratios of the rows "
-           "above mix runs minutes apart, and this VM's slow and fast spells last minutes. Before each "
+           "above mix runs minutes apart, and this VM's slow and fast spells last minutes. The ratio of "
+           "the fastest divides each side's fastest process: a spell only adds time, so a pair whose "
+           "one-thread run fell in one inflates the median ratio but not that one. Before each "
            "pair, bench_machine reads what the machine gives two threads against one at that moment "
            "(no engine scales past it):\n\n"
            + SCALING_HEADER + "\n" + "\n".join(scaling) + "\n\n" if scaling else "")
