@@ -288,13 +288,14 @@ def paired(first, second, pairs):
         else:
             a, b = run(*first), run(*second)
         if a is None or b is None:
-            return runs, None, None, machine
+            break
         runs.append((a["median_ms"], b["median_ms"]))
         ratios.append(a["median_ms"] / b["median_ms"])
-    if not runs:
-        return runs, None, None, machine
+    shown = [(round(x), round(y)) for x, y in runs]
+    if len(runs) < pairs:
+        return shown, None, None, machine
     fastest = min(x for x, _ in runs) / min(y for _, y in runs)
-    return [(round(x), round(y)) for x, y in runs], statistics.median(ratios), fastest, machine
+    return shown, statistics.median(ratios), fastest, machine
 
 
 SCALING_HEADER = ("| measure | pairs (ms) | median ratio | ratio of the fastest | goal | the machine before each "
