@@ -39,13 +39,16 @@ static void set_param(unetseg_model *m, const char *name, double f) {
     unetseg_tensor_free(t);
 }
 
-static unetseg_tensor *input(void) {
-    float *v = malloc(32 * 32 * 8 * sizeof(float));
-    for (int i = 0; i < 32 * 32 * 8; i++) v[i] = (float)cos(0.37 * i);
-    unetseg_tensor *t = make_tensor4(1, 32, 32, 8, v);
+/* A 1 x h x w x c input of cos(0.37 i). */
+static unetseg_tensor *input_of(int h, int w, int c) {
+    float *v = malloc((size_t)(h * w * c) * sizeof(float));
+    for (int i = 0; i < h * w * c; i++) v[i] = (float)cos(0.37 * i);
+    unetseg_tensor *t = make_tensor4(1, h, w, c, v);
     free(v);
     return t;
 }
+
+static unetseg_tensor *input(void) { return input_of(32, 32, 8); }
 
 static unetseg_tensor *forward(unetseg_model *m) {
     unetseg_tensor *x = input(), *y = NULL;
@@ -280,10 +283,7 @@ static void default_bound_is_48_mib(void **state) {
     assert_ok(unetseg_model_add_input(m, "in", 16, 16, 600));
     assert_ok(unetseg_model_add_conv2d(m, "c1", "in", 600, 3, 3, 1, 1, UNETSEG_PADDING_SAME, 1));
     set_param(m, "c1/kernel", 0.3);
-    float *v = malloc(16 * 16 * 600 * sizeof(float));
-    for (int i = 0; i < 16 * 16 * 600; i++) v[i] = (float)cos(0.37 * i);
-    unetseg_tensor *x = make_tensor4(1, 16, 16, 600, v), *y0 = NULL, *y1 = NULL;
-    free(v);
+    unetseg_tensor *x = input_of(16, 16, 600), *y0 = NULL, *y1 = NULL;
     assert_ok(unetseg_model_forward(m, x, &y0));
     unetseg_tensor_free(y0);
     assert_ok(unetseg_model_forward(m, x, &y0)); /* a second pass keeps what fits */
