@@ -79,7 +79,6 @@ import operator
 import os
 import re
 import threading
-import time
 import weakref
 
 import numpy as np
@@ -611,7 +610,7 @@ class _Guard:
     it go, so a close from another thread waited for the loop to end (a minute,
     in a test under AddressSanitizer)."""
 
-    __slots__ = ("lock", "kind", "busy", "owner", "depth", "closers", "closers_lock")
+    __slots__ = ("lock", "kind", "busy", "owner", "depth", "closers", "closers_changed")
 
     def __init__(self, kind):
         self.lock = threading.RLock()
@@ -620,23 +619,26 @@ class _Guard:
         self.owner = None  # the thread inside the guard, if any
         self.depth = 0
         self.closers = 0  # threads waiting in closing()
-        self.closers_lock = threading.Lock()
+        self.closers_changed = threading.Condition()  # guards `closers`
 
     def _enter(self, closing):
         me = threading.get_ident()
         if closing:
-            with self.closers_lock:
+            with self.closers_changed:
                 self.closers += 1
-        try:
+        else:
             # a call waits while a close does (a thread already inside, such
             # as a matcher's callback, is not made to wait for itself)
-            while not closing and self.closers and self.owner != me:
-                time.sleep(0.001)
+            with self.closers_changed:
+                self.closers_changed.wait_for(lambda: not self.closers or self.owner == me)
+        try:
             self.lock.acquire()
         finally:
             if closing:
-                with self.closers_lock:
+                with self.closers_changed:
                     self.closers -= 1
+                    if not self.closers:
+                        self.closers_changed.notify_all()
         if self.busy is not None:
             self.lock.release()
             raise RuntimeError(

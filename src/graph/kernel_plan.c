@@ -62,7 +62,7 @@ int32_t us_kernel_plan(unetseg_model *m, const int64_t (*shapes)[4], int make_ne
         if (!make_new) continue;
         if (room < 0) room = us_param_cache_room(p); /* one budget for the whole model */
         c[n++] = (candidate){i, tile, us_winograd_kernel_transforms(&g, tile),
-                             g.n * ((g.ho + tile - 1) / tile) * ((g.wo + tile - 1) / tile),
+                             us_winograd_tiles(&g, tile),
                              us_winograd_kernel_floats(tile, g.cin, g.cout)};
     }
     qsort(c, (size_t)n, sizeof *c, by_value);

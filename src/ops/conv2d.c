@@ -72,16 +72,12 @@ static void gather_band(void *arg, int64_t lo, int64_t hi) {
  * -> 0.92; decoder0a, 768 -> 256: 2.64 -> 1.79 kept). */
 #define US_WINOGRAD_F4X4_MIN_TILES 16
 
-static int64_t tiles_of(const us_conv_geom *g, int64_t m) {
-    return g->n * ((g->ho + m - 1) / m) * ((g->wo + m - 1) / m);
-}
-
 static int winograd_tile(const us_conv_geom *g, int64_t f2x2_min_tiles) {
     if (g->kh != 3 || g->kw != 3 || g->sh != 1 || g->sw != 1 || g->cout <= US_NARROW_MAX_COUT ||
         us_cpu_no_winograd() || us_conv2d_direct_applies(g))
         return 0;
-    if (tiles_of(g, 4) >= US_WINOGRAD_F4X4_MIN_TILES) return 4;
-    return tiles_of(g, 2) >= f2x2_min_tiles ? 2 : 0;
+    if (us_winograd_tiles(g, 4) >= US_WINOGRAD_F4X4_MIN_TILES) return 4;
+    return us_winograd_tiles(g, 2) >= f2x2_min_tiles ? 2 : 0;
 }
 
 int us_conv2d_winograd_tile(const us_conv_geom *g) { return winograd_tile(g, US_WINOGRAD_F2X2_MIN_TILES); }

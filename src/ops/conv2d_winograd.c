@@ -33,6 +33,10 @@ const us_wino_transforms *us_wino_for_tile(int m) {
     return m == 4 ? &us_wino_f4x4 : m == 2 ? &us_wino_f2x2 : NULL;
 }
 
+int64_t us_winograd_tiles(const us_conv_geom *g, int tile) {
+    return g->n * ((g->ho + tile - 1) / tile) * ((g->wo + tile - 1) / tile);
+}
+
 /* The planes U[p] (cin x cout each), each packed for us_sgemm_packed. */
 int64_t us_winograd_kernel_floats(int tile, int64_t cin, int64_t cout) {
     const us_wino_transforms *w = us_wino_for_tile(tile);

@@ -168,6 +168,9 @@ void us_conv_sources_gather(const us_conv_geom *g, const us_conv_source *sources
 int64_t us_winograd_kernel_floats(int tile, int64_t cin, int64_t cout);
 void us_winograd_transform_kernel(int tile, const float *kernel, int64_t cin, int64_t cout,
                                   float *u);
+/* Output tiles of side `tile` that cover g's output, over the batch (edge
+ * tiles count whole). */
+int64_t us_winograd_tiles(const us_conv_geom *g, int tile);
 /* How many times a pass of geometry g on the calling thread's thread count
  * transforms a kernel that is not kept (once per chunk of tiles where each
  * chunk transforms it as its GEMMs need it, else once); 0 for a tile size
