@@ -57,7 +57,7 @@ SHLIB := lib/libunetseg.so.$(ABI).$(VERSION_MINOR).$(VERSION_PATCH)
 
 .DEFAULT_GOAL := all
 
-.PHONY: bench bench-deps
+.PHONY: bench bench-avx2 bench-deps
 # Side-by-side benchmark against PyTorch and ONNX Runtime (bench/RESULTS.md,
 # docs/PERFORMANCE.md); run on an idle machine. bench/run_bench.py writes the
 # shared weights and inputs into build/bench/ first (bench/make_bench_weights.py).
@@ -74,6 +74,11 @@ build/bench/bench_machine: bench/bench_machine.c
 
 bench: build/bench/bench_unetseg build/bench/bench_machine
 	$(PYTHON) bench/run_bench.py
+
+# The same on an AVX-512 machine with every engine capped to AVX2 (an
+# AVX2-only CPU, emulated: bench/run_bench.py, BENCH_EMULATE_AVX2).
+bench-avx2: build/bench/bench_unetseg build/bench/bench_machine
+	BENCH_EMULATE_AVX2=1 $(PYTHON) bench/run_bench.py
 
 # The GEMM kernels and each convolution of the network on their own (internal
 # functions: linked with the static library); tables on stdout.

@@ -2,6 +2,8 @@
  * case's own): prints `median_ms=X cpu_ms=C gflop=Y peak_rss_kb=Z min_ms=M` (the
  * fastest pass: steadier than the median on a noisy shared host, for A/B runs).
  *   bench_unetseg fwd|mc|train BATCH SIZE THREADS REPEAT [key=value ...]
+ *   bench_unetseg info   (unetseg_runtime_info: the kernel variant this
+ *                         environment selects, for the results' header)
  * The network is Keras' Unet('resnet34'), classes=1; `mc` inserts
  * ConditionalDropout(0.2) after the decoder convs and runs 10 samples;
  * `train` is one Adam step with BCE. Public API only. Keys:
@@ -91,6 +93,10 @@ static void load_into(const char *path, const char *name, unetseg_tensor *dst) {
 int main(int argc, char **argv) {
     const char *weights = NULL, *input = NULL, *dump = NULL;
     int64_t cache_mib = -1;
+    if (argc == 2 && !strcmp(argv[1], "info")) {
+        fputs(unetseg_runtime_info(), stdout);
+        return 0;
+    }
     int ok = argc >= 6;
     for (int i = 6; ok && i < argc; i++) {
         if (!strncmp(argv[i], "weights=", 8)) weights = argv[i] + 8;
@@ -101,7 +107,8 @@ int main(int argc, char **argv) {
     }
     if (!ok || (dump && strcmp(argv[1], "fwd")) || (!dump && atoi(argv[5]) < 1)) {
         fprintf(stderr, "usage: bench_unetseg fwd|mc|train BATCH SIZE THREADS REPEAT "
-                        "[weights=FILE] [input=FILE] [dump=FILE (fwd)] [kernel_cache=MIB]\n");
+                        "[weights=FILE] [input=FILE] [dump=FILE (fwd)] [kernel_cache=MIB]\n"
+                        "       bench_unetseg info\n");
         return 2;
     }
     const char *mode = argv[1];

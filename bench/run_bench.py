@@ -31,6 +31,15 @@ BENCH_TORCH_VARIANTS (comma list, to restrict), BENCH_RESULTS (the file to
 write; by default bench/RESULTS.md for the full default run, else
 build/bench/RESULTS.partial.md). The run rewrites only its own machine's
 section (CPU model, family/model, ISA) of that file.
+
+BENCH_EMULATE_AVX2=1 (`make bench-avx2`): an AVX2-only CPU, emulated on an
+AVX-512 one for the goals that need one: every engine capped to AVX2 + FMA
+(unetseg by UNETSEG_ISA=avx2; PyTorch by DNNL_MAX_CPU_ISA=AVX2 for oneDNN
+and ATEN_CPU_CAPABILITY=avx2 for ATen's own kernels); ONNX Runtime is not
+run (MLAS picks its kernels from CPUID and has no switch to cap them). The
+results get a section of their own ("..., emulated AVX2-only"). The core,
+its caches and memory are the AVX-512 machine's, not those of any real
+AVX2-only CPU.
 """
 import ctypes
 import datetime
@@ -75,6 +84,8 @@ if os.environ.get("BENCH_TORCH_VARIANTS"):
                         if v in keep or v == "channels_last"],
                 "mc": [v for v in ("channels_last", "nchw") if v in keep or v == "channels_last"]}
     VARIANTS["train"] = VARIANTS["mc"]
+EMULATE_AVX2 = os.environ.get("BENCH_EMULATE_AVX2") == "1"
+TORCH_AVX2_ENV = {"DNNL_MAX_CPU_ISA": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"}
 VARIANT_NAMES = {"channels_last": "eager channels_last", "nchw": "eager NCHW",
                  "frozen": "jit-frozen NCHW", "frozen_cl": "jit-frozen channels_last",
                  "frozen_opt": "jit-frozen + optimize_for_inference"}
@@ -148,7 +159,37 @@ def machine_key(cpu):
     isa = " ".join(f for f, on in cpu["isa"].items() if on) or "no avx2"
     if not cpu["isa"]["avx512f"]:
         isa += ", no avx512f"
-    return f"{cpu['name']} (family {cpu['family']}, model {cpu['model']}), {isa}"
+    key = f"{cpu['name']} (family {cpu['family']}, model {cpu['model']}), {isa}"
+    return key + ", emulated AVX2-only" if EMULATE_AVX2 else key
+
+
+def engine_env(cmd):
+    """What an engine's processes get in their environment: in an emulated
+    AVX2-only run, the switches that cap its kernels to AVX2."""
+    if not EMULATE_AVX2:
+        return {}
+    if cmd[0] == UNETSEG:
+        return {"UNETSEG_ISA": "avx2"}
+    return TORCH_AVX2_ENV if cmd[:2] == TORCH else {}
+
+
+def engine_kernels(have_torch, have_ort):
+    """The instruction set each engine's kernels use in this run's
+    environment, as the engines report it."""
+    r = subprocess.run([UNETSEG, "info"], capture_output=True, text=True,
+                       env=dict(os.environ, **engine_env([UNETSEG])))
+    m = re.search(r"^gemm kernels: (.*)$", r.stdout, re.M)
+    out = [f"unetseg {m.group(1) if m else 'unknown'}"]
+    if have_torch:
+        r = subprocess.run(TORCH + ["isa"], capture_output=True, text=True,
+                           env=dict(os.environ, DNNL_VERBOSE="1", ONEDNN_VERBOSE="1", **engine_env(TORCH)))
+        dnnl = re.search(r"^onednn_verbose,info,cpu,isa:(.*)$", r.stdout, re.M)
+        aten = re.search(r"aten_capability=(\w+)", r.stdout)
+        out.append(f"PyTorch oneDNN {dnnl.group(1).strip() if dnnl else 'unknown'}, "
+                   f"ATen {aten.group(1) if aten else 'unknown'}")
+    if have_ort:
+        out.append("ORT: MLAS, chosen from CPUID (it does not report it)")
+    return out
 
 
 def bench_env():
@@ -159,7 +200,8 @@ def bench_env():
 # ---------------------------------------------------------------- runs
 def run(cmd, threads, extra_env=None):
     """One measuring process; {key: float} of its `key=value` output, or None."""
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), **(extra_env or {}))
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), **engine_env(cmd))
+    env.update(extra_env or {})
     r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if r.returncode:
         print(f"  FAILED ({r.returncode}): {' '.join(cmd)}\n{r.stderr.strip()[-2000:]}", flush=True)
@@ -361,14 +403,19 @@ def main():
     if not os.path.exists(UNETSEG):
         sys.exit(f"{UNETSEG} is missing: run `make build/bench/bench_unetseg` (or `make bench`)")
     versions = engine_versions()
-    have_torch, have_ort = "torch" in versions, "ort" in versions
-    if not have_ort:
+    have_torch, have_ort = "torch" in versions, "ort" in versions and not EMULATE_AVX2
+    if EMULATE_AVX2:
+        print("emulated AVX2-only run: ONNX Runtime is not run (no switch caps MLAS's kernels)", flush=True)
+    elif not have_ort:
         print("onnxruntime-node not found in build/bench/node_modules (`make bench-deps`): "
               "ONNX Runtime columns n/a", flush=True)
     prepare(cases, have_torch, have_ort)
     cpu = cpuinfo()
     key = machine_key(cpu)
-    avx2_row = cpu["isa"]["avx512f"]  # unetseg's AVX2 kernels on an AVX-512 machine too
+    if EMULATE_AVX2 and not cpu["isa"]["avx512f"]:
+        sys.exit("BENCH_EMULATE_AVX2 is for AVX-512 machines: on this one `make bench` runs AVX2 already")
+    # unetseg's AVX2 kernels on an AVX-512 machine too
+    avx2_row = cpu["isa"]["avx512f"] and not EMULATE_AVX2
     env_set = bench_env()
     core = openblas_core()
     head = [f"CPU: {cpu['name']}, family {cpu['family']} model {cpu['model']}, {os.cpu_count()} cores; "
@@ -378,7 +425,14 @@ def main():
             "Environment: " + (", ".join(f"`{k}={v}`" for k, v in env_set.items()) or "no OPENBLAS_*, "
                                "OMP_* or UNETSEG_* variables") + " (OMP_NUM_THREADS is set to the "
             "thread count of each run).",
-            "Engines: unetseg (this tree), " + ", ".join(versions.values()) + "."]
+            "Engines: unetseg (this tree), " + ", ".join(v for k, v in versions.items()
+                                                         if k != "ort" or have_ort) + ".",
+            "Kernels in use: " + "; ".join(engine_kernels(have_torch, have_ort)) + "."]
+    if EMULATE_AVX2:
+        head.append("Emulated AVX2-only: unetseg with `UNETSEG_ISA=avx2`, PyTorch with "
+                    + ", ".join(f"`{k}={v}`" for k, v in TORCH_AVX2_ENV.items())
+                    + " (ONNX Runtime not run: MLAS has no such switch); the core, caches and memory "
+                    "are this AVX-512 machine's.")
     machine_start = machine_probe()
     head.append(f"The machine at the start (bench/bench_machine.c): {machine_line(machine_start)}.")
     for line in head:
@@ -395,7 +449,7 @@ def main():
         # unetseg variants timed beside the default at forward b1 256x256:
         # (label suffix, extra arguments, environment)
         variants = []
-        if mode == "fwd" and batch == 1 and size == 256:
+        if mode == "fwd" and batch == 1 and size == 256 and not EMULATE_AVX2:
             if avx2_row:
                 variants.append(("UNETSEG_ISA=avx2", [], {"UNETSEG_ISA": "avx2"}))
             # all of the network's kernels kept (the default 48 MiB keeps
@@ -486,7 +540,8 @@ def main():
 
     section = (
         f"## Machine: {key}\n\n"
-        + ("`make bench`" if FULL_RUN else "A partial run of bench/run_bench.py")
+        + (("`make bench-avx2`" if EMULATE_AVX2 else "`make bench`") if FULL_RUN
+           else "A partial run of bench/run_bench.py")
         + f", {datetime.date.today()}, {minutes:.0f} min. " + " ".join(head) + "\n\n"
         f"Weights: build/bench/weights.safetensors from bench/make_bench_weights.py (Keras "
         "initialisation, BatchNorm moving statistics recalibrated on synthetic 0..255 images), loaded by "
@@ -495,8 +550,10 @@ def main():
         "engines, the median round of each shown. ratio = unetseg / other (below 1: unetseg is faster). PyTorch "
         "best = the fastest of " + ", ".join(VARIANT_NAMES[v] for v in VARIANTS["fwd"]) + " for forward "
         "(" + ", ".join(VARIANT_NAMES[v] for v in VARIANTS["mc"]) + " for MC and training; TorchScript "
-        "gets three warm-up runs). ORT = ONNX Runtime CPU on the torch.onnx export (opset 13, NCHW), "
-        "intra-op threads = threads, 1 inter-op thread, graph optimisation all; forward only."
+        "gets three warm-up runs). "
+        + ("ORT: not run (n/a)." if EMULATE_AVX2 else
+           "ORT = ONNX Runtime CPU on the torch.onnx export (opset 13, NCHW), "
+           "intra-op threads = threads, 1 inter-op thread, graph optimisation all; forward only.")
         + ("" if FULL_RUN else f" Partial run: BENCH_CASES={','.join(CASE_KEYS)} "
            f"BENCH_THREADS={','.join(map(str, THREADS))} BENCH_REPEAT={REPEAT} BENCH_ROUNDS={ROUNDS}.")
         + "\n\n"

@@ -25,7 +25,12 @@ float32 in NHWC order instead of timing).
 
     python3 torch_unet.py export BATCH SIZE weights=FILE out=FILE.onnx
 writes the eval model (NCHW input "images", output "mask") as ONNX, opset 13.
+
+    python3 torch_unet.py isa
+prints `aten_capability=X` and runs one small conv (with DNNL_VERBOSE=1 in
+the environment oneDNN then prints the ISA it uses).
 """
+import re
 import resource
 import sys
 import time
@@ -222,6 +227,16 @@ def export_onnx(batch, size, weights, out):
 def main():
     args = [a for a in sys.argv[1:] if "=" not in a]
     keys = dict(a.split("=", 1) for a in sys.argv[1:] if "=" in a)
+    if args and args[0] == "isa":
+        # What this process's kernels use: ATen's vectorised kernels (capped
+        # by ATEN_CPU_CAPABILITY) and oneDNN's (capped by DNNL_MAX_CPU_ISA;
+        # run with DNNL_VERBOSE=1, oneDNN prints its ISA with the first conv).
+        show = re.search(r"CPU capability usage: (\w+)", torch.__config__.show())
+        print("aten_capability=" + (show.group(1) if show else "unknown"), flush=True)
+        with torch.no_grad():  # a size that PyTorch gives to oneDNN
+            x = torch.ones(1, 64, 32, 32).to(memory_format=torch.channels_last)
+            nn.Conv2d(64, 64, 3).to(memory_format=torch.channels_last)(x)
+        return
     if args and args[0] == "export":
         export_onnx(int(args[1]), int(args[2]), keys.get("weights"), keys["out"])
         return
