@@ -466,7 +466,9 @@ UNETSEG_API int32_t unetseg_model_set_threads(unetseg_model *model, int32_t thre
  * several passes' time, which a model run once would spend for nothing).
  * A bound below what the network would keep goes to the kernels that
  * save the most per byte (those a pass would transform most often, then
- * those shared by the fewest output tiles). Unet('resnet34') would keep
+ * those shared by the fewest output tiles; then kernels packed for the
+ * GEMM of small maps' im2col, 1x1 or strided convolutions, up to 96 output
+ * pixels, more pixels first). Unet('resnet34') would keep
  * about 233 MiB at batch 1, 256x256 (Zen 5, one / two threads: forward
  * 42-44 / 24-25 ms at 374 MiB peak RSS); within the default 48 MiB,
  * 45-46 / 27-28 ms at 172 MiB; with 0, 47-49 / 26-34 ms (a slow spell)

@@ -387,7 +387,7 @@ static void winograd_sources_match_gathered_bit_for_bit(void **state) {
                     assert_memory_equal(d.y, d.want, d.y_bytes);
                 }
                 assert_ok(us_conv2d_forward(g, d.x, d.k, d.bias, &d.ep, d.want));
-                assert_ok(us_conv2d_forward_sources(g, parts, 2, d.k, d.bias, &d.ep, d.y));
+                assert_ok(us_conv2d_forward_sources(g, parts, 2, d.k, NULL, d.bias, &d.ep, d.y));
                 assert_memory_equal(d.y, d.want, d.y_bytes);
                 runs++;
             }
@@ -407,31 +407,85 @@ static void winograd_sources_match_gathered_bit_for_bit(void **state) {
 /* The path each geometry takes: F(4x4) from 16 tiles of 4x4 outputs (a
  * 16x16 output at batch 1), else F(2x2) from 64 tiles of 2x2 (16x16), or
  * from 16 (8x8) with a kept transformed kernel, else im2col; never for
- * other kernels, strides or 1-4 output channels. */
+ * other kernels, strides or 1-4 output channels. What inference keeps
+ * (`prepared`): the Winograd kernel, or the GEMM path's packed kernel up to
+ * US_GEMM_MC (96) output pixels; nothing for the narrow, direct and stem
+ * kernels. */
 static void winograd_tile_choice(void **state) {
     (void)state;
+    const int G = US_PREPARED_GEMM;
     const struct {
         us_conv_geom g;
-        int tile, kept;
+        int tile, kept, prepared;
     } cases[] = {
-        {{1, 32, 32, 8, 32, 32, 8, 3, 3, 1, 1, 1, 1}, 4, 4},
-        {{1, 29, 29, 8, 29, 29, 8, 3, 3, 1, 1, 1, 1}, 4, 4}, /* 8 x 8 partial tiles */
-        {{1, 28, 28, 8, 28, 28, 8, 3, 3, 1, 1, 1, 1}, 4, 4}, /* 7 x 7 tiles of 4 */
-        {{1, 16, 16, 8, 16, 16, 8, 3, 3, 1, 1, 1, 1}, 4, 4},
-        {{1, 13, 13, 8, 13, 13, 8, 3, 3, 1, 1, 1, 1}, 4, 4}, /* 4 x 4 partial tiles */
-        {{1, 12, 12, 8, 12, 12, 8, 3, 3, 1, 1, 1, 1}, 0, 2}, /* 3 x 3 tiles of 4, 36 of 2 */
-        {{4, 8, 8, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1}, 4, 4}, /* 4 x 4 tiles of 4 */
-        {{1, 8, 8, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1}, 0, 2},
-        {{1, 7, 7, 8, 7, 7, 8, 3, 3, 1, 1, 1, 1}, 0, 2}, /* 4 x 4 partial tiles */
-        {{1, 6, 6, 8, 6, 6, 8, 3, 3, 1, 1, 1, 1}, 0, 0}, /* 3 x 3 tiles of 2 */
-        {{1, 64, 64, 8, 64, 64, 4, 3, 3, 1, 1, 1, 1}, 0, 0},  /* narrow head */
-        {{1, 64, 64, 8, 32, 32, 8, 3, 3, 2, 2, 1, 1}, 0, 0},  /* stride 2 */
-        {{1, 64, 64, 8, 64, 64, 8, 1, 1, 1, 1, 0, 0}, 0, 0},  /* 1x1 */
+        {{1, 32, 32, 8, 32, 32, 8, 3, 3, 1, 1, 1, 1}, 4, 4, 4},
+        {{1, 29, 29, 8, 29, 29, 8, 3, 3, 1, 1, 1, 1}, 4, 4, 4}, /* 8 x 8 partial tiles */
+        {{1, 28, 28, 8, 28, 28, 8, 3, 3, 1, 1, 1, 1}, 4, 4, 4}, /* 7 x 7 tiles of 4 */
+        {{1, 16, 16, 8, 16, 16, 8, 3, 3, 1, 1, 1, 1}, 4, 4, 4},
+        {{1, 13, 13, 8, 13, 13, 8, 3, 3, 1, 1, 1, 1}, 4, 4, 4}, /* 4 x 4 partial tiles */
+        {{1, 12, 12, 8, 12, 12, 8, 3, 3, 1, 1, 1, 1}, 0, 2, 2}, /* 3 x 3 tiles of 4, 36 of 2 */
+        {{4, 8, 8, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1}, 4, 4, 4}, /* 4 x 4 tiles of 4 */
+        {{1, 8, 8, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1}, 0, 2, 2},
+        {{1, 7, 7, 8, 7, 7, 8, 3, 3, 1, 1, 1, 1}, 0, 2, 2}, /* 4 x 4 partial tiles */
+        {{1, 6, 6, 8, 6, 6, 8, 3, 3, 1, 1, 1, 1}, 0, 0, G}, /* 3 x 3 tiles of 2; 36 pixels */
+        {{1, 4, 4, 8, 4, 4, 8, 3, 3, 1, 1, 1, 1}, 0, 0, G},
+        {{6, 4, 4, 8, 4, 4, 8, 3, 3, 1, 1, 1, 1}, 0, 2, 2},  /* 24 tiles of 2 */
+        {{6, 4, 4, 8, 4, 4, 8, 1, 1, 1, 1, 0, 0}, 0, 0, G},  /* 1x1, 96 pixels */
+        {{7, 4, 4, 8, 4, 4, 8, 1, 1, 1, 1, 0, 0}, 0, 0, 0},  /* 1x1, 112 */
+        {{1, 64, 64, 8, 64, 64, 4, 3, 3, 1, 1, 1, 1}, 0, 0, 0},  /* narrow head */
+        {{1, 4, 4, 8, 4, 4, 4, 3, 3, 1, 1, 1, 1}, 0, 0, 0},      /* narrow, 16 pixels */
+        {{1, 4, 4, 16, 4, 4, 16, 3, 3, 1, 1, 1, 1}, 0, 0, 0},    /* direct */
+        {{1, 64, 64, 8, 32, 32, 8, 3, 3, 2, 2, 1, 1}, 0, 0, 0},  /* stride 2 */
+        {{1, 16, 16, 8, 8, 8, 8, 3, 3, 2, 2, 1, 1}, 0, 0, G},    /* stride 2, 64 pixels */
+        {{1, 64, 64, 8, 64, 64, 8, 1, 1, 1, 1, 0, 0}, 0, 0, 0},  /* 1x1 */
+        {{1, 8, 8, 8, 8, 8, 8, 1, 1, 1, 1, 0, 0}, 0, 0, G},      /* 1x1, 64 pixels */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         assert_int_equal(us_conv2d_winograd_tile(&cases[i].g), cases[i].tile);
         assert_int_equal(us_conv2d_inference_tile(&cases[i].g), cases[i].kept);
+        assert_int_equal(us_conv2d_inference_prepared(&cases[i].g), cases[i].prepared);
     }
+}
+
+/* The GEMM path with its kernel packed (what inference keeps for small
+ * maps) computes the in-place path's bits: 3x3 stride 1 and 2, 1x1 (a plain
+ * product), output channels a multiple of the micro-kernel's 32 columns
+ * (read in place) or not (packed on the call), on 1 and 2 threads, with
+ * every GEMM variant of this CPU. */
+static void im2col_packed_matches_in_place(void **state) {
+    (void)state;
+    const us_conv_geom geoms[] = {
+        {1, 4, 4, 24, 4, 4, 64, 3, 3, 1, 1, 1, 1},
+        {2, 8, 8, 8, 4, 4, 40, 3, 3, 2, 2, 0, 0},
+        {1, 8, 8, 20, 8, 8, 48, 1, 1, 1, 1, 0, 0},
+    };
+    int runs = 0;
+    for (size_t i = 0; i < sizeof geoms / sizeof geoms[0]; i++) {
+        const us_conv_geom *g = &geoms[i];
+        conv_data d;
+        conv_data_init(&d, g);
+        const int64_t rows = g->kh * g->kw * g->cin;
+        for (int isa = 1; isa <= (int)us_cpu_best_isa(); isa++) {
+            assert_int_equal(us_cpu_force_isa((us_isa)isa), isa);
+            float *packed = malloc((size_t)us_prepared_kernel_floats(US_PREPARED_GEMM, rows, g->cout) * sizeof(float));
+            us_prepare_kernel(US_PREPARED_GEMM, d.k, rows, g->cout, packed);
+            for (int32_t threads = 1; threads <= 2; threads++) {
+                us_parallel_set_threads(threads);
+                assert_ok(us_conv2d_forward_im2col(g, d.x, d.k, d.bias, &d.ep, d.want));
+                assert_ok(us_conv2d_forward_im2col_packed(g, d.x, packed, d.bias, &d.ep, d.y));
+                assert_memory_equal(d.y, d.want, d.y_bytes);
+                const us_conv_source whole = {d.x, g->cin, 1, 1};
+                assert_ok(us_conv2d_forward_sources(g, &whole, 1, d.k, packed, d.bias, &d.ep, d.y));
+                assert_memory_equal(d.y, d.want, d.y_bytes);
+                runs++;
+            }
+            free(packed);
+        }
+        us_cpu_force_isa(US_ISA_COUNT);
+        us_parallel_set_threads(1);
+        conv_data_free(&d);
+    }
+    assert_true(runs >= 6);
 }
 
 /* The narrow kernel's documented order, in float: for each input channel
@@ -620,6 +674,7 @@ static void up2_matches_reference(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(winograd_matches_reference),
                                        cmocka_unit_test(winograd_tile_choice),
+                                       cmocka_unit_test(im2col_packed_matches_in_place),
         cmocka_unit_test(winograd_fused_matches_prepared_bit_for_bit),
         cmocka_unit_test(winograd_sources_match_gathered_bit_for_bit),
                                        cmocka_unit_test(direct_matches_reference),

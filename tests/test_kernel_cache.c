@@ -296,12 +296,54 @@ static void default_bound_is_48_mib(void **state) {
     unetseg_model_free(m);
 }
 
+/* A small map's GEMM-path convs keep their kernels packed (8x8x16 input:
+ * a 3x3 stride-2 conv to 64 channels, 4x4 = 16 output pixels, then a 1x1
+ * to 48 and the narrow head, which keeps nothing): the second pass keeps
+ * both, in the GEMM's packed size, and every pass gives the first pass's
+ * bits, whatever the budget; with room for one, the larger goes first as
+ * among Winograd kernels of equal tiles (both have 16 output pixels). */
+static void small_maps_keep_packed_gemm_kernels(void **state) {
+    (void)state;
+    unetseg_model *m = NULL;
+    assert_ok(unetseg_model_create(&m));
+    assert_ok(unetseg_model_add_input(m, "in", 8, 8, 16));
+    assert_ok(unetseg_model_add_conv2d(m, "s2", "in", 64, 3, 3, 2, 2, UNETSEG_PADDING_SAME, 1));
+    assert_ok(unetseg_model_add_conv2d(m, "c1x1", "s2", 48, 1, 1, 1, 1, UNETSEG_PADDING_SAME, 1));
+    assert_ok(unetseg_model_add_conv2d(m, "head", "c1x1", 1, 3, 3, 1, 1, UNETSEG_PADDING_SAME, 1));
+    set_param(m, "s2/kernel", 0.3);
+    set_param(m, "c1x1/kernel", 0.9);
+    set_param(m, "head/kernel", 0.7);
+    unetseg_tensor *x = input_of(8, 8, 16), *first = NULL, *y = NULL;
+    assert_ok(unetseg_model_forward(m, x, &first));
+    assert_int_equal(kept_bytes(m), 0);
+    const int64_t s2 = us_prepared_kernel_floats(US_PREPARED_GEMM, 9 * 16, 64) * (int64_t)sizeof(float);
+    const int64_t c1x1 = us_prepared_kernel_floats(US_PREPARED_GEMM, 64, 48) * (int64_t)sizeof(float);
+    assert_true(s2 >= 9 * 16 * 64 * (int64_t)sizeof(float) && c1x1 >= 64 * 48 * (int64_t)sizeof(float));
+    for (int32_t threads = 1; threads <= 2; threads++) {
+        assert_ok(unetseg_model_set_threads(m, threads));
+        for (int pass = 0; pass < 2; pass++) {
+            assert_ok(unetseg_model_forward(m, x, &y));
+            assert_int_equal(kept_bytes(m), s2 + c1x1);
+            assert_same(y, first, 1);
+            unetseg_tensor_free(y);
+        }
+    }
+    assert_ok(unetseg_model_set_kernel_cache_limit(m, 0)); /* drops them all */
+    assert_ok(unetseg_model_set_kernel_cache_limit(m, s2 > c1x1 ? s2 : c1x1));
+    assert_ok(unetseg_model_forward(m, x, &y));
+    assert_int_equal(kept_bytes(m), s2 > c1x1 ? s2 : c1x1);
+    assert_same(y, first, 1);
+    unetseg_tensor_free(y), unetseg_tensor_free(x), unetseg_tensor_free(first);
+    unetseg_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(cache_limit_bounds_kept_kernels),
                                        cmocka_unit_test(cache_keeps_fewest_tiles_first),
                                        cmocka_unit_test(cache_keeps_most_transformed_first),
                                        cmocka_unit_test(cache_keeps_f2x2_first_among_equals),
                                        cmocka_unit_test(default_bound_is_48_mib),
+                                       cmocka_unit_test(small_maps_keep_packed_gemm_kernels),
                                        cmocka_unit_test(param_set_drops_cache),
                                        cmocka_unit_test(load_weights_drops_cache),
                                        cmocka_unit_test(trainer_step_drops_cache)};

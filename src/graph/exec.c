@@ -70,12 +70,14 @@ static int32_t run_state_init(const unetseg_model *m, run_state *s) {
 
 /* At inference each Winograd conv uses the transformed kernel its kernel's
  * parameter block keeps (36 planes, 4x the kernel, shared with clones;
- * graph/param_share.h), within the clone family's budget: large inputs put
- * more layers on Winograd, and memory must not grow without bound. NULL
- * when not kept (the conv then transforms its kernel itself). */
-static const float *prepared_kernel(us_layer *l, const us_conv_geom *g, int tile) {
+ * graph/param_share.h), and a small map's GEMM the packed kernel, within
+ * the clone family's budget: large inputs put more layers on Winograd, and
+ * memory must not grow without bound. NULL when not kept (the conv then
+ * transforms or reads its kernel itself). */
+static const float *prepared_kernel(us_layer *l, const us_conv_geom *g, int kind) {
     us_param *p = us_layer_find_param(l, "kernel");
-    return p ? us_param_winograd_kernel(p, tile, g->cin, g->cout) : NULL;
+    const int64_t rows = kind == US_PREPARED_GEMM ? g->kh * g->kw * g->cin : g->cin;
+    return p ? us_param_prepared_kernel(p, kind, rows, g->cout) : NULL;
 }
 
 /* The nearest UpSampling2D folded into input j of conv i's folded
@@ -151,8 +153,8 @@ static int32_t run_conv_inference(unetseg_model *m, const us_fusion *f, int32_t 
     const int one_upsampled = n == 1 && (sources[0].up_h > 1 || sources[0].up_w > 1);
     /* the path is the geometry's whether or not the kernel is kept: the
      * cache changes the time, never the bits */
-    const int tile = us_conv2d_inference_tile(&g);
-    const float *prepared = tile && keep ? prepared_kernel(l, &g, tile) : NULL;
+    const int kind = us_conv2d_inference_prepared(&g), tile = kind == US_PREPARED_GEMM ? 0 : kind;
+    const float *prepared = kind && keep ? prepared_kernel(l, &g, kind) : NULL;
     /* a 2x nearest upsampling read by phases whether it was folded or
      * written out (an observed pass): the same bits either way */
     const int up2 = n == 1 && sources[0].up_h == 2 && sources[0].up_w == 2;
@@ -166,7 +168,7 @@ static int32_t run_conv_inference(unetseg_model *m, const us_fusion *f, int32_t 
     else if (tile)
         st = us_conv2d_forward_winograd_sources(&g, tile, sources, n, kernel, prepared, bias, &ep, y);
     else
-        st = us_conv2d_forward_sources(&g, sources, n, kernel, bias, &ep, y);
+        st = us_conv2d_forward_sources(&g, sources, n, kernel, prepared, bias, &ep, y);
     free(fold);
     return st;
 }

@@ -14,7 +14,14 @@
  * 55.1). Among equals, F(2x2)'s before F(4x4)'s, then the larger first:
  * transformed on the call, stage 4's 512 -> 512 conv by F(2x2) at 8x8
  * costs 0.9 ms more than kept for its 16 MiB, and decoder0a's 768 -> 256
- * by F(4x4) at 16x16 1.0 ms for 27 MiB (one Zen 5 core, cold caches). */
+ * by F(4x4) at 16x16 1.0 ms for 27 MiB (one Zen 5 core, cold caches).
+ * The GEMM path's kernels packed for small maps (us_conv2d_inference_prepared)
+ * come after the Winograd kernels read as often (a pass at 256x256 and up
+ * keeps what it kept before), those of more output pixels (GEMM rows)
+ * first: there the packed kernel is read faster by more work per byte
+ * (Unet('resnet34') at 64x64, 48 MiB, Zen 5: stage 4's five 512 -> 512
+ * convs, 4 pixels, kept first saved nothing measurable; stage 3's twelve,
+ * 16 pixels, are most of the 19-22 % that keeping all of them saves). */
 #include "graph/kernel_plan.h"
 
 #include <stdlib.h>
@@ -34,6 +41,9 @@ typedef struct candidate {
 static int by_value(const void *pa, const void *pb) {
     const candidate *a = pa, *b = pb;
     if (a->transforms != b->transforms) return a->transforms > b->transforms ? -1 : 1;
+    const int gemm = a->tile == US_PREPARED_GEMM;
+    if (gemm != (b->tile == US_PREPARED_GEMM)) return gemm ? 1 : -1; /* Winograd's first */
+    if (a->tiles != b->tiles && gemm) return a->tiles > b->tiles ? -1 : 1;
     if (a->tiles != b->tiles) return a->tiles < b->tiles ? -1 : 1;
     if (a->tile != b->tile) return a->tile < b->tile ? -1 : 1;
     if (a->floats != b->floats) return a->floats > b->floats ? -1 : 1;
@@ -52,18 +62,22 @@ int32_t us_kernel_plan(unetseg_model *m, const int64_t (*shapes)[4], int make_ne
         if (!p) continue;
         us_conv_geom g;
         us_layer_conv_geom(l, shapes[us_model_index_of_id(m, l->in_ids[0])], shapes[i], &g);
-        const int tile = us_conv2d_inference_tile(&g);
+        const int tile = us_conv2d_inference_prepared(&g);
         if (!tile) continue;
+        const int64_t rows = tile == US_PREPARED_GEMM ? g.kh * g.kw * g.cin : g.cin;
         us_param_drop_other_variants(p); /* their room is this variant's now */
-        if (us_param_winograd_kernel_kept(p, tile, g.cin, g.cout)) {
+        if (us_param_prepared_kernel_kept(p, tile, rows, g.cout)) {
             keep[i] = 1; /* kept already: costs nothing more */
             continue;
         }
         if (!make_new) continue;
         if (room < 0) room = us_param_cache_room(p); /* one budget for the whole model */
-        c[n++] = (candidate){i, tile, us_winograd_kernel_transforms(&g, tile),
-                             us_winograd_tiles(&g, tile),
-                             us_winograd_kernel_floats(tile, g.cin, g.cout)};
+        /* a packed GEMM kernel is read once per pass, by its n * ho * wo
+         * output pixels (its GEMM's rows) */
+        const int gemm = tile == US_PREPARED_GEMM;
+        c[n++] = (candidate){i, tile, gemm ? 1 : us_winograd_kernel_transforms(&g, tile),
+                             gemm ? g.n * g.ho * g.wo : us_winograd_tiles(&g, tile),
+                             us_prepared_kernel_floats(tile, rows, g.cout)};
     }
     qsort(c, (size_t)n, sizeof *c, by_value);
     for (int32_t k = 0; k < n; k++)

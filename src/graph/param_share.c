@@ -153,7 +153,7 @@ static us_kernel_cache *make_entry(us_param_data *d, int32_t isa, int tile, int6
         atomic_fetch_sub_explicit(&g->cache_floats, floats, memory_order_relaxed);
         return NULL;
     }
-    us_winograd_transform_kernel(tile, d->value->data, cin, cout, u);
+    us_prepare_kernel(tile, d->value->data, cin, cout, u);
     e->isa = isa;
     e->tile = tile;
     e->floats = floats;
@@ -173,10 +173,10 @@ void us_param_drop_other_variants(us_param *p) {
     }
 }
 
-const float *us_param_winograd_kernel(us_param *p, int tile, int64_t cin, int64_t cout) {
+const float *us_param_prepared_kernel(us_param *p, int tile, int64_t cin, int64_t cout) {
     us_param_data *d = p->data;
     const int32_t isa = (int32_t)us_cpu_isa();
-    const int64_t floats = us_winograd_kernel_floats(tile, cin, cout);
+    const int64_t floats = us_prepared_kernel_floats(tile, cin, cout);
     const float *found = lookup(d, isa, tile, floats);
     if (found) return found;
     us_param_drop_other_variants(p);
@@ -197,8 +197,8 @@ const float *us_param_winograd_kernel(us_param *p, int tile, int64_t cin, int64_
     return NULL;
 }
 
-const float *us_param_winograd_kernel_kept(us_param *p, int tile, int64_t cin, int64_t cout) {
-    return lookup(p->data, (int32_t)us_cpu_isa(), tile, us_winograd_kernel_floats(tile, cin, cout));
+const float *us_param_prepared_kernel_kept(us_param *p, int tile, int64_t cin, int64_t cout) {
+    return lookup(p->data, (int32_t)us_cpu_isa(), tile, us_prepared_kernel_floats(tile, cin, cout));
 }
 
 int64_t us_param_cache_room(const us_param *p) {

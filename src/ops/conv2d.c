@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/parallel.h"
 #include "core/scratch.h"
+#include "ops/gemm_tile.h"
 #include "ops/ops.h"
 
 /* Chunks keep the im2col buffer near 4 MB whatever the image size (peak
@@ -86,6 +87,34 @@ int us_conv2d_inference_tile(const us_conv_geom *g) {
     return us_conv2d_stem_applies(g) ? 0 : winograd_tile(g, US_WINOGRAD_F2X2_INFERENCE_MIN_TILES);
 }
 
+/* A conv on the GEMM path with at most one block of rows (US_GEMM_MC
+ * output pixels: the small maps of a small input) streams its whole kernel
+ * once per pass, with little arithmetic to hide it: packed in panels it
+ * streams at the DRAM's rate, read in place (a row of 32 floats per tile,
+ * a kernel row apart) at about half of it (cold kernels, one Zen 5 thread:
+ * 16 x 256 x 2304 0.21 -> 0.12 ms, 4 x 512 x 4608 0.55 -> 0.34; two threads
+ * 0.16 -> 0.07 and 0.36 -> 0.17). Larger maps read each panel from cache
+ * many times and gain nothing. */
+int us_conv2d_inference_prepared(const us_conv_geom *g) {
+    const int tile = us_conv2d_inference_tile(g);
+    if (tile) return tile;
+    const int gemm = !(g->cout <= US_NARROW_MAX_COUT && g->cin <= US_NARROW_MAX_CIN) &&
+                     !us_conv2d_direct_applies(g) && !us_conv2d_stem_applies(g);
+    return gemm && g->n * g->ho * g->wo <= US_GEMM_MC ? US_PREPARED_GEMM : 0;
+}
+
+int64_t us_prepared_kernel_floats(int kind, int64_t rows, int64_t cout) {
+    return kind == US_PREPARED_GEMM ? us_gemm_packed_floats(rows, cout)
+                                    : us_winograd_kernel_floats(kind, rows, cout);
+}
+
+void us_prepare_kernel(int kind, const float *kernel, int64_t rows, int64_t cout, float *out) {
+    if (kind == US_PREPARED_GEMM)
+        us_gemm_pack_b(0, rows, cout, kernel, cout, out);
+    else
+        us_winograd_transform_kernel(kind, kernel, rows, cout, out);
+}
+
 /* 3x3 stride-1 convs (most of a U-Net's work) go through Winograd where
  * the output is large enough, or the direct kernel where channels are few;
  * convs with 1-4 output channels have their own kernel, and so has the
@@ -103,9 +132,10 @@ int32_t us_conv2d_forward(const us_conv_geom *g, const float *x, const float *ke
 }
 
 int32_t us_conv2d_forward_sources(const us_conv_geom *g, const us_conv_source *sources,
-                                  int32_t n_sources, const float *kernel, const float *bias,
-                                  const us_conv_epilogue *ep, float *y) {
+                                  int32_t n_sources, const float *kernel, const float *packed,
+                                  const float *bias, const us_conv_epilogue *ep, float *y) {
     const int whole = n_sources == 1 && sources->up_h == 1 && sources->up_w == 1;
+    if (whole && packed) return us_conv2d_forward_im2col_packed(g, sources->x, packed, bias, ep, y);
     if (whole) return us_conv2d_forward(g, sources->x, kernel, bias, ep, y);
     /* the path us_conv2d_forward takes: Winograd where its tile is set and
      * the stem kernel does not come first (the tile is 0 where the narrow
@@ -117,13 +147,26 @@ int32_t us_conv2d_forward_sources(const us_conv_geom *g, const us_conv_source *s
     float *x = us_malloc_array((size_t)(g->n * g->h * g->w * g->cin), sizeof(float));
     if (!x) return us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate its input");
     us_conv_sources_gather(g, sources, n_sources, x);
-    int32_t st = us_conv2d_forward(g, x, kernel, bias, ep, y);
+    int32_t st = packed ? us_conv2d_forward_im2col_packed(g, x, packed, bias, ep, y)
+                        : us_conv2d_forward(g, x, kernel, bias, ep, y);
     free(x);
     return st;
 }
 
-int32_t us_conv2d_forward_im2col(const us_conv_geom *g, const float *x, const float *kernel,
-                                 const float *bias, const us_conv_epilogue *ep, float *y) {
+/* C = A B with B the HWIO kernel read in place, or packed by
+ * us_prepare_kernel (the same bits: the same micro-kernel sums the same
+ * products in the same order). */
+static void conv_gemm(int64_t m, int64_t n, int64_t k, const float *a, const float *kernel,
+                      const float *packed, float *c) {
+    if (packed)
+        us_sgemm_packed(m, n, k, a, k, packed, 0, c, n);
+    else
+        us_sgemm(0, 0, m, n, k, a, k, kernel, n, 0, c, n);
+}
+
+static int32_t im2col_forward(const us_conv_geom *g, const float *x, const float *kernel,
+                              const float *packed, const float *bias, const us_conv_epilogue *ep,
+                              float *y) {
     const int64_t rows = g->n * g->ho * g->wo;
     const int64_t krow = g->kh * g->kw * g->cin;
     const int direct = g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 &&
@@ -131,7 +174,7 @@ int32_t us_conv2d_forward_im2col(const us_conv_geom *g, const float *x, const fl
     if (rows == 0) return UNETSEG_OK;
     if (direct) {
         /* A 1x1 stride-1 conv is a plain matrix product over pixels. */
-        us_sgemm(0, 0, rows, g->cout, g->cin, x, g->cin, kernel, g->cout, 0, y, g->cout);
+        conv_gemm(rows, g->cout, g->cin, x, kernel, packed, y);
         finish_rows(y, rows, g->cout, bias, ep);
     } else {
         int64_t chunk = us_chunk_rows(US_IM2COL_TARGET_FLOATS, krow, 256, rows);
@@ -142,12 +185,22 @@ int32_t us_conv2d_forward_im2col(const us_conv_geom *g, const float *x, const fl
             int64_t m = rows - r0 < chunk ? rows - r0 : chunk;
             gather_job gj = {&pg, x, r0, krow, col};
             us_parallel_rows(m, krow, gather_band, &gj);
-            us_sgemm(0, 0, m, g->cout, krow, col, krow, kernel, g->cout, 0, y + r0 * g->cout, g->cout);
+            conv_gemm(m, g->cout, krow, col, kernel, packed, y + r0 * g->cout);
             finish_rows(y + r0 * g->cout, m, g->cout, bias, ep);
         }
         us_scratch_put(col);
     }
     return UNETSEG_OK;
+}
+
+int32_t us_conv2d_forward_im2col(const us_conv_geom *g, const float *x, const float *kernel,
+                                 const float *bias, const us_conv_epilogue *ep, float *y) {
+    return im2col_forward(g, x, kernel, NULL, bias, ep, y);
+}
+
+int32_t us_conv2d_forward_im2col_packed(const us_conv_geom *g, const float *x, const float *packed,
+                                        const float *bias, const us_conv_epilogue *ep, float *y) {
+    return im2col_forward(g, x, NULL, packed, bias, ep, y);
 }
 
 

@@ -130,6 +130,18 @@ int us_conv2d_winograd_tile(const us_conv_geom *g);
  * (the caller transforms it on the call otherwise), so the kernel cache
  * never changes a result. */
 int us_conv2d_inference_tile(const us_conv_geom *g);
+/* What an inference pass may keep of a conv's kernel between passes
+ * (graph/param_share.h): transformed for Winograd (its inference tile, 4 or
+ * 2), packed as the GEMM path reads it (US_PREPARED_GEMM: convs on that
+ * path with at most US_GEMM_MC output pixels), or nothing (0). Like the
+ * tile, it depends on the geometry alone. */
+#define US_PREPARED_GEMM 1
+int us_conv2d_inference_prepared(const us_conv_geom *g);
+/* Size (floats) and making of a prepared kernel of that kind: rows = cin
+ * for Winograd, kh * kw * cin for the GEMM path (its B: us_gemm_pack_b of
+ * the HWIO kernel). */
+int64_t us_prepared_kernel_floats(int kind, int64_t rows, int64_t cout);
+void us_prepare_kernel(int kind, const float *kernel, int64_t rows, int64_t cout, float *out);
 /* The same for 3x3 stride-1 kernels by Winograd F(tile x tile, 3x3), tile
  * 4 or 2; any padding. `prepared` (may be NULL) is the kernel already
  * transformed by us_winograd_transform_kernel for that tile (then `kernel`
@@ -156,10 +168,13 @@ int32_t us_conv2d_forward_winograd_sources(const us_conv_geom *g, int tile,
                                            float *y);
 /* us_conv2d_forward of the input the sources make up: by Winograd reading
  * them in place where that is the path, else gathered into one buffer
- * first (UNETSEG_E_NOMEM if it cannot be allocated). */
+ * first (UNETSEG_E_NOMEM if it cannot be allocated). `packed` (may be
+ * NULL; only where us_conv2d_inference_prepared is US_PREPARED_GEMM): the
+ * kernel packed by us_prepare_kernel, read instead of `kernel` by the GEMM
+ * path (the same bits). */
 int32_t us_conv2d_forward_sources(const us_conv_geom *g, const us_conv_source *sources,
-                                  int32_t n_sources, const float *kernel, const float *bias,
-                                  const us_conv_epilogue *ep, float *y);
+                                  int32_t n_sources, const float *kernel, const float *packed,
+                                  const float *bias, const us_conv_epilogue *ep, float *y);
 /* Write out the n x h x w x cin input (of g) the sources make up. */
 void us_conv_sources_gather(const us_conv_geom *g, const us_conv_source *sources,
                             int32_t n_sources, float *x);
@@ -185,6 +200,10 @@ int32_t us_conv2d_forward_narrow(const us_conv_geom *g, const float *x, const fl
 /* The im2col + GEMM path for every kernel (the reference for Winograd). */
 int32_t us_conv2d_forward_im2col(const us_conv_geom *g, const float *x, const float *kernel,
                                  const float *bias, const us_conv_epilogue *ep, float *y);
+/* The same with the kernel packed by us_prepare_kernel(US_PREPARED_GEMM,
+ * ...): bit-identical. */
+int32_t us_conv2d_forward_im2col_packed(const us_conv_geom *g, const float *x, const float *packed,
+                                        const float *bias, const us_conv_epilogue *ep, float *y);
 
 /* The per-channel scale and shift of an inference BatchNormalization. */
 void us_batchnorm_fold(int64_t c, const float *gamma, const float *beta, const float *mean,
