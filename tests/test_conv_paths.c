@@ -464,7 +464,8 @@ static void im2col_packed_matches_in_place(void **state) {
         const us_conv_geom *g = &geoms[i];
         conv_data d;
         conv_data_init(&d, g);
-        const int64_t rows = g->kh * g->kw * g->cin;
+        const int64_t rows = us_prepared_kernel_rows(g, US_PREPARED_GEMM);
+        assert_int_equal(rows, g->kh * g->kw * g->cin);
         for (int isa = 1; isa <= (int)us_cpu_best_isa(); isa++) {
             assert_int_equal(us_cpu_force_isa((us_isa)isa), isa);
             float *packed = malloc((size_t)us_prepared_kernel_floats(US_PREPARED_GEMM, rows, g->cout) * sizeof(float));

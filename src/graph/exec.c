@@ -76,8 +76,7 @@ static int32_t run_state_init(const unetseg_model *m, run_state *s) {
  * transforms or reads its kernel itself). */
 static const float *prepared_kernel(us_layer *l, const us_conv_geom *g, int kind) {
     us_param *p = us_layer_find_param(l, "kernel");
-    const int64_t rows = kind == US_PREPARED_GEMM ? g->kh * g->kw * g->cin : g->cin;
-    return p ? us_param_prepared_kernel(p, kind, rows, g->cout) : NULL;
+    return p ? us_param_prepared_kernel(p, kind, us_prepared_kernel_rows(g, kind), g->cout) : NULL;
 }
 
 /* The nearest UpSampling2D folded into input j of conv i's folded

@@ -43,8 +43,8 @@ static int by_value(const void *pa, const void *pb) {
     if (a->transforms != b->transforms) return a->transforms > b->transforms ? -1 : 1;
     const int gemm = a->tile == US_PREPARED_GEMM;
     if (gemm != (b->tile == US_PREPARED_GEMM)) return gemm ? 1 : -1; /* Winograd's first */
-    if (a->tiles != b->tiles && gemm) return a->tiles > b->tiles ? -1 : 1;
-    if (a->tiles != b->tiles) return a->tiles < b->tiles ? -1 : 1;
+    /* Winograd kernels of fewer tiles first, packed GEMM kernels of more rows */
+    if (a->tiles != b->tiles) return (gemm ? a->tiles > b->tiles : a->tiles < b->tiles) ? -1 : 1;
     if (a->tile != b->tile) return a->tile < b->tile ? -1 : 1;
     if (a->floats != b->floats) return a->floats > b->floats ? -1 : 1;
     return a->layer < b->layer ? -1 : a->layer > b->layer; /* layer order on ties */
@@ -64,7 +64,7 @@ int32_t us_kernel_plan(unetseg_model *m, const int64_t (*shapes)[4], int make_ne
         us_layer_conv_geom(l, shapes[us_model_index_of_id(m, l->in_ids[0])], shapes[i], &g);
         const int tile = us_conv2d_inference_prepared(&g);
         if (!tile) continue;
-        const int64_t rows = tile == US_PREPARED_GEMM ? g.kh * g.kw * g.cin : g.cin;
+        const int64_t rows = us_prepared_kernel_rows(&g, tile);
         us_param_drop_other_variants(p); /* their room is this variant's now */
         if (us_param_prepared_kernel_kept(p, tile, rows, g.cout)) {
             keep[i] = 1; /* kept already: costs nothing more */

@@ -13,10 +13,11 @@
  *
  * A block also carries derived data of its values that inference keeps:
  * the Winograd-transformed kernel of a Conv2D, per tile size and GEMM
- * variant, or the kernel packed as the GEMM path reads it (small maps). Since a shared block's values never change, its transformed
- * kernels stay valid and are shared as well: the first model to need one
- * installs it (an atomic compare-and-swap; a thread that loses the race uses
- * the winner's), the others read it. They are freed with the block, or when
+ * variant, or the kernel packed as the GEMM path reads it (small maps).
+ * Since a shared block's values never change, its transformed kernels stay
+ * valid and are shared as well: the first model to need one installs it
+ * (an atomic compare-and-swap; a thread that loses the race uses the
+ * winner's), the others read it. They are freed with the block, or when
  * the only holder writes its values.
  *
  * Their memory is bounded per clone family (us_share_group: a model made by

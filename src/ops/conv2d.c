@@ -98,9 +98,13 @@ int us_conv2d_inference_tile(const us_conv_geom *g) {
 int us_conv2d_inference_prepared(const us_conv_geom *g) {
     const int tile = us_conv2d_inference_tile(g);
     if (tile) return tile;
-    const int gemm = !(g->cout <= US_NARROW_MAX_COUT && g->cin <= US_NARROW_MAX_CIN) &&
-                     !us_conv2d_direct_applies(g) && !us_conv2d_stem_applies(g);
+    const int gemm = !us_conv2d_narrow_applies(g) && !us_conv2d_direct_applies(g) &&
+                     !us_conv2d_stem_applies(g);
     return gemm && g->n * g->ho * g->wo <= US_GEMM_MC ? US_PREPARED_GEMM : 0;
+}
+
+int64_t us_prepared_kernel_rows(const us_conv_geom *g, int kind) {
+    return kind == US_PREPARED_GEMM ? g->kh * g->kw * g->cin : g->cin;
 }
 
 int64_t us_prepared_kernel_floats(int kind, int64_t rows, int64_t cout) {
@@ -121,8 +125,7 @@ void us_prepare_kernel(int kind, const float *kernel, int64_t rows, int64_t cout
  * RGB stem. */
 int32_t us_conv2d_forward(const us_conv_geom *g, const float *x, const float *kernel,
                           const float *bias, const us_conv_epilogue *ep, float *y) {
-    if (g->cout <= US_NARROW_MAX_COUT && g->cin <= US_NARROW_MAX_CIN)
-        return us_conv2d_forward_narrow(g, x, kernel, bias, ep, y);
+    if (us_conv2d_narrow_applies(g)) return us_conv2d_forward_narrow(g, x, kernel, bias, ep, y);
     if (us_conv2d_direct_applies(g)) return us_conv2d_forward_direct(g, x, kernel, bias, ep, y);
     if (us_conv2d_stem_applies(g) && !(ep && ep->accumulate))
         return us_conv2d_forward_stem(g, x, kernel, bias, ep, y);

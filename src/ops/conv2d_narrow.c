@@ -276,9 +276,13 @@ static void narrow_rows(void *arg, int64_t lo, int64_t hi) {
     }
 }
 
+int us_conv2d_narrow_applies(const us_conv_geom *g) {
+    return g->cout <= US_NARROW_MAX_COUT && g->cin <= US_NARROW_MAX_CIN;
+}
+
 int32_t us_conv2d_forward_narrow(const us_conv_geom *g, const float *x, const float *kernel,
                                  const float *bias, const us_conv_epilogue *ep, float *y) {
-    if (g->cout > US_NARROW_MAX_COUT || g->cin > US_NARROW_MAX_CIN)
+    if (!us_conv2d_narrow_applies(g))
         return us_fail(UNETSEG_E_UNSUPPORTED, "conv2d: too many channels for the narrow kernel");
     const int64_t taps = g->kh * g->kw;
     /* HWIO -> (cout, taps, cin): each tap's weights contiguous over cin */

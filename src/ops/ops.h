@@ -137,9 +137,10 @@ int us_conv2d_inference_tile(const us_conv_geom *g);
  * tile, it depends on the geometry alone. */
 #define US_PREPARED_GEMM 1
 int us_conv2d_inference_prepared(const us_conv_geom *g);
-/* Size (floats) and making of a prepared kernel of that kind: rows = cin
- * for Winograd, kh * kw * cin for the GEMM path (its B: us_gemm_pack_b of
- * the HWIO kernel). */
+/* The rows of g's prepared kernel of that kind (cin for Winograd, kh * kw
+ * * cin for the GEMM path), and the size (floats) and making of a prepared
+ * kernel (the GEMM path's: its B, us_gemm_pack_b of the HWIO kernel). */
+int64_t us_prepared_kernel_rows(const us_conv_geom *g, int kind);
 int64_t us_prepared_kernel_floats(int kind, int64_t rows, int64_t cout);
 void us_prepare_kernel(int kind, const float *kernel, int64_t rows, int64_t cout, float *out);
 /* The same for 3x3 stride-1 kernels by Winograd F(tile x tile, 3x3), tile
@@ -195,6 +196,8 @@ int64_t us_winograd_kernel_transforms(const us_conv_geom *g, int tile);
  * US_NARROW_MAX_CIN, one output value at a time (a segmentation head). */
 #define US_NARROW_MAX_COUT 4
 #define US_NARROW_MAX_CIN 512
+/* Whether the narrow kernel takes g (the first path us_conv2d_forward tries). */
+int us_conv2d_narrow_applies(const us_conv_geom *g);
 int32_t us_conv2d_forward_narrow(const us_conv_geom *g, const float *x, const float *kernel,
                                  const float *bias, const us_conv_epilogue *ep, float *y);
 /* The im2col + GEMM path for every kernel (the reference for Winograd). */
