@@ -1,13 +1,13 @@
 // ONNX Runtime (onnxruntime-node, CPU) on the ONNX export of the same network,
 // for bench/run_bench.py:
 //   node bench/ort_unet.js MODEL.onnx THREADS REPEAT input=FILE [dump=FILE]
-// prints `median_ms=X peak_rss_kb=Y` (median of REPEAT runs after a warm-up;
-// peak RSS from process.resourceUsage().maxRSS, in KB). The session uses
-// THREADS intra-op threads, 1 inter-op thread, sequential execution and every
-// graph optimisation. input= is the bench's safetensors file (`images`,
-// NHWC float32), fed as NCHW; dump= runs once and writes the output as raw
-// float32 (NHWC) instead of timing. onnxruntime-node is looked up in
-// build/bench/node_modules (`make bench-deps`).
+// prints `median_ms=X peak_rss_kb=Y min_ms=M` (the median and the fastest of
+// REPEAT runs after a warm-up; peak RSS from process.resourceUsage().maxRSS,
+// in KB). The session uses THREADS intra-op threads, 1 inter-op thread,
+// sequential execution and every graph optimisation. input= is the bench's
+// safetensors file (`images`, NHWC float32), fed as NCHW; dump= runs once
+// and writes the output as raw float32 (NHWC) instead of timing.
+// onnxruntime-node is looked up in build/bench/node_modules (`make bench-deps`).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -76,7 +76,8 @@ async function main() {
   }
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
-  console.log(`median_ms=${median.toFixed(2)} peak_rss_kb=${process.resourceUsage().maxRSS}`);
+  console.log(`median_ms=${median.toFixed(2)} peak_rss_kb=${process.resourceUsage().maxRSS} ` +
+              `min_ms=${times[0].toFixed(2)}`);
 }
 
 main().catch((e) => {

@@ -10,7 +10,10 @@ a max abs difference above 1e-3 of max|output| fails the case (no timing).
 Each measurement is one process (peak RSS is that case's), median of REPEAT
 runs after a warm-up, for 1 and 2 threads. ROUNDS interleaved rounds of the
 engines (unetseg, the PyTorch variants, ONNX Runtime, then again); the table
-shows each engine's median over the rounds. PyTorch: eager channels_last,
+shows each engine's median over the rounds, and a second table each engine's
+fastest pass over all its rounds (the host's spells only add time, and they
+change within seconds: a median can land in one for one engine and not the
+other). PyTorch: eager channels_last,
 eager NCHW, and for forward torch.jit.trace + torch.jit.freeze (NCHW) and the
 same + torch.jit.optimize_for_inference; "best" is the fastest of them. ONNX
 Runtime (onnxruntime-node on the torch.onnx export) for forward only. On an
@@ -277,12 +280,22 @@ def med(runs, key="median_ms"):
     return statistics.median(vals) if vals else None
 
 
+def fastest(runs):
+    """The fastest pass of any of the runs (min_ms), or None."""
+    vals = [r["min_ms"] for r in runs if r is not None and "min_ms" in r]
+    return min(vals) if vals else None
+
+
 def fmt(x, spec=".1f"):
     return "n/a" if x is None else format(x, spec)
 
 
 def ratio(a, b):
     return "n/a" if a is None or b is None else f"{a / b:.2f}"
+
+
+FASTEST_HEADER = ("| case | threads | unetseg fastest ms | PyTorch fastest ms | variant | ratio "
+                  "| ORT fastest ms | ratio to ORT |\n|---|---|---|---|---|---|---|---|")
 
 
 def machine_probe():
@@ -442,6 +455,7 @@ def main():
               "| ratio | PyTorch best ms | best variant | ratio to best | ORT ms | RSS MiB | ratio to ORT |\n"
               "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     rows, agree_rows, round_lines, failed, checked = [], [], [], [], {}
+    fast_rows = []
     weights_arg, print_header = f"weights={WEIGHTS}", True
     for case in cases:
         mode, batch, size, per = case["mode"], case["batch"], case["size"], case["per"]
@@ -522,6 +536,17 @@ def main():
                        f"{ratio(ums, oms)} |")
                 print(row, flush=True)
                 rows.append(row)
+            # the fastest pass of each engine over all rounds: a spell of the
+            # host only adds time, so these ratios move less than the medians'
+            uf = fastest(u)
+            tf = {v: fastest(runs) for v, runs in t.items()}
+            tf_v = min((v for v in tf if tf[v] is not None), key=lambda v: tf[v], default=None)
+            of = fastest(o)
+            if uf is not None:
+                fast_rows.append(
+                    f"| {case['label']} | {threads} | {fmt(uf / per)} | "
+                    f"{fmt(tf_v and tf[tf_v] / per)} | {VARIANT_NAMES.get(tf_v, 'n/a')} | "
+                    f"{ratio(uf, tf_v and tf[tf_v])} | {fmt(of and of / per)} | {ratio(uf, of)} |")
             rounds = {"unetseg": u}
             rounds.update({f"unetseg {name}": runs for (name, _, _), runs in zip(variants, ua)})
             rounds.update({f"PyTorch {VARIANT_NAMES[v]}": runs for v, runs in t.items()})
@@ -558,6 +583,10 @@ def main():
            f"BENCH_THREADS={','.join(map(str, THREADS))} BENCH_REPEAT={REPEAT} BENCH_ROUNDS={ROUNDS}.")
         + "\n\n"
         + header + "\n" + "\n".join(rows) + "\n\n"
+        + ("The fastest pass of each engine over all its rounds' runs (ms per image; PyTorch: its "
+           "fastest variant). The host's spells only add time and change within seconds, so a median "
+           "can land in one for one engine and not the other; these ratios move less:\n\n"
+           + FASTEST_HEADER + "\n" + "\n".join(fast_rows) + "\n\n" if fast_rows else "")
         + ("Scaling, from unetseg processes run in pairs back to back (the two in turn, "
            f"{ROUNDS} times; each process's median of {REPEAT} runs after a warm-up). Ratios of the rows "
            "above mix runs minutes apart, and this VM's slow and fast spells last minutes. The ratio of "

@@ -9,9 +9,10 @@ map the modules to the Keras "{layer}/{param}" tensors (HWIO kernels) that
 unetseg loads, so both engines run the weights of one file.
 
     python3 torch_unet.py fwd|mc|train BATCH SIZE THREADS REPEAT [VARIANT] [key=value ...]
-prints `median_ms=X peak_rss_kb=Y`. fwd/mc run in eval() + inference_mode;
-mc adds Dropout2d(0.2) after the decoder convs, kept in train mode (the smp
-recipe), for 10 samples; train is one Adam step with BCE. VARIANT:
+prints `median_ms=X peak_rss_kb=Y min_ms=M` (the median and the fastest of
+REPEAT runs). fwd/mc run in eval() + inference_mode; mc adds Dropout2d(0.2)
+after the decoder convs, kept in train mode (the smp recipe), for 10 samples;
+train is one Adam step with BCE. VARIANT:
 `channels_last` (the default: eager, channels_last), `nchw` (eager NCHW),
 `frozen` (fwd only: torch.jit.trace + torch.jit.freeze of the eval model,
 NCHW; freezing folds BatchNorm into the convs), `frozen_cl` (the same in
@@ -304,7 +305,7 @@ def main():
             times.append((time.perf_counter() - t0) * 1e3)
     times.sort()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"median_ms={times[len(times) // 2]:.2f} peak_rss_kb={rss}")
+    print(f"median_ms={times[len(times) // 2]:.2f} peak_rss_kb={rss} min_ms={times[0]:.2f}")
 
 
 if __name__ == "__main__":
