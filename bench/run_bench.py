@@ -27,9 +27,10 @@ to back (scaling_rows), each pair after a reading of what the machine itself
 gives two threads against one at that moment (bench/bench_machine.c: DRAM
 read bandwidth and multiply-add rate), also taken at the start and the end.
 
-Environment: BENCH_REPEAT (5), BENCH_ROUNDS (3), BENCH_CASES (comma list of
-case keys: fwd-b1-256,fwd-b4-256,fwd-b1-512,mc-b1-256,train-b4-256 by
-default; any MODE-bB-S works, e.g. fwd-b1-64), BENCH_THREADS (1,2),
+Environment: BENCH_REPEAT (5), BENCH_ROUNDS (3), BENCH_PAIRS (7, the scaling
+pairs), BENCH_CASES (comma list of case keys:
+fwd-b1-256,fwd-b4-256,fwd-b1-512,mc-b1-256,train-b4-256 by default; any
+MODE-bB-S works, e.g. fwd-b1-64), BENCH_THREADS (1,2),
 BENCH_TORCH_VARIANTS (comma list, to restrict), BENCH_RESULTS (the file to
 write; by default bench/RESULTS.md for the full default run, else
 build/bench/RESULTS.partial.md). The run rewrites only its own machine's
@@ -70,6 +71,9 @@ RESULTS = os.path.join(ROOT, "bench", "RESULTS.md")
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+# Scaling pairs: more than rounds, as they are cheap (unetseg alone) and the
+# host's spells come and go within seconds.
+PAIRS = int(os.environ.get("BENCH_PAIRS", "7"))
 THREADS = [int(t) for t in os.environ.get("BENCH_THREADS", "1,2").split(",")]
 DEFAULT_CASES = "fwd-b1-256,fwd-b4-256,fwd-b1-512,mc-b1-256,train-b4-256"
 CASE_KEYS = os.environ.get("BENCH_CASES", DEFAULT_CASES).split(",")
@@ -327,8 +331,8 @@ def machine_brief(m):
 def paired(first, second, pairs):
     """Issue 12's scaling goals as ratios of unetseg processes run back to
     back, `pairs` times, first then second and second then first in turn:
-    the VM's slow and fast spells last minutes, and a ratio of the table's
-    rows (timed minutes apart) mixes them. Returns the per-process medians
+    the VM's slow and fast spells last seconds to minutes, and a ratio of the
+    table's rows (timed minutes apart) mixes them. Returns the per-process medians
     [(first, second)], the median of the pairs' ratios first / second and
     the ratio of each side's fastest process (None if a run failed), and
     bench_machine's reading right before each pair. A slow spell only ever
@@ -380,7 +384,7 @@ def scaling_rows(cases, weights_arg, failed):
     if measures:
         print(SCALING_HEADER, flush=True)
     for label, first, second, goal in measures:
-        runs, r, fastest, machine = paired(first, second, ROUNDS)
+        runs, r, fastest, machine = paired(first, second, PAIRS)
         row = f"| {label} | {runs} | {fmt(r, '.2f')} | {fmt(fastest, '.2f')} | {goal} | {'; '.join(machine)} |"
         print(row, flush=True)
         rows.append(row)
@@ -580,7 +584,7 @@ def main():
            "ORT = ONNX Runtime CPU on the torch.onnx export (opset 13, NCHW), "
            "intra-op threads = threads, 1 inter-op thread, graph optimisation all; forward only.")
         + ("" if FULL_RUN else f" Partial run: BENCH_CASES={','.join(CASE_KEYS)} "
-           f"BENCH_THREADS={','.join(map(str, THREADS))} BENCH_REPEAT={REPEAT} BENCH_ROUNDS={ROUNDS}.")
+           f"BENCH_THREADS={','.join(map(str, THREADS))} BENCH_REPEAT={REPEAT} BENCH_ROUNDS={ROUNDS} BENCH_PAIRS={PAIRS}.")
         + "\n\n"
         + header + "\n" + "\n".join(rows) + "\n\n"
         + ("The fastest pass of each engine over all its rounds' runs (ms per image; PyTorch: its "
@@ -588,8 +592,8 @@ def main():
            "can land in one for one engine and not the other; these ratios move less:\n\n"
            + FASTEST_HEADER + "\n" + "\n".join(fast_rows) + "\n\n" if fast_rows else "")
         + ("Scaling, from unetseg processes run in pairs back to back (the two in turn, "
-           f"{ROUNDS} times; each process's median of {REPEAT} runs after a warm-up). Ratios of the rows "
-           "above mix runs minutes apart, and this VM's slow and fast spells last minutes. The ratio of "
+           f"{PAIRS} times; each process's median of {REPEAT} runs after a warm-up). Ratios of the rows "
+           "above mix runs minutes apart, and this VM's slow and fast spells last seconds to minutes. The ratio of "
            "the fastest divides each side's fastest process: a spell only adds time, so a pair whose "
            "one-thread run fell in one inflates the median ratio but not that one. Before each "
            "pair, bench_machine reads what the machine gives two threads against one at that moment "
