@@ -34,18 +34,18 @@
 #include "ops/ops.h"
 
 typedef struct candidate {
-    int32_t layer, tile;
+    int32_t layer, kind; /* us_conv2d_inference_prepared */
     int64_t transforms, tiles, floats;
 } candidate;
 
 static int by_value(const void *pa, const void *pb) {
     const candidate *a = pa, *b = pb;
     if (a->transforms != b->transforms) return a->transforms > b->transforms ? -1 : 1;
-    const int gemm = a->tile == US_PREPARED_GEMM;
-    if (gemm != (b->tile == US_PREPARED_GEMM)) return gemm ? 1 : -1; /* Winograd's first */
+    const int gemm = a->kind == US_PREPARED_GEMM;
+    if (gemm != (b->kind == US_PREPARED_GEMM)) return gemm ? 1 : -1; /* Winograd's first */
     /* Winograd kernels of fewer tiles first, packed GEMM kernels of more rows */
     if (a->tiles != b->tiles) return (gemm ? a->tiles > b->tiles : a->tiles < b->tiles) ? -1 : 1;
-    if (a->tile != b->tile) return a->tile < b->tile ? -1 : 1;
+    if (a->kind != b->kind) return a->kind < b->kind ? -1 : 1;
     if (a->floats != b->floats) return a->floats > b->floats ? -1 : 1;
     return a->layer < b->layer ? -1 : a->layer > b->layer; /* layer order on ties */
 }
@@ -62,11 +62,11 @@ int32_t us_kernel_plan(unetseg_model *m, const int64_t (*shapes)[4], int make_ne
         if (!p) continue;
         us_conv_geom g;
         us_layer_conv_geom(l, shapes[us_model_index_of_id(m, l->in_ids[0])], shapes[i], &g);
-        const int tile = us_conv2d_inference_prepared(&g);
-        if (!tile) continue;
-        const int64_t rows = us_prepared_kernel_rows(&g, tile);
+        const int kind = us_conv2d_inference_prepared(&g);
+        if (!kind) continue;
+        const int64_t rows = us_prepared_kernel_rows(&g, kind);
         us_param_drop_other_variants(p); /* their room is this variant's now */
-        if (us_param_prepared_kernel_kept(p, tile, rows, g.cout)) {
+        if (us_param_prepared_kernel_kept(p, kind, rows, g.cout)) {
             keep[i] = 1; /* kept already: costs nothing more */
             continue;
         }
@@ -74,10 +74,10 @@ int32_t us_kernel_plan(unetseg_model *m, const int64_t (*shapes)[4], int make_ne
         if (room < 0) room = us_param_cache_room(p); /* one budget for the whole model */
         /* a packed GEMM kernel is read once per pass, by its n * ho * wo
          * output pixels (its GEMM's rows) */
-        const int gemm = tile == US_PREPARED_GEMM;
-        c[n++] = (candidate){i, tile, gemm ? 1 : us_winograd_kernel_transforms(&g, tile),
-                             gemm ? g.n * g.ho * g.wo : us_winograd_tiles(&g, tile),
-                             us_prepared_kernel_floats(tile, rows, g.cout)};
+        const int gemm = kind == US_PREPARED_GEMM;
+        c[n++] = (candidate){i, kind, gemm ? 1 : us_winograd_kernel_transforms(&g, kind),
+                             gemm ? g.n * g.ho * g.wo : us_winograd_tiles(&g, kind),
+                             us_prepared_kernel_floats(kind, rows, g.cout)};
     }
     qsort(c, (size_t)n, sizeof *c, by_value);
     for (int32_t k = 0; k < n; k++)

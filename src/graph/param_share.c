@@ -127,17 +127,17 @@ int64_t us_param_data_cache_bytes(const us_param_data *d) {
 }
 
 /* ------------------------------------------------------ transformed kernels */
-static const float *lookup(us_param_data *d, int32_t isa, int tile, int64_t floats) {
+static const float *lookup(us_param_data *d, int32_t isa, int kind, int64_t floats) {
     for (int s = 0; s < US_KERNEL_CACHE_SLOTS; s++) {
         const us_kernel_cache *e = atomic_load_explicit(&d->cache[s], memory_order_acquire);
-        if (e && e->isa == isa && e->tile == tile && e->floats == floats) return e->data;
+        if (e && e->isa == isa && e->kind == kind && e->floats == floats) return e->data;
     }
     return NULL;
 }
 
 /* A new entry, its floats reserved in the group's budget; NULL if the budget
  * or memory does not allow it. */
-static us_kernel_cache *make_entry(us_param_data *d, int32_t isa, int tile, int64_t cin,
+static us_kernel_cache *make_entry(us_param_data *d, int32_t isa, int kind, int64_t rows,
                                    int64_t cout, int64_t floats) {
     us_share_group *g = d->group;
     if (atomic_fetch_add_explicit(&g->cache_floats, floats, memory_order_relaxed) + floats >
@@ -153,9 +153,9 @@ static us_kernel_cache *make_entry(us_param_data *d, int32_t isa, int tile, int6
         atomic_fetch_sub_explicit(&g->cache_floats, floats, memory_order_relaxed);
         return NULL;
     }
-    us_prepare_kernel(tile, d->value->data, cin, cout, u);
+    us_prepare_kernel(kind, d->value->data, rows, cout, u);
     e->isa = isa;
-    e->tile = tile;
+    e->kind = kind;
     e->floats = floats;
     e->data = u;
     return e;
@@ -173,16 +173,16 @@ void us_param_drop_other_variants(us_param *p) {
     }
 }
 
-const float *us_param_prepared_kernel(us_param *p, int tile, int64_t cin, int64_t cout) {
+const float *us_param_prepared_kernel(us_param *p, int kind, int64_t rows, int64_t cout) {
     us_param_data *d = p->data;
     const int32_t isa = (int32_t)us_cpu_isa();
-    const int64_t floats = us_prepared_kernel_floats(tile, cin, cout);
-    const float *found = lookup(d, isa, tile, floats);
+    const int64_t floats = us_prepared_kernel_floats(kind, rows, cout);
+    const float *found = lookup(d, isa, kind, floats);
     if (found) return found;
     us_param_drop_other_variants(p);
     for (int s = 0; s < US_KERNEL_CACHE_SLOTS; s++) {
         if (atomic_load_explicit(&d->cache[s], memory_order_acquire)) continue;
-        us_kernel_cache *e = make_entry(d, isa, tile, cin, cout, floats);
+        us_kernel_cache *e = make_entry(d, isa, kind, rows, cout, floats);
         if (!e) return NULL;
         us_kernel_cache *expected = NULL;
         if (atomic_compare_exchange_strong_explicit(&d->cache[s], &expected, e, memory_order_acq_rel,
@@ -191,14 +191,14 @@ const float *us_param_prepared_kernel(us_param *p, int tile, int64_t cin, int64_
         /* another clone installed one in this slot meanwhile: it may be the
          * same kernel; else try the next slot */
         cache_entry_free(d->group, e);
-        found = lookup(d, isa, tile, floats);
+        found = lookup(d, isa, kind, floats);
         if (found) return found;
     }
     return NULL;
 }
 
-const float *us_param_prepared_kernel_kept(us_param *p, int tile, int64_t cin, int64_t cout) {
-    return lookup(p->data, (int32_t)us_cpu_isa(), tile, us_prepared_kernel_floats(tile, cin, cout));
+const float *us_param_prepared_kernel_kept(us_param *p, int kind, int64_t rows, int64_t cout) {
+    return lookup(p->data, (int32_t)us_cpu_isa(), kind, us_prepared_kernel_floats(kind, rows, cout));
 }
 
 int64_t us_param_cache_room(const us_param *p) {

@@ -53,7 +53,7 @@ typedef struct us_share_group {
 
 typedef struct us_kernel_cache {
     int32_t isa;    /* us_cpu_isa() it was packed for */
-    int32_t tile;   /* Winograd output tile, 4 or 2, or US_PREPARED_GEMM (ops.h) */
+    int32_t kind;   /* Winograd output tile, 4 or 2, or US_PREPARED_GEMM (ops.h) */
     int64_t floats; /* of data */
     float *data;
 } us_kernel_cache;
@@ -104,16 +104,15 @@ int us_param_is_shared(const struct us_param *p);
  * changed); a shared one keeps them (its values cannot have changed). */
 void us_param_drop_private_cache(struct us_param *p);
 
-/* The prepared kernel of p (a Conv2D kernel of cin x cout channels; cin is
- * kh * kw * channels for US_PREPARED_GEMM) of kind `tile` (ops.h:
- * us_conv2d_inference_prepared) on the current GEMM variant: the block's,
- * made and installed now if the group's budget allows. NULL when there is
- * none (the conv then transforms or reads the kernel itself); never an
- * error. */
-const float *us_param_prepared_kernel(struct us_param *p, int tile, int64_t cin, int64_t cout);
+/* The prepared kernel of p (a Conv2D kernel of `rows` x cout:
+ * us_prepared_kernel_rows) of `kind` (ops.h: us_conv2d_inference_prepared)
+ * on the current GEMM variant: the block's, made and installed now if the
+ * group's budget allows. NULL when there is none (the conv then transforms
+ * or reads the kernel itself); never an error. */
+const float *us_param_prepared_kernel(struct us_param *p, int kind, int64_t rows, int64_t cout);
 
 /* The same when p's block already keeps it, else NULL (nothing is made). */
-const float *us_param_prepared_kernel_kept(struct us_param *p, int tile, int64_t cin, int64_t cout);
+const float *us_param_prepared_kernel_kept(struct us_param *p, int kind, int64_t rows, int64_t cout);
 /* Drop p's transformed kernels made for another GEMM variant, if p's
  * block is this model's alone (a shared block keeps them for the others). */
 void us_param_drop_other_variants(struct us_param *p);

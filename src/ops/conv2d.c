@@ -134,12 +134,20 @@ int32_t us_conv2d_forward(const us_conv_geom *g, const float *x, const float *ke
     return us_conv2d_forward_im2col(g, x, kernel, bias, ep, y);
 }
 
+/* us_conv2d_forward of one whole input, or the GEMM path's with the kernel
+ * packed (`packed` not NULL) */
+static int32_t forward_whole(const us_conv_geom *g, const float *x, const float *kernel,
+                             const float *packed, const float *bias, const us_conv_epilogue *ep,
+                             float *y) {
+    return packed ? us_conv2d_forward_im2col_packed(g, x, packed, bias, ep, y)
+                  : us_conv2d_forward(g, x, kernel, bias, ep, y);
+}
+
 int32_t us_conv2d_forward_sources(const us_conv_geom *g, const us_conv_source *sources,
                                   int32_t n_sources, const float *kernel, const float *packed,
                                   const float *bias, const us_conv_epilogue *ep, float *y) {
     const int whole = n_sources == 1 && sources->up_h == 1 && sources->up_w == 1;
-    if (whole && packed) return us_conv2d_forward_im2col_packed(g, sources->x, packed, bias, ep, y);
-    if (whole) return us_conv2d_forward(g, sources->x, kernel, bias, ep, y);
+    if (whole) return forward_whole(g, sources->x, kernel, packed, bias, ep, y);
     /* the path us_conv2d_forward takes: Winograd where its tile is set and
      * the stem kernel does not come first (the tile is 0 where the narrow
      * or direct kernel applies) */
@@ -150,8 +158,7 @@ int32_t us_conv2d_forward_sources(const us_conv_geom *g, const us_conv_source *s
     float *x = us_malloc_array((size_t)(g->n * g->h * g->w * g->cin), sizeof(float));
     if (!x) return us_fail(UNETSEG_E_NOMEM, "conv2d: cannot allocate its input");
     us_conv_sources_gather(g, sources, n_sources, x);
-    int32_t st = packed ? us_conv2d_forward_im2col_packed(g, x, packed, bias, ep, y)
-                        : us_conv2d_forward(g, x, kernel, bias, ep, y);
+    int32_t st = forward_whole(g, x, kernel, packed, bias, ep, y);
     free(x);
     return st;
 }
