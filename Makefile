@@ -145,7 +145,7 @@ help:
 	@echo "make check      build and run the test suite (and make layers-check)"
 	@echo "make check-asan the same tests under AddressSanitizer + UBSan"
 	@echo "make check-python-asan  the Python binding tests against the ASan + UBSan library"
-	@echo "make check-tsan tests/test_threads.c, test_embed.c, test_gradient_hook.c, test_batchnorm_sync.c, test_clone.c, test_prefetch.c under TSan (TSAN_TESTS=...)"
+	@echo "make check-tsan tests/test_threads.c, test_embed.c, test_gradient_hook.c, test_batchnorm_sync.c, test_clone.c, test_prefetch.c, test_profile.c under TSan (TSAN_TESTS=...)"
 	@echo "make check-valgrind  the tests under valgrind memcheck (VALGRIND_TESTS=...)"
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS (FUZZ_RUNS) each, FUZZ_SEED (tests/fuzz/README.md)"
 	@echo "make abi-check  abidiff + export list against abi/; make abi-update"
@@ -416,7 +416,7 @@ $(PREFETCH_TESTS): TEST_EXTRA = -Iexamples/cli examples/cli/prefetch.c
 # host's setting comes back after the pass); OPENBLAS_NUM_THREADS=1 also
 # keeps OpenBLAS from starting its thread pool when the library is loaded.
 TSAN := -fsanitize=thread -fno-omit-frame-pointer
-TSAN_TESTS ?= test_threads test_embed test_gradient_hook test_batchnorm_sync test_clone test_prefetch
+TSAN_TESTS ?= test_threads test_embed test_gradient_hook test_batchnorm_sync test_clone test_prefetch test_profile
 LIB_OBJ_TSAN := $(patsubst src/%.c,build/tsan/%.o,$(LIB_SRC))
 
 .PHONY: check-tsan check-valgrind abi-check abi-update

@@ -14,7 +14,10 @@
  *   dump=FILE     fwd: run one forward pass and write its output as raw
  *                 float32 (NHWC) to FILE instead of timing
  *   kernel_cache=MIB  unetseg_model_set_kernel_cache_limit (default: the
- *                 library's, 48 MiB) */
+ *                 library's, 48 MiB)
+ *   profile=1     fwd, mc: profile the timed passes after the first (which
+ *                 makes the kept kernels; unetseg_model_set_profiling) and
+ *                 print the table (unetseg_model_profile) on stderr */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +96,7 @@ static void load_into(const char *path, const char *name, unetseg_tensor *dst) {
 int main(int argc, char **argv) {
     const char *weights = NULL, *input = NULL, *dump = NULL;
     int64_t cache_mib = -1;
+    int profile = 0;
     if (argc == 2 && !strcmp(argv[1], "info")) {
         fputs(unetseg_runtime_info(), stdout);
         return 0;
@@ -103,11 +107,14 @@ int main(int argc, char **argv) {
         else if (!strncmp(argv[i], "input=", 6)) input = argv[i] + 6;
         else if (!strncmp(argv[i], "dump=", 5)) dump = argv[i] + 5;
         else if (!strncmp(argv[i], "kernel_cache=", 13)) cache_mib = atoll(argv[i] + 13);
+        else if (!strcmp(argv[i], "profile=1")) profile = 1;
         else ok = 0;
     }
-    if (!ok || (dump && strcmp(argv[1], "fwd")) || (!dump && atoi(argv[5]) < 1)) {
+    if (!ok || (dump && strcmp(argv[1], "fwd")) || (!dump && atoi(argv[5]) < 1) ||
+        (profile && !strcmp(argv[1], "train"))) {
         fprintf(stderr, "usage: bench_unetseg fwd|mc|train BATCH SIZE THREADS REPEAT "
                         "[weights=FILE] [input=FILE] [dump=FILE (fwd)] [kernel_cache=MIB]\n"
+                        "       [profile=1 (fwd, mc)]\n"
                         "       bench_unetseg info\n");
         return 2;
     }
@@ -169,6 +176,7 @@ int main(int argc, char **argv) {
     }
     double *ms = calloc((size_t)repeat, sizeof *ms), *cpu = calloc((size_t)repeat, sizeof *cpu);
     for (int32_t r = -1; r < repeat; r++) { /* r = -1: warm-up */
+        if (profile && r == (repeat > 1 ? 1 : 0)) CHECK(unetseg_model_set_profiling(m, 1));
         double t0 = now_ms(), c0 = cpu_ms();
         if (!strcmp(mode, "fwd")) {
             CHECK(unetseg_model_forward(m, x, &y));
@@ -182,6 +190,11 @@ int main(int argc, char **argv) {
             CHECK(unetseg_trainer_step(t, x, mask, NULL));
         }
         if (r >= 0) ms[r] = now_ms() - t0, cpu[r] = cpu_ms() - c0;
+    }
+    if (profile) {
+        const char *table = NULL;
+        CHECK(unetseg_model_profile(m, &table));
+        fputs(table, stderr);
     }
     qsort(ms, (size_t)repeat, sizeof *ms, compare);
     qsort(cpu, (size_t)repeat, sizeof *cpu, compare);

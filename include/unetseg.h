@@ -495,6 +495,35 @@ UNETSEG_API int32_t unetseg_set_max_threads(int32_t threads);
  * Cannot fail. */
 UNETSEG_API void unetseg_shutdown_workers(void);
 
+/* -------------------------------------------------------------- profiling */
+/* Per-layer timing of this model's inference passes (forward, MC and tiled
+ * prediction; not training), the way torch.profiler or ONNX Runtime's
+ * profiling report it: turn it on (1) or off (0); either clears what was
+ * gathered. While on, every layer a pass runs adds its wall time and, on
+ * several threads, the idle time of its parallel regions: thread time
+ * spent waiting for the other threads (a worker woken late, a thread done
+ * while another still works), which is what keeps two threads from being
+ * twice as fast. A layer fused into the one before it (BatchNormalization,
+ * ReLU after a conv) or reused from an earlier pass (MC samples) does not
+ * run on its own and gets nothing. Costs two clock reads a layer; results
+ * do not change. Off by default; a clone starts with it off; adding layers
+ * clears what was gathered at the next pass. Errors: INVALID_ARG (NULL
+ * model, enabled not 0 or 1). */
+UNETSEG_API int32_t unetseg_model_set_profiling(unetseg_model *model, int32_t enabled);
+/* What profiling gathered for layer `index` (0..count-1): *runs the times
+ * it ran, *total_ms its wall time over them, *idle_ms the thread time its
+ * parallel regions spent idle (0 on one thread). All 0 when profiling is
+ * off or nothing ran. Any output may be NULL. Errors: INVALID_ARG (NULL
+ * model, index out of range). */
+UNETSEG_API int32_t unetseg_model_layer_profile(const unetseg_model *model, int32_t index,
+                                                int64_t *runs, double *total_ms, double *idle_ms);
+/* The profile as a table, slowest layer first: runs, ms a run, share of
+ * the layer time, idle % (of the layer's time on all the pass's threads).
+ * Borrowed text, valid until the next call of this function or
+ * unetseg_model_set_profiling on the model, or its free. Errors:
+ * INVALID_ARG, NOMEM. */
+UNETSEG_API int32_t unetseg_model_profile(unetseg_model *model, const char **text);
+
 /* ------------------------------------------------------ dropout and MC */
 /* Seed of the model's dropout masks; also resets the step counter. Masks
  * depend only on (seed, layer, step, element), never on threads or order.

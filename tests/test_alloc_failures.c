@@ -149,6 +149,20 @@ static int32_t op_summary(void *state) {
     return st;
 }
 
+/* Profiling: its per-layer arrays (without them a pass runs untimed) and
+ * its table. */
+static int32_t op_profile(void *state) {
+    fixture *f = state;
+    const char *text = NULL;
+    unetseg_tensor *y = NULL;
+    int32_t st = unetseg_model_set_profiling(f->m, 1);
+    if (!st) st = unetseg_model_forward(f->m, f->x, &y);
+    unetseg_tensor_free(y);
+    if (!st) st = unetseg_model_profile(f->m, &text);
+    unetseg_model_set_profiling(f->m, 0);
+    return st;
+}
+
 static int32_t op_save_load(void *state) {
     fixture *f = state;
     unetseg_model *back = NULL;
@@ -266,6 +280,7 @@ static void every_operation_survives_allocation_failures(void **state) {
     walk("Monte-Carlo prediction", op_mc, &f, 1000, 1);
     walk("tiled prediction", op_tiled, &f, 1000, 1);
     walk("summary", op_summary, &f, 1000, 1);
+    walk("profile", op_profile, &f, 1000, 1);
     walk("save and load", op_save_load, &f, 1000, 1);
     walk("clone, its copy-on-write", op_clone, &f, 1000, 1);
     unetseg_model *fresh = NULL;

@@ -8,7 +8,7 @@
  * with valid arguments must succeed first. NULL must give a negative status and
  * a fresh unetseg_last_error() message, or UNETSEG_OK where the header documents
  * that the pointer may be NULL (MAY_BE_NULL in the generator).
- * 133 functions, 251 pointer parameters, 455 calls. */
+ * 136 functions, 258 pointer parameters, 467 calls. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -2556,6 +2556,131 @@ static void test_shutdown_workers(void **state) {
     assert_int_equal(bad, 0);
 }
 
+/* int32_t unetseg_model_set_profiling(unetseg_model *model, int32_t enabled) */
+static void test_model_set_profiling(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            prime_last_error();
+            int32_t st = unetseg_model_set_profiling(bx->model, 1);
+            check_status(&bad, "unetseg_model_set_profiling(all valid)", st, 1);
+        }
+        fixture_free(bx);
+    }
+    /* model = NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_model_set_profiling(NULL, 1);
+        check_status(&bad, "unetseg_model_set_profiling(model=NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* int32_t unetseg_model_layer_profile(const unetseg_model *model, int32_t index, int64_t *runs, double *total_ms, double *idle_ms) */
+static void test_model_layer_profile(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            int64_t v_runs = 0;
+            double v_total_ms = 0;
+            double v_idle_ms = 0;
+            prime_last_error();
+            int32_t st = unetseg_model_layer_profile(bx->model, 1, &v_runs, &v_total_ms, &v_idle_ms);
+            check_status(&bad, "unetseg_model_layer_profile(all valid)", st, 1);
+        }
+        fixture_free(bx);
+    }
+    /* model = NULL: must fail */
+    {
+        int64_t v_runs = 0;
+        double v_total_ms = 0;
+        double v_idle_ms = 0;
+        prime_last_error();
+        int32_t st = unetseg_model_layer_profile(NULL, 1, &v_runs, &v_total_ms, &v_idle_ms);
+        check_status(&bad, "unetseg_model_layer_profile(model=NULL)", st, 0);
+    }
+    /* runs = NULL: allowed (header: 'Any output may be NULL.') */
+    {
+        double v_total_ms = 0;
+        double v_idle_ms = 0;
+        prime_last_error();
+        int32_t st = unetseg_model_layer_profile(fx->model, 1, NULL, &v_total_ms, &v_idle_ms);
+        check_status(&bad, "unetseg_model_layer_profile(runs=NULL)", st, 1);
+    }
+    /* total_ms = NULL: allowed (header: 'Any output may be NULL.') */
+    {
+        int64_t v_runs = 0;
+        double v_idle_ms = 0;
+        prime_last_error();
+        int32_t st = unetseg_model_layer_profile(fx->model, 1, &v_runs, NULL, &v_idle_ms);
+        check_status(&bad, "unetseg_model_layer_profile(total_ms=NULL)", st, 1);
+    }
+    /* idle_ms = NULL: allowed (header: 'Any output may be NULL.') */
+    {
+        int64_t v_runs = 0;
+        double v_total_ms = 0;
+        prime_last_error();
+        int32_t st = unetseg_model_layer_profile(fx->model, 1, &v_runs, &v_total_ms, NULL);
+        check_status(&bad, "unetseg_model_layer_profile(idle_ms=NULL)", st, 1);
+    }
+    /* every pointer NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_model_layer_profile(NULL, 1, NULL, NULL, NULL);
+        check_status(&bad, "unetseg_model_layer_profile(all pointers NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* int32_t unetseg_model_profile(unetseg_model *model, const char **text) */
+static void test_model_profile(void **state) {
+    fixture *fx = *state;
+    int bad = 0;
+    (void)fx;
+    /* baseline: every argument valid (a fixture of its own) */
+    {
+        fixture *bx = fixture_new();
+        assert_non_null(bx);
+        {
+            const char *v_text = NULL;
+            prime_last_error();
+            int32_t st = unetseg_model_profile(bx->model, &v_text);
+            check_status(&bad, "unetseg_model_profile(all valid)", st, 1);
+        }
+        fixture_free(bx);
+    }
+    /* model = NULL: must fail */
+    {
+        const char *v_text = NULL;
+        prime_last_error();
+        int32_t st = unetseg_model_profile(NULL, &v_text);
+        check_status(&bad, "unetseg_model_profile(model=NULL)", st, 0);
+    }
+    /* text = NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_model_profile(fx->model, NULL);
+        check_status(&bad, "unetseg_model_profile(text=NULL)", st, 0);
+    }
+    /* every pointer NULL: must fail */
+    {
+        prime_last_error();
+        int32_t st = unetseg_model_profile(NULL, NULL);
+        check_status(&bad, "unetseg_model_profile(all pointers NULL)", st, 0);
+    }
+    assert_int_equal(bad, 0);
+}
+
 /* int32_t unetseg_model_set_seed(unetseg_model *model, uint64_t seed) */
 static void test_model_set_seed(void **state) {
     fixture *fx = *state;
@@ -5027,6 +5152,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_model_set_kernel_cache_limit, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_set_max_threads, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_shutdown_workers, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_model_set_profiling, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_model_layer_profile, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_model_profile, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_set_seed, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_set_mc_dropout, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_predict_mc, fixture_setup, fixture_teardown),

@@ -23,6 +23,7 @@ typedef struct predict_options {
     unsigned long long mc_seed;
     int image_mode;  /* the input is an image file */
     int folder_mode; /* the input is a directory of images */
+    int profile;     /* --profile: the per-layer table on stderr at the end */
     cli_model_args model;
     cli_insertions ins;
     cli_tiling tiling; /* --tile, --overlap, --blend, --tile-batch, --tile-margin, --no-tile */
@@ -70,6 +71,7 @@ static const cli_option predict_table[] = {
     {"repeat", CLI_INTEGER, .offset = FIELD(repeat), .min = 1, .max = 100000},
     {"threads", CLI_INTEGER, .offset = FIELD(threads), .min = 0, .max = 256}, /* 0: all cores */
     {"kernel-cache", CLI_CALL, .call = kernel_cache},
+    {"profile", CLI_FLAG, .offset = FIELD(profile)},
     {"max-pixels", CLI_INTEGER, .offset = FIELD(max_pixels), .min = 1, .max = CLI_IMAGE_MAX_PIXELS_LIMIT},
     {.name = NULL},
 };
@@ -137,6 +139,8 @@ static int prepare_model(const predict_options *o, unetseg_model **m) {
     else if (o->kernel_cache_mib >= 0 &&
              (st = unetseg_model_set_kernel_cache_limit(*m, o->kernel_cache_mib << 20)))
         cli_report("--kernel-cache", st);
+    else if (o->profile && (st = unetseg_model_set_profiling(*m, 1)))
+        cli_report("--profile", st);
     return cli_exit_code(st);
 }
 
@@ -146,8 +150,10 @@ static int compare_doubles(const void *a, const void *b) {
 }
 
 /* --repeat N: one warm-up, then N timed forward passes; the median goes to
- * stderr as forward_ms_median=X (like trtexec). */
-static int32_t time_forward(unetseg_model *m, const unetseg_tensor *input, long long repeat) {
+ * stderr as forward_ms_median=X (like trtexec). With --profile, the profile
+ * starts after the warm-up. */
+static int32_t time_forward(unetseg_model *m, const unetseg_tensor *input, long long repeat,
+                            int profile) {
     double *ms = malloc((size_t)repeat * sizeof *ms);
     if (!ms) {
         fprintf(stderr, "unetseg: --repeat %lld: out of memory for the times\n", repeat);
@@ -157,6 +163,7 @@ static int32_t time_forward(unetseg_model *m, const unetseg_tensor *input, long 
     for (long long i = -1; i < repeat && !st; i++) {
         unetseg_tensor *y = NULL;
         struct timespec t0, t1;
+        if (profile && i == 0 && (st = unetseg_model_set_profiling(m, 1))) break;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         st = unetseg_model_forward(m, input, &y);
         clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -249,7 +256,7 @@ static int predict_on_tensor(const predict_options *o, unetseg_model *m) {
             st = cli_tiling_options(&o->tiling, shape[1], shape[2], &tiles);
         }
     }
-    if (!st && o->repeat > 0) st = time_forward(m, input, o->repeat);
+    if (!st && o->repeat > 0) st = time_forward(m, input, o->repeat, o->profile);
     if (!st) st = o->mc > 0 ? write_mc(m, input, (int32_t)o->mc, o->mc_seed, o->output, tiles)
                             : forward_and_save(o, m, input, tiles);
     unetseg_tile_options_free(tiles);
@@ -283,6 +290,9 @@ static int run_predict(void *options) {
         rc = cli_predict_folder(m, o->input, o->output, (int32_t)o->mc, o->mc_seed, &o->tiling);
     else if (rc == CLI_EXIT_OK)
         rc = o->image_mode ? predict_on_image(o, m) : predict_on_tensor(o, m);
+    const char *table = NULL;
+    if (rc == CLI_EXIT_OK && o->profile && unetseg_model_profile(m, &table) == UNETSEG_OK)
+        fputs(table, stderr);
     unetseg_model_free(m);
     return rc;
 }
@@ -295,7 +305,7 @@ const cli_command cli_command_predict = {
     "          [--suffix S]]...\n"
     "         [--mc T [--mc-seed S]]   (writes mean, std, entropy instead of output)\n"
     "         [--threads N] [--repeat N] (time N forward passes: forward_ms_median=X)\n"
-    "         [--kernel-cache MIB]\n"
+    "         [--kernel-cache MIB] [--profile] (per-layer times on stderr at the end)\n"
     "         [--max-pixels N]\n"
     "         [--tile N [--overlap M] [--blend gaussian|uniform] [--tile-batch B]\n"
     "          [--tile-margin P]] [--no-tile]\n"

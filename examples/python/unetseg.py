@@ -249,6 +249,10 @@ _SIGNATURES = {
     # threads, dropout, MC
     "unetseg_model_set_threads": (_i32, _PM, _i32),
     "unetseg_model_set_kernel_cache_limit": (_i32, _PM, _i64),
+    # profiling
+    "unetseg_model_set_profiling": (_i32, _PM, _i32),
+    "unetseg_model_layer_profile": (_i32, _PM, _i32, _P(_i64), _P(_dbl), _P(_dbl)),
+    "unetseg_model_profile": (_i32, _PM, _P(_str)),
     "unetseg_set_max_threads": (_i32, _i32),
     "unetseg_shutdown_workers": (None,),
     "unetseg_model_set_seed": (_i32, _PM, _u64),
@@ -1431,6 +1435,29 @@ class Model(_Handle):
         """Bytes of Winograd-transformed kernels kept between passes (>= 0;
         default 48 MiB): memory for speed."""
         _check(_lib.unetseg_model_set_kernel_cache_limit(self._h, _int(nbytes, "nbytes", _i64)))
+
+    # ---- profiling
+    @_locked
+    def set_profiling(self, enabled):
+        """Per-layer timing of inference passes on (True) or off (False);
+        either clears what was gathered."""
+        _check(_lib.unetseg_model_set_profiling(self._h, 1 if enabled else 0))
+
+    @_locked
+    def layer_profile(self, layer):
+        """(runs, total_ms, idle_ms) profiled for `layer` (a name or an index)."""
+        i = self.layer_index(layer) if isinstance(layer, str) else _int(layer, "index", _i32)
+        runs, total, idle = _i64(), _dbl(), _dbl()
+        _check(_lib.unetseg_model_layer_profile(self._h, i, ctypes.byref(runs), ctypes.byref(total),
+                                                ctypes.byref(idle)))
+        return runs.value, total.value, idle.value
+
+    @_locked
+    def profile(self):
+        """The profile as a table, slowest layer first."""
+        s = _str()
+        _check(_lib.unetseg_model_profile(self._h, ctypes.byref(s)))
+        return s.value.decode()
 
     def __repr__(self):
         if self.closed:

@@ -28,7 +28,7 @@
 
 #define US_SPIN_NS 1500000
 
-static int64_t now_ns(void) {
+int64_t us_now_ns(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
@@ -41,6 +41,12 @@ static inline void cpu_relax(void) {
 }
 
 static _Thread_local int32_t pass_threads = 1;
+static _Thread_local int count_idle;
+static _Thread_local int64_t idle_ns;
+
+void us_parallel_count_idle(int on) { count_idle = on; }
+int64_t us_parallel_idle_ns(void) { return idle_ns; }
+
 static _Atomic int32_t max_threads; /* 0: no bound */
 
 void us_parallel_set_threads(int32_t threads) {
@@ -68,6 +74,8 @@ static struct {
     int32_t stopping;    /* a shutdown waits for the region in flight (`idle`) */
     pthread_cond_t idle; /* busy went to 0 while stopping */
     _Atomic int32_t pending, quit;
+    int32_t timed;                    /* this region counts idle time (count_idle) */
+    int64_t busy_ns[US_MAX_PARTS];    /* timed: each worker's time in its part */
 } pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,
           .done = PTHREAD_COND_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER};
 
@@ -85,10 +93,10 @@ static int work_pending(const void *unused) {
 /* Spin while still(arg) holds, for at most US_SPIN_NS (the time is read
  * every 64 pauses: a pause lasts 10-150 cycles depending on the CPU). */
 static void spin_while(int (*still)(const void *), const void *arg) {
-    const int64_t deadline = now_ns() + US_SPIN_NS;
+    const int64_t deadline = us_now_ns() + US_SPIN_NS;
     while (still(arg)) {
         for (int i = 0; i < 64; i++) cpu_relax();
-        if (now_ns() > deadline) return;
+        if (us_now_ns() > deadline) return;
     }
 }
 
@@ -109,9 +117,13 @@ static void *worker(void *p) {
         part_fn fn = pool.fn;
         void *arg = pool.arg;
         int32_t parts = pool.parts;
+        const int timed = pool.timed;
         pthread_mutex_unlock(&pool.lock);
+        const int64_t t0 = timed ? us_now_ns() : 0;
         fn(arg, me, parts);
+        const int64_t busy = timed ? us_now_ns() - t0 : 0;
         pthread_mutex_lock(&pool.lock);
+        pool.busy_ns[me] = busy;
         if (--pool.pending == 0) pthread_cond_signal(&pool.done);
     }
     pthread_mutex_unlock(&pool.lock);
@@ -252,16 +264,24 @@ void us_parallel_run(int32_t parts, part_fn fn, void *arg) {
     pool.arg = arg;
     pool.parts = parts;
     pool.pending = on_workers;
+    pool.timed = count_idle;
+    const int64_t start = count_idle ? us_now_ns() : 0;
     pool.generation++;
     pthread_cond_broadcast(&pool.wake);
     pthread_mutex_unlock(&pool.lock);
 
     fn(arg, 0, parts);
     for (int32_t p = on_workers + 1; p < parts; p++) fn(arg, p, parts); /* no worker for these */
+    const int64_t caller_busy = count_idle ? us_now_ns() - start : 0;
 
     spin_while(work_pending, NULL);
     pthread_mutex_lock(&pool.lock);
     while (pool.pending > 0) pthread_cond_wait(&pool.done, &pool.lock);
+    if (count_idle) { /* the region's thread time less each thread's part */
+        const int64_t wall = us_now_ns() - start;
+        idle_ns += wall - caller_busy;
+        for (int32_t w = 1; w <= on_workers; w++) idle_ns += wall - pool.busy_ns[w];
+    }
     pool.busy = 0;
     if (pool.stopping) pthread_cond_broadcast(&pool.idle);
     pthread_mutex_unlock(&pool.lock);

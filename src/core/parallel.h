@@ -22,6 +22,18 @@ void us_parallel_shutdown(void);
 /* Worker threads running now (the calling thread not counted). */
 int32_t us_parallel_pool_size(void);
 
+/* The monotonic clock, in nanoseconds. */
+int64_t us_now_ns(void);
+
+/* Idle time of the parallel regions this thread starts, for profiling
+ * (unetseg_model_set_profiling): while on, each region adds, over its
+ * threads, the time each spent not running its part between the region's
+ * start and its end (a worker waking late, a thread done while another
+ * still works). Thread-local; off costs one test a region. */
+void us_parallel_count_idle(int on);
+/* Nanoseconds counted so far on this thread (a running total). */
+int64_t us_parallel_idle_ns(void);
+
 #define US_MAX_PARTS 64
 
 /* Run fn(arg, part, parts) for part = 0..parts-1 (at most 64): part 0 on

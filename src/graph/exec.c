@@ -9,6 +9,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/parallel.h"
 #include "graph/buffer_pool.h"
 #include "graph/fusion.h"
 #include "graph/kernel_plan.h"
@@ -228,6 +229,9 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
         memcpy(m->run_pool_shape, input->shape, sizeof m->run_pool_shape);
         m->passes_at_shape = 0;
     }
+    const int timed = !ctx->training && us_profile_pass_begin(&m->profile, m->n_layers);
+    const int32_t threads = us_parallel_threads();
+    if (timed) us_parallel_count_idle(1);
     int32_t st = run_state_init(m, &s);
     if (!st) st = us_infer_shapes(m, input->shape, s.shapes);
     if (!st && !ctx->training)
@@ -275,6 +279,7 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
                 break;
             }
             if (in_place) s.outputs[src] = NULL;
+            const int64_t t0 = timed ? us_now_ns() : 0, idle0 = timed ? us_parallel_idle_ns() : 0;
             if (l->kind == UNETSEG_LAYER_CONV2D && !ctx->training)
                 st = run_conv_inference(m, &f, i, s.keep[i], in_ptrs, (const int64_t(*)[4])in_shapes, n_in,
                                         s.shapes[i], dst);
@@ -285,6 +290,8 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
             else
                 st = k->forward(l, ctx, in_ptrs, (const int64_t(*)[4])in_shapes, l->n_in, dst,
                                 s.shapes[i], NULL);
+            if (timed)
+                us_profile_add(&m->profile, i, us_now_ns() - t0, threads, us_parallel_idle_ns() - idle0);
             s.outputs[i] = dst;
             for (int32_t j = 0; j < n_in; j++) {
                 int32_t p = s.in_index[j];
@@ -301,6 +308,10 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
         if (!st) memcpy((*out)->data, s.outputs[from], (size_t)(*out)->numel * sizeof(float));
     }
     if (!st && !ctx->training) m->passes_at_shape++;
+    if (timed) {
+        us_parallel_count_idle(0);
+        m->profile.passes += !st;
+    }
     us_fusion_free(&f);
     us_pool_release_all(pool);
     run_state_free(&s);

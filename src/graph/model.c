@@ -29,6 +29,7 @@ void us_model_free(unetseg_model *m) {
     us_error_forget(m->last_error);
     us_model_invalidate(m);
     us_pool_free(&m->run_pool);
+    us_profile_free(&m->profile);
     for (int32_t i = 0; i < m->n_layers; i++) us_layer_clear(&m->layers[i]);
     free(m->layers);
     us_layer_index_free(&m->index);

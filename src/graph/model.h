@@ -10,6 +10,7 @@
 #include "graph/buffer_pool.h"
 #include "graph/layer_index.h"
 #include "graph/param_share.h"
+#include "graph/profile.h"
 #include "unetseg.h"
 
 #define US_MAX_NAME 127
@@ -82,6 +83,7 @@ struct unetseg_model {
     /* Inference passes run at run_pool_shape: transformed kernels are only
      * made from the second on (kernel_plan.h). */
     int64_t passes_at_shape;
+    us_profile profile; /* per-layer timing, while on (unetseg_model_set_profiling) */
     /* The message of the last failed call on this model (unetseg_model_last_error);
      * written by us_fail during calls on the model, even through a const handle. */
     char last_error[US_ERROR_SIZE];

@@ -1,5 +1,4 @@
 /* The Keras model.summary() table as text. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,41 +6,9 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/tensor.h"
+#include "core/text.h"
 #include "graph/layer_kinds.h"
 #include "graph/model.h"
-
-typedef struct text_buf {
-    char *data;
-    size_t len, cap;
-    int failed;
-} text_buf;
-
-static void tb_printf(text_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tb_printf(text_buf *b, const char *fmt, ...) {
-    if (b->failed) return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->data ? b->data + b->len : NULL, b->data ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->failed = 1;
-            return;
-        }
-        if (b->data && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
-        char *grown = us_realloc(b->data, cap);
-        if (!grown) {
-            b->failed = 1;
-            return;
-        }
-        b->data = grown;
-        b->cap = cap;
-    }
-}
 
 /* 24456154 -> "24,456,154" */
 static void format_thousands(int64_t v, char *out, size_t size) {
@@ -64,11 +31,11 @@ int32_t us_model_summary(unetseg_model *model, const char **text) {
         *text = model->summary_text;
         return UNETSEG_OK;
     }
-    text_buf b = {0};
-    tb_printf(&b, "%s\n", model->description ? model->description : "Model");
-    tb_printf(&b, "%-5s%-31s%-21s%-28s%7s  %s\n", "#", "Layer (name)", "type", "Output Shape",
+    us_text b = {0};
+    us_text_printf(&b, "%s\n", model->description ? model->description : "Model");
+    us_text_printf(&b, "%-5s%-31s%-21s%-28s%7s  %s\n", "#", "Layer (name)", "type", "Output Shape",
               "Param #", "Connected to");
-    tb_printf(&b, "%s\n", RULE);
+    us_text_printf(&b, "%s\n", RULE);
     int32_t n_encoder = 0;
     for (int32_t i = 0; i < model->n_layers; i++) {
         const us_layer *l = &model->layers[i];
@@ -77,14 +44,14 @@ int32_t us_model_summary(unetseg_model *model, const char **text) {
         us_format_shape(l->shape, 4, shape, sizeof shape);
         for (int32_t p = 0; p < l->n_params; p++) params += l->params[p].value->numel;
         n_encoder += l->region == UNETSEG_REGION_ENCODER;
-        tb_printf(&b, "%-5d%-31s%-21s%-25s%10lld  ", i, l->name,
+        us_text_printf(&b, "%-5d%-31s%-21s%-25s%10lld  ", i, l->name,
                   us_layer_kind_get(l->kind)->keras_class, shape, (long long)params);
         for (int32_t j = 0; j < l->n_in; j++)
-            tb_printf(&b, "%s%s", j ? ", " : "",
+            us_text_printf(&b, "%s%s", j ? ", " : "",
                       model->layers[us_model_index_of_id(model, l->in_ids[j])].name);
-        tb_printf(&b, "\n");
+        us_text_printf(&b, "\n");
     }
-    tb_printf(&b, "%s\n", RULE);
+    us_text_printf(&b, "%s\n", RULE);
     int64_t total, trainable;
     us_model_param_totals(model, &total, &trainable);
     const int64_t frozen = total - trainable;
@@ -92,11 +59,11 @@ int32_t us_model_summary(unetseg_model *model, const char **text) {
     format_thousands(total, t1, sizeof t1);
     format_thousands(trainable, t2, sizeof t2);
     format_thousands(frozen, t3, sizeof t3);
-    tb_printf(&b, "Layers (incl. InputLayer '%s'): %d", model->n_layers ? model->layers[0].name : "",
+    us_text_printf(&b, "Layers (incl. InputLayer '%s'): %d", model->n_layers ? model->layers[0].name : "",
               model->n_layers);
     if (model->description)
-        tb_printf(&b, "   (backbone %d, decoder+head %d)", n_encoder, model->n_layers - n_encoder);
-    tb_printf(&b, "\nTotal params: %s\nTrainable params: %s\nNon-trainable params: %s\n", t1, t2,
+        us_text_printf(&b, "   (backbone %d, decoder+head %d)", n_encoder, model->n_layers - n_encoder);
+    us_text_printf(&b, "\nTotal params: %s\nTrainable params: %s\nNon-trainable params: %s\n", t1, t2,
               t3);
     if (b.failed) {
         free(b.data);

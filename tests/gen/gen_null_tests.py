@@ -134,6 +134,11 @@ MAY_BE_NULL = {
         "total_bytes": ("header: 'Any output may be NULL.'", None),
         "cache_bytes": ("header: 'Any output may be NULL.'", None),
     },
+    "unetseg_model_layer_profile": {
+        "runs": ("header: 'Any output may be NULL.'", None),
+        "total_ms": ("header: 'Any output may be NULL.'", None),
+        "idle_ms": ("header: 'Any output may be NULL.'", None),
+    },
     "unetseg_trainer_progress": {
         "steps": ("docs/API.md: 'outputs may be NULL'", None),
         "learning_rate": ("docs/API.md: 'outputs may be NULL'", None),

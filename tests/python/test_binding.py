@@ -375,6 +375,26 @@ def test_predict_mc_and_mc_switch():
         m.set_mc_dropout(False)
 
 
+def test_profile():
+    with unetseg.Model.unet(backbone="resnet18", input_shape=(32, 32, 3), seed=2) as m:
+        m.set_threads(2)
+        x = np.random.default_rng(0).uniform(0, 255, (1, 32, 32, 3)).astype(np.float32)
+        assert m.layer_profile("conv0") == (0, 0.0, 0.0)      # off by default
+        m.set_profiling(True)
+        m.forward(x)
+        m.forward(x)
+        runs, total_ms, idle_ms = m.layer_profile("conv0")
+        assert runs == 2 and total_ms > 0.0 and 0.0 <= idle_ms <= 2 * total_ms
+        assert m.layer_profile("bn0")[0] == 0                   # folded into conv0
+        assert m.layer_profile(m.layer_index("conv0")) == (runs, total_ms, idle_ms)
+        table = m.profile()
+        assert table.startswith("Profile of 2 inference passes") and "conv0" in table
+        m.set_profiling(False)
+        assert m.layer_profile("conv0")[0] == 0
+        with pytest.raises(unetseg.UnetsegError):
+            m.layer_profile(len(m))
+
+
 def test_predict_tiled():
     with unetseg.Model.unet(backbone="resnet18", input_shape=(None, None, 3), seed=2) as m:
         m.set_threads(1)
