@@ -115,6 +115,13 @@ BENCH_STREAM_COUNTS ?= 200 2000
 bench-stream: bin/unetseg
 	$(PYTHON) bench/bench_stream.py $(BENCH_STREAM_COUNTS)
 
+# Per layer, one thread against two (unetseg_model_profile): where a
+# two-thread pass loses. BENCH_PROFILE="BATCH SIZE ROUNDS".
+.PHONY: bench-profile
+BENCH_PROFILE ?= 4 256 3
+bench-profile: build/bench/bench_unetseg
+	$(PYTHON) bench/profile_scaling.py $(BENCH_PROFILE)
+
 bench-kernels: build/bench/bench_gemm build/bench/bench_conv
 	build/bench/bench_gemm 20 1
 	build/bench/bench_conv 20 1
@@ -150,6 +157,7 @@ help:
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS (FUZZ_RUNS) each, FUZZ_SEED (tests/fuzz/README.md)"
 	@echo "make abi-check  abidiff + export list against abi/; make abi-update"
 	@echo "make bench      unetseg vs PyTorch vs ONNX Runtime (make bench-deps first); make bench-kernels"
+	@echo "make bench-profile  per layer, 1 thread against 2 (BENCH_PROFILE=\"4 256 3\")"
 	@echo "make bench-tiles  tiled vs whole-image prediction: time, peak RSS (BENCH_TILE_SIZES=\"2048 8192\")"
 	@echo "make bench-stream training on a generated 512x512 folder: peak RSS, images/s (BENCH_STREAM_COUNTS=\"1000 10000\")"
 	@echo "make examples-ffi  build and run examples/cpp, go, rust against this build (skips a missing compiler)"
