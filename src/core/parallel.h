@@ -29,7 +29,8 @@ int64_t us_now_ns(void);
  * (unetseg_model_set_profiling): while on, each region adds, over its
  * threads, the time each spent not running its part between the region's
  * start and its end (a worker waking late, a thread done while another
- * still works). Thread-local; off costs one test a region. */
+ * still works). Regions run on threads of their own (another region holds
+ * the pool) count nothing. Thread-local; off costs one test a region. */
 void us_parallel_count_idle(int on);
 /* Nanoseconds counted so far on this thread (a running total). */
 int64_t us_parallel_idle_ns(void);

@@ -301,6 +301,8 @@ def options_seeds():
                            "relu0,final_conv", "--insert", "kind=conv2d", "--dropout", "spatial", "--rate",
                            "0.2", "--mode", "always", "--before", "--suffix", "_d", "--mc", "3", "--mc-seed",
                            "18446744073709551615", "--threads", "0", "--max-pixels", "1000"))
+    put(t, "predict_profile", args(3, "--weights", "w", "--input", "x.safetensors", "--output", "y",
+                                   "--repeat", "3", "--profile", "--threads", "2"))
     put(t, "train", args(4, "--data", "d", "--epochs", "2", "--batch", "9223372036854775807", "--lr", "1e-3",
                          "--momentum", "0.9", "--val-split", "0.25", "--optimizer", "sgd", "--loss",
                          "bce_dice", "--flip", "--checkpoint", "c", "--checkpoint-every", "3", "--", "-x"))
