@@ -497,24 +497,26 @@ UNETSEG_API void unetseg_shutdown_workers(void);
 
 /* -------------------------------------------------------------- profiling */
 /* Per-layer timing of this model's inference passes (forward, MC and tiled
- * prediction; not training), the way torch.profiler or ONNX Runtime's
- * profiling report it: turn it on (1) or off (0); either clears what was
- * gathered. While on, every layer a pass runs adds its wall time and, on
- * several threads, the idle time of its parallel regions: thread time
- * spent waiting for the other threads (a worker woken late, a thread done
- * while another still works), which is what keeps two threads from being
- * twice as fast. A layer fused into the one before it (BatchNormalization,
- * ReLU after a conv) or reused from an earlier pass (MC samples) does not
- * run on its own and gets nothing. Costs two clock reads a layer; results
- * do not change. Off by default; a clone starts with it off; adding layers
- * clears what was gathered at the next pass. Errors: INVALID_ARG (NULL
- * model, enabled not 0 or 1). */
+ * prediction, a trainer's evaluation; not training steps), the way
+ * torch.profiler or ONNX Runtime's profiling report it: turn it on (1) or
+ * off (0); either clears what was gathered. While on, every layer a pass
+ * runs adds its wall time and, on several threads, its idle time: the
+ * pass's threads times that wall time, less the time threads spent
+ * working on the layer (a worker woken late, a thread done while another
+ * still works, the layer's single-threaded stretches), which is what keeps
+ * two threads from being twice as fast. A layer fused into the one before
+ * it (BatchNormalization, ReLU after a conv, in passes that return no
+ * intermediate outputs) or reused from an earlier pass (MC samples after
+ * the first) does not run on its own and gets nothing. Costs two clock
+ * reads a layer; results do not change. Off by default; a clone starts
+ * with it off; adding layers clears what was gathered at the next pass.
+ * Errors: INVALID_ARG (NULL model, enabled not 0 or 1). */
 UNETSEG_API int32_t unetseg_model_set_profiling(unetseg_model *model, int32_t enabled);
 /* What profiling gathered for layer `index` (0..count-1): *runs the times
- * it ran, *total_ms its wall time over them, *idle_ms the thread time its
- * parallel regions spent idle (0 on one thread). All 0 when profiling is
- * off or nothing ran. Any output may be NULL. Errors: INVALID_ARG (NULL
- * model, index out of range). */
+ * it ran, *total_ms its wall time over them, *idle_ms the thread time no
+ * thread worked on it (0 on one thread). All 0 when profiling is off or
+ * nothing ran. Any output may be NULL. Errors: INVALID_ARG (NULL model,
+ * index out of range). */
 UNETSEG_API int32_t unetseg_model_layer_profile(const unetseg_model *model, int32_t index,
                                                 int64_t *runs, double *total_ms, double *idle_ms);
 /* The profile as a table, slowest layer first: runs, ms a run, share of

@@ -176,10 +176,17 @@ static void added_layers_clear_the_profile(void **state) {
     assert_ok(unetseg_model_set_profiling(m, 1));
     forward_n(m, x, 2);
     assert_int_equal(runs_of(m, "head"), 2);
+    const char *before = NULL;
+    assert_ok(unetseg_model_profile(m, &before));
+    const size_t before_len = strlen(before);
     assert_ok(unetseg_matcher_parse("c1", &mt));
     assert_ok(unetseg_insert_options_create(&io));
     assert_ok(unetseg_model_insert_dropout(m, mt, io, NULL));
     assert_int_equal(runs_of(m, "head"), 0);
+    forward_n(m, x, 1); /* clears the numbers; the table text stays the caller's to read */
+    assert_int_equal(strlen(before), before_len);
+    assert_non_null(strstr(before, "Profile of 2 inference passes"));
+    assert_ok(unetseg_model_set_profiling(m, 1));
     const char *text = NULL;
     assert_ok(unetseg_model_profile(m, &text));
     assert_non_null(strstr(text, "No inference pass profiled"));
@@ -193,7 +200,9 @@ static void added_layers_clear_the_profile(void **state) {
 
 /* Two threads on Unet('resnet18') 64x64: every layer's idle time lies
  * within its thread time (0 .. 2 x its wall time), some is counted, and
- * the output is the same bits with profiling on as off. */
+ * the output is the same bits with profiling on as off. The last layer, a
+ * sigmoid over 2 x 64 x 64 values (too few to split), runs on one thread:
+ * the other is idle all its time, so its idle time is its wall time. */
 static void two_threads_count_idle_time(void **state) {
     (void)state;
     unetseg_unet_options *o = NULL;
@@ -222,6 +231,11 @@ static void two_threads_count_idle_time(void **state) {
         idle_sum += idle;
     }
     assert_true(idle_sum > 0.0);
+    int64_t runs = 0;
+    double total = 0, idle = 0;
+    assert_ok(unetseg_model_layer_profile(m, count - 1, &runs, &total, &idle));
+    assert_int_equal(runs, 1);
+    assert_true(total > 0.0 && idle == total);
     unetseg_tensor_free(plain);
     unetseg_tensor_free(profiled);
     unetseg_tensor_free(x);

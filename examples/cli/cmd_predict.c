@@ -150,8 +150,9 @@ static int compare_doubles(const void *a, const void *b) {
 }
 
 /* --repeat N: one warm-up, then N timed forward passes; the median goes to
- * stderr as forward_ms_median=X (like trtexec). With --profile, the profile
- * starts after the warm-up. */
+ * stderr as forward_ms_median=X (like trtexec). With --profile, the table
+ * of those N passes follows it (and profiling stops there: the pass that
+ * writes the output may run another way, unfused with --dump). */
 static int32_t time_forward(unetseg_model *m, const unetseg_tensor *input, long long repeat,
                             int profile) {
     double *ms = malloc((size_t)repeat * sizeof *ms);
@@ -176,6 +177,10 @@ static int32_t time_forward(unetseg_model *m, const unetseg_tensor *input, long 
         qsort(ms, (size_t)repeat, sizeof *ms, compare_doubles);
         double median = repeat % 2 ? ms[repeat / 2] : 0.5 * (ms[repeat / 2 - 1] + ms[repeat / 2]);
         fprintf(stderr, "forward_ms_median=%.2f\n", median);
+        const char *table = NULL;
+        if (profile && (st = unetseg_model_profile(m, &table)) == UNETSEG_OK) fputs(table, stderr);
+        if (profile && !st) st = unetseg_model_set_profiling(m, 0);
+        if (st) cli_report("--profile", st);
     }
     free(ms);
     return st;
@@ -291,7 +296,7 @@ static int run_predict(void *options) {
     else if (rc == CLI_EXIT_OK)
         rc = o->image_mode ? predict_on_image(o, m) : predict_on_tensor(o, m);
     const char *table = NULL;
-    if (rc == CLI_EXIT_OK && o->profile && unetseg_model_profile(m, &table) == UNETSEG_OK)
+    if (rc == CLI_EXIT_OK && o->profile && !o->repeat && unetseg_model_profile(m, &table) == UNETSEG_OK)
         fputs(table, stderr);
     unetseg_model_free(m);
     return rc;
@@ -305,7 +310,8 @@ const cli_command cli_command_predict = {
     "          [--suffix S]]...\n"
     "         [--mc T [--mc-seed S]]   (writes mean, std, entropy instead of output)\n"
     "         [--threads N] [--repeat N] (time N forward passes: forward_ms_median=X)\n"
-    "         [--kernel-cache MIB] [--profile] (per-layer times on stderr at the end)\n"
+    "         [--kernel-cache MIB] [--profile] (per-layer times on stderr: of the\n"
+    "          --repeat passes, else of the whole run)\n"
     "         [--max-pixels N]\n"
     "         [--tile N [--overlap M] [--blend gaussian|uniform] [--tile-batch B]\n"
     "          [--tile-margin P]] [--no-tile]\n"

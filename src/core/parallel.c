@@ -41,11 +41,14 @@ static inline void cpu_relax(void) {
 }
 
 static _Thread_local int32_t pass_threads = 1;
-static _Thread_local int count_idle;
-static _Thread_local int64_t idle_ns;
+static _Thread_local int count_work;
+static _Thread_local int64_t waited_ns, helped_ns;
 
-void us_parallel_count_idle(int on) { count_idle = on; }
-int64_t us_parallel_idle_ns(void) { return idle_ns; }
+void us_parallel_count_work(int on) { count_work = on; }
+void us_parallel_work_ns(int64_t *waited, int64_t *helped) {
+    *waited = waited_ns;
+    *helped = helped_ns;
+}
 
 static _Atomic int32_t max_threads; /* 0: no bound */
 
@@ -74,7 +77,7 @@ static struct {
     int32_t stopping;    /* a shutdown waits for the region in flight (`idle`) */
     pthread_cond_t idle; /* busy went to 0 while stopping */
     _Atomic int32_t pending, quit;
-    int32_t timed;                    /* this region counts idle time (count_idle) */
+    int32_t timed;                    /* this region counts work (count_work) */
     int64_t busy_ns[US_MAX_PARTS];    /* timed: each worker's time in its part */
 } pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,
           .done = PTHREAD_COND_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER};
@@ -264,23 +267,21 @@ void us_parallel_run(int32_t parts, part_fn fn, void *arg) {
     pool.arg = arg;
     pool.parts = parts;
     pool.pending = on_workers;
-    pool.timed = count_idle;
-    const int64_t start = count_idle ? us_now_ns() : 0;
+    pool.timed = count_work;
     pool.generation++;
     pthread_cond_broadcast(&pool.wake);
     pthread_mutex_unlock(&pool.lock);
 
     fn(arg, 0, parts);
     for (int32_t p = on_workers + 1; p < parts; p++) fn(arg, p, parts); /* no worker for these */
-    const int64_t caller_busy = count_idle ? us_now_ns() - start : 0;
+    const int64_t caller_done = count_work ? us_now_ns() : 0;
 
     spin_while(work_pending, NULL);
     pthread_mutex_lock(&pool.lock);
     while (pool.pending > 0) pthread_cond_wait(&pool.done, &pool.lock);
-    if (count_idle) { /* the region's thread time less each thread's part */
-        const int64_t wall = us_now_ns() - start;
-        idle_ns += wall - caller_busy;
-        for (int32_t w = 1; w <= on_workers; w++) idle_ns += wall - pool.busy_ns[w];
+    if (count_work) {
+        waited_ns += us_now_ns() - caller_done;
+        for (int32_t w = 1; w <= on_workers; w++) helped_ns += pool.busy_ns[w];
     }
     pool.busy = 0;
     if (pool.stopping) pthread_cond_broadcast(&pool.idle);

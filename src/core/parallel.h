@@ -25,15 +25,16 @@ int32_t us_parallel_pool_size(void);
 /* The monotonic clock, in nanoseconds. */
 int64_t us_now_ns(void);
 
-/* Idle time of the parallel regions this thread starts, for profiling
- * (unetseg_model_set_profiling): while on, each region adds, over its
- * threads, the time each spent not running its part between the region's
- * start and its end (a worker waking late, a thread done while another
- * still works). Regions run on threads of their own (another region holds
- * the pool) count nothing. Thread-local; off costs one test a region. */
-void us_parallel_count_idle(int on);
-/* Nanoseconds counted so far on this thread (a running total). */
-int64_t us_parallel_idle_ns(void);
+/* For profiling (unetseg_model_set_profiling): while on, the parallel
+ * regions this thread starts add to two thread-local running totals, in
+ * nanoseconds: the time this thread waited at their ends for the other
+ * threads, and the time the other threads spent on their parts. A layer
+ * on T threads that took `wall` then kept them idle for T x wall less
+ * (wall - waited) less helped. Regions run on threads of their own
+ * (another region holds the pool) add nothing. Off costs one test a
+ * region. */
+void us_parallel_count_work(int on);
+void us_parallel_work_ns(int64_t *waited, int64_t *helped);
 
 #define US_MAX_PARTS 64
 

@@ -215,6 +215,17 @@ static int32_t effective_count(const unetseg_model *m, const us_fusion *f, int32
     return f->producer && f->cat_of[i] >= 0 ? m->layers[f->cat_of[i]].n_in : m->layers[i].n_in;
 }
 
+/* Profiling: layer i took `wall` ns on `threads` threads; the threads'
+ * idle time is their time less the work done: this thread's (wall less its
+ * waits at the ends of its regions) and the other threads' parts. */
+static void add_profile(unetseg_model *m, int32_t i, int64_t wall, int32_t threads, int64_t waited0,
+                        int64_t helped0) {
+    int64_t waited, helped;
+    us_parallel_work_ns(&waited, &helped);
+    int64_t idle = (threads - 1) * wall + (waited - waited0) - (helped - helped0);
+    us_profile_add(&m->profile, i, wall, threads, idle > 0 ? idle : 0);
+}
+
 /* `given` (may be NULL): per layer, an output computed earlier (the layer is
  * not run and its buffer never released) or NULL; with `given`, layers
  * flagged in `skip` are not run at all (nothing reads them). */
@@ -231,7 +242,7 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
     }
     const int timed = !ctx->training && us_profile_pass_begin(&m->profile, m->n_layers);
     const int32_t threads = us_parallel_threads();
-    if (timed) us_parallel_count_idle(1);
+    if (timed) us_parallel_count_work(1);
     int32_t st = run_state_init(m, &s);
     if (!st) st = us_infer_shapes(m, input->shape, s.shapes);
     if (!st && !ctx->training)
@@ -279,7 +290,9 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
                 break;
             }
             if (in_place) s.outputs[src] = NULL;
-            const int64_t t0 = timed ? us_now_ns() : 0, idle0 = timed ? us_parallel_idle_ns() : 0;
+            int64_t waited0 = 0, helped0 = 0;
+            if (timed) us_parallel_work_ns(&waited0, &helped0);
+            const int64_t t0 = timed ? us_now_ns() : 0;
             if (l->kind == UNETSEG_LAYER_CONV2D && !ctx->training)
                 st = run_conv_inference(m, &f, i, s.keep[i], in_ptrs, (const int64_t(*)[4])in_shapes, n_in,
                                         s.shapes[i], dst);
@@ -290,8 +303,7 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
             else
                 st = k->forward(l, ctx, in_ptrs, (const int64_t(*)[4])in_shapes, l->n_in, dst,
                                 s.shapes[i], NULL);
-            if (timed)
-                us_profile_add(&m->profile, i, us_now_ns() - t0, threads, us_parallel_idle_ns() - idle0);
+            if (timed) add_profile(m, i, us_now_ns() - t0, threads, waited0, helped0);
             s.outputs[i] = dst;
             for (int32_t j = 0; j < n_in; j++) {
                 int32_t p = s.in_index[j];
@@ -309,8 +321,8 @@ static int32_t run_impl(unetseg_model *m, const us_exec_ctx *ctx, const unetseg_
     }
     if (!st && !ctx->training) m->passes_at_shape++;
     if (timed) {
-        us_parallel_count_idle(0);
-        m->profile.passes += !st;
+        us_parallel_count_work(0);
+        m->profile.passes++; /* a failed pass too: its layers were counted */
     }
     us_fusion_free(&f);
     us_pool_release_all(pool);

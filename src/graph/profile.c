@@ -10,20 +10,21 @@
 #include "graph/layer_kinds.h"
 #include "graph/model.h"
 
+/* The gathered numbers (not the table text, which the caller may still hold). */
 static void clear(us_profile *p) {
     free(p->runs);
     free(p->ns);
     free(p->thread_ns);
     free(p->idle_ns);
-    free(p->text);
     p->runs = p->ns = p->thread_ns = p->idle_ns = NULL;
-    p->text = NULL;
     p->n = 0;
     p->passes = 0;
 }
 
 void us_profile_set(us_profile *p, int on) {
     clear(p);
+    free(p->text);
+    p->text = NULL;
     p->on = on;
 }
 
@@ -86,8 +87,9 @@ int32_t us_model_profile_text(unetseg_model *m, const char **text) {
     else if (!p->passes || !fresh)
         us_text_printf(&t, "No inference pass profiled yet.\n");
     else
-        us_text_printf(&t, "Profile of %lld inference passes: %.3f ms of layer time a pass, %.1f %% idle\n",
-                       (long long)p->passes, (double)total / (double)p->passes * 1e-6,
+        us_text_printf(&t, "Profile of %lld inference pass%s: %.3f ms of layer time a pass, %.1f %% idle\n",
+                       (long long)p->passes, p->passes == 1 ? "" : "es",
+                       (double)total / (double)p->passes * 1e-6,
                        thread_total ? 100.0 * (double)idle_total / (double)thread_total : 0.0);
     if (ran) {
         us_text_printf(&t, "%-5s%-31s%-21s%6s%11s%11s%9s\n", "#", "Layer (name)", "type", "runs",
@@ -101,8 +103,8 @@ int32_t us_model_profile_text(unetseg_model *m, const char **text) {
                            p->thread_ns[i] ? 100.0 * (double)p->idle_ns[i] / (double)p->thread_ns[i] : 0.0);
         }
         us_text_printf(&t,
-                       "idle %%: of the layer's time on all the pass's threads, the part threads "
-                       "waited for one another\n");
+                       "idle %%: of the layer's time on all the pass's threads, the part no "
+                       "thread worked on it\n");
         if (ran < n)
             us_text_printf(&t, "%d layers did not run on their own (fused into the layer before "
                            "them, or reused from an earlier pass)\n", n - ran);

@@ -9,12 +9,12 @@
 typedef struct us_profile {
     int32_t on;
     int32_t n;      /* layers the arrays cover: the model's count when gathered */
-    int64_t passes; /* inference passes timed */
+    int64_t passes; /* inference passes timed (failed ones too) */
     int64_t *runs;  /* per layer: times it ran */
     int64_t *ns;    /* per layer: wall time over its runs */
     int64_t *thread_ns, *idle_ns; /* per layer: wall time x the pass's threads, and
-                                     the part of it threads spent idle in its
-                                     parallel regions (us_parallel_count_idle) */
+                                     the part of it no thread worked
+                                     (us_parallel_count_work) */
     char *text;                   /* behind unetseg_model_profile */
 } us_profile;
 

@@ -79,16 +79,20 @@ def main():
         check(all(o.tobytes() == outs[0].tobytes() for o in outs),
               "--kernel-cache 0 / 1 / default: the same output bits")
 
-        # --profile: the per-layer table on stderr, from after the warm-up
-        # (3 timed passes and the one that writes the output); same bits.
+        # --profile: the per-layer table of the 3 timed passes on stderr
+        # (not the warm-up, not the pass that writes the output); same bits.
         path = os.path.join(tmp, "profiled.safetensors")
         r = run("predict", "--weights", plain, *MODEL, "--input", FIXTURE, "--output", path,
                 "--repeat", "3", "--profile")
-        check(r.returncode == 0 and "Profile of 4 inference passes" in r.stderr
+        check(r.returncode == 0 and "Profile of 3 inference passes" in r.stderr
               and "conv0" in r.stderr and "idle %" in r.stderr,
               "predict --repeat 3 --profile prints the table: " + r.stderr.strip()[-300:])
         check(st_io.read(path)[0]["output"].tobytes() == outs[0].tobytes(),
               "--profile: the same output bits")
+        r = run("predict", "--weights", plain, *MODEL, "--input", FIXTURE, "--output", path,
+                "--profile")
+        check(r.returncode == 0 and "Profile of 1 inference pass:" in r.stderr,
+              "predict --profile without --repeat: the table of the run's pass")
 
         bad = os.path.join(tmp, "bad_input.safetensors")
         st_io.write(bad, {"input": np.zeros((1, 48, 64, 3), np.float32)})
