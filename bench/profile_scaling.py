@@ -9,8 +9,9 @@ slow spell hits both), and takes each layer's fastest run over the rounds
 (a spell only adds time). Prints one Markdown row per layer, the layers that
 lose most first: one-thread and two-thread milliseconds a run, the speed-up,
 the loss against a perfect 2x (two-thread time less half the one-thread
-time) and the idle share of the two-thread run (unetseg_model_profile: the
-thread time its parallel regions spent waiting). Needs build/bench/ as
+time) and the idle share of the two-thread run (unetseg_model_profile: of
+the layer's time on both threads, the part no thread worked on it). Needs
+build/bench/ as
 `make bench` leaves it (weights and inputs from bench/make_bench_weights.py).
 """
 import os
