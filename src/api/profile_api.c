@@ -19,12 +19,11 @@ UNETSEG_API int32_t unetseg_model_layer_profile(const unetseg_model *model, int3
     if (index < 0 || index >= model->n_layers)
         return us_fail(UNETSEG_E_INVALID_ARG, "layer_profile: layer index %d not in 0..%d", index,
                        model->n_layers - 1);
-    const us_profile *p = &model->profile;
-    /* gathered for another layer count: those passes describe other layers */
-    const int gathered = p->runs && p->n == model->n_layers;
-    if (runs) *runs = gathered ? p->runs[index] : 0;
-    if (total_ms) *total_ms = gathered ? (double)p->ns[index] * 1e-6 : 0.0;
-    if (idle_ms) *idle_ms = gathered ? (double)p->idle_ns[index] * 1e-6 : 0.0;
+    const us_layer_time *layers = us_profile_layers(&model->profile, model->n_layers);
+    const us_layer_time none = {0}, *l = layers ? &layers[index] : &none;
+    if (runs) *runs = l->runs;
+    if (total_ms) *total_ms = (double)l->ns * 1e-6;
+    if (idle_ms) *idle_ms = (double)l->idle_ns * 1e-6;
     return UNETSEG_OK;
 }
 

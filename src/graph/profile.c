@@ -12,11 +12,8 @@
 
 /* The gathered numbers (not the table text, which the caller may still hold). */
 static void clear(us_profile *p) {
-    free(p->runs);
-    free(p->ns);
-    free(p->thread_ns);
-    free(p->idle_ns);
-    p->runs = p->ns = p->thread_ns = p->idle_ns = NULL;
+    free(p->layers);
+    p->layers = NULL;
     p->n = 0;
     p->passes = 0;
 }
@@ -32,25 +29,24 @@ void us_profile_free(us_profile *p) { us_profile_set(p, 0); }
 
 int us_profile_pass_begin(us_profile *p, int32_t n_layers) {
     if (!p->on) return 0;
-    if (p->runs && p->n == n_layers) return 1;
+    if (us_profile_layers(p, n_layers)) return 1;
     clear(p); /* layers were added (insertion): the old indices mean other layers */
-    p->runs = us_calloc_array((size_t)n_layers, sizeof *p->runs);
-    p->ns = us_calloc_array((size_t)n_layers, sizeof *p->ns);
-    p->thread_ns = us_calloc_array((size_t)n_layers, sizeof *p->thread_ns);
-    p->idle_ns = us_calloc_array((size_t)n_layers, sizeof *p->idle_ns);
-    if (!p->runs || !p->ns || !p->thread_ns || !p->idle_ns) {
-        clear(p);
-        return 0;
-    }
+    p->layers = us_calloc_array((size_t)n_layers, sizeof *p->layers);
+    if (!p->layers) return 0;
     p->n = n_layers;
     return 1;
 }
 
+const us_layer_time *us_profile_layers(const us_profile *p, int32_t n_layers) {
+    return p->layers && p->n == n_layers ? p->layers : NULL;
+}
+
 void us_profile_add(us_profile *p, int32_t i, int64_t ns, int32_t threads, int64_t idle_ns) {
-    p->runs[i]++;
-    p->ns[i] += ns;
-    p->thread_ns[i] += ns * threads;
-    p->idle_ns[i] += idle_ns;
+    us_layer_time *l = &p->layers[i];
+    l->runs++;
+    l->ns += ns;
+    l->thread_ns += ns * threads;
+    l->idle_ns += idle_ns;
 }
 
 typedef struct ranked {
@@ -68,23 +64,23 @@ int32_t us_model_profile_text(unetseg_model *m, const char **text) {
     us_profile *p = &m->profile;
     free(p->text);
     p->text = NULL;
-    const int fresh = p->runs && p->n == m->n_layers; /* else gathered before layers were added */
-    const int32_t n = fresh ? p->n : 0;
+    const us_layer_time *layers = us_profile_layers(p, m->n_layers);
+    const int32_t n = layers ? p->n : 0;
     ranked *order = us_malloc_array((size_t)n + 1, sizeof *order);
     if (!order) return us_fail(UNETSEG_E_NOMEM, "model_profile: out of memory");
     int64_t total = 0, thread_total = 0, idle_total = 0;
     int32_t ran = 0;
     for (int32_t i = 0; i < n; i++) {
-        total += p->ns[i];
-        thread_total += p->thread_ns[i];
-        idle_total += p->idle_ns[i];
-        if (p->runs[i]) order[ran++] = (ranked){p->ns[i], i};
+        total += layers[i].ns;
+        thread_total += layers[i].thread_ns;
+        idle_total += layers[i].idle_ns;
+        if (layers[i].runs) order[ran++] = (ranked){layers[i].ns, i};
     }
     qsort(order, (size_t)ran, sizeof *order, slowest_first);
     us_text t = {0};
     if (!p->on)
         us_text_printf(&t, "Profiling is off (unetseg_model_set_profiling).\n");
-    else if (!p->passes || !fresh)
+    else if (!p->passes || !layers)
         us_text_printf(&t, "No inference pass profiled yet.\n");
     else
         us_text_printf(&t, "Profile of %lld inference pass%s: %.3f ms of layer time a pass, %.1f %% idle\n",
@@ -96,11 +92,12 @@ int32_t us_model_profile_text(unetseg_model *m, const char **text) {
                        "ms a run", "% of time", "idle %");
         for (int32_t k = 0; k < ran; k++) {
             const int32_t i = order[k].layer;
+            const us_layer_time *l = &layers[i];
             us_text_printf(&t, "%-5d%-31s%-21s%6lld%11.3f%11.1f%9.1f\n", i, m->layers[i].name,
-                           us_layer_kind_get(m->layers[i].kind)->keras_class,
-                           (long long)p->runs[i], (double)p->ns[i] / (double)p->runs[i] * 1e-6,
-                           total ? 100.0 * (double)p->ns[i] / (double)total : 0.0,
-                           p->thread_ns[i] ? 100.0 * (double)p->idle_ns[i] / (double)p->thread_ns[i] : 0.0);
+                           us_layer_kind_get(m->layers[i].kind)->keras_class, (long long)l->runs,
+                           (double)l->ns / (double)l->runs * 1e-6,
+                           total ? 100.0 * (double)l->ns / (double)total : 0.0,
+                           l->thread_ns ? 100.0 * (double)l->idle_ns / (double)l->thread_ns : 0.0);
         }
         us_text_printf(&t,
                        "idle %%: of the layer's time on all the pass's threads, the part no "

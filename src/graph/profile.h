@@ -6,25 +6,32 @@
 
 #include <stdint.h>
 
+/* One layer's numbers, summed over its runs. */
+typedef struct us_layer_time {
+    int64_t runs;      /* times it ran */
+    int64_t ns;        /* wall time */
+    int64_t thread_ns; /* wall time x the pass's threads */
+    int64_t idle_ns;   /* the part of thread_ns no thread worked (us_parallel_count_work) */
+} us_layer_time;
+
 typedef struct us_profile {
     int32_t on;
-    int32_t n;      /* layers the arrays cover: the model's count when gathered */
-    int64_t passes; /* inference passes timed (failed ones too) */
-    int64_t *runs;  /* per layer: times it ran */
-    int64_t *ns;    /* per layer: wall time over its runs */
-    int64_t *thread_ns, *idle_ns; /* per layer: wall time x the pass's threads, and
-                                     the part of it no thread worked
-                                     (us_parallel_count_work) */
-    char *text;                   /* behind unetseg_model_profile */
+    int32_t n;             /* layers gathered: the model's count then */
+    int64_t passes;        /* inference passes timed (failed ones too) */
+    us_layer_time *layers; /* n of them, or NULL */
+    char *text;            /* behind unetseg_model_profile */
 } us_profile;
 
 /* Turn timing on or off; either way what was gathered is cleared. */
 void us_profile_set(us_profile *p, int on);
 void us_profile_free(us_profile *p);
-/* Whether to time a pass of a model of n_layers layers (arrays for that
+/* Whether to time a pass of a model of n_layers layers (numbers for that
  * count, cleared if the count changed since they were gathered): 0 when off,
- * or when the arrays cannot be allocated (the pass runs untimed). */
+ * or when they cannot be allocated (the pass runs untimed). */
 int us_profile_pass_begin(us_profile *p, int32_t n_layers);
+/* The numbers of a model of n_layers layers, or NULL: none gathered, or
+ * gathered before layers were added (their indices meant other layers). */
+const us_layer_time *us_profile_layers(const us_profile *p, int32_t n_layers);
 /* One run of layer i: its wall time, the pass's threads, the idle time. */
 void us_profile_add(us_profile *p, int32_t i, int64_t ns, int32_t threads, int64_t idle_ns);
 
