@@ -115,6 +115,15 @@ BENCH_STREAM_COUNTS ?= 200 2000
 bench-stream: bin/unetseg
 	$(PYTHON) bench/bench_stream.py $(BENCH_STREAM_COUNTS)
 
+# `unetseg predict --input DIR` over BENCH_FOLDER_COUNT 256x256 images
+# (written once into build/bench/folder_N/): ms per image on 1 and 2
+# threads; BENCH_FOLDER_OLD=path/to/old/bin/unetseg runs an older build
+# alternately with this one (a before/after claim). Needs the bench weights.
+.PHONY: bench-folder
+BENCH_FOLDER_COUNT ?= 100
+bench-folder: bin/unetseg
+	$(PYTHON) bench/bench_folder.py --count $(BENCH_FOLDER_COUNT) $(if $(BENCH_FOLDER_OLD),--old $(BENCH_FOLDER_OLD))
+
 # Per layer, one thread against two (unetseg_model_profile): where a
 # two-thread pass loses. BENCH_PROFILE="BATCH SIZE ROUNDS".
 .PHONY: bench-profile
@@ -160,6 +169,7 @@ help:
 	@echo "make bench-profile  per layer, 1 thread against 2 (BENCH_PROFILE=\"4 256 3\")"
 	@echo "make bench-tiles  tiled vs whole-image prediction: time, peak RSS (BENCH_TILE_SIZES=\"2048 8192\")"
 	@echo "make bench-stream training on a generated 512x512 folder: peak RSS, images/s (BENCH_STREAM_COUNTS=\"1000 10000\")"
+	@echo "make bench-folder predict over a folder of 256x256 PNGs: ms per image (BENCH_FOLDER_OLD=old/bin/unetseg)"
 	@echo "make examples-ffi  build and run examples/cpp, go, rust against this build (skips a missing compiler)"
 	@echo "make install    PREFIX=... DESTDIR=... ; make uninstall"
 

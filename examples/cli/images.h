@@ -1,7 +1,6 @@
-/* Image files for the CLI: PNG read by Debian's libspng, JPEG by
- * libjpeg-turbo, BMP by stb_image; resizing and PNG writing by
- * stb_image_resize / stb_image_write (libstb-dev). The library itself never
- * touches image formats. */
+/* Image files for the CLI: PNG read and written by Debian's libspng, JPEG
+ * read by libjpeg-turbo, BMP by stb_image; resizing by stb_image_resize
+ * (libstb-dev). The library itself never touches image formats. */
 #ifndef UNETSEG_CLI_IMAGES_H
 #define UNETSEG_CLI_IMAGES_H
 
@@ -39,8 +38,8 @@ void cli_image_set_limits(int64_t max_side, int64_t max_pixels);
 void cli_image_set_max_pixels(int64_t max_pixels);
 /* Bilinear resize into a new image (0 on failure). */
 int cli_image_resize(const cli_image *in, int w, int h, cli_image *out);
-/* Write 8-bit PNG from floats in [lo, hi] mapped to 0..255, through the
- * CLI's atomic writer (files.h); 0 after a message. */
+/* Write 8-bit PNG (1-4 channels) from floats in [lo, hi] mapped to 0..255,
+ * through the CLI's atomic writer (files.h); 0 after a message. */
 int cli_image_write_png(const char *path, const cli_image *img, float lo, float hi);
 /* Heat map (c = 1 input) in a perceptual blue-green-yellow colour scale over
  * [lo, hi], with a colour bar on the right: a new 3-channel image. */

@@ -1,4 +1,4 @@
-/* stb_image (its BMP decoder only), stb_image_resize and stb_image_write for
+/* stb_image (its BMP decoder only) and stb_image_resize for
  * build/fuzz/fuzz_images and the other targets that link the CLI. The CLI
  * links Debian's libstb, which is built from these very headers of
  * libstb-dev, but hands it BMP files only (PNG goes to libspng, JPEG to
@@ -7,7 +7,5 @@
 #define STBI_ONLY_BMP
 #define STB_IMAGE_IMPLEMENTATION
 #define STB_IMAGE_RESIZE_IMPLEMENTATION
-#define STB_IMAGE_WRITE_IMPLEMENTATION
 #include <stb/stb_image.h>
 #include <stb/stb_image_resize.h>
-#include <stb/stb_image_write.h>
