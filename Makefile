@@ -161,7 +161,7 @@ help:
 	@echo "make check      build and run the test suite (and make layers-check)"
 	@echo "make check-asan the same tests under AddressSanitizer + UBSan"
 	@echo "make check-python-asan  the Python binding tests against the ASan + UBSan library"
-	@echo "make check-tsan tests/test_threads.c, test_embed.c, test_gradient_hook.c, test_batchnorm_sync.c, test_clone.c, test_prefetch.c, test_profile.c under TSan (TSAN_TESTS=...)"
+	@echo "make check-tsan tests/test_threads.c, test_embed.c, test_gradient_hook.c, test_batchnorm_sync.c, test_clone.c, test_prefetch.c, test_background.c, test_profile.c under TSan (TSAN_TESTS=...)"
 	@echo "make check-valgrind  the tests under valgrind memcheck (VALGRIND_TESTS=...)"
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS (FUZZ_RUNS) each, FUZZ_SEED (tests/fuzz/README.md)"
 	@echo "make abi-check  abidiff + export list against abi/; make abi-update"
@@ -425,6 +425,10 @@ $(AUGMENT_TESTS): TEST_EXTRA = -Iexamples/cli $(IMAGE_CFLAGS) $(FUZZ_CLI_SRC) $(
 PREFETCH_TESTS := $(addsuffix /test_prefetch,build/tests build/tests-asan build/tests-tsan)
 $(PREFETCH_TESTS): examples/cli/prefetch.c examples/cli/prefetch.h
 $(PREFETCH_TESTS): TEST_EXTRA = -Iexamples/cli examples/cli/prefetch.c
+# ... and so is its background writer.
+BACKGROUND_TESTS := $(addsuffix /test_background,build/tests build/tests-asan build/tests-tsan)
+$(BACKGROUND_TESTS): examples/cli/background.c examples/cli/background.h
+$(BACKGROUND_TESTS): TEST_EXTRA = -Iexamples/cli examples/cli/background.c
 
 # ThreadSanitizer (gcc): the library and TSAN_TESTS rebuilt with
 # -fsanitize=thread. OpenBLAS is not instrumented: its worker threads' writes
@@ -434,7 +438,7 @@ $(PREFETCH_TESTS): TEST_EXTRA = -Iexamples/cli examples/cli/prefetch.c
 # host's setting comes back after the pass); OPENBLAS_NUM_THREADS=1 also
 # keeps OpenBLAS from starting its thread pool when the library is loaded.
 TSAN := -fsanitize=thread -fno-omit-frame-pointer
-TSAN_TESTS ?= test_threads test_embed test_gradient_hook test_batchnorm_sync test_clone test_prefetch test_profile
+TSAN_TESTS ?= test_threads test_embed test_gradient_hook test_batchnorm_sync test_clone test_prefetch test_background test_profile
 LIB_OBJ_TSAN := $(patsubst src/%.c,build/tsan/%.o,$(LIB_SRC))
 
 .PHONY: check-tsan check-valgrind abi-check abi-update

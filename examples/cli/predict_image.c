@@ -207,31 +207,48 @@ int cli_predict_load(const char *path, int channels, const cli_tiling *tiling, i
     return ok;
 }
 
+int cli_predict_compute(unetseg_model *m, const cli_predict_input *in, int32_t mc, uint64_t mc_seed,
+                        const cli_tiling *tiling, cli_prediction *p) {
+    const cli_image *img = &in->img;
+    *p = (cli_prediction){0};
+    unetseg_tile_options *tiles = NULL;
+    if (in->tiled && cli_tiling_options(tiling, img->h, img->w, &tiles)) return 0; /* reported */
+    int32_t st;
+    if (in->tiled)
+        st = mc > 0 ? unetseg_model_predict_tiled_mc(m, in->x, tiles, mc, mc_seed, &p->mean, &p->std, &p->entropy)
+                    : unetseg_model_predict_tiled(m, in->x, tiles, &p->y);
+    else
+        st = mc > 0 ? unetseg_model_predict_mc(m, in->x, mc, mc_seed, &p->mean, &p->std, &p->entropy)
+                    : unetseg_model_forward(m, in->x, &p->y);
+    unetseg_tile_options_free(tiles);
+    if (st) {
+        cli_report("predict", st);
+        cli_prediction_free(p);
+    }
+    return !st;
+}
+
+int cli_prediction_write(const cli_image *img, const cli_image_outputs *o, const cli_prediction *p) {
+    cli_image probs = {0};
+    int ok = tensor_to_image(p->y ? p->y : p->mean, img->w, img->h, &probs) && write_outputs(o, img, &probs);
+    if (ok && !p->y) ok = write_mc_images(o, img, p->mean, p->std, p->entropy);
+    cli_image_free(&probs);
+    return ok ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
+}
+
+void cli_prediction_free(cli_prediction *p) {
+    unetseg_tensor *ts[4] = {p->y, p->mean, p->std, p->entropy};
+    for (int i = 0; i < 4; i++) unetseg_tensor_free(ts[i]);
+    *p = (cli_prediction){0};
+}
+
 int cli_predict_run(unetseg_model *m, const cli_predict_input *in, const cli_image_outputs *o,
                     int32_t mc, uint64_t mc_seed, const cli_tiling *tiling) {
-    const cli_image *img = &in->img;
-    cli_image probs = {0};
-    unetseg_tensor *y = NULL, *mean = NULL, *std = NULL, *entropy = NULL;
-    unetseg_tile_options *tiles = NULL;
-    int32_t st = in->tiled ? cli_tiling_options(tiling, img->h, img->w, &tiles) : UNETSEG_OK;
-    int ok = !st;
-    if (ok && in->tiled) {
-        st = mc > 0 ? unetseg_model_predict_tiled_mc(m, in->x, tiles, mc, mc_seed, &mean, &std, &entropy)
-                    : unetseg_model_predict_tiled(m, in->x, tiles, &y);
-        if (st) cli_report("predict", st);
-    } else if (ok) {
-        st = mc > 0 ? unetseg_model_predict_mc(m, in->x, mc, mc_seed, &mean, &std, &entropy)
-                    : unetseg_model_forward(m, in->x, &y);
-        if (st) cli_report("predict", st);
-    }
-    unetseg_tile_options_free(tiles);
-    ok = ok && !st && tensor_to_image(mc > 0 ? mean : y, img->w, img->h, &probs) &&
-         write_outputs(o, img, &probs);
-    if (ok && mc > 0) ok = write_mc_images(o, img, mean, std, entropy);
-    cli_image_free(&probs);
-    unetseg_tensor *ts[4] = {y, mean, std, entropy};
-    for (int i = 0; i < 4; i++) unetseg_tensor_free(ts[i]);
-    return ok ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
+    cli_prediction p;
+    if (!cli_predict_compute(m, in, mc, mc_seed, tiling, &p)) return CLI_EXIT_RUNTIME;
+    const int rc = cli_prediction_write(&in->img, o, &p);
+    cli_prediction_free(&p);
+    return rc;
 }
 
 int cli_predict_image(unetseg_model *m, const char *input_path, const cli_image_outputs *o,

@@ -2,8 +2,9 @@
  * (predict_folder.c) decodes the next images on a thread (prefetch.h) while
  * the model runs on the current one: cli_predict_load reads the file and
  * makes the model's input, touching neither the model nor anything the
- * other half changes; cli_predict_run predicts and writes the outputs.
- * cli_predict_image (cli.h) is the two in turn. */
+ * other half changes; cli_predict_run predicts and writes the outputs
+ * (cli_predict_compute, then cli_prediction_write, which folder prediction
+ * runs on a writing thread). cli_predict_image (cli.h) is the two in turn. */
 #ifndef UNETSEG_CLI_PREDICT_INPUT_H
 #define UNETSEG_CLI_PREDICT_INPUT_H
 
@@ -26,8 +27,22 @@ int cli_predict_load(const char *path, int channels, const cli_tiling *tiling, i
                      cli_predict_input *in);
 void cli_predict_input_free(cli_predict_input *in);
 /* Predict a loaded input and write the outputs `o` asks for: an exit code
- * (problems reported). */
+ * (problems reported). The two steps below in turn. */
 int cli_predict_run(unetseg_model *m, const cli_predict_input *in, const cli_image_outputs *o,
                     int32_t mc, uint64_t mc_seed, const cli_tiling *tiling);
+
+/* The tensors a prediction gives: the output, or with --mc the mean, std
+ * and entropy maps (the others NULL). */
+typedef struct cli_prediction {
+    unetseg_tensor *y, *mean, *std, *entropy;
+} cli_prediction;
+/* Run the model on a loaded input: 1, or 0 after a message (nothing kept). */
+int cli_predict_compute(unetseg_model *m, const cli_predict_input *in, int32_t mc, uint64_t mc_seed,
+                        const cli_tiling *tiling, cli_prediction *p);
+/* Write the outputs `o` asks for at the size of `img` (its pixels only for
+ * --overlay and --panel): an exit code. Touches no model, so it may run on
+ * another thread while the model predicts the next input (predict_folder.c). */
+int cli_prediction_write(const cli_image *img, const cli_image_outputs *o, const cli_prediction *p);
+void cli_prediction_free(cli_prediction *p);
 
 #endif
