@@ -9,8 +9,10 @@ UNETSEG_CLI names another binary to test (e.g. an older build, to see which
 checks it fails).
 """
 import os
+import struct
 import subprocess
 import sys
+import zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLI = os.environ.get("UNETSEG_CLI", os.path.join(ROOT, "bin", "unetseg"))
@@ -32,6 +34,20 @@ def run(*args, env=None, timeout=600):
     """bin/unetseg ARGS: the CompletedProcess, stdout and stderr as text."""
     full_env = dict(os.environ, **env) if env else None
     return subprocess.run([CLI, *args], capture_output=True, text=True, env=full_env, timeout=timeout)
+
+
+def write_png(path, w, h, pixel):
+    """An 8-bit PNG with pixel(x, y) -> a tuple of 1 (gray) or 3 (RGB) values
+    (rows of filter 0, zlib's default level)."""
+    channels = len(pixel(0, 0))
+    raw = b"".join(b"\x00" + bytes(v for x in range(w) for v in pixel(x, y)) for y in range(h))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    colour = {1: 0, 3: 2}[channels]
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, colour, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
 class Checks:

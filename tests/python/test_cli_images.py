@@ -4,9 +4,8 @@ import os
 import struct
 import sys
 import tempfile
-import zlib
 
-from cli_helpers import check, run
+from cli_helpers import check, run, write_png
 
 
 def png_size(path):
@@ -17,16 +16,6 @@ def png_size(path):
         return None
     w, h, depth, colour = struct.unpack(">IIBB", head[16:26])
     return w, h, {0: 1, 2: 3, 4: 2, 6: 4}.get(colour)
-
-
-def write_png(path, w, h, pixel):
-    """An 8-bit RGB PNG with pixel(x, y) -> (r, g, b)."""
-    raw = b"".join(b"\x00" + bytes(v for x in range(w) for v in pixel(x, y)) for y in range(h))
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    with open(path, "wb") as f:
-        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-                + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
 def main():

@@ -10,7 +10,7 @@ import sys
 import tempfile
 import zlib
 
-from cli_helpers import check, need_numpy, run
+from cli_helpers import check, need_numpy, run, write_png
 
 need_numpy()
 import numpy as np  # noqa: E402
@@ -71,18 +71,6 @@ def read_png(path):
     return np.frombuffer(bytes(out), dtype=np.uint8).reshape(h, w, c)
 
 
-def write_png(path, pixels):
-    """An RGB PNG of a (h, w, 3) uint8 array (filter 0, zlib)."""
-    h, w, _ = pixels.shape
-    raw = b"".join(b"\x00" + pixels[y].tobytes() for y in range(h))
-
-    def chunk(kind, body):
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-    with open(path, "wb") as f:
-        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-                + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
-
-
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "data")
@@ -100,7 +88,7 @@ def main():
         pixels = rng.integers(0, 256, size=(64, 64, 3), dtype=np.uint8)
         pixels[16:40, 20:50] = (230, 60, 40)
         picture = os.path.join(tmp, "in.png")
-        write_png(picture, pixels)
+        write_png(picture, 64, 64, lambda x, y: tuple(int(v) for v in pixels[y, x]))
         tensor = os.path.join(tmp, "in.safetensors")
         st_io.write(tensor, {"input": pixels.astype(np.float32)[None]})
         out = {k: os.path.join(tmp, k + ".png") for k in ("mask", "prob", "overlay")}
