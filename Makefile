@@ -219,8 +219,8 @@ include/unetseg_constants.txt: include/unetseg.h tests/gen/gen_constants.py
 examples-ffi: lib/libunetseg.so build/pkgconfig/unetseg.pc include/unetseg_constants.txt
 	PKG_CONFIG_PATH=$(CURDIR)/build/pkgconfig examples/ffi.sh build/ffi
 
-# The CLI decodes PNG with Debian's libspng and JPEG with libjpeg-turbo
-# (TurboJPEG); stb_image (libstb-dev) reads BMP, resizes and writes PNG.
+# The CLI reads and writes PNG with Debian's libspng and reads JPEG with
+# libjpeg-turbo (TurboJPEG); stb_image (libstb-dev) reads BMP and resizes.
 STB_LIBS := $(shell pkg-config --libs stb 2>/dev/null || echo -lstb)
 IMAGE_CFLAGS := $(shell pkg-config --cflags spng libturbojpeg 2>/dev/null)
 IMAGE_LIBS := $(shell pkg-config --libs spng libturbojpeg 2>/dev/null || echo -lspng -lturbojpeg) $(STB_LIBS)
@@ -255,9 +255,16 @@ build/tests-asan/%: tests/%.c $(TEST_SUPPORT) tests/support/test_support.h build
 
 # Runs every test binary from the repository root (fixtures are read from
 # tests/fixtures); the symbol check proves only unetseg_* is exported.
-check: layers-check $(TEST_BIN) all symbols-check check-python
-	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
+check: layers-check $(TEST_BIN) $(ST_PORTABLE_TEST) all symbols-check check-python
+	@set -e; for t in $(TEST_BIN) $(ST_PORTABLE_TEST); do echo "== $$t"; $$t; done
 	@echo "all tests passed"
+
+# The safetensors tests again on the byte-by-byte F32 code that big-endian
+# hosts run (this build's own copy of src/io/safetensors.c, US_ST_PORTABLE).
+ST_PORTABLE_TEST := build/tests/test_safetensors_portable
+$(ST_PORTABLE_TEST): tests/test_safetensors.c src/io/safetensors.c $(TEST_SUPPORT) tests/support/test_support.h lib/libunetseg.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) -DUS_ST_PORTABLE -Itests -o $@ $< src/io/safetensors.c $(TEST_SUPPORT) lib/libunetseg.a -lcmocka $(LIBS)
 
 check-asan: $(TEST_BIN_ASAN)
 	@set -e; for t in $(TEST_BIN_ASAN); do echo "== $$t (asan)"; \

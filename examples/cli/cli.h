@@ -203,9 +203,10 @@ int cli_predict_image(unetseg_model *m, const char *input_path, const cli_image_
 /* 1 if `path` is a directory. */
 int cli_is_directory(const char *path);
 /* predict --input DIR --output OUT (predict_folder.c): every image of `in_dir`
- * by name, one at a time, the next ones decoded on a thread meanwhile; masks as OUT/NAME.png (--mc: OUT/NAME_mc/). A failed
- * file is reported and skipped; exit 1 at the end, with the list, if any did;
- * exit 2 if OUT is the input folder. */
+ * by name, one at a time, the next ones decoded on a thread meanwhile and
+ * the outputs of the one before written on another; masks as OUT/NAME.png
+ * (--mc: OUT/NAME_mc/). A failed file is reported and skipped; exit 1 at the
+ * end, with the list, if any did; exit 2 if OUT is the input folder. */
 int cli_predict_folder(unetseg_model *m, const char *in_dir, const char *out_dir, int32_t mc,
                        uint64_t mc_seed, const cli_tiling *tiling);
 

@@ -271,10 +271,9 @@ int cli_image_resize(const cli_image *in, int w, int h, cli_image *out) {
 /* PNG writing through libspng: zlib's fastest level and no row filters.
  * The CLI's pictures are masks, probability and heat maps, overlays and
  * plots, which filtering shrinks little; stb_image_write (its own deflate,
- * always filtering) took 8-10x as long for the same or larger files (a
- * 256x256 mask 4.05 -> 0.50 ms, an RGB overlay 19.0 -> 3.5 ms; Zen 5,
- * docs/PERFORMANCE.md "Image files"), the main thread's job between two
- * images of `predict DIR`. */
+ * always filtering) took 5-8x as long (19x for a clean mask) for the same
+ * or larger files (a 256x256 mask 4.05 -> 0.50 ms, an RGB overlay 19.0 ->
+ * 3.5 ms; Zen 5, docs/PERFORMANCE.md "Image files"). */
 typedef struct png_job {
     const cli_image *img;
     const unsigned char *bytes;
@@ -283,10 +282,9 @@ typedef struct png_job {
 static int write_png_to(FILE *f, void *ctx) {
     const png_job *job = ctx;
     const cli_image *img = job->img;
-    static const uint8_t colour_type[5] = {0, SPNG_COLOR_TYPE_GRAYSCALE, SPNG_COLOR_TYPE_GRAYSCALE_ALPHA,
-                                           SPNG_COLOR_TYPE_TRUECOLOR, SPNG_COLOR_TYPE_TRUECOLOR_ALPHA};
-    struct spng_ihdr ihdr = {.width = (uint32_t)img->w, .height = (uint32_t)img->h, .bit_depth = 8,
-                             .color_type = colour_type[img->c]};
+    const uint8_t colour = img->c == 1 ? SPNG_COLOR_TYPE_GRAYSCALE : SPNG_COLOR_TYPE_TRUECOLOR;
+    struct spng_ihdr ihdr = {.width = (uint32_t)img->w, .height = (uint32_t)img->h,
+                             .bit_depth = 8, .color_type = colour};
     spng_ctx *enc = spng_ctx_new(SPNG_CTX_ENCODER);
     int err = enc ? 0 : SPNG_EMEM;
     if (!err) err = spng_set_option(enc, SPNG_IMG_COMPRESSION_LEVEL, 1);
@@ -297,13 +295,19 @@ static int write_png_to(FILE *f, void *ctx) {
         err = spng_encode_image(enc, job->bytes, (size_t)img->w * img->h * img->c, SPNG_FMT_PNG,
                                 SPNG_ENCODE_FINALIZE);
     spng_ctx_free(enc);
-    /* libspng reports a failed fwrite as SPNG_IO_ERROR and leaves errno set */
-    if (err && !errno) errno = err == SPNG_EMEM ? ENOMEM : EIO;
+    /* cli_write_file reports errno: a failed fwrite (SPNG_IO_ERROR) left its
+     * own; anything else libspng refuses is not an I/O error */
+    if (err == SPNG_EMEM)
+        errno = ENOMEM;
+    else if (err == SPNG_IO_ERROR && !errno)
+        errno = EIO;
+    else if (err && err != SPNG_IO_ERROR)
+        errno = EINVAL;
     return !err;
 }
 
 int cli_image_write_png(const char *path, const cli_image *img, float lo, float hi) {
-    if (img->c < 1 || img->c > 4) {
+    if (img->c != 1 && img->c != 3) { /* the CLI writes gray and RGB only */
         fprintf(stderr, "unetseg: %s: cannot write an image of %d channels as PNG\n", path, img->c);
         return 0;
     }

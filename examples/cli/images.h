@@ -38,7 +38,7 @@ void cli_image_set_limits(int64_t max_side, int64_t max_pixels);
 void cli_image_set_max_pixels(int64_t max_pixels);
 /* Bilinear resize into a new image (0 on failure). */
 int cli_image_resize(const cli_image *in, int w, int h, cli_image *out);
-/* Write 8-bit PNG (1-4 channels) from floats in [lo, hi] mapped to 0..255,
+/* Write 8-bit PNG (1 or 3 channels) from floats in [lo, hi] mapped to 0..255,
  * through the CLI's atomic writer (files.h); 0 after a message. */
 int cli_image_write_png(const char *path, const cli_image *img, float lo, float hi);
 /* Heat map (c = 1 input) in a perceptual blue-green-yellow colour scale over

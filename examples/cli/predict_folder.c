@@ -3,12 +3,14 @@
  * thread (prefetch.h) decodes the next images while the model predicts the
  * current one, at most PREDICT_AHEAD + 1 ahead, and another (background.h)
  * writes the outputs of the previous one (PNG encoding, the file and its
- * fsync: 1.7-2.0 ms an image on the Zen 5 VM, which the model waited for), at most
- * WRITE_BEHIND waiting, so memory is that of a few images whatever the
- * folder holds. The outputs are those of predicting each file alone. The mask of NAME.EXT is OUT/NAME.png (with --mc,
+ * fsync: 1.7-2.0 ms an image on the Zen 5 VM, which the model waited for),
+ * at most WRITE_BEHIND waiting, so memory is that of a few images whatever
+ * the folder holds. The outputs are those of predicting each file alone.
+ * The mask of NAME.EXT is OUT/NAME.png (with --mc,
  * OUT/NAME_mc/{mean,std,entropy}.png too), written atomically. A file that
  * fails is reported and skipped (a decoding failure is reported when the
- * thread meets it, which may be before the progress line reaches the file);
+ * thread meets it, which may be before the progress line reaches the file;
+ * a writing failure when the writer meets it, after the line has moved on);
  * at the end the failures are listed and the exit status is 1. */
 #include <dirent.h>
 #include <limits.h>
@@ -152,7 +154,7 @@ typedef struct write_job {
     char *failed;   /* set to 1 when writing fails */
 } write_job;
 
-static void write_outputs(void *arg) {
+static void write_job_run(void *arg) {
     write_job *w = arg;
     cli_image_outputs o = {.output = w->output, .mc_dir = w->mc_dir};
     if (cli_prediction_write(&w->size, &o, &w->pred) != CLI_EXIT_OK) *w->failed = 1;
@@ -187,7 +189,7 @@ static int predict_one(unetseg_model *m, background *writer, const char *out_dir
         free(w);
         return 0;
     }
-    background_run(l->in.tiled ? NULL : writer, write_outputs, w);
+    background_run(l->in.tiled ? NULL : writer, write_job_run, w);
     return 1;
 }
 

@@ -23,8 +23,10 @@
 #define ST_CHUNK 16384 /* bytes converted per read; a multiple of every dtype size */
 /* A little-endian host: F32 data in the file is the floats' own bytes, copied
  * as they are (reading and writing Unet('resnet34')'s 98 MB byte by byte
- * took a third of a load's time). */
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+ * took a third of a load's time). US_ST_PORTABLE forces the byte-by-byte
+ * code that big-endian hosts run, so that a test build keeps it checked. */
+_Static_assert(sizeof(float) == 4, "F32 is a 4-byte float");
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && !defined(US_ST_PORTABLE)
 #define ST_HOST_IS_F32LE 1
 #else
 #define ST_HOST_IS_F32LE 0

@@ -110,13 +110,14 @@ def main():
         os.remove(os.path.join(images, stem + ".jpeg"))
 
         # a mask that cannot be written (its path is a folder) fails on the
-        # writing thread: counted and listed like a file that cannot be read
+        # writing thread: counted and listed like a file that cannot be read;
+        # the last image's, still being written when the loop ends
         blocked = os.path.join(tmp, "blocked")
-        os.makedirs(os.path.join(blocked, os.path.splitext(names[1])[0] + ".png"))
+        os.makedirs(os.path.join(blocked, os.path.splitext(names[-1])[0] + ".png"))
         r = run("predict", "--weights", model, "--input", images, "--output", blocked)
-        check(r.returncode == 1 and "1 of 3 image(s) failed" in r.stderr and f"  {names[1]}" in r.stderr
+        check(r.returncode == 1 and "1 of 3 image(s) failed" in r.stderr and f"  {names[-1]}" in r.stderr
               and "wrote 2 mask(s)" in r.stderr
-              and os.path.exists(os.path.join(blocked, os.path.splitext(names[2])[0] + ".png")),
+              and os.path.exists(os.path.join(blocked, os.path.splitext(names[0])[0] + ".png")),
               "a mask that cannot be written: exit 1, listed, the others written: " + r.stderr.strip()[-200:])
 
         pipeline(tmp, model)

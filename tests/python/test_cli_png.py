@@ -75,9 +75,11 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "data")
         r = run("demo-data", "--output", data, "--count", "3", "--size", "64", "--seed", "5")
+        if not check(r.returncode == 0, "demo-data: " + r.stderr.strip()[-200:]):
+            return check.summary()
         image = read_png(os.path.join(data, "images", "0001.png"))
         mask = read_png(os.path.join(data, "masks", "0001.png"))
-        check(r.returncode == 0 and image.shape == (64, 64, 3) and mask.shape == (64, 64, 1)
+        check(image.shape == (64, 64, 3) and mask.shape == (64, 64, 1)
               and set(np.unique(mask)) <= {0, 255} and len(np.unique(image)) > 50,
               "demo-data: RGB images and 0/255 masks that decode")
 
