@@ -42,7 +42,8 @@ int32_t background_start(background **b, int depth) {
     background *q = calloc(1, sizeof *q);
     if (!q) return UNETSEG_E_NOMEM;
     q->depth = depth;
-    const int mu = !pthread_mutex_init(&q->mu, NULL), room = mu && !pthread_cond_init(&q->room, NULL),
+    const int mu = !pthread_mutex_init(&q->mu, NULL),
+              room = mu && !pthread_cond_init(&q->room, NULL),
               work = room && !pthread_cond_init(&q->work, NULL);
     if (!work || pthread_create(&q->thread, NULL, consumer, q)) {
         if (work) pthread_cond_destroy(&q->work);

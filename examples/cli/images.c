@@ -283,8 +283,10 @@ static int write_png_to(FILE *f, void *ctx) {
     const png_job *job = ctx;
     const cli_image *img = job->img;
     const uint8_t colour = img->c == 1 ? SPNG_COLOR_TYPE_GRAYSCALE : SPNG_COLOR_TYPE_TRUECOLOR;
-    struct spng_ihdr ihdr = {.width = (uint32_t)img->w, .height = (uint32_t)img->h,
-                             .bit_depth = 8, .color_type = colour};
+    struct spng_ihdr ihdr = {.width = (uint32_t)img->w,
+                             .height = (uint32_t)img->h,
+                             .bit_depth = 8,
+                             .color_type = colour};
     spng_ctx *enc = spng_ctx_new(SPNG_CTX_ENCODER);
     int err = enc ? 0 : SPNG_EMEM;
     if (!err) err = spng_set_option(enc, SPNG_IMG_COMPRESSION_LEVEL, 1);

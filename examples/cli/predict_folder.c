@@ -151,7 +151,7 @@ typedef struct write_job {
     cli_prediction pred;
     cli_image size; /* the input's size (no pixels) */
     char output[PATH_MAX], mc_dir[PATH_MAX];
-    char *failed;   /* set to 1 when writing fails */
+    char *failed; /* set to 1 when writing fails */
 } write_job;
 
 static void write_job_run(void *arg) {
@@ -177,8 +177,10 @@ static int predict_one(unetseg_model *m, background *writer, const char *out_dir
     w->size = (cli_image){l->in.img.w, l->in.img.h, l->in.img.c, NULL};
     w->failed = failed;
     int ok = 1;
-    if (snprintf(w->output, sizeof w->output, "%s/%.*s.png", out_dir, len, name) >= (int)sizeof w->output ||
-        snprintf(w->mc_dir, sizeof w->mc_dir, "%s/%.*s_mc", out_dir, len, name) >= (int)sizeof w->mc_dir) {
+    if (snprintf(w->output, sizeof w->output, "%s/%.*s.png", out_dir, len, name) >=
+            (int)sizeof w->output ||
+        snprintf(w->mc_dir, sizeof w->mc_dir, "%s/%.*s_mc", out_dir, len, name) >=
+            (int)sizeof w->mc_dir) {
         fprintf(stderr, "unetseg predict: %s: path too long\n", name);
         ok = 0;
     } else if (mc > 0 && !cli_make_dirs(w->mc_dir)) {

@@ -215,11 +215,13 @@ int cli_predict_compute(unetseg_model *m, const cli_predict_input *in, int32_t m
     if (in->tiled && cli_tiling_options(tiling, img->h, img->w, &tiles)) return 0; /* reported */
     int32_t st;
     if (in->tiled)
-        st = mc > 0 ? unetseg_model_predict_tiled_mc(m, in->x, tiles, mc, mc_seed, &p->mean, &p->std, &p->entropy)
+        st = mc > 0 ? unetseg_model_predict_tiled_mc(m, in->x, tiles, mc, mc_seed, &p->mean,
+                                                     &p->std, &p->entropy)
                     : unetseg_model_predict_tiled(m, in->x, tiles, &p->y);
     else
-        st = mc > 0 ? unetseg_model_predict_mc(m, in->x, mc, mc_seed, &p->mean, &p->std, &p->entropy)
-                    : unetseg_model_forward(m, in->x, &p->y);
+        st = mc > 0
+                 ? unetseg_model_predict_mc(m, in->x, mc, mc_seed, &p->mean, &p->std, &p->entropy)
+                 : unetseg_model_forward(m, in->x, &p->y);
     unetseg_tile_options_free(tiles);
     if (st) {
         cli_report("predict", st);
@@ -228,9 +230,11 @@ int cli_predict_compute(unetseg_model *m, const cli_predict_input *in, int32_t m
     return !st;
 }
 
-int cli_prediction_write(const cli_image *img, const cli_image_outputs *o, const cli_prediction *p) {
+int cli_prediction_write(const cli_image *img, const cli_image_outputs *o,
+                         const cli_prediction *p) {
     cli_image probs = {0};
-    int ok = tensor_to_image(p->y ? p->y : p->mean, img->w, img->h, &probs) && write_outputs(o, img, &probs);
+    int ok = tensor_to_image(p->y ? p->y : p->mean, img->w, img->h, &probs) &&
+             write_outputs(o, img, &probs);
     if (ok && !p->y) ok = write_mc_images(o, img, p->mean, p->std, p->entropy);
     cli_image_free(&probs);
     return ok ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
