@@ -46,6 +46,7 @@ HEADERS := include/unetseg.h $(shell find src -name '*.h')
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(patsubst tests/%.c,build/tests/%,$(TEST_SRC))
 TEST_BIN_ASAN := $(patsubst tests/%.c,build/tests-asan/%,$(TEST_SRC))
+ST_PORTABLE_TEST := build/tests/test_safetensors_portable
 TEST_SUPPORT := $(wildcard tests/support/*.c)
 
 CLI_SRC := $(sort $(wildcard examples/cli/*.c))
@@ -260,8 +261,8 @@ check: layers-check $(TEST_BIN) $(ST_PORTABLE_TEST) all symbols-check check-pyth
 	@echo "all tests passed"
 
 # The safetensors tests again on the byte-by-byte F32 code that big-endian
-# hosts run (this build's own copy of src/io/safetensors.c, US_ST_PORTABLE).
-ST_PORTABLE_TEST := build/tests/test_safetensors_portable
+# hosts run (this build's own copy of src/io/safetensors.c, US_ST_PORTABLE;
+# ST_PORTABLE_TEST is defined near TEST_BIN, before `check` names it).
 $(ST_PORTABLE_TEST): tests/test_safetensors.c src/io/safetensors.c $(TEST_SUPPORT) tests/support/test_support.h lib/libunetseg.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -DUS_ST_PORTABLE -Itests -o $@ $< src/io/safetensors.c $(TEST_SUPPORT) lib/libunetseg.a -lcmocka $(LIBS)
