@@ -523,25 +523,20 @@ int32_t us_st_read_f32(us_st_file *f, const us_st_entry *e, float *dst, int64_t 
         return us_fail(UNETSEG_E_IO, "%s: cannot seek to tensor '%.200s': %s", f->origin, e->name,
                        errno_text(errno, eb, sizeof eb));
     }
-    /* F32 on a little-endian host: straight into dst, no bounce buffer */
-    if (ST_HOST_IS_F32LE && e->dtype == US_ST_F32) {
-        if (n == 0 || fread(dst, sizeof(float), n, f->fp) == n) return UNETSEG_OK;
-        if (ferror(f->fp))
-            return us_fail(UNETSEG_E_IO, "%s: read error in tensor '%.200s'", f->origin, e->name);
-        return us_fail(UNETSEG_E_FORMAT, "%s: file ends inside tensor '%.200s' (truncated?)",
-                       f->origin, e->name);
-    }
+    /* F32 on a little-endian host: the whole tensor straight into dst in one
+     * read; other data through buf, a chunk at a time, converted */
+    const int direct = ST_HOST_IS_F32LE && e->dtype == US_ST_F32;
     unsigned char buf[ST_CHUNK];
     for (size_t done = 0; done < n;) {
-        size_t k = n - done < ST_CHUNK / esize ? n - done : ST_CHUNK / esize;
-        if (fread(buf, esize, k, f->fp) != k) {
+        size_t k = direct ? n : n - done < ST_CHUNK / esize ? n - done : ST_CHUNK / esize;
+        if (fread(direct ? (void *)dst : buf, esize, k, f->fp) != k) {
             if (ferror(f->fp))
                 return us_fail(UNETSEG_E_IO, "%s: read error in tensor '%.200s'", f->origin,
                                e->name);
             return us_fail(UNETSEG_E_FORMAT, "%s: file ends inside tensor '%.200s' (truncated?)",
                            f->origin, e->name);
         }
-        convert(dst + done, buf, k, e->dtype);
+        if (!direct) convert(dst + done, buf, k, e->dtype);
         done += k;
     }
     return UNETSEG_OK;
