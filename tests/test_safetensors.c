@@ -693,6 +693,80 @@ static void test_read_errors(void **state) {
     free(img);
 }
 
+/* us_st_first_non_finite(name) from memory and from the file, which must
+ * agree; returns the index it found (-1: none). */
+static int64_t first_bad_both(us_st_file *mem, us_st_file *file, const char *name, int64_t count) {
+    int64_t from_mem = -2, from_file = -2;
+    assert_ok(us_st_first_non_finite(mem, us_st_find(mem, name), count, &from_mem));
+    assert_ok(us_st_first_non_finite(file, us_st_find(file, name), count, &from_file));
+    assert_int_equal(from_mem, from_file);
+    return from_mem;
+}
+
+static void test_first_non_finite(void **state) {
+    (void)state;
+    /* F32 of 150000 elements: three 65536-float chunks of the scan; the
+     * first NaN sits in the second chunk, an infinity after it in the
+     * third. F16: an infinity in the first chunk. F32 "c": all finite. */
+    enum { N = 150000, H = 40 };
+    const size_t f32_bytes = N * sizeof(float), bytes = 2 * f32_bytes + 2 * H;
+    unsigned char *data = calloc(1, bytes);
+    assert_non_null(data);
+    float *a = (float *)data, *c = (float *)(data + f32_bytes);
+    for (int i = 0; i < N; i++) a[i] = c[i] = (float)(i % 1000) - 500.0f;
+    a[70001] = NAN;
+    a[140000] = -INFINITY;
+    unsigned char *h = data + 2 * f32_bytes;
+    for (int i = 0; i < H; i++) {
+        uint16_t v = i == 33 ? 0x7C00 /* +inf */ : half_of_int((unsigned)i);
+        h[2 * i] = (unsigned char)(v & 0xFF);
+        h[2 * i + 1] = (unsigned char)(v >> 8);
+    }
+    char header[512];
+    snprintf(header, sizeof header,
+             "{\"a\":{\"dtype\":\"F32\",\"shape\":[%d],\"data_offsets\":[0,%zu]},"
+             "\"c\":{\"dtype\":\"F32\",\"shape\":[%d],\"data_offsets\":[%zu,%zu]},"
+             "\"h\":{\"dtype\":\"F16\",\"shape\":[%d],\"data_offsets\":[%zu,%zu]}}",
+             N, f32_bytes, N, f32_bytes, 2 * f32_bytes, H, 2 * f32_bytes, bytes);
+    size_t size;
+    unsigned char *img = make_image(header, strlen(header), data, bytes, &size);
+    us_st_file *mem = NULL, *file = NULL;
+    open_both(img, size, &mem, &file);
+    assert_int_equal(first_bad_both(mem, file, "a", N), 70001);
+    assert_int_equal(first_bad_both(mem, file, "c", N), -1);
+    assert_int_equal(first_bad_both(mem, file, "h", H), 33);
+    /* the scan leaves the file where a read finds its tensors: reading
+     * after it gives the same values as reading alone */
+    float *back = malloc(f32_bytes);
+    assert_non_null(back);
+    assert_ok(us_st_read_f32(file, us_st_find(file, "c"), back, N));
+    assert_same_bits(back, c, N);
+
+    /* the checks and messages of us_st_read_f32 */
+    int64_t bad = 5;
+    const us_st_entry *ea = us_st_find(mem, "a");
+    assert_status(us_st_first_non_finite(mem, ea, N - 1, &bad), UNETSEG_E_SHAPE);
+    assert_error_mentions("tensor 'a' has 150000 elements, not 149999");
+    assert_int_equal(bad, -1);
+    assert_status(us_st_first_non_finite(file, ea, N, &bad), UNETSEG_E_INVALID_ARG);
+    assert_error_mentions("not from this file");
+    assert_status(us_st_first_non_finite(NULL, ea, N, &bad), UNETSEG_E_INVALID_ARG);
+    assert_status(us_st_first_non_finite(mem, NULL, N, &bad), UNETSEG_E_INVALID_ARG);
+    assert_status(us_st_first_non_finite(mem, ea, N, NULL), UNETSEG_E_INVALID_ARG);
+    /* a file cut inside the F16 tensor, after the scan passed "c" */
+    assert_int_equal(truncate(tmp_path("image.safetensors"), (off_t)(size - 4)), 0);
+    assert_int_equal(first_bad_both(mem, file, "c", N), -1);
+    bad = 5;
+    assert_status(us_st_first_non_finite(file, us_st_find(file, "h"), H, &bad), UNETSEG_E_FORMAT);
+    assert_error_mentions("file ends inside tensor 'h'");
+    assert_int_equal(bad, -1);
+    us_st_close(mem);
+    us_st_close(file);
+    free(back);
+    free(img);
+    free(data);
+}
+
 /* ------------------------------------------------------------- writing */
 
 static void test_write_errors(void **state) {
@@ -847,6 +921,7 @@ int main(void) {
         cmocka_unit_test(test_bad_metadata),
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_read_errors),
+        cmocka_unit_test(test_first_non_finite),
         cmocka_unit_test(test_write_errors),
         cmocka_unit_test(test_json_values),
         cmocka_unit_test(test_json_utf8),

@@ -51,6 +51,12 @@ int64_t us_st_numel(const us_st_entry *entry);
 /* Read an entry into dst[0..count-1] as float32, converting F16/BF16/F64.
  * count must equal us_st_numel(entry). Errors: SHAPE, IO, FORMAT. */
 int32_t us_st_read_f32(us_st_file *file, const us_st_entry *entry, float *dst, int64_t count);
+/* Read an entry as us_st_read_f32 does, with the same errors, without
+ * keeping it: *first_bad = the index of its first NaN or infinity, or -1
+ * (and -1 on error). Memory: a 256 KB buffer. Errors: as us_st_read_f32,
+ * INVALID_ARG (first_bad NULL), NOMEM. */
+int32_t us_st_first_non_finite(us_st_file *file, const us_st_entry *entry, int64_t count,
+                               int64_t *first_bad);
 
 /* Metadata value for `key`, or NULL; borrowed until us_st_close. */
 const char *us_st_meta(const us_st_file *file, const char *key);

@@ -123,36 +123,46 @@ static int32_t match_entries(us_st_file *f, const param_ref *refs, int32_t n, in
     return UNETSEG_OK;
 }
 
+/* The NaN-or-infinity error of element `bad` (>= 0) of a parameter. */
+static int32_t non_finite(const param_ref *ref, int64_t bad) {
+    return us_fail(UNETSEG_E_NUMERIC, "load_weights: '%s' element %lld is NaN or infinite",
+                   ref->name, (long long)bad);
+}
+
 /* Tensor i of the file into dst: read, then checked for NaN and infinity. */
 static int32_t read_checked(us_st_file *f, const param_ref *ref, const us_st_entry *e, float *dst) {
     const int64_t numel = ref->param->value->numel;
     int32_t st = us_st_read_f32(f, e, dst, numel);
     int64_t bad = st ? -1 : us_first_non_finite(dst, numel);
-    if (bad >= 0)
-        st = us_fail(UNETSEG_E_NUMERIC, "load_weights: '%s' element %lld is NaN or infinite",
-                     ref->name, (long long)bad);
-    return st;
+    return bad >= 0 ? non_finite(ref, bad) : st;
+}
+
+/* Tensor i of the file read and checked as read_checked does, kept nowhere. */
+static int32_t scan_checked(us_st_file *f, const param_ref *ref, const us_st_entry *e) {
+    int64_t bad = -1;
+    int32_t st = us_st_first_non_finite(f, e, ref->param->value->numel, &bad);
+    return bad >= 0 ? non_finite(ref, bad) : st;
 }
 
 /* All or nothing without a second copy of the weights. First every
  * matched tensor is read and checked, into a fresh block where the
  * parameter's block is shared with clones (it is replaced, never written:
- * graph/param_share.h) and into one scratch buffer otherwise, and every
- * allocation is made: any error leaves the model untouched. Then the
- * model's own blocks are read into in place (and their kept kernels
- * dropped), and the fresh blocks swapped in. Staging every tensor, as
- * before, held the model's weights twice: the peak memory of a load (98 MB
- * more for Unet('resnet34'), above the whole of an inference pass with
- * its kernel cache off). Only a file that changes between the two reads
- * can fail the second: the error says so. */
+ * graph/param_share.h) and otherwise through a 256 KB buffer that keeps
+ * nothing (us_st_first_non_finite), and every allocation is made: any
+ * error leaves the model untouched. Then the model's own blocks are read
+ * into in place (and their kept kernels dropped), and the fresh blocks
+ * swapped in. Staging every tensor, as before, held the model's weights
+ * twice: the peak memory of a load (98 MB more for Unet('resnet34'),
+ * above the whole of an inference pass with its kernel cache off). Until
+ * 2026-12-08 the check read each tensor whole into a scratch buffer of the
+ * largest one's size (9.4 MB), out to DRAM and back: about 50 of the 65 ms
+ * of a load of the bench weights, now about 14 (docs/PERFORMANCE.md). Only a
+ * file that changes between the two reads can fail the second: the error
+ * says so. */
 static int32_t read_and_swap(us_st_file *f, const param_ref *refs, int32_t n,
                              const us_st_entry **entry_of, int *changed) {
     us_param_data **staged = us_calloc_array((size_t)(n ? n : 1), sizeof *staged);
-    int64_t largest = 1;
-    for (int32_t i = 0; i < n; i++)
-        if (entry_of[i] && refs[i].param->value->numel > largest) largest = refs[i].param->value->numel;
-    float *scratch = us_malloc_array((size_t)largest, sizeof(float));
-    int32_t st = staged && scratch ? UNETSEG_OK : us_fail(UNETSEG_E_NOMEM, "load_weights: out of memory");
+    int32_t st = staged ? UNETSEG_OK : us_fail(UNETSEG_E_NOMEM, "load_weights: out of memory");
     for (int32_t i = 0; i < n && !st; i++) {
         if (!entry_of[i]) continue;
         const us_param *p = refs[i].param;
@@ -161,7 +171,8 @@ static int32_t read_and_swap(us_st_file *f, const param_ref *refs, int32_t n,
             st = us_fail(UNETSEG_E_NOMEM, "load_weights: out of memory for '%s'", refs[i].name);
             break;
         }
-        st = read_checked(f, &refs[i], entry_of[i], staged[i] ? staged[i]->value->data : scratch);
+        st = staged[i] ? read_checked(f, &refs[i], entry_of[i], staged[i]->value->data)
+                       : scan_checked(f, &refs[i], entry_of[i]);
     }
     for (int32_t i = 0; i < n && !st; i++) {
         if (!entry_of[i] || staged[i]) continue;
@@ -178,7 +189,6 @@ static int32_t read_and_swap(us_st_file *f, const param_ref *refs, int32_t n,
         if (!st) us_param_adopt(refs[i].param, staged[i]);
         else us_param_data_free(staged[i]);
     }
-    free(scratch);
     free(staged);
     return st;
 }
