@@ -2,9 +2,12 @@
  * glorot_uniform for final_conv and Conv2DTranspose, zero biases, BN
  * gamma=1, beta=0, moving_mean=0, moving_variance=1; seeded. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "support/test_support.h"
+
+#include "core/rng.h"
 
 static unetseg_model *build(const char *decoder, uint64_t seed, int use_bn) {
     unetseg_unet_options *o = NULL;
@@ -95,10 +98,41 @@ static void seeded(void **state) {
     unetseg_model_free(c);
 }
 
+/* Every kernel value is draw i of its layer's stream, one at a time in
+ * plain C here: the library's vectorised fill (an AVX-512 clone where the
+ * CPU has it) must give the same bits. */
+static void draws_are_the_scalar_formula(void **state) {
+    (void)state;
+    unetseg_model *m = build("upsampling", 7, 1);
+    const char *layers[] = {"conv0", "stage3_unit1_conv1", "final_conv"};
+    const double limits[] = {sqrt(6.0 / (7 * 7 * 3)), sqrt(6.0 / (3 * 3 * 128)),
+                             sqrt(6.0 / (9 * 16 + 9 * 1))};
+    for (int k = 0; k < 3; k++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s/kernel", layers[k]);
+        unetseg_tensor *t = NULL;
+        int64_t n;
+        assert_ok(unetseg_model_param_get(m, name, &t));
+        assert_ok(unetseg_tensor_numel(t, &n));
+        const float *d = unetseg_tensor_data(t);
+        const uint64_t key = us_rng_key(7, us_hash_string(layers[k]), 0);
+        int64_t differ = 0;
+        for (int64_t i = 0; i < n; i++) {
+            volatile double u = us_rng_uniform(key, (uint64_t)i); /* one draw at a time */
+            const float want = (float)((2.0 * u - 1.0) * limits[k]);
+            differ += memcmp(&want, &d[i], sizeof want) != 0;
+        }
+        assert_int_equal(differ, 0);
+        unetseg_tensor_free(t);
+    }
+    unetseg_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(initializers_match_keras),
         cmocka_unit_test(seeded),
+        cmocka_unit_test(draws_are_the_scalar_formula),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
