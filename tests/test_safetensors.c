@@ -694,20 +694,23 @@ static void test_read_errors(void **state) {
 }
 
 /* us_st_first_non_finite(name) from memory and from the file, which must
- * agree; returns the index it found (-1: none). */
+ * agree, through a buffer of SCAN floats; returns the index it found (-1:
+ * none). */
+enum { SCAN = 65536 };
+static float scan_buf[SCAN];
+
 static int64_t first_bad_both(us_st_file *mem, us_st_file *file, const char *name, int64_t count) {
     int64_t from_mem = -2, from_file = -2;
-    assert_ok(us_st_first_non_finite(mem, us_st_find(mem, name), count, &from_mem));
-    assert_ok(us_st_first_non_finite(file, us_st_find(file, name), count, &from_file));
+    assert_ok(us_st_first_non_finite(mem, us_st_find(mem, name), count, scan_buf, SCAN, &from_mem));
+    assert_ok(us_st_first_non_finite(file, us_st_find(file, name), count, scan_buf, SCAN, &from_file));
     assert_int_equal(from_mem, from_file);
     return from_mem;
 }
 
 static void test_first_non_finite(void **state) {
     (void)state;
-    /* F32 of 150000 elements: three 65536-float chunks of the scan; the
-     * first NaN sits in the second chunk, an infinity after it in the
-     * third. F16: an infinity in the first chunk. F32 "c": all finite. */
+    /* F32 of 150000 elements: three buffers of SCAN floats; the first
+     * NaN sits in the second, an infinity after it in the third. F16: an infinity in the first chunk. F32 "c": all finite. */
     enum { N = 150000, H = 40 };
     const size_t f32_bytes = N * sizeof(float), bytes = 2 * f32_bytes + 2 * H;
     unsigned char *data = calloc(1, bytes);
@@ -742,22 +745,30 @@ static void test_first_non_finite(void **state) {
     assert_ok(us_st_read_f32(file, us_st_find(file, "c"), back, N));
     assert_same_bits(back, c, N);
 
-    /* the checks and messages of us_st_read_f32 */
+    /* a buffer of any size finds the same element */
     int64_t bad = 5;
     const us_st_entry *ea = us_st_find(mem, "a");
-    assert_status(us_st_first_non_finite(mem, ea, N - 1, &bad), UNETSEG_E_SHAPE);
+    assert_ok(us_st_first_non_finite(file, us_st_find(file, "a"), N, scan_buf, 7, &bad));
+    assert_int_equal(bad, 70001);
+    assert_ok(us_st_first_non_finite(mem, ea, N, scan_buf, SCAN - 1, &bad));
+    assert_int_equal(bad, 70001);
+    /* the checks and messages of us_st_read_f32 */
+    assert_status(us_st_first_non_finite(mem, ea, N - 1, scan_buf, SCAN, &bad), UNETSEG_E_SHAPE);
     assert_error_mentions("tensor 'a' has 150000 elements, not 149999");
     assert_int_equal(bad, -1);
-    assert_status(us_st_first_non_finite(file, ea, N, &bad), UNETSEG_E_INVALID_ARG);
+    assert_status(us_st_first_non_finite(file, ea, N, scan_buf, SCAN, &bad), UNETSEG_E_INVALID_ARG);
     assert_error_mentions("not from this file");
-    assert_status(us_st_first_non_finite(NULL, ea, N, &bad), UNETSEG_E_INVALID_ARG);
-    assert_status(us_st_first_non_finite(mem, NULL, N, &bad), UNETSEG_E_INVALID_ARG);
-    assert_status(us_st_first_non_finite(mem, ea, N, NULL), UNETSEG_E_INVALID_ARG);
+    assert_status(us_st_first_non_finite(NULL, ea, N, scan_buf, SCAN, &bad), UNETSEG_E_INVALID_ARG);
+    assert_status(us_st_first_non_finite(mem, NULL, N, scan_buf, SCAN, &bad), UNETSEG_E_INVALID_ARG);
+    assert_status(us_st_first_non_finite(mem, ea, N, NULL, SCAN, &bad), UNETSEG_E_INVALID_ARG);
+    assert_status(us_st_first_non_finite(mem, ea, N, scan_buf, 0, &bad), UNETSEG_E_INVALID_ARG);
+    assert_status(us_st_first_non_finite(mem, ea, N, scan_buf, SCAN, NULL), UNETSEG_E_INVALID_ARG);
     /* a file cut inside the F16 tensor, after the scan passed "c" */
     assert_int_equal(truncate(tmp_path("image.safetensors"), (off_t)(size - 4)), 0);
     assert_int_equal(first_bad_both(mem, file, "c", N), -1);
     bad = 5;
-    assert_status(us_st_first_non_finite(file, us_st_find(file, "h"), H, &bad), UNETSEG_E_FORMAT);
+    assert_status(us_st_first_non_finite(file, us_st_find(file, "h"), H, scan_buf, SCAN, &bad),
+                  UNETSEG_E_FORMAT);
     assert_error_mentions("file ends inside tensor 'h'");
     assert_int_equal(bad, -1);
     us_st_close(mem);

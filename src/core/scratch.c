@@ -35,12 +35,16 @@ static void make_key(void) { key_made = pthread_key_create(&exit_key, free_kept)
 void *us_scratch_get(size_t n, size_t size) {
     if (size != 0 && n > US_MAX_ALLOC / size) return NULL;
     const size_t bytes = n * size > 0 ? n * size : 1;
-    /* the smallest kept block that fits, if it is not more than twice the
-     * request (a huge block is not tied up by a small temporary) */
+    /* the smallest kept block that fits, however much larger: until
+     * 2026-12-08 only one at most twice the request, and a forward pass
+     * of Unet('resnet34') at 256x256 then allocated ~37 temporaries a
+     * pass; where glibc's heap was trimmed (its default thresholds, e.g.
+     * a model never loaded from a file) their page faults made the pass
+     * 1.6x slower (docs/PERFORMANCE.md) */
     int best = -1;
     for (int i = 0; i < US_SCRATCH_KEEP; i++) {
         void *b = cache.block[i];
-        if (b && capacity(b) >= bytes && capacity(b) / 2 <= bytes &&
+        if (b && capacity(b) >= bytes &&
             (best < 0 || capacity(b) < capacity(cache.block[best])))
             best = i;
     }

@@ -15,7 +15,6 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
-#include "core/scratch.h"
 #include "core/tensor.h"
 #include "io/json.h"
 #include "io/output_target.h"
@@ -23,9 +22,6 @@
 /* Same header cap as the reference (Hugging Face) implementation. */
 #define ST_MAX_HEADER ((uint64_t)100000000)
 #define ST_CHUNK 16384 /* bytes converted per read; a multiple of every dtype size */
-/* Floats us_st_first_non_finite reads at a time: 256 KB, written and read
- * back within L2 (a whole tensor's worth, up to 9.4 MB, went out to DRAM) */
-#define ST_SCAN_FLOATS ((int64_t)65536)
 /* A little-endian host: F32 data in the file is the floats' own bytes, copied
  * as they are (reading and writing Unet('resnet34')'s 98 MB byte by byte
  * took a third of a load's time). US_ST_PORTABLE forces the byte-by-byte
@@ -565,25 +561,23 @@ int32_t us_st_read_f32(us_st_file *f, const us_st_entry *e, float *dst, int64_t 
     return st ? st : read_elements(f, e, 0, dst, (size_t)count);
 }
 
-int32_t us_st_first_non_finite(us_st_file *f, const us_st_entry *e, int64_t count, int64_t *first_bad) {
-    if (!f || !e || !first_bad)
-        return us_fail(UNETSEG_E_INVALID_ARG, "us_st_first_non_finite: NULL argument");
+int32_t us_st_first_non_finite(us_st_file *f, const us_st_entry *e, int64_t count, float *buf,
+                               int64_t buf_floats, int64_t *first_bad) {
+    if (!f || !e || !buf || buf_floats < 1 || !first_bad)
+        return us_fail(UNETSEG_E_INVALID_ARG, "us_st_first_non_finite: NULL argument or no buffer");
     *first_bad = -1;
     int32_t st = check_entry(f, e, count, "us_st_first_non_finite");
     if (!st) st = seek_entry(f, e);
-    float *chunk = st ? NULL : us_scratch_get(ST_SCAN_FLOATS, sizeof(float));
-    if (!st && !chunk) st = us_fail(UNETSEG_E_NOMEM, "%s: out of memory", f->origin);
     for (int64_t done = 0; !st && done < count;) {
-        const int64_t k = count - done < ST_SCAN_FLOATS ? count - done : ST_SCAN_FLOATS;
-        st = read_elements(f, e, done, chunk, (size_t)k);
-        const int64_t bad = st ? -1 : us_first_non_finite(chunk, k);
+        const int64_t k = count - done < buf_floats ? count - done : buf_floats;
+        st = read_elements(f, e, done, buf, (size_t)k);
+        const int64_t bad = st ? -1 : us_first_non_finite(buf, k);
         if (bad >= 0) {
             *first_bad = done + bad;
             break;
         }
         done += k;
     }
-    us_scratch_put(chunk);
     return st;
 }
 

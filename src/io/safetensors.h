@@ -52,11 +52,13 @@ int64_t us_st_numel(const us_st_entry *entry);
  * count must equal us_st_numel(entry). Errors: SHAPE, IO, FORMAT. */
 int32_t us_st_read_f32(us_st_file *file, const us_st_entry *entry, float *dst, int64_t count);
 /* Read an entry as us_st_read_f32 does, with the same errors, without
- * keeping it: *first_bad = the index of its first NaN or infinity, or -1
- * (and -1 on error). Memory: a 256 KB buffer. Errors: as us_st_read_f32,
- * INVALID_ARG (first_bad NULL), NOMEM. */
+ * keeping it: buf_floats at a time through `buf` (the caller's, so that a
+ * buffer small enough to stay in cache serves a whole load). *first_bad =
+ * the index of its first NaN or infinity, or -1 (and -1 on error).
+ * Errors: as us_st_read_f32, INVALID_ARG (buf or first_bad NULL,
+ * buf_floats < 1). */
 int32_t us_st_first_non_finite(us_st_file *file, const us_st_entry *entry, int64_t count,
-                               int64_t *first_bad);
+                               float *buf, int64_t buf_floats, int64_t *first_bad);
 
 /* Metadata value for `key`, or NULL; borrowed until us_st_close. */
 const char *us_st_meta(const us_st_file *file, const char *key);
