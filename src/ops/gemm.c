@@ -14,6 +14,7 @@
 #include "core/alloc.h"
 #include "core/cpu.h"
 #include "core/parallel.h"
+#include "core/scratch.h"
 #include "ops/gemm_tile.h"
 #include "ops/ops.h"
 
@@ -208,14 +209,16 @@ static void run_part(void *arg, int32_t part, int32_t parts) {
     /* Without memory for a block of A, one micro-panel at a time on the
      * stack: slower (B comes from L2 for every tile), same results. */
     float fallback[US_GEMM_MAX_MR * US_GEMM_KC];
-    /* A read in place needs no block (nor its malloc on every call) */
-    float *block = g->a_in_place ? NULL : us_malloc_array((size_t)(US_GEMM_MC * US_GEMM_KC), sizeof(float));
+    /* A read in place needs no block; the others reuse one (core/scratch.h:
+     * a malloc and free of 96 KB on each of the ~50 calls of a pass went
+     * back to the kernel wherever glibc trimmed its heap) */
+    float *block = g->a_in_place ? NULL : us_scratch_get((size_t)(US_GEMM_MC * US_GEMM_KC), sizeof(float));
     const int64_t mc = block || g->a_in_place ? US_GEMM_MC : g->kern->mr;
     if (g->split_rows)
         run_block(g, lo, hi, 0, g->n, block ? block : fallback, mc);
     else
         run_block(g, 0, g->m, lo, hi, block ? block : fallback, mc);
-    free(block);
+    us_scratch_put(block);
 }
 
 /* The largest part over the even share when `total` rows (columns) are
