@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/cpu.h"
 #include "core/parallel.h"
 #include "ops/ops.h"
@@ -27,6 +28,9 @@ static const gemm_case CASES[] = {
     /* 512 columns: one thread packs A, parts of at most 256 columns read it
      * in place */
     {0, 0, 1, 40, 512, 300},
+    /* B packed (transposed, or columns not a multiple of 32) over several
+     * blocks of depth, C overwritten */
+    {0, 1, 0, 30, 40, 600}, {1, 0, 0, 20, 50, 300},
 };
 
 static float value(int64_t i, double f) { return (float)sin((double)i * f + 0.3); }
@@ -64,21 +68,25 @@ static operands make_operands(const gemm_case *g) {
 
 static void free_operands(operands *o) { free(o->a), free(o->b), free(o->c0), free(o->ref); }
 
-/* C for one variant and thread count; `packed`: through us_gemm_pack_b and
- * us_sgemm_packed (A not transposed only). */
+/* C for one variant and thread count; `packed` 1: through us_gemm_pack_b
+ * and us_sgemm_packed (A not transposed only); 2: us_sgemm with its first
+ * allocation (packing B) failing, so that it packs B a block at a time on
+ * the stack. */
 static float *run(const gemm_case *g, const operands *o, us_isa isa, int32_t threads, int packed) {
     assert_int_equal(us_cpu_force_isa(isa), isa);
     us_parallel_set_threads(threads);
     float *c = malloc((size_t)(g->m * o->ldc) * sizeof(float));
     memcpy(c, o->c0, (size_t)(g->m * o->ldc) * sizeof(float));
-    if (packed) {
+    if (packed == 1) {
         float *bp = malloc((size_t)(us_gemm_packed_floats(g->k, g->n) + 1) * sizeof(float));
         us_gemm_pack_b(g->trans_b, g->k, g->n, o->b, o->ldb, bp);
         us_sgemm_packed(g->m, g->n, g->k, o->a, o->lda, bp, g->accumulate, c, o->ldc);
         free(bp);
     } else {
+        if (packed == 2) us_test_fail_allocation(1);
         us_sgemm(g->trans_a, g->trans_b, g->m, g->n, g->k, o->a, o->lda, o->b, o->ldb,
                  g->accumulate, c, o->ldc);
+        us_test_fail_allocation(0);
     }
     us_parallel_set_threads(1);
     return c;
@@ -105,6 +113,9 @@ static void every_variant_matches_float64(void **state) {
                 float *c = run(g, &o, (us_isa)isa, threads, 0);
                 assert_near_reference(g, &o, c);
                 free(c);
+                c = run(g, &o, (us_isa)isa, threads, 2);
+                assert_near_reference(g, &o, c);
+                free(c);
                 if (g->trans_a) continue;
                 c = run(g, &o, (us_isa)isa, threads, 1);
                 assert_near_reference(g, &o, c);
@@ -115,7 +126,8 @@ static void every_variant_matches_float64(void **state) {
     us_cpu_force_isa(US_ISA_COUNT);
 }
 
-/* Bit for bit: thread counts, packed or not, AVX2 or AVX-512. */
+/* Bit for bit: thread counts, packed or not (or packed on the stack for
+ * want of memory), AVX2 or AVX-512. */
 static void own_kernels_agree_exactly(void **state) {
     (void)state;
     if (us_cpu_best_isa() < US_ISA_AVX2) skip();
@@ -125,7 +137,8 @@ static void own_kernels_agree_exactly(void **state) {
         float *first = run(g, &o, US_ISA_AVX2, 1, 0);
         for (int isa = US_ISA_AVX2; isa <= (int)us_cpu_best_isa(); isa++)
             for (int32_t threads = 1; threads <= 4; threads++)
-                for (int packed = 0; packed <= !g->trans_a; packed++) {
+                for (int packed = 0; packed <= 2; packed++) {
+                    if (packed == 1 && g->trans_a) continue;
                     float *c = run(g, &o, (us_isa)isa, threads, packed);
                     assert_memory_equal(c, first, (size_t)(g->m * o.ldc) * sizeof(float));
                     free(c);

@@ -293,6 +293,30 @@ void us_sgemm_packed(int64_t m, int64_t n, int64_t k, const float *a, int64_t ld
     us_sgemm_packed_ahead(m, n, k, a, lda, packed_b, accumulate, c, ldc, NULL, 0);
 }
 
+/* us_sgemm without memory to pack B: two panels of B (32 columns) and one
+ * block of depth (KC rows) at a time through a buffer on the stack, each
+ * column summed over the same blocks in the same order, so the same bits.
+ * Until 2026-12-08 this fell back to OpenBLAS, whose first call allocates a
+ * 128 MB buffer and, when that fails, retries forever: a training step
+ * hung under a 320 MB address-space limit. */
+static void gemm_packing_on_stack(const us_gemm_kernel *kern, int trans_a, int trans_b, int64_t m,
+                                  int64_t n, int64_t k, const float *a, int64_t lda,
+                                  const float *b, int64_t ldb, int accumulate, float *c, int64_t ldc) {
+    enum { WIDTH = 2 * US_GEMM_PANEL };
+    _Static_assert(WIDTH >= 32, "a tile of the widest kernel (nr = 32) reads two panels");
+    float panels[US_GEMM_KC * WIDTH];
+    memset(panels, 0, sizeof panels); /* a narrow last block leaves its second panel unread */
+    for (int64_t c0 = 0; c0 < n; c0 += WIDTH) {
+        const int64_t cols = n - c0 < WIDTH ? n - c0 : WIDTH;
+        for (int64_t p0 = 0; p0 < k; p0 += US_GEMM_KC) {
+            const int64_t kc = k - p0 < US_GEMM_KC ? k - p0 : US_GEMM_KC;
+            us_gemm_pack_b(trans_b, kc, cols, trans_b ? b + c0 * ldb + p0 : b + p0 * ldb + c0, ldb, panels);
+            gemm_own(kern, trans_a, m, cols, kc, trans_a ? a + p0 * lda : a + p0, lda, panels, 0,
+                     accumulate || p0 > 0, c + c0, ldc, NULL, 0);
+        }
+    }
+}
+
 void us_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float *a,
               int64_t lda, const float *b, int64_t ldb, int accumulate, float *c, int64_t ldc) {
     if (m <= 0 || n <= 0) return;
@@ -304,9 +328,13 @@ void us_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const f
         gemm_own(kern, trans_a, m, n, k, a, lda, b, ldb, accumulate, c, ldc, NULL, 0);
         return;
     }
-    float *packed = kern && k > 0 ? us_malloc_array((size_t)us_gemm_packed_floats(k, n), sizeof(float)) : NULL;
-    if (!packed) { /* no kernel of ours, or no memory to pack B: OpenBLAS */
+    if (!kern || k <= 0) { /* no kernel of ours: OpenBLAS */
         us_sgemm_blas(trans_a, trans_b, m, n, k, a, lda, b, ldb, accumulate, c, ldc);
+        return;
+    }
+    float *packed = us_malloc_array((size_t)us_gemm_packed_floats(k, n), sizeof(float));
+    if (!packed) {
+        gemm_packing_on_stack(kern, trans_a, trans_b, m, n, k, a, lda, b, ldb, accumulate, c, ldc);
         return;
     }
     us_gemm_pack_b(trans_b, k, n, b, ldb, packed);
