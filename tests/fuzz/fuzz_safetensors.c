@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/tensor.h"
 #include "io/safetensors.h"
 
 #define MAX_FLOATS (1 << 20) /* 4 MB: larger tensors are skipped */
@@ -23,6 +24,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (n < 0) abort();
         if (n <= MAX_FLOATS && us_st_read_f32(f, e, buf, n) != UNETSEG_OK) abort();
         if (us_st_read_f32(f, e, buf, n + 1) == UNETSEG_OK) abort(); /* wrong count */
+        /* the check of a load, through a small buffer, on any size of
+         * tensor: it finds the first NaN or infinity of the values read whole */
+        static float chunk[7];
+        int64_t bad = -2;
+        if (us_st_first_non_finite(f, e, n, chunk, 7, &bad) != UNETSEG_OK || bad < -1 || bad >= n) abort();
+        if (n <= MAX_FLOATS && bad != us_first_non_finite(buf, n)) abort();
     }
     for (int32_t i = 0; i < us_st_meta_count(f); i++) {
         const char *key = NULL, *value = NULL;
