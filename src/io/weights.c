@@ -138,10 +138,9 @@ static int32_t read_checked(us_st_file *f, const param_ref *ref, const us_st_ent
 }
 
 /* Floats the check of a load reads at a time: 256 KB, written and read
- * back within L2 (a whole tensor, up to 9.4 MB, went out to DRAM and back).
- * A buffer of its own, not core/scratch.h's: kept there, it took one of the
- * four slots the convolutions reuse, whose temporaries were then mapped
- * afresh on every pass (a pass of the bench 40 -> 68 ms). */
+ * back within L2 (a whole tensor, up to 9.4 MB, went out to DRAM and back);
+ * one buffer for the whole load, freed at its end (not kept as a
+ * core/scratch.h temporary of the calling thread). */
 #define CHECK_FLOATS ((int64_t)65536)
 
 /* Tensor i of the file read and checked as read_checked does, through
