@@ -1,7 +1,8 @@
 /* Scratch buffers (internal) for temporaries that a kernel allocates on
  * every call: Winograd's transformed tiles and kernels, im2col columns,
- * turned kernels. Each thread keeps the last few it released, so that the
- * next call of about the same size reuses them instead of mapping fresh
+ * turned kernels. Each thread keeps the largest few it released, and a
+ * request takes the smallest kept one that fits, so that a call of that
+ * size or smaller reuses them instead of mapping fresh
  * pages (page faults of such buffers were 10-20 % of a batch-4 pass in this
  * VM). What a thread keeps is freed when the thread exits; at most
  * US_SCRATCH_KEEP buffers per thread. Contents are undefined (not zeroed). */
