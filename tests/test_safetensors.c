@@ -744,6 +744,12 @@ static void test_first_non_finite(void **state) {
     assert_non_null(back);
     assert_ok(us_st_read_f32(file, us_st_find(file, "c"), back, N));
     assert_same_bits(back, c, N);
+    /* a buffer of the whole size holds the tensor after the scan */
+    memset(back, 0, f32_bytes);
+    int64_t none = -2;
+    assert_ok(us_st_first_non_finite(file, us_st_find(file, "c"), N, back, N, &none));
+    assert_int_equal(none, -1);
+    assert_same_bits(back, c, N);
 
     /* a buffer of any size finds the same element */
     int64_t bad = 5;

@@ -53,8 +53,10 @@ int64_t us_st_numel(const us_st_entry *entry);
 int32_t us_st_read_f32(us_st_file *file, const us_st_entry *entry, float *dst, int64_t count);
 /* Read an entry as us_st_read_f32 does, with the same errors, without
  * keeping it: buf_floats at a time through `buf` (the caller's, so that a
- * buffer small enough to stay in cache serves a whole load). *first_bad =
- * the index of its first NaN or infinity, or -1 (and -1 on error).
+ * buffer small enough to stay in cache serves a whole load; with
+ * buf_floats >= count, buf then holds the whole entry, as from
+ * us_st_read_f32). *first_bad = the index of its first NaN or infinity, or
+ * -1 (and -1 on error).
  * Errors: as us_st_read_f32, INVALID_ARG (buf or first_bad NULL,
  * buf_floats < 1). */
 int32_t us_st_first_non_finite(us_st_file *file, const us_st_entry *entry, int64_t count,

@@ -123,32 +123,22 @@ static int32_t match_entries(us_st_file *f, const param_ref *refs, int32_t n, in
     return UNETSEG_OK;
 }
 
-/* The NaN-or-infinity error of element `bad` (>= 0) of a parameter. */
-static int32_t non_finite(const param_ref *ref, int64_t bad) {
-    return us_fail(UNETSEG_E_NUMERIC, "load_weights: '%s' element %lld is NaN or infinite",
-                   ref->name, (long long)bad);
-}
-
-/* Tensor i of the file into dst: read, then checked for NaN and infinity. */
-static int32_t read_checked(us_st_file *f, const param_ref *ref, const us_st_entry *e, float *dst) {
-    const int64_t numel = ref->param->value->numel;
-    int32_t st = us_st_read_f32(f, e, dst, numel);
-    int64_t bad = st ? -1 : us_first_non_finite(dst, numel);
-    return bad >= 0 ? non_finite(ref, bad) : st;
-}
-
 /* Floats the check of a load reads at a time: 256 KB, written and read
  * back within L2 (a whole tensor, up to 9.4 MB, went out to DRAM and back);
  * one buffer for the whole load, freed at its end (not kept as a
  * core/scratch.h temporary of the calling thread). */
 #define CHECK_FLOATS ((int64_t)65536)
 
-/* Tensor i of the file read and checked as read_checked does, through
- * buf (CHECK_FLOATS), kept nowhere. */
-static int32_t scan_checked(us_st_file *f, const param_ref *ref, const us_st_entry *e, float *buf) {
+/* Tensor i of the file read through buf, buf_floats at a time, and checked
+ * for NaN and infinity; with buf_floats >= its size, buf then holds it. */
+static int32_t read_checked(us_st_file *f, const param_ref *ref, const us_st_entry *e, float *buf,
+                            int64_t buf_floats) {
     int64_t bad = -1;
-    int32_t st = us_st_first_non_finite(f, e, ref->param->value->numel, buf, CHECK_FLOATS, &bad);
-    return bad >= 0 ? non_finite(ref, bad) : st;
+    int32_t st = us_st_first_non_finite(f, e, ref->param->value->numel, buf, buf_floats, &bad);
+    if (bad >= 0)
+        st = us_fail(UNETSEG_E_NUMERIC, "load_weights: '%s' element %lld is NaN or infinite",
+                     ref->name, (long long)bad);
+    return st;
 }
 
 /* All or nothing without a second copy of the weights. First every
@@ -179,15 +169,17 @@ static int32_t read_and_swap(us_st_file *f, const param_ref *refs, int32_t n,
             st = us_fail(UNETSEG_E_NOMEM, "load_weights: out of memory for '%s'", refs[i].name);
             break;
         }
-        st = staged[i] ? read_checked(f, &refs[i], entry_of[i], staged[i]->value->data)
-                       : scan_checked(f, &refs[i], entry_of[i], buf);
+        if (staged[i])
+            st = read_checked(f, &refs[i], entry_of[i], staged[i]->value->data, p->value->numel);
+        else
+            st = read_checked(f, &refs[i], entry_of[i], buf, CHECK_FLOATS);
     }
     for (int32_t i = 0; i < n && !st; i++) {
         if (!entry_of[i] || staged[i]) continue;
         us_param *p = refs[i].param;
         us_param_make_writable(p); /* a private block: drops its kept kernels, cannot fail */
         *changed = 1;
-        if (read_checked(f, &refs[i], entry_of[i], p->value->data))
+        if (read_checked(f, &refs[i], entry_of[i], p->value->data, p->value->numel))
             st = us_fail(UNETSEG_E_IO,
                          "load_weights: '%s' changed in the file while it was being loaded: the "
                          "model now holds a mix of old and new weights; load it again", refs[i].name);
